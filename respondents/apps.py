@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RespondentsConfig(AppConfig):
+    name = "respondents"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,64 @@
+"""The WVS-7 / ESS item bank: parse harmonised-items.yaml into typed concepts.
+
+Django-free. The file and its fields are described in shared/reference/README.md; the copy
+the project reads is surveys/data/harmonised-items.yaml.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ITEM_BANK_PATH = Path(__file__).resolve().parent / "data" / "harmonised-items.yaml"
+SUPPORTED_SCHEMA_VERSION = 1
+
+ERROR_NOT_A_MAPPING = "{path}: the item bank must be a YAML mapping with a 'concepts' key"
+ERROR_SCHEMA_VERSION = "{path}: schema_version {found} is not supported (expected {expected})"
+ERROR_CONCEPT_SHAPE = "{path}: concept {key!r} must be a mapping with a 'label'"
+
+
+class ItemBankError(ValueError):
+    """The item bank file is malformed; the message names the file and the concept."""
+
+
+@dataclass(frozen=True)
+class Concept:
+    key: str
+    label: str
+    domain: str
+    wvs7_item: str
+    ess_variable: str
+    equivalence: str
+    definition: dict[str, Any]
+
+
+def read_item_bank(path: Path = ITEM_BANK_PATH) -> list[Concept]:
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(document, dict) or not isinstance(document.get("concepts"), dict):
+        raise ItemBankError(ERROR_NOT_A_MAPPING.format(path=path))
+    found = document.get("schema_version")
+    if found != SUPPORTED_SCHEMA_VERSION:
+        raise ItemBankError(
+            ERROR_SCHEMA_VERSION.format(path=path, found=found, expected=SUPPORTED_SCHEMA_VERSION)
+        )
+    return [_concept(path, key, body) for key, body in document["concepts"].items()]
+
+
+def _concept(path: Path, key: str, body: Any) -> Concept:
+    if not isinstance(body, dict) or not body.get("label"):
+        raise ItemBankError(ERROR_CONCEPT_SHAPE.format(path=path, key=key))
+    wvs7 = body.get("wvs7") or {}
+    ess = body.get("ess") or {}
+    harmonisation = body.get("harmonisation") or {}
+    return Concept(
+        key=key,
+        label=str(body["label"]),
+        domain=str(body.get("domain") or ""),
+        wvs7_item=str(wvs7.get("item") or ""),
+        ess_variable=str(ess.get("variable") or ""),
+        equivalence=str(harmonisation.get("equivalence") or ""),
+        definition=body,
+    )

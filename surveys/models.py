@@ -1,0 +1,365 @@
+"""Studies, the item bank, questionnaires and their versions.
+
+A published QuestionnaireVersion is frozen: the guards here refuse any save or delete of it
+or of anything nested in it, whichever path (service, admin, API, shell) tries.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+
+FROZEN_VERSION_MESSAGE = (
+    "Version {version_id} is published and frozen; fork a new draft to change it."
+)
+
+
+class FrozenVersionError(Exception):
+    """Raised when anything tries to change a published questionnaire version."""
+
+    def __init__(self, version_id: int | None) -> None:
+        super().__init__(FROZEN_VERSION_MESSAGE.format(version_id=version_id))
+        self.version_id = version_id
+
+
+class Study(models.Model):
+    slug = models.SlugField(max_length=64, unique=True)
+    title = models.CharField(max_length=200)
+    # Language codes ("ru", "en") in the order the respondent language switch shows them.
+    languages = models.JSONField(default=list)
+    default_language = models.CharField(max_length=16, default="en")
+    # {"ru": "...", "en": "..."}: shown on the consent page before the first question.
+    consent_text = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["slug"]
+        verbose_name_plural = "studies"
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class StudyRole(models.TextChoices):
+    OWNER = "owner", "Owner"
+    FIELDWORK_MANAGER = "fieldwork_manager", "Fieldwork manager"
+    RESEARCHER = "researcher", "Researcher"
+    VIEWER = "viewer", "Viewer"
+
+
+class StudyMembership(models.Model):
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="study_memberships"
+    )
+    role = models.CharField(max_length=32, choices=StudyRole.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["study", "user"], name="one_role_per_user_and_study")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}@{self.study_id}:{self.role}"
+
+
+class ItemBankConcept(models.Model):
+    """One concept of shared/reference/harmonised-items.yaml, kept whole in `definition`."""
+
+    key = models.SlugField(max_length=100, unique=True)
+    label = models.CharField(max_length=300)
+    domain = models.CharField(max_length=64, blank=True)
+    wvs7_item = models.CharField(max_length=32, blank=True)
+    ess_variable = models.CharField(max_length=32, blank=True)
+    equivalence = models.CharField(max_length=32, blank=True)
+    definition = models.JSONField(default=dict)
+    loaded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["domain", "key"]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Questionnaire(models.Model):
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="questionnaires")
+    name = models.SlugField(max_length=100)
+    title = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["study", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["study", "name"], name="questionnaire_name_per_study")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.study_id}/{self.name}"
+
+
+class VersionStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+
+
+class QuestionnaireVersion(models.Model):
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.PROTECT, related_name="versions"
+    )
+    number = models.PositiveIntegerField()
+    status = models.CharField(
+        max_length=16, choices=VersionStatus.choices, default=VersionStatus.DRAFT
+    )
+    # The language whose wording is the source for translations (stale-translation checks).
+    source_language = models.CharField(max_length=16, default="en")
+    languages = models.JSONField(default=list)
+    # {"en": "...", "ru": "..."}: the form title per language.
+    title = models.JSONField(default=dict, blank=True)
+    # Form-level XLSForm settings and anything else needed for an exact round trip.
+    settings = models.JSONField(default=dict, blank=True)
+    # Paradata the XLSForm asked for (start, end, today, deviceid, ...): recorded, not asked.
+    metadata_fields = models.JSONField(default=list, blank=True)
+    # sha256 of the canonical content; set when published.
+    content_hash = models.CharField(max_length=64, blank=True)
+    forked_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="forks"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["questionnaire", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["questionnaire", "number"], name="version_number_per_questionnaire"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="draft") | ~models.Q(content_hash=""),
+                name="published_version_has_hash",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.questionnaire_id} v{self.number} ({self.status})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Publishing itself is the one allowed write: the stored row is still a draft then.
+        if self.pk is not None:
+            stored_status = (
+                QuestionnaireVersion.objects.filter(pk=self.pk)
+                .values_list("status", flat=True)
+                .first()
+            )
+            if stored_status == VersionStatus.PUBLISHED:
+                raise FrozenVersionError(self.pk)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        if self.is_frozen:
+            raise FrozenVersionError(self.pk)
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.status == VersionStatus.PUBLISHED
+
+
+class VersionPartQuerySet(models.QuerySet[Any]):
+    """Bulk paths (queryset update/delete) are refused for rows of a published version."""
+
+    version_path: ClassVar[str] = "version"
+
+    def _touches_frozen(self) -> bool:
+        return self.filter(**{f"{self.version_path}__status": VersionStatus.PUBLISHED}).exists()
+
+    def update(self, **kwargs: Any) -> int:
+        if self._touches_frozen():
+            raise FrozenVersionError(None)
+        return super().update(**kwargs)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        if self._touches_frozen():
+            raise FrozenVersionError(None)
+        return super().delete()
+
+
+class ChoiceQuerySet(VersionPartQuerySet):
+    version_path = "choice_list__version"
+
+
+class VersionPart(models.Model):
+    """Base for rows nested in a version; their save and delete check the version."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self._refuse_if_frozen()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        self._refuse_if_frozen()
+        return super().delete(*args, **kwargs)
+
+    def owning_version_id(self) -> int:
+        raise NotImplementedError
+
+    def _refuse_if_frozen(self) -> None:
+        version_id = self.owning_version_id()
+        if QuestionnaireVersion.objects.filter(
+            pk=version_id, status=VersionStatus.PUBLISHED
+        ).exists():
+            raise FrozenVersionError(version_id)
+
+
+class Page(VersionPart):
+    """An XLSForm group: one page of the respondent form."""
+
+    version = models.ForeignKey(
+        QuestionnaireVersion, on_delete=models.CASCADE, related_name="pages"
+    )
+    name = models.CharField(max_length=100)
+    position = models.PositiveIntegerField()
+    labels = models.JSONField(default=dict, blank=True)
+    relevant = models.TextField(blank=True)
+    appearance = models.CharField(max_length=100, blank=True)
+
+    objects = VersionPartQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["version", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "name"], name="page_name_per_version"),
+            models.UniqueConstraint(
+                fields=["version", "position"], name="page_position_per_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version_id}:{self.name}"
+
+    def owning_version_id(self) -> int:
+        return self.version_id
+
+
+class ChoiceList(VersionPart):
+    version = models.ForeignKey(
+        QuestionnaireVersion, on_delete=models.CASCADE, related_name="choice_lists"
+    )
+    name = models.CharField(max_length=100)
+
+    objects = VersionPartQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["version", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "name"], name="choice_list_name_per_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version_id}:{self.name}"
+
+    def owning_version_id(self) -> int:
+        return self.version_id
+
+
+class Choice(VersionPart):
+    choice_list = models.ForeignKey(ChoiceList, on_delete=models.CASCADE, related_name="choices")
+    # The XLSForm `name`: what is stored as the answer.
+    name = models.CharField(max_length=100)
+    # Numeric code for statistical formats: the name when it is an integer, else 1..n.
+    code = models.IntegerField()
+    position = models.PositiveIntegerField()
+    labels = models.JSONField(default=dict, blank=True)
+    # Extra choice-sheet columns (e.g. a cascading-select filter), kept for round trips.
+    extra = models.JSONField(default=dict, blank=True)
+
+    objects = ChoiceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["choice_list", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["choice_list", "name"], name="choice_name_per_list"),
+            models.UniqueConstraint(fields=["choice_list", "code"], name="choice_code_per_list"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.choice_list_id}:{self.name}"
+
+    def owning_version_id(self) -> int:
+        return int(
+            ChoiceList.objects.filter(pk=self.choice_list_id).values_list("version_id", flat=True)[
+                0
+            ]
+        )
+
+
+class QuestionType(models.TextChoices):
+    SELECT_ONE = "select_one", "Select one"
+    SELECT_MULTIPLE = "select_multiple", "Select multiple"
+    INTEGER = "integer", "Integer"
+    DECIMAL = "decimal", "Decimal"
+    TEXT = "text", "Text"
+    NOTE = "note", "Note"
+    DATE = "date", "Date"
+
+
+class PrivacyClass(models.TextChoices):
+    ORDINARY = "", "Ordinary"
+    IDENTIFIER = "identifier", "Direct identifier (never exported)"
+    QUASI = "quasi", "Quasi-identifier (coarsened, k-anonymous)"
+    SENSITIVE = "sensitive", "Sensitive free text (scrubbed or withheld)"
+
+
+class Question(VersionPart):
+    version = models.ForeignKey(
+        QuestionnaireVersion, on_delete=models.CASCADE, related_name="questions"
+    )
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="questions")
+    # The item's identity across versions and its variable name in exports.
+    name = models.CharField(max_length=100)
+    position = models.PositiveIntegerField()
+    type = models.CharField(max_length=32, choices=QuestionType.choices)
+    labels = models.JSONField(default=dict, blank=True)
+    hints = models.JSONField(default=dict, blank=True)
+    required = models.BooleanField(default=False)
+    required_message = models.JSONField(default=dict, blank=True)
+    relevant = models.TextField(blank=True)
+    constraint = models.TextField(blank=True)
+    constraint_message = models.JSONField(default=dict, blank=True)
+    appearance = models.CharField(max_length=100, blank=True)
+    choice_list = models.ForeignKey(
+        ChoiceList, null=True, blank=True, on_delete=models.PROTECT, related_name="questions"
+    )
+    # select_one x or_other / "other, specify": the choice name that opens the text field.
+    other_choice = models.CharField(max_length=100, blank=True)
+    privacy = models.CharField(
+        max_length=16, choices=PrivacyClass.choices, blank=True, default=PrivacyClass.ORDINARY
+    )
+    # An ItemBankConcept key; kept as text so a questionnaire imports before the bank loads.
+    harmonise = models.CharField(max_length=100, blank=True)
+    # The answer (a choice name or value) an attentive respondent gives to a check item.
+    attention_expected = models.CharField(max_length=100, blank=True)
+    # Other survey-sheet columns, kept for an exact XLSForm round trip.
+    extra = models.JSONField(default=dict, blank=True)
+
+    objects = VersionPartQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["version", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "name"], name="question_name_per_version"),
+            models.UniqueConstraint(
+                fields=["version", "position"], name="question_position_per_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version_id}:{self.name}"
+
+    def owning_version_id(self) -> int:
+        return self.version_id
