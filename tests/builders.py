@@ -82,7 +82,7 @@ def build_version(
         number=number,
         languages=languages or list(study.languages),
         source_language=(languages or study.languages)[0],
-        title={lang: questionnaire_name for lang in (languages or study.languages)},
+        title=dict.fromkeys(languages or study.languages, questionnaire_name),
     )
     lists = {}
     for list_name, options in (choices or {}).items():
