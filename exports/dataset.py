@@ -1,0 +1,83 @@
+"""The anonymised dataset that assembly hands to the file writers and the codebook.
+
+Django-free: assembly (sampling, layouts, anonymisation) builds a Dataset from the database;
+writers (exports/writers/) and the codebook read only this. Every frame chunk has exactly
+the columns of `variables`, in that order; numeric columns hold float64 (or nullable
+integers) with the negative internal missing codes of methods.md section 7.6 in place of
+missing answers; string columns hold str.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pandas as pd
+
+VariableKind = Literal["numeric", "string"]
+Measure = Literal["nominal", "ordinal", "scale"]
+SampleName = Literal["combined", "panel", "balanced"]
+LayoutName = Literal["long", "wide"]
+FreeTextPolicy = Literal["scrub", "withhold"]
+
+
+@dataclass(frozen=True)
+class Variable:
+    # Column name: unique, [A-Za-z][A-Za-z0-9_]*, at most 64 characters (Stata's limit is
+    # 32; the Stata writer shortens and records it).
+    name: str
+    # Variable label in the export's language, full length: writers shorten per format and
+    # say so in the codebook, never cut silently.
+    label: str
+    kind: VariableKind
+    measure: Measure = "nominal"
+    # Code -> label for substantive codes.
+    value_labels: Mapping[int, str] = field(default_factory=dict)
+    # Code -> label for the missing codes this variable uses (negative internal codes).
+    missing_codes: Mapping[int, str] = field(default_factory=dict)
+    # The questionnaire item it comes from (None for pid, wave, paradata, flags).
+    item: str | None = None
+    # The wave it belongs to in the wide layout.
+    wave: str | None = None
+    # Item wording per language, for the codebook.
+    wording: Mapping[str, str] = field(default_factory=dict)
+    # Item-bank concept for harmonised items and their WVS/ESS twins.
+    concept: str | None = None
+    # Codebook notes: wording changed between versions, harmonised twin of ..., coarsened,
+    # scrubbed, suppressed values, ...
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ExportSpec:
+    """What to export; assembly turns it into a Dataset."""
+
+    study_id: int
+    wave_ids: tuple[int, ...]
+    sample: SampleName
+    layout: LayoutName
+    k: int = 5
+    include_flagged: bool = False
+    language: str = "en"
+    free_text: FreeTextPolicy = "scrub"
+    # Secret key of this export's pseudonyms; new for every export, never stored.
+    pseudonym_key: bytes = b""
+
+
+@dataclass
+class Dataset:
+    variables: list[Variable]
+    # Called once: yields the rows in chunks (already anonymised and in random order).
+    chunks: Callable[[], Iterator[pd.DataFrame]]
+    rows: int
+    # Human-readable definition of the sample and the waves in it.
+    sample_definition: str
+    # The cleaning rules applied (rule name -> description and configuration).
+    cleaning_rules: Mapping[str, Any]
+    # k reached, suppressions per variable, individual risk, expected re-identifications.
+    disclosure_report: Mapping[str, Any]
+    # Internal missing code -> label, with its SPSS/Stata/R mapping.
+    missing_scheme: Mapping[int, str]
+    title: str = ""
+    notes: list[str] = field(default_factory=list)
