@@ -1,1 +1,599 @@
-"""Filled in by its issue."""
+"""The XLSForm expression subset surveys use in `relevant`, `constraint` and `calculation`.
+
+Django-free and without eval: an expression is tokenised, parsed once (cached) into a small
+tree, and the tree is evaluated against a mapping of answers. Semantics follow XPath 1.0 as
+the XLSForm spec (https://xlsform.org, "Relevant", "Constraints", "Formulas") and ODK's
+JavaRosa apply them:
+
+- `${name}` is the answer to item `name`; `.` is the answer being checked (constraints).
+- An unanswered item (missing key or None) is the empty string: `${age} = ''` is true,
+  `${age} > 5` is false (the empty string is NaN as a number).
+- `=` and `!=` compare as booleans if either side is a boolean, else as numbers if either
+  side is a number, else as strings (XPath 1.0 section 3.4); `<`, `<=`, `>`, `>=` always
+  compare numbers.
+- A select_multiple answer (a list of choice names) is, as a value, its names joined by
+  spaces, the XLSForm convention; `selected()` and `count-selected()` read it as a list.
+- Dates ('YYYY-MM-DD', or a date from `today()`/`date()`) count as days since 1970-01-01
+  wherever a number is needed, as in JavaRosa, so `. <= today()` and `${d2} - ${d1}` work.
+
+Operators: or, and, = != < <= > >=, + - * div mod, unary -, parentheses. Functions: see
+FUNCTIONS below (selected, count-selected, selected-at, string-length, if, not, true, false,
+boolean, number, int, string, round, abs, pow, min, max, concat, coalesce, contains,
+starts-with, ends-with, substr, regex, today, date).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+
+ERROR_SYNTAX = "expression {expression!r}: {problem}"
+ERROR_UNKNOWN_FUNCTION = "unknown function {name}()"
+ERROR_ARGUMENT_COUNT = "{name}() takes {expected} argument(s), got {got}"
+ERROR_BAD_REGEX = "regex() pattern {pattern!r} is not a valid regular expression: {problem}"
+
+EPOCH = date(1970, 1, 1)
+_ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
+
+_TOKEN = re.compile(
+    r"""
+    (?P<space>\s+)
+  | (?P<ref>\$\{\s*(?P<refname>[A-Za-z_][A-Za-z0-9_.\-]*)\s*\})
+  | (?P<number>\d+(?:\.\d*)?|\.\d+)
+  | (?P<string>'[^']*'|"[^"]*")
+  | (?P<op><=|>=|!=|=|<|>|\+|-|\*|\(|\)|,)
+  | (?P<dot>\.)
+  | (?P<name>[A-Za-z_][A-Za-z0-9_]*(?:[-:][A-Za-z_][A-Za-z0-9_]*)*)
+    """,
+    re.VERBOSE,
+)
+
+# Binding power of infix operators (XPath 1.0 precedence, loosest first).
+_INFIX_POWER = {
+    "or": 1,
+    "and": 2,
+    "=": 3,
+    "!=": 3,
+    "<": 4,
+    "<=": 4,
+    ">": 4,
+    ">=": 4,
+    "+": 5,
+    "-": 5,
+    "*": 6,
+    "div": 6,
+    "mod": 6,
+}
+_UNARY_POWER = 7
+
+
+class ExpressionError(ValueError):
+    """An expression cannot be parsed or evaluated; the message names it and the problem."""
+
+
+# -- the tree ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Literal:
+    value: float | str
+
+
+@dataclass(frozen=True)
+class Ref:
+    name: str
+
+
+@dataclass(frozen=True)
+class Current:
+    pass
+
+
+@dataclass(frozen=True)
+class Negate:
+    operand: Node
+
+
+@dataclass(frozen=True)
+class Binary:
+    op: str
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class Call:
+    name: str
+    args: tuple[Node, ...]
+
+
+Node = Literal | Ref | Current | Negate | Binary | Call
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str  # "ref", "number", "string", "op", "dot", "name", "end"
+    text: str
+    position: int
+
+
+# -- parsing ----------------------------------------------------------------------------
+
+
+def _tokenise(expression: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    position = 0
+    while position < len(expression):
+        match = _TOKEN.match(expression, position)
+        if match is None:
+            raise _syntax(expression, f"unexpected {expression[position]!r} at {position + 1}")
+        kind = match.lastgroup or ""
+        if kind == "ref":
+            tokens.append(_Token("ref", match.group("refname"), position))
+        elif kind != "space":
+            tokens.append(_Token(kind, match.group(kind), position))
+        position = match.end()
+    tokens.append(_Token("end", "", len(expression)))
+    return tokens
+
+
+class _Parser:
+    """A Pratt parser: each infix operator binds by its power in _INFIX_POWER."""
+
+    def __init__(self, expression: str) -> None:
+        self.expression = expression
+        self.tokens = _tokenise(expression)
+        self.index = 0
+
+    def parse(self) -> Node:
+        node = self.expression_(0)
+        token = self.peek()
+        if token.kind != "end":
+            raise _syntax(self.expression, f"unexpected {_show(token)} at {token.position + 1}")
+        return node
+
+    def peek(self) -> _Token:
+        return self.tokens[self.index]
+
+    def take(self) -> _Token:
+        token = self.tokens[self.index]
+        self.index += 1
+        return token
+
+    def expect(self, text: str) -> None:
+        token = self.take()
+        if token.kind != "op" or token.text != text:
+            raise _syntax(self.expression, f"expected {text!r}, found {_show(token)}")
+
+    def expression_(self, min_power: int) -> Node:
+        left = self.prefix()
+        while True:
+            token = self.peek()
+            is_operator = token.kind == "op" or (
+                token.kind == "name" and token.text in ("and", "or", "div", "mod")
+            )
+            power = _INFIX_POWER.get(token.text, 0) if is_operator else 0
+            if power <= min_power:
+                return left
+            self.take()
+            left = Binary(token.text, left, self.expression_(power))
+
+    def prefix(self) -> Node:
+        token = self.take()
+        if token.kind == "number":
+            return Literal(float(token.text))
+        if token.kind == "string":
+            return Literal(token.text[1:-1])
+        if token.kind == "ref":
+            return Ref(token.text)
+        if token.kind == "dot":
+            return Current()
+        if token.kind == "op" and token.text == "-":
+            return Negate(self.expression_(_UNARY_POWER - 1))
+        if token.kind == "op" and token.text == "(":
+            inner = self.expression_(0)
+            self.expect(")")
+            return inner
+        if token.kind == "name" and self.peek().text == "(":
+            return self.call(token.text)
+        raise _syntax(self.expression, f"unexpected {_show(token)} at {token.position + 1}")
+
+    def call(self, name: str) -> Call:
+        self.expect("(")
+        args: list[Node] = []
+        if self.peek().text != ")":
+            args.append(self.expression_(0))
+            while self.peek().text == ",":
+                self.take()
+                args.append(self.expression_(0))
+        self.expect(")")
+        function = FUNCTIONS.get(name)
+        if function is None:
+            raise _syntax(self.expression, ERROR_UNKNOWN_FUNCTION.format(name=name))
+        if not function.accepts(len(args)):
+            raise _syntax(
+                self.expression,
+                ERROR_ARGUMENT_COUNT.format(name=name, expected=function.arity(), got=len(args)),
+            )
+        return Call(name, tuple(args))
+
+
+def _show(token: _Token) -> str:
+    if token.kind == "end":
+        return "the end"
+    if token.kind == "ref":
+        return repr("${" + token.text + "}")
+    return repr(token.text)
+
+
+def _syntax(expression: str, problem: str) -> ExpressionError:
+    return ExpressionError(ERROR_SYNTAX.format(expression=expression, problem=problem))
+
+
+@lru_cache(maxsize=4096)
+def parse(expression: str) -> Node:
+    """The parsed tree of `expression`; raises ExpressionError on a syntax error."""
+    return _Parser(expression).parse()
+
+
+# -- values -----------------------------------------------------------------------------
+
+# What an expression computes: XPath's boolean, number and string, plus dates (JavaRosa).
+Value = bool | float | str | date
+
+
+def _from_answer(answer: object) -> Value:
+    if answer is None:
+        return ""
+    if isinstance(answer, bool | str | date):
+        return answer
+    if isinstance(answer, int | float):
+        return float(answer)
+    if isinstance(answer, list | tuple):
+        return " ".join(str(item) for item in answer)
+    return str(answer)
+
+
+def _to_boolean(value: Value) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, float):
+        return not math.isnan(value) and value != 0
+    if isinstance(value, date):
+        return True
+    return value != ""
+
+
+def _to_number(value: Value) -> float:
+    if isinstance(value, bool):
+        return 1.0 if value else 0.0
+    if isinstance(value, float):
+        return value
+    if isinstance(value, date):
+        return float((value - EPOCH).days)
+    as_date = _parse_date(value)
+    if as_date is not None:
+        return float((as_date - EPOCH).days)
+    try:
+        return float(value.strip()) if value.strip() else math.nan
+    except ValueError:
+        return math.nan
+
+
+def _to_string(value: Value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return _format_number(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _format_number(number: float) -> str:
+    if math.isnan(number):
+        return "NaN"
+    if math.isinf(number):
+        return "Infinity" if number > 0 else "-Infinity"
+    if number.is_integer():
+        return str(int(number))
+    return repr(number)
+
+
+def _parse_date(text: str) -> date | None:
+    match = _ISO_DATE.match(text)
+    if match is None:
+        return None
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None
+
+
+def _choices(value: Value) -> list[str]:
+    return _to_string(value).split()
+
+
+def _to_python(value: Value) -> object:
+    """The public result: integral numbers as int, dates as 'YYYY-MM-DD'."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+# -- evaluation -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Scope:
+    expression: str
+    answers: Mapping[str, object]
+    current: object
+
+
+def _evaluate(node: Node, scope: _Scope) -> Value:
+    if isinstance(node, Literal):
+        return node.value
+    if isinstance(node, Ref):
+        return _from_answer(scope.answers.get(node.name))
+    if isinstance(node, Current):
+        return _from_answer(scope.current)
+    if isinstance(node, Negate):
+        return -_to_number(_evaluate(node.operand, scope))
+    if isinstance(node, Binary):
+        return _binary(node, scope)
+    function = FUNCTIONS[node.name]
+    if function.lazy is not None:
+        return function.lazy(node.args, scope)
+    return function.apply(scope, [_evaluate(arg, scope) for arg in node.args])
+
+
+def _binary(node: Binary, scope: _Scope) -> Value:
+    # `and`/`or` short-circuit, as XPath specifies.
+    if node.op == "and":
+        return _to_boolean(_evaluate(node.left, scope)) and _to_boolean(
+            _evaluate(node.right, scope)
+        )
+    if node.op == "or":
+        return _to_boolean(_evaluate(node.left, scope)) or _to_boolean(_evaluate(node.right, scope))
+    left = _evaluate(node.left, scope)
+    right = _evaluate(node.right, scope)
+    if node.op in ("=", "!="):
+        return _equals(left, right) == (node.op == "=")
+    if node.op in ("<", "<=", ">", ">="):
+        return _relational(node.op, _to_number(left), _to_number(right))
+    return _arithmetic(node.op, _to_number(left), _to_number(right))
+
+
+def _equals(left: Value, right: Value) -> bool:
+    if isinstance(left, bool) or isinstance(right, bool):
+        return _to_boolean(left) == _to_boolean(right)
+    if isinstance(left, float | date) or isinstance(right, float | date):
+        # NaN never equals anything, as in XPath.
+        return _to_number(left) == _to_number(right)
+    return _to_string(left) == _to_string(right)
+
+
+def _relational(op: str, left: float, right: float) -> bool:
+    if op == "<":
+        return left < right
+    if op == "<=":
+        return left <= right
+    if op == ">":
+        return left > right
+    return left >= right
+
+
+def _arithmetic(op: str, left: float, right: float) -> float:
+    if op == "+":
+        return left + right
+    if op == "-":
+        return left - right
+    if op == "*":
+        return left * right
+    if op == "div":
+        if right == 0:
+            # XPath division is IEEE 754: x div 0 is +-Infinity, 0 div 0 is NaN.
+            if left == 0 or math.isnan(left):
+                return math.nan
+            return math.copysign(math.inf, left) * math.copysign(1, right)
+        return left / right
+    # XPath `mod` truncates toward zero like Java's %, which is math.fmod, not Python's %.
+    if right == 0 or math.isinf(left):
+        return math.nan
+    return math.fmod(left, right)
+
+
+# -- functions --------------------------------------------------------------------------
+
+_Apply = Callable[[_Scope, list[Value]], Value]
+_Lazy = Callable[[tuple[Node, ...], _Scope], Value]
+
+
+@dataclass(frozen=True)
+class Function:
+    min_args: int
+    max_args: int | None  # None: any number
+    apply: _Apply
+    lazy: _Lazy | None = None
+
+    def accepts(self, count: int) -> bool:
+        return count >= self.min_args and (self.max_args is None or count <= self.max_args)
+
+    def arity(self) -> str:
+        if self.max_args is None:
+            return f"at least {self.min_args}"
+        if self.max_args == self.min_args:
+            return str(self.min_args)
+        return f"{self.min_args} to {self.max_args}"
+
+
+def _if(args: tuple[Node, ...], scope: _Scope) -> Value:
+    chosen = args[1] if _to_boolean(_evaluate(args[0], scope)) else args[2]
+    return _evaluate(chosen, scope)
+
+
+def _coalesce(args: tuple[Node, ...], scope: _Scope) -> Value:
+    for arg in args:
+        value = _evaluate(arg, scope)
+        if _to_string(value) != "":
+            return value
+    return ""
+
+
+def _int(value: Value) -> float:
+    number = _to_number(value)
+    if math.isnan(number) or math.isinf(number):
+        return number
+    return float(math.trunc(number))
+
+
+def _round(args: list[Value]) -> float:
+    number = _to_number(args[0])
+    digits = int(_to_number(args[1])) if len(args) > 1 else 0
+    if math.isnan(number) or math.isinf(number):
+        return number
+    # XPath rounds halves up (toward +Infinity), not to even as Python's round() does.
+    scale = 10.0**digits
+    return math.floor(number * scale + 0.5) / scale
+
+
+def _substr(args: list[Value]) -> str:
+    # ODK's substr(string, start[, end]) is zero-based with an exclusive end.
+    text = _to_string(args[0])
+    start = int(_to_number(args[1]))
+    end = int(_to_number(args[2])) if len(args) > 2 else len(text)
+    return text[max(start, 0) : max(end, 0)]
+
+
+def _regex(scope: _Scope, args: list[Value]) -> bool:
+    pattern = _to_string(args[1])
+    try:
+        compiled = re.compile(pattern)
+    except re.error as exc:
+        raise _syntax(
+            scope.expression, ERROR_BAD_REGEX.format(pattern=pattern, problem=exc)
+        ) from exc
+    # JavaRosa uses Matcher.find(): the pattern may match anywhere unless anchored.
+    return compiled.search(_to_string(args[0])) is not None
+
+
+def _date(value: Value) -> Value:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        return _parse_date(value) or ""
+    number = _to_number(value)
+    if math.isnan(number) or math.isinf(number):
+        return ""
+    return EPOCH + timedelta(days=math.floor(number))
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+def _selected_at(args: list[Value]) -> str:
+    names = _choices(args[0])
+    index = int(_to_number(args[1]))
+    return names[index] if 0 <= index < len(names) else ""
+
+
+def _numbers(args: Sequence[Value]) -> list[float]:
+    return [_to_number(arg) for arg in args]
+
+
+def _extreme(args: list[Value], pick: Callable[[list[float]], float]) -> float:
+    numbers = _numbers(args)
+    return math.nan if any(math.isnan(n) for n in numbers) else pick(numbers)
+
+
+def _plain(min_args: int, max_args: int | None, body: Callable[[list[Value]], Value]) -> Function:
+    return Function(min_args, max_args, lambda _scope, args: body(args))
+
+
+def _no_apply(_scope: _Scope, _args: list[Value]) -> Value:
+    raise AssertionError("lazy functions are evaluated through Function.lazy")
+
+
+FUNCTIONS: dict[str, Function] = {
+    "selected": _plain(2, 2, lambda a: _to_string(a[1]).strip() in _choices(a[0])),
+    "count-selected": _plain(1, 1, lambda a: float(len(_choices(a[0])))),
+    "selected-at": _plain(2, 2, _selected_at),
+    "string-length": Function(
+        0,
+        1,
+        lambda scope, a: float(len(_to_string(a[0] if a else _from_answer(scope.current)))),
+    ),
+    "if": Function(3, 3, _no_apply, lazy=_if),
+    "coalesce": Function(2, None, _no_apply, lazy=_coalesce),
+    "not": _plain(1, 1, lambda a: not _to_boolean(a[0])),
+    "true": _plain(0, 0, lambda _a: True),
+    "false": _plain(0, 0, lambda _a: False),
+    "boolean": _plain(1, 1, lambda a: _to_boolean(a[0])),
+    "number": _plain(1, 1, lambda a: _to_number(a[0])),
+    "int": _plain(1, 1, lambda a: _int(a[0])),
+    "string": _plain(1, 1, lambda a: _to_string(a[0])),
+    "round": _plain(1, 2, _round),
+    "abs": _plain(1, 1, lambda a: abs(_to_number(a[0]))),
+    "pow": _plain(2, 2, lambda a: _to_number(a[0]) ** _to_number(a[1])),
+    "min": _plain(1, None, lambda a: _extreme(a, min)),
+    "max": _plain(1, None, lambda a: _extreme(a, max)),
+    "concat": _plain(0, None, lambda a: "".join(_to_string(v) for v in a)),
+    "contains": _plain(2, 2, lambda a: _to_string(a[1]) in _to_string(a[0])),
+    "starts-with": _plain(2, 2, lambda a: _to_string(a[0]).startswith(_to_string(a[1]))),
+    "ends-with": _plain(2, 2, lambda a: _to_string(a[0]).endswith(_to_string(a[1]))),
+    "substr": _plain(2, 3, _substr),
+    "regex": Function(2, 2, _regex),
+    "today": _plain(0, 0, lambda _a: _today()),
+    "date": _plain(1, 1, lambda a: _date(a[0])),
+}
+
+
+# -- public API -------------------------------------------------------------------------
+
+
+def _walk(node: Node) -> list[Node]:
+    nodes: list[Node] = [node]
+    if isinstance(node, Negate):
+        nodes += _walk(node.operand)
+    elif isinstance(node, Binary):
+        nodes += _walk(node.left) + _walk(node.right)
+    elif isinstance(node, Call):
+        for arg in node.args:
+            nodes += _walk(arg)
+    return nodes
+
+
+def references(expression: str) -> set[str]:
+    """Item names referenced via ${name}; raises ExpressionError on a syntax error."""
+    if not expression.strip():
+        return set()
+    return {node.name for node in _walk(parse(expression)) if isinstance(node, Ref)}
+
+
+def evaluate(expression: str, answers: Mapping[str, object], *, current: object = None) -> object:
+    """The value of `expression`: bool, int or float, or str (dates as 'YYYY-MM-DD')."""
+    if not expression.strip():
+        return ""
+    try:
+        tree = parse(expression)
+    except RecursionError as exc:
+        raise _syntax(expression, "nested too deeply") from exc
+    scope = _Scope(expression=expression, answers=answers, current=current)
+    return _to_python(_evaluate(tree, scope))
+
+
+def is_true(expression: str, answers: Mapping[str, object], *, current: object = None) -> bool:
+    """XPath boolean() of the expression; an empty expression is true (no condition)."""
+    if not expression.strip():
+        return True
+    tree = parse(expression)
+    scope = _Scope(expression=expression, answers=answers, current=current)
+    return _to_boolean(_evaluate(tree, scope))

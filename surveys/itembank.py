@@ -6,6 +6,7 @@ the project reads is surveys/data/harmonised-items.yaml.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,3 +63,40 @@ def _concept(path: Path, key: str, body: Any) -> Concept:
         equivalence=str(harmonisation.get("equivalence") or ""),
         definition=body,
     )
+
+
+_SCALE = re.compile(r"^scale_(-?\d+)_(-?\d+)$")
+
+
+@dataclass(frozen=True)
+class ConceptReference:
+    """What a harmonised item is checked against: the reference wordings and code sets."""
+
+    key: str
+    # {"wvs7": "Generally speaking, ...", "ess": "..."} (English source questionnaires).
+    wordings: dict[str, str]
+    # {"wvs7": frozenset({1, 2}), "ess": frozenset({0, ..., 10})}: the valid answer codes.
+    scales: dict[str, frozenset[int]]
+
+
+def concept_reference(key: str, definition: dict[str, Any]) -> ConceptReference:
+    wordings: dict[str, str] = {}
+    scales: dict[str, frozenset[int]] = {}
+    for survey in ("wvs7", "ess"):
+        block = definition.get(survey)
+        if not isinstance(block, dict):
+            continue
+        if block.get("question"):
+            wordings[survey] = str(block["question"])
+        codes = {
+            int(category["code"])
+            for category in block.get("categories") or []
+            if isinstance(category, dict) and isinstance(category.get("code"), int)
+        }
+        # A scale such as ESS's 0-10 labels only its endpoints; every code between is valid.
+        scale = _SCALE.match(str(block.get("response_type") or ""))
+        if scale:
+            codes |= set(range(int(scale[1]), int(scale[2]) + 1))
+        if codes:
+            scales[survey] = frozenset(codes)
+    return ConceptReference(key=key, wordings=wordings, scales=scales)

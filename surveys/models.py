@@ -106,6 +106,25 @@ class VersionStatus(models.TextChoices):
     PUBLISHED = "published", "Published"
 
 
+class QuestionnaireVersionQuerySet(models.QuerySet["QuestionnaireVersion"]):
+    """Bulk paths cannot change or delete a published version (publishing a draft can)."""
+
+    def _first_frozen(self) -> int | None:
+        return self.filter(status=VersionStatus.PUBLISHED).values_list("pk", flat=True).first()
+
+    def update(self, **kwargs: Any) -> int:
+        frozen = self._first_frozen()
+        if frozen is not None:
+            raise FrozenVersionError(frozen)
+        return super().update(**kwargs)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        frozen = self._first_frozen()
+        if frozen is not None:
+            raise FrozenVersionError(frozen)
+        return super().delete()
+
+
 class QuestionnaireVersion(models.Model):
     questionnaire = models.ForeignKey(
         Questionnaire, on_delete=models.PROTECT, related_name="versions"
@@ -130,6 +149,8 @@ class QuestionnaireVersion(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
+
+    objects = QuestionnaireVersionQuerySet.as_manager()
 
     class Meta:
         ordering = ["questionnaire", "number"]
@@ -173,17 +194,21 @@ class VersionPartQuerySet(models.QuerySet[Any]):
 
     version_path: ClassVar[str] = "version"
 
-    def _touches_frozen(self) -> bool:
-        return self.filter(**{f"{self.version_path}__status": VersionStatus.PUBLISHED}).exists()
+    def _first_frozen(self) -> int | None:
+        frozen = self.filter(**{f"{self.version_path}__status": VersionStatus.PUBLISHED})
+        first: int | None = frozen.values_list(self.version_path, flat=True).first()
+        return first
 
     def update(self, **kwargs: Any) -> int:
-        if self._touches_frozen():
-            raise FrozenVersionError(None)
+        frozen = self._first_frozen()
+        if frozen is not None:
+            raise FrozenVersionError(frozen)
         return super().update(**kwargs)
 
     def delete(self) -> tuple[int, dict[str, int]]:
-        if self._touches_frozen():
-            raise FrozenVersionError(None)
+        frozen = self._first_frozen()
+        if frozen is not None:
+            raise FrozenVersionError(frozen)
         return super().delete()
 
 
@@ -333,7 +358,13 @@ class Question(VersionPart):
     constraint_message = models.JSONField(default=dict, blank=True)
     appearance = models.CharField(max_length=100, blank=True)
     choice_list = models.ForeignKey(
-        ChoiceList, null=True, blank=True, on_delete=models.PROTECT, related_name="questions"
+        # RESTRICT, not PROTECT: a list in use cannot be deleted alone, but deleting a draft
+        # version removes its lists and questions together.
+        ChoiceList,
+        null=True,
+        blank=True,
+        on_delete=models.RESTRICT,
+        related_name="questions",
     )
     # select_one x or_other / "other, specify": the choice name that opens the text field.
     other_choice = models.CharField(max_length=100, blank=True)
@@ -363,3 +394,37 @@ class Question(VersionPart):
 
     def owning_version_id(self) -> int:
         return self.version_id
+
+
+class ReferenceDistribution(models.Model):
+    """One category's share in a reference survey's marginal distribution of a harmonised
+    concept for one country (e.g. WVS-7, Germany, trust_people, code 1: 0.42), uploaded by a
+    researcher to compare the study against."""
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="reference_shares")
+    # An ItemBankConcept key, as in Question.harmonise.
+    concept = models.CharField(max_length=100)
+    # The reference survey and wave, e.g. "WVS-7" or "ESS-10".
+    source = models.CharField(max_length=32)
+    # Where the reference sample lives: an ISO 3166 code or a name, as the CSV gave it.
+    country = models.CharField(max_length=64)
+    # The source's category code (for harmonised items, the study's choice code too).
+    category = models.CharField(max_length=32)
+    share = models.FloatField()
+    uploaded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["study", "concept", "source", "country", "category"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["study", "concept", "source", "country", "category"],
+                name="one_reference_share_per_category",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(share__gte=0) & models.Q(share__lte=1),
+                name="reference_share_between_0_and_1",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.concept} {self.source} {self.country} {self.category}"

@@ -1,1 +1,673 @@
-"""Filled in by its issue."""
+"""XLSForm (.xlsx, .xls, .csv) to the internal schema (surveys/formspec.py) and back.
+
+Django-free. Sheets are read with pyxform's own readers (pyxform.xls2json_backends), so a
+file reads here as it reads in ODK and KoboToolbox; the rows are then interpreted here,
+because Panelwave keeps the row numbers for its error messages and reads columns pyxform
+does not know (DESIGN.md "XLSForm columns Panelwave reads beyond the standard"):
+
+- `privacy` (identifier | quasi | sensitive), `harmonise` (an item-bank concept key),
+  `attention_check` (the answer an attentive respondent gives), `other_choice` (the choice
+  that opens "other, specify"; `select_one x or_other` sets it to `other`), and on the
+  choices sheet `code` (the numeric code; default: the name when every name of the list is
+  an integer, else 1..n).
+- Languages come from `label::Name (code)` columns (`label:Name` and `label::Name` too;
+  a bare `label` is the language "default").
+- Groups are pages, one level deep; a nested group is refused. Metadata types (start, end,
+  today, deviceid, ...) become metadata fields. Types a web survey cannot ask (photo,
+  geopoint, barcode, repeat, calculate, ...) are refused with the row named, or skipped and
+  listed when `skip_unsupported` is set. `phone number` is a text item with pyxform's digits
+  constraint and, unless the row says otherwise, the privacy class `identifier`.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from pyxform.errors import PyXFormError
+from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
+from pyxform.xls2json_backends import csv_to_dict, xls_to_dict, xlsx_to_dict
+
+from surveys.formspec import (
+    DEFAULT_LANGUAGE,
+    SELECT_TYPES,
+    ChoiceListSpec,
+    ChoiceSpec,
+    FormError,
+    FormSpec,
+    MetadataField,
+    PageSpec,
+    QuestionSpec,
+    SkippedItem,
+    check_form,
+    choice_codes,
+    form_error,
+)
+
+ERROR_FILE_TYPE = "not an XLSForm file type (use .xlsx, .xls or .csv)"
+ERROR_UNREADABLE = "cannot be read as an XLSForm ({problem})"
+ERROR_NO_SURVEY_SHEET = "the workbook has no 'survey' sheet"
+ERROR_UNSUPPORTED_TYPE = (
+    "type {type!r} ({name!r}) cannot be asked in a web survey; "
+    "remove it or import with --skip-unsupported"
+)
+ERROR_MISSING = "{column} is empty"
+ERROR_BAD_NAME = "{name!r} is not a valid XLSForm name (letters, digits, _ - .; no spaces)"
+ERROR_NESTED_GROUP = "group {name!r} is inside group {outer!r}; pages are one level deep"
+ERROR_UNMATCHED_END = "{kind} without a matching begin"
+ERROR_UNCLOSED_GROUP = "group {name!r} is never closed with 'end group'"
+ERROR_REQUIRED = "{value!r} is not yes or no"
+ERROR_CODE = "code {value!r} is not an integer"
+ERROR_DUPLICATE_CHOICE = "choice {name!r} appears twice in list {list_name!r}"
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
+_LANGUAGE = re.compile(r"^(?P<name>.*?)\s*\((?P<code>[A-Za-z][A-Za-z0-9_\-]*)\)\s*$")
+_SELECT = re.compile(
+    r"^(?P<kind>select_one|select one from|select one|select1|select_multiple"
+    r"|select multiple from|select multiple|select all that apply from|select all that apply)"
+    r"\s+(?P<list>[^\s]+)(?P<other>\s+or[_ ]other|\s+or specify other)?$"
+)
+_SELECT_KIND = {
+    "select_one": "select_one",
+    "select one from": "select_one",
+    "select one": "select_one",
+    "select1": "select_one",
+}
+_QUESTION_TYPES = {
+    "integer": "integer",
+    "int": "integer",
+    "decimal": "decimal",
+    "text": "text",
+    "string": "text",
+    "note": "note",
+    "date": "date",
+    "phone number": "text",
+}
+PHONE_CONSTRAINT = r"regex(., '^\d*$')"
+# Language names commonly written without a code (`label::English`), mapped to ISO 639-1.
+_LANGUAGE_CODES = {
+    "english": "en",
+    "russian": "ru",
+    "ukrainian": "uk",
+    "belarusian": "be",
+    "kazakh": "kk",
+    "georgian": "ka",
+    "armenian": "hy",
+    "french": "fr",
+    "german": "de",
+    "spanish": "es",
+    "portuguese": "pt",
+    "arabic": "ar",
+    "persian": "fa",
+    "turkish": "tr",
+    "chinese": "zh",
+    "polish": "pl",
+}
+_COLUMN_ALIASES = {
+    "caption": "label",
+    "relevance": "relevant",
+    "calculate": "calculation",
+    "jr:constraintmsg": "constraint_message",
+    "constraining_message": "constraint_message",
+    "jr:requiredmsg": "required_message",
+    "requiredmsg": "required_message",
+    "list_name": "list_name",
+    "list name": "list_name",
+    "value": "name",
+}
+_TRANSLATED = ("label", "hint", "constraint_message", "required_message")
+_YES = {"yes", "true", "true()", "1"}
+_NO = {"", "no", "false", "false()", "0"}
+_SURVEY_COLUMNS = (
+    "type",
+    "name",
+    "required",
+    "relevant",
+    "constraint",
+    "appearance",
+    "privacy",
+    "harmonise",
+    "attention_check",
+    "other_choice",
+)
+
+
+@dataclass(frozen=True)
+class _Column:
+    header: str  # as written in the file, kept for extra columns
+    base: str  # normalised: label, hint, relevant, privacy, ...
+    language: str  # a code for translated columns, "" otherwise
+
+
+@dataclass
+class _Row:
+    number: int
+    cells: dict[_Column, str]
+
+    def get(self, base: str) -> str:
+        return next((v for c, v in self.cells.items() if c.base == base and not c.language), "")
+
+    def translated(self, base: str, default_language: str) -> dict[str, str]:
+        return {
+            column.language or default_language: value
+            for column, value in self.cells.items()
+            if column.base == base and (column.language or base in _TRANSLATED)
+        }
+
+    def extra_cells(self, known: tuple[str, ...]) -> dict[str, str]:
+        return {
+            column.header: value
+            for column, value in self.cells.items()
+            if column.base not in known and column.base not in _TRANSLATED
+        }
+
+
+@dataclass
+class _Reader:
+    source: str
+    skip_unsupported: bool
+    default_language: str
+    languages: list[str] = field(default_factory=list)
+    language_names: dict[str, str] = field(default_factory=dict)
+    pages: list[PageSpec] = field(default_factory=list)
+    metadata: list[MetadataField] = field(default_factory=list)
+    skipped: list[SkippedItem] = field(default_factory=list)
+    other_lists: set[str] = field(default_factory=set)
+
+
+# -- reading ----------------------------------------------------------------------------
+
+
+def read_xlsform(path: Path, *, skip_unsupported: bool = False) -> FormSpec:
+    """Read and check an XLSForm; raises FormError naming the file, row and column."""
+    source = path.name
+    workbook = _read_workbook(path)
+    sheets = {name.lower(): rows for name, rows in workbook.items() if isinstance(rows, list)}
+    if "survey" not in sheets:
+        raise form_error(source, ERROR_NO_SURVEY_SHEET)
+    settings_rows = sheets.get("settings") or [{}]
+    settings = {str(k).strip(): str(v) for k, v in settings_rows[0].items()}
+    reader = _Reader(source=source, skip_unsupported=skip_unsupported, default_language="")
+    title_names = _title_languages(settings, reader)
+    default_setting = settings.pop("default_language", "")
+    reader.default_language = (
+        _language(default_setting, reader) if default_setting else DEFAULT_LANGUAGE
+    )
+    survey = _rows(sheets["survey"], reader)
+    choices = _rows(sheets.get("choices", []), reader)
+    _read_survey(survey, reader)
+    lists = _read_choices(choices, reader)
+    if not reader.languages:
+        reader.languages.append(reader.default_language)
+    source_language = (
+        reader.default_language
+        if reader.default_language in reader.languages
+        else reader.languages[0]
+    )
+    title = {source_language: settings.pop("form_title")} if settings.get("form_title") else {}
+    title.update(title_names)
+    form = FormSpec(
+        languages=tuple(reader.languages),
+        source_language=source_language,
+        pages=tuple(reader.pages),
+        choice_lists=tuple(lists),
+        title=title,
+        language_names=reader.language_names,
+        settings=settings,
+        metadata_fields=tuple(reader.metadata),
+        skipped=tuple(reader.skipped),
+    )
+    check_form(form, source)
+    return form
+
+
+def _read_workbook(path: Path) -> dict[str, Any]:
+    readers: dict[str, Callable[[Any], dict[str, Any]]] = {
+        ".xlsx": xlsx_to_dict,
+        ".xlsm": xlsx_to_dict,
+        ".xls": xls_to_dict,
+        ".csv": csv_to_dict,
+    }
+    reader = readers.get(path.suffix.lower())
+    if reader is None:
+        raise form_error(path.name, ERROR_FILE_TYPE)
+    try:
+        return reader(str(path))
+    except (PyXFormError, OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+        problem = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise form_error(path.name, ERROR_UNREADABLE.format(problem=problem)) from exc
+
+
+def _title_languages(settings: dict[str, str], reader: _Reader) -> dict[str, str]:
+    """`form_title::Name (code)` settings columns: the title in further languages."""
+    titles = {}
+    for key in [k for k in settings if k.startswith("form_title::")]:
+        titles[_language(key.split("::", 1)[1], reader, register=False)] = settings.pop(key)
+    return titles
+
+
+def _language(written: str, reader: _Reader, *, register: bool = True) -> str:
+    match = _LANGUAGE.match(written)
+    if match:
+        name, code = match["name"].strip(), match["code"]
+    else:
+        name = written.strip()
+        code = _LANGUAGE_CODES.get(name.lower(), name)
+    if name and name != code:
+        reader.language_names[code] = name
+    if register and code not in reader.languages:
+        reader.languages.append(code)
+    return code
+
+
+def _column(header: str, reader: _Reader) -> _Column:
+    text = header.strip()
+    for prefix in ("bind::", "bind:", "control::", "control:", "body::", "body:"):
+        if text.lower().startswith(prefix):
+            text = text[len(prefix) :]
+    base, language = text, ""
+    if "::" in text:
+        base, language = text.split("::", 1)
+    elif ":" in text and text.split(":", 1)[0].strip().lower() in _TRANSLATED:
+        base, language = text.split(":", 1)
+    base = base.strip().lower()
+    base = _COLUMN_ALIASES.get(base, base).replace(" ", "_")
+    code = _language(language, reader) if language and base in _TRANSLATED else language
+    if base in _TRANSLATED and not language and reader.default_language not in reader.languages:
+        reader.languages.append(reader.default_language)
+    return _Column(header=header, base=base, language=code)
+
+
+def _rows(raw_rows: list[dict[str, Any]], reader: _Reader) -> list[_Row]:
+    # Row 1 is the header; pyxform keeps empty rows so the numbers match the sheet.
+    columns: dict[str, _Column] = {}
+    rows = []
+    for number, raw in enumerate(raw_rows, start=2):
+        cells = {}
+        for header, value in raw.items():
+            text = str(value).strip() if value is not None else ""
+            if not text:
+                continue
+            if header not in columns:
+                columns[header] = _column(str(header), reader)
+            cells[columns[header]] = text
+        if cells:
+            rows.append(_Row(number, cells))
+    return rows
+
+
+# -- the survey sheet --------------------------------------------------------------------
+
+
+@dataclass
+class _OpenGroup:
+    row: _Row
+    name: str
+    questions: list[QuestionSpec] = field(default_factory=list)
+
+
+def _read_survey(rows: list[_Row], reader: _Reader) -> None:
+    group: _OpenGroup | None = None
+    repeat_depth = 0
+    for row in rows:
+        kind = _normalise_type(row.get("type"))
+        name = row.get("name")
+        if not kind:
+            if name:
+                raise form_error(
+                    reader.source,
+                    ERROR_MISSING.format(column="type"),
+                    row=row.number,
+                    column="type",
+                )
+            continue  # a row of notes only
+        if kind in ("begin repeat", "begin loop"):
+            repeat_depth += 1
+            _unsupported(row, kind, reader)
+            continue
+        if kind in ("end repeat", "end loop"):
+            if repeat_depth == 0:
+                _refuse_unmatched(row, kind, reader)
+            repeat_depth -= 1
+            continue
+        if repeat_depth:
+            # Everything inside a skipped repeat is skipped with it.
+            reader.skipped.append(SkippedItem(row.number, name, kind))
+            continue
+        group = _read_survey_row(row, kind, name, group, reader)
+    if group is not None:
+        raise form_error(
+            reader.source, ERROR_UNCLOSED_GROUP.format(name=group.name), row=group.row.number
+        )
+
+
+def _read_survey_row(
+    row: _Row, kind: str, name: str, group: _OpenGroup | None, reader: _Reader
+) -> _OpenGroup | None:
+    if kind == "begin group":
+        if group is not None:
+            problem = ERROR_NESTED_GROUP.format(name=name, outer=group.name)
+            raise form_error(reader.source, problem, row=row.number, column="type")
+        return _OpenGroup(row=row, name=_checked_name(row, reader))
+    if kind == "end group":
+        if group is None:
+            _refuse_unmatched(row, kind, reader)
+            return None
+        reader.pages.append(_page(group, reader))
+        return None
+    if kind in QUESTION_TYPE_DICT and "jr:preload" in QUESTION_TYPE_DICT[kind].get("bind", {}):
+        reader.metadata.append(MetadataField(name=_checked_name(row, reader), type=kind))
+        return group
+    question = _question(row, kind, reader)
+    if question is None:
+        return group
+    if group is not None:
+        group.questions.append(question)
+    else:
+        reader.pages.append(PageSpec(name=question.name, questions=(question,), row=row.number))
+    return group
+
+
+def _normalise_type(written: str) -> str:
+    kind = " ".join(written.strip().lower().split())
+    for compact in ("begin", "end"):
+        for block in ("group", "repeat", "loop"):
+            if kind in (f"{compact}_{block}", f"{compact}{block}"):
+                return f"{compact} {block}"
+    return kind
+
+
+def _refuse_unmatched(row: _Row, kind: str, reader: _Reader) -> None:
+    raise form_error(
+        reader.source, ERROR_UNMATCHED_END.format(kind=kind), row=row.number, column="type"
+    )
+
+
+def _unsupported(row: _Row, kind: str, reader: _Reader) -> None:
+    name = row.get("name")
+    if not reader.skip_unsupported:
+        problem = ERROR_UNSUPPORTED_TYPE.format(type=kind, name=name)
+        raise form_error(reader.source, problem, row=row.number, column="type")
+    reader.skipped.append(SkippedItem(row.number, name, kind))
+
+
+def _checked_name(row: _Row, reader: _Reader) -> str:
+    name = row.get("name")
+    if not name:
+        raise form_error(
+            reader.source, ERROR_MISSING.format(column="name"), row=row.number, column="name"
+        )
+    if not _NAME.match(name):
+        raise form_error(
+            reader.source, ERROR_BAD_NAME.format(name=name), row=row.number, column="name"
+        )
+    return name
+
+
+def _page(group: _OpenGroup, reader: _Reader) -> PageSpec:
+    row = group.row
+    return PageSpec(
+        name=group.name,
+        questions=tuple(group.questions),
+        labels=row.translated("label", reader.default_language),
+        relevant=row.get("relevant"),
+        appearance=row.get("appearance"),
+        row=row.number,
+    )
+
+
+def _question(row: _Row, kind: str, reader: _Reader) -> QuestionSpec | None:
+    select = _SELECT.match(kind)
+    if select:
+        qtype = _SELECT_KIND.get(select["kind"], "select_multiple")
+        choice_list, other = select["list"], "other" if select["other"] else ""
+        if other:
+            reader.other_lists.add(choice_list)
+    elif kind in _QUESTION_TYPES:
+        qtype, choice_list, other = _QUESTION_TYPES[kind], "", ""
+    else:
+        _unsupported(row, kind, reader)
+        return None
+    language = reader.default_language
+    question = QuestionSpec(
+        name=_checked_name(row, reader),
+        type=qtype,
+        labels=row.translated("label", language),
+        hints=row.translated("hint", language),
+        required=_yes_no(row, reader),
+        required_message=row.translated("required_message", language),
+        relevant=row.get("relevant"),
+        constraint=row.get("constraint"),
+        constraint_message=row.translated("constraint_message", language),
+        appearance=row.get("appearance"),
+        choice_list=choice_list,
+        other_choice=row.get("other_choice") or other,
+        privacy=row.get("privacy").lower(),
+        harmonise=row.get("harmonise"),
+        attention_expected=row.get("attention_check"),
+        extra=row.extra_cells(_SURVEY_COLUMNS),
+        row=row.number,
+    )
+    if kind == "phone number":
+        question = replace(
+            question,
+            constraint=question.constraint or PHONE_CONSTRAINT,
+            privacy=question.privacy or "identifier",
+        )
+    return question
+
+
+def _yes_no(row: _Row, reader: _Reader) -> bool:
+    value = row.get("required")
+    if value.lower() in _YES:
+        return True
+    if value.lower() in _NO:
+        return False
+    raise form_error(
+        reader.source, ERROR_REQUIRED.format(value=value), row=row.number, column="required"
+    )
+
+
+# -- the choices sheet -------------------------------------------------------------------
+
+
+def _read_choices(rows: list[_Row], reader: _Reader) -> list[ChoiceListSpec]:
+    grouped: dict[str, list[_Row]] = {}
+    for row in rows:
+        list_name = row.get("list_name")
+        if not list_name:
+            raise form_error(
+                reader.source,
+                ERROR_MISSING.format(column="list_name"),
+                row=row.number,
+                column="list_name",
+            )
+        grouped.setdefault(list_name, []).append(row)
+    lists = [_choice_list(name, list_rows, reader) for name, list_rows in grouped.items()]
+    return [_with_other(choice_list, reader) for choice_list in lists]
+
+
+def _choice_list(list_name: str, rows: list[_Row], reader: _Reader) -> ChoiceListSpec:
+    names: list[str] = []
+    for row in rows:
+        name = row.get("name")
+        if not name:
+            problem = ERROR_MISSING.format(column="name")
+            raise form_error(reader.source, problem, row=row.number, column="name")
+        if name in names:
+            problem = ERROR_DUPLICATE_CHOICE.format(name=name, list_name=list_name)
+            raise form_error(reader.source, problem, row=row.number, column="name")
+        names.append(name)
+    codes = choice_codes(names)
+    choices = []
+    for row, name, default_code in zip(rows, names, codes, strict=True):
+        choices.append(
+            ChoiceSpec(
+                name=name,
+                code=_code(row, reader) if row.get("code") else default_code,
+                labels=row.translated("label", reader.default_language),
+                extra=row.extra_cells(("list_name", "name", "code")),
+                row=row.number,
+            )
+        )
+    return ChoiceListSpec(name=list_name, choices=tuple(choices))
+
+
+def _code(row: _Row, reader: _Reader) -> int:
+    value = row.get("code")
+    try:
+        return int(float(value)) if float(value).is_integer() else int(value)
+    except ValueError as exc:
+        problem = ERROR_CODE.format(value=value)
+        raise form_error(reader.source, problem, row=row.number, column="code") from exc
+
+
+def _with_other(choice_list: ChoiceListSpec, reader: _Reader) -> ChoiceListSpec:
+    """`or_other` adds the choice `other` to its list, as pyxform does."""
+    names = [choice.name for choice in choice_list.choices]
+    if choice_list.name not in reader.other_lists or "other" in names:
+        return choice_list
+    codes = [choice.code for choice in choice_list.choices]
+    other = ChoiceSpec(
+        name="other",
+        code=max(codes, default=0) + 1,
+        labels=dict.fromkeys(reader.languages or [reader.default_language], "Other"),
+    )
+    return replace(choice_list, choices=(*choice_list.choices, other))
+
+
+# -- writing ----------------------------------------------------------------------------
+
+
+def write_xlsform(form: FormSpec, path: Path) -> None:
+    """Write `form` as an .xlsx XLSForm that read_xlsform reads back to an equal FormSpec."""
+    workbook = Workbook()
+    workbook.remove(workbook.worksheets[0])
+    survey = workbook.create_sheet("survey")
+    headers = _survey_headers(form)
+    survey.append([header for header, _ in headers])
+    for values in _survey_rows(form):
+        survey.append([values.get(key, "") for _, key in headers])
+    choices = workbook.create_sheet("choices")
+    choice_headers = _choice_headers(form)
+    choices.append([header for header, _ in choice_headers])
+    for choice_list in form.choice_lists:
+        for choice in choice_list.choices:
+            values = _choice_values(choice_list.name, choice)
+            choices.append([values.get(key, "") for _, key in choice_headers])
+    settings = workbook.create_sheet("settings")
+    setting_values = _settings_values(form)
+    settings.append(list(setting_values))
+    settings.append(list(setting_values.values()))
+    workbook.save(path)
+
+
+def _language_header(base: str, code: str, form: FormSpec) -> str:
+    if code == DEFAULT_LANGUAGE:
+        return base
+    name = form.language_names.get(code, code)
+    return f"{base}::{name} ({code})" if name != code else f"{base}::{code}"
+
+
+def _survey_headers(form: FormSpec) -> list[tuple[str, str]]:
+    headers = [("type", "type"), ("name", "name")]
+    for base in ("label", "hint"):
+        headers += [(_language_header(base, c, form), f"{base}:{c}") for c in form.languages]
+    headers += [("required", "required")]
+    headers += [
+        (_language_header("required_message", c, form), f"required_message:{c}")
+        for c in form.languages
+    ]
+    headers += [("relevant", "relevant"), ("constraint", "constraint")]
+    headers += [
+        (_language_header("constraint_message", c, form), f"constraint_message:{c}")
+        for c in form.languages
+    ]
+    headers += [(column, column) for column in _SURVEY_COLUMNS[5:]]
+    extra = dict.fromkeys(key for q in form.questions() for key in q.extra)
+    return headers + [(key, f"extra:{key}") for key in extra]
+
+
+def _translated(base: str, values: dict[str, str]) -> dict[str, str]:
+    return {f"{base}:{code}": text for code, text in values.items()}
+
+
+def _survey_rows(form: FormSpec) -> list[dict[str, str]]:
+    rows = [{"type": field_.type, "name": field_.name} for field_ in form.metadata_fields]
+    for page in form.pages:
+        if not page.is_implicit:
+            rows.append(
+                {
+                    "type": "begin group",
+                    "name": page.name,
+                    "relevant": page.relevant,
+                    "appearance": page.appearance,
+                    **_translated("label", page.labels),
+                }
+            )
+        rows += [_question_values(question) for question in page.questions]
+        if not page.is_implicit:
+            rows.append({"type": "end group"})
+    return rows
+
+
+def _question_values(question: QuestionSpec) -> dict[str, str]:
+    qtype = question.type
+    if qtype in SELECT_TYPES:
+        qtype = f"{qtype} {question.choice_list}"
+    return {
+        "type": qtype,
+        "name": question.name,
+        "required": "yes" if question.required else "",
+        "relevant": question.relevant,
+        "constraint": question.constraint,
+        "appearance": question.appearance,
+        "privacy": question.privacy,
+        "harmonise": question.harmonise,
+        "attention_check": question.attention_expected,
+        "other_choice": question.other_choice,
+        **_translated("label", question.labels),
+        **_translated("hint", question.hints),
+        **_translated("required_message", question.required_message),
+        **_translated("constraint_message", question.constraint_message),
+        **{f"extra:{key}": value for key, value in question.extra.items()},
+    }
+
+
+def _choice_headers(form: FormSpec) -> list[tuple[str, str]]:
+    headers = [("list_name", "list_name"), ("name", "name"), ("code", "code")]
+    headers += [(_language_header("label", c, form), f"label:{c}") for c in form.languages]
+    extra = dict.fromkeys(
+        key for cl in form.choice_lists for choice in cl.choices for key in choice.extra
+    )
+    return headers + [(key, f"extra:{key}") for key in extra]
+
+
+def _choice_values(list_name: str, choice: ChoiceSpec) -> dict[str, str]:
+    return {
+        "list_name": list_name,
+        "name": choice.name,
+        "code": str(choice.code),
+        **_translated("label", choice.labels),
+        **{f"extra:{key}": value for key, value in choice.extra.items()},
+    }
+
+
+def _settings_values(form: FormSpec) -> dict[str, str]:
+    values = dict(form.settings)
+    source = form.source_language
+    if source != DEFAULT_LANGUAGE:
+        name = form.language_names.get(source, source)
+        values["default_language"] = f"{name} ({source})" if name != source else source
+    for code, text in form.title.items():
+        key = "form_title" if code == source else _language_header("form_title", code, form)
+        values[key] = text
+    return values or {"form_title": ""}
+
+
+__all__ = ["FormError", "read_xlsform", "write_xlsform"]

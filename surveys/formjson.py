@@ -1,0 +1,164 @@
+"""The native JSON questionnaire format, described by surveys/data/questionnaire.schema.json.
+
+Django-free. The JSON is the internal schema (surveys/formspec.py) written out field by
+field, so nothing is lost: read_json(write_json(form)) == form. A file is checked against
+the JSON Schema first (the message names the JSON path of the first problem), then by the
+same rules as an XLSForm (formspec.check_form).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from surveys.formspec import (
+    ChoiceListSpec,
+    ChoiceSpec,
+    FormSpec,
+    MetadataField,
+    PageSpec,
+    QuestionSpec,
+    check_form,
+    form_error,
+)
+
+SCHEMA_PATH = Path(__file__).resolve().parent / "data" / "questionnaire.schema.json"
+FORMAT = "panelwave-questionnaire"
+FORMAT_VERSION = 1
+
+ERROR_NOT_JSON = "not valid JSON (line {line}, column {column}: {problem})"
+ERROR_SCHEMA = "at {path}: {problem}"
+
+_QUESTION_FIELDS = (
+    "labels",
+    "hints",
+    "required",
+    "required_message",
+    "relevant",
+    "constraint",
+    "constraint_message",
+    "appearance",
+    "choice_list",
+    "other_choice",
+    "privacy",
+    "harmonise",
+    "attention_expected",
+    "extra",
+)
+
+
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+
+
+def read_json(path: Path) -> FormSpec:
+    """Read and check a native JSON questionnaire; raises FormError naming file and path."""
+    source = path.name
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        problem = ERROR_NOT_JSON.format(line=exc.lineno, column=exc.colno, problem=exc.msg)
+        raise form_error(source, problem) from exc
+    form = form_from_dict(document, source)
+    check_form(form, source)
+    return form
+
+
+def form_from_dict(document: Any, source: str) -> FormSpec:
+    errors = sorted(_validator().iter_errors(document), key=lambda e: list(e.absolute_path))
+    if errors:
+        first = errors[0]
+        path = "$" + "".join(
+            f"[{part}]" if isinstance(part, int) else f".{part}" for part in first.absolute_path
+        )
+        raise form_error(source, ERROR_SCHEMA.format(path=path, problem=first.message))
+    return FormSpec(
+        languages=tuple(document["languages"]),
+        source_language=document["source_language"],
+        title=dict(document.get("title", {})),
+        language_names=dict(document.get("language_names", {})),
+        settings=dict(document.get("settings", {})),
+        metadata_fields=tuple(
+            MetadataField(name=m["name"], type=m["type"])
+            for m in document.get("metadata_fields", [])
+        ),
+        choice_lists=tuple(_choice_list(c) for c in document.get("choice_lists", [])),
+        pages=tuple(_page(p) for p in document["pages"]),
+    )
+
+
+def _choice_list(data: dict[str, Any]) -> ChoiceListSpec:
+    return ChoiceListSpec(
+        name=data["name"],
+        choices=tuple(
+            ChoiceSpec(
+                name=c["name"],
+                code=c["code"],
+                labels=dict(c.get("labels", {})),
+                extra=dict(c.get("extra", {})),
+            )
+            for c in data["choices"]
+        ),
+    )
+
+
+def _page(data: dict[str, Any]) -> PageSpec:
+    return PageSpec(
+        name=data["name"],
+        labels=dict(data.get("labels", {})),
+        relevant=data.get("relevant", ""),
+        appearance=data.get("appearance", ""),
+        questions=tuple(
+            QuestionSpec(
+                name=q["name"],
+                type=q["type"],
+                **{key: q[key] for key in _QUESTION_FIELDS if key in q},
+            )
+            for q in data["questions"]
+        ),
+    )
+
+
+def form_to_dict(form: FormSpec) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "title": form.title,
+        "languages": list(form.languages),
+        "language_names": form.language_names,
+        "source_language": form.source_language,
+        "settings": form.settings,
+        "metadata_fields": [{"name": m.name, "type": m.type} for m in form.metadata_fields],
+        "choice_lists": [
+            {
+                "name": cl.name,
+                "choices": [
+                    {"name": c.name, "code": c.code, "labels": c.labels, "extra": c.extra}
+                    for c in cl.choices
+                ],
+            }
+            for cl in form.choice_lists
+        ],
+        "pages": [
+            {
+                "name": page.name,
+                "labels": page.labels,
+                "relevant": page.relevant,
+                "appearance": page.appearance,
+                "questions": [
+                    {"name": q.name, "type": q.type}
+                    | {key: getattr(q, key) for key in _QUESTION_FIELDS}
+                    for q in page.questions
+                ],
+            }
+            for page in form.pages
+        ],
+    }
+
+
+def write_json(form: FormSpec, path: Path) -> None:
+    text = json.dumps(form_to_dict(form), ensure_ascii=False, indent=2)
+    path.write_text(text + "\n", encoding="utf-8")

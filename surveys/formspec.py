@@ -1,0 +1,233 @@
+"""The internal questionnaire schema: what an XLSForm or a native JSON file says, checked.
+
+Django-free. Both readers (surveys/xlsform.py, surveys/formjson.py) produce a FormSpec and
+the same checks (check_form) run on it, so an XLSForm and its JSON twin are refused for the
+same reasons. FormSpec values compare equal exactly when the versions they describe are
+equal; the `row` fields (where the item was read) are left out of that comparison.
+
+Pages: an XLSForm group is a page. A question outside any group gets a page of its own,
+named after the question (XLSForm names are unique across a form, so this cannot clash);
+writers recognise such a page (one question of the page's name, no label) and write the
+question without a group.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from surveys.expressions import ExpressionError, references
+
+QUESTION_TYPES = ("select_one", "select_multiple", "integer", "decimal", "text", "note", "date")
+SELECT_TYPES = ("select_one", "select_multiple")
+PRIVACY_CLASSES = ("", "identifier", "quasi", "sensitive")
+# Languages are keyed by code; labels of a form without language columns use this key.
+DEFAULT_LANGUAGE = "default"
+
+ERROR_AT = "{source}: {where}{problem}"
+ERROR_DUPLICATE_NAME = "the name {name!r} is used twice (also on row {first_row})"
+ERROR_UNKNOWN_LIST = "choice list {list_name!r} is not on the choices sheet"
+ERROR_EMPTY_LIST = "choice list {list_name!r} has no choices"
+ERROR_UNKNOWN_REFERENCE = "refers to ${{{name}}}, which is not an item of this form"
+ERROR_REFERENCE_SKIPPED = "refers to ${{{name}}}, which was skipped (unsupported type {type})"
+ERROR_PRIVACY = "privacy {value!r} is not one of identifier, quasi, sensitive"
+ERROR_NOT_SELECT = "{column} is set but the item is a {type}, not a select"
+ERROR_OTHER_CHOICE = "other choice {choice!r} is not in list {list_name!r}"
+ERROR_NO_QUESTIONS = "the form has no questions"
+ERROR_CHOICE_CODES = "choice list {list_name!r}: choice codes must be unique"
+
+
+class FormError(ValueError):
+    """The form is refused; the message names the file, the row and the column."""
+
+
+def form_error(source: str, problem: str, *, row: int = 0, column: str = "") -> FormError:
+    where = ""
+    if row:
+        where += f"row {row}, "
+    if column:
+        where += f"column {column}: "
+    elif row:
+        where = f"row {row}: "
+    return FormError(ERROR_AT.format(source=source, where=where, problem=problem))
+
+
+@dataclass(frozen=True)
+class ChoiceSpec:
+    name: str
+    code: int
+    labels: dict[str, str]
+    extra: dict[str, str] = field(default_factory=dict)
+    row: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class ChoiceListSpec:
+    name: str
+    choices: tuple[ChoiceSpec, ...]
+
+
+@dataclass(frozen=True)
+class QuestionSpec:
+    name: str
+    type: str
+    labels: dict[str, str] = field(default_factory=dict)
+    hints: dict[str, str] = field(default_factory=dict)
+    required: bool = False
+    required_message: dict[str, str] = field(default_factory=dict)
+    relevant: str = ""
+    constraint: str = ""
+    constraint_message: dict[str, str] = field(default_factory=dict)
+    appearance: str = ""
+    choice_list: str = ""
+    other_choice: str = ""
+    privacy: str = ""
+    harmonise: str = ""
+    attention_expected: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+    row: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    name: str
+    questions: tuple[QuestionSpec, ...]
+    labels: dict[str, str] = field(default_factory=dict)
+    relevant: str = ""
+    appearance: str = ""
+    row: int = field(default=0, compare=False)
+
+    @property
+    def is_implicit(self) -> bool:
+        """A page made for one question outside any group (see the module docstring)."""
+        return (
+            len(self.questions) == 1
+            and self.questions[0].name == self.name
+            and not self.labels
+            and not self.relevant
+            and not self.appearance
+        )
+
+
+@dataclass(frozen=True)
+class MetadataField:
+    """An XLSForm metadata row (start, end, today, deviceid, ...): recorded, never asked."""
+
+    name: str
+    type: str
+
+
+@dataclass(frozen=True)
+class SkippedItem:
+    row: int
+    name: str
+    type: str
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    languages: tuple[str, ...]
+    source_language: str
+    pages: tuple[PageSpec, ...]
+    choice_lists: tuple[ChoiceListSpec, ...] = ()
+    title: dict[str, str] = field(default_factory=dict)
+    # Display names of the language codes ("en": "English"), for `label::English (en)`.
+    language_names: dict[str, str] = field(default_factory=dict)
+    # Other settings-sheet columns (form_id, version, style, ...), kept for round trips.
+    settings: dict[str, str] = field(default_factory=dict)
+    metadata_fields: tuple[MetadataField, ...] = ()
+    skipped: tuple[SkippedItem, ...] = field(default=(), compare=False)
+
+    def questions(self) -> list[QuestionSpec]:
+        return [question for page in self.pages for question in page.questions]
+
+    def choice_list(self, name: str) -> ChoiceListSpec | None:
+        return next((cl for cl in self.choice_lists if cl.name == name), None)
+
+
+def choice_codes(names: list[str]) -> list[int]:
+    """The name when every name of the list is an integer, else 1..n (DESIGN.md exports)."""
+    if names and all(_is_integer(name) for name in names):
+        return [int(name) for name in names]
+    return list(range(1, len(names) + 1))
+
+
+def _is_integer(text: str) -> bool:
+    return text.lstrip("-").isdigit() and len(text) < 10
+
+
+def check_form(form: FormSpec, source: str) -> None:
+    """Refuse a form whose names, lists, privacy classes or expressions do not hold."""
+    questions = form.questions()
+    if not questions:
+        raise form_error(source, ERROR_NO_QUESTIONS)
+    _check_names(form, source)
+    for choice_list in form.choice_lists:
+        if len({choice.code for choice in choice_list.choices}) != len(choice_list.choices):
+            raise form_error(source, ERROR_CHOICE_CODES.format(list_name=choice_list.name))
+    for question in questions:
+        _check_question(form, question, source)
+    known = {q.name for q in questions} | {m.name for m in form.metadata_fields}
+    skipped = {item.name: item.type for item in form.skipped}
+    for page in form.pages:
+        _check_expression(page.relevant, "relevant", page.row, known, skipped, source)
+        for question in page.questions:
+            for column in ("relevant", "constraint"):
+                expression = getattr(question, column)
+                _check_expression(expression, column, question.row, known, skipped, source)
+
+
+def _check_names(form: FormSpec, source: str) -> None:
+    seen: dict[str, int] = {}
+    for page in form.pages:
+        named = [(page.name, page.row)] if not page.is_implicit else []
+        for name, row in named + [(q.name, q.row) for q in page.questions]:
+            if name in seen:
+                problem = ERROR_DUPLICATE_NAME.format(name=name, first_row=seen[name])
+                raise form_error(source, problem, row=row, column="name")
+            seen[name] = row
+
+
+def _check_question(form: FormSpec, question: QuestionSpec, source: str) -> None:
+    row = question.row
+    if question.privacy not in PRIVACY_CLASSES:
+        raise form_error(
+            source, ERROR_PRIVACY.format(value=question.privacy), row=row, column="privacy"
+        )
+    if question.type not in SELECT_TYPES:
+        if question.choice_list or question.other_choice:
+            problem = ERROR_NOT_SELECT.format(column="choice list", type=question.type)
+            raise form_error(source, problem, row=row, column="type")
+        return
+    choice_list = form.choice_list(question.choice_list)
+    if choice_list is None:
+        problem = ERROR_UNKNOWN_LIST.format(list_name=question.choice_list)
+        raise form_error(source, problem, row=row, column="type")
+    if not choice_list.choices:
+        problem = ERROR_EMPTY_LIST.format(list_name=question.choice_list)
+        raise form_error(source, problem, row=row, column="type")
+    names = {choice.name for choice in choice_list.choices}
+    if question.other_choice and question.other_choice not in names:
+        problem = ERROR_OTHER_CHOICE.format(
+            choice=question.other_choice, list_name=choice_list.name
+        )
+        raise form_error(source, problem, row=row, column="type")
+
+
+def _check_expression(
+    expression: str,
+    column: str,
+    row: int,
+    known: set[str],
+    skipped: dict[str, str],
+    source: str,
+) -> None:
+    try:
+        names = references(expression)
+    except ExpressionError as exc:
+        raise form_error(source, str(exc), row=row, column=column) from exc
+    for name in sorted(names - known):
+        if name in skipped:
+            problem = ERROR_REFERENCE_SKIPPED.format(name=name, type=skipped[name])
+        else:
+            problem = ERROR_UNKNOWN_REFERENCE.format(name=name)
+        raise form_error(source, problem, row=row, column=column)

@@ -1,0 +1,176 @@
+"""XLSForm reading and writing (no database): the samples, our columns, refusals."""
+
+import pytest
+
+from surveys.formspec import FormError
+from surveys.xlsform import read_xlsform, write_xlsform
+from tests.surveys.forms import CHOICES, SAMPLES, SURVEY, write_form
+
+
+@pytest.mark.parametrize(
+    "sample",
+    [
+        "field-list.xlsx",
+        "group.xlsx",
+        "specify_other.xlsx",
+        "text_and_integer.xlsx",
+        "yes_or_no_question.xlsx",
+    ],
+)
+def test_samples_import_and_round_trip_exactly(sample, tmp_path):
+    form = read_xlsform(SAMPLES / sample)
+    write_xlsform(form, tmp_path / "out.xlsx")
+    assert read_xlsform(tmp_path / "out.xlsx") == form
+
+
+def test_tutorial_repeat_is_refused_with_type_and_row():
+    with pytest.raises(FormError) as caught:
+        read_xlsform(SAMPLES / "tutorial.xls")
+    assert str(caught.value) == (
+        "tutorial.xls: row 2, column type: type 'begin repeat' ('member') cannot be asked in "
+        "a web survey; remove it or import with --skip-unsupported"
+    )
+
+
+def test_group_is_a_page_and_phone_number_is_an_identifier():
+    form = read_xlsform(SAMPLES / "group.xlsx")
+    assert [(p.name, [q.name for q in p.questions]) for p in form.pages] == [
+        ("family_name", ["family_name"]),
+        ("father", ["phone_number", "age"]),
+    ]
+    phone = form.pages[1].questions[0]
+    assert (phone.type, phone.privacy) == ("text", "identifier")
+    assert form.languages == ("en",)
+    assert form.pages[1].labels == {"en": "Father"}
+
+
+def test_specify_other_sets_other_choice_and_adds_it():
+    form = read_xlsform(SAMPLES / "specify_other.xlsx")
+    question = form.questions()[0]
+    assert question.other_choice == "other"
+    assert [(c.name, c.code) for c in form.choice_lists[0].choices] == [
+        ("male", 1),
+        ("female", 2),
+        ("other", 3),
+    ]
+
+
+def test_multilingual_form_keeps_every_language_and_our_columns(tmp_path):
+    form = read_xlsform(write_form(tmp_path / "panel.xlsx"))
+    assert form.languages == ("en", "ru")
+    assert form.language_names == {"en": "English", "ru": "Русский"}
+    assert [m.name for m in form.metadata_fields] == ["start"]
+    by_name = {q.name: q for q in form.questions()}
+    assert by_name["age"].labels == {"en": "Age", "ru": "Возраст"}
+    assert by_name["age"].required is True
+    assert by_name["age"].privacy == "quasi"
+    assert by_name["trust_people"].harmonise == "trust_people"
+    assert by_name["check"].attention_expected == "agree"
+    assert by_name["comment"].privacy == "sensitive"
+    trust = form.choice_list("trust")
+    assert trust is not None
+    assert [(c.name, c.code) for c in trust.choices] == [("1", 1), ("2", 2)]
+    write_xlsform(form, tmp_path / "again.xlsx")
+    assert read_xlsform(tmp_path / "again.xlsx") == form
+
+
+def test_csv_xlsform_is_read(tmp_path):
+    path = tmp_path / "form.csv"
+    path.write_text("survey,type,name,label\n,integer,age,Age\n,text,name,Name\n", encoding="utf-8")
+    form = read_xlsform(path)
+    assert [q.name for q in form.questions()] == ["age", "name"]
+    assert form.languages == ("default",)
+
+
+def test_skip_unsupported_lists_the_skipped_items(tmp_path):
+    survey = [*SURVEY, ["geopoint", "where", "Where?", "", "", "", "", "", "", "", "", ""]]
+    form = read_xlsform(write_form(tmp_path / "f.xlsx", survey), skip_unsupported=True)
+    assert [(s.row, s.name, s.type) for s in form.skipped] == [(10, "where", "geopoint")]
+    assert "where" not in [q.name for q in form.questions()]
+
+
+@pytest.mark.parametrize(
+    ("_case", "row", "message"),
+    [
+        (
+            "unknown reference",
+            ["integer", "x", "X", "", "${nope} > 1", "", "", "", "", "", "", ""],
+            "f.xlsx: row 10, column relevant: refers to ${nope}, which is not an item of this form",
+        ),
+        (
+            "bad syntax",
+            ["integer", "x", "X", "", "", ". >", "", "", "", "", "", ""],
+            "f.xlsx: row 10, column constraint: expression '. >': unexpected the end at 4",
+        ),
+        (
+            "bad privacy",
+            ["integer", "x", "X", "", "", "", "", "", "secret", "", "", ""],
+            "f.xlsx: row 10, column privacy: privacy 'secret' is not one of identifier, quasi, sensitive",
+        ),
+        (
+            "duplicate name",
+            ["integer", "age", "X", "", "", "", "", "", "", "", "", ""],
+            "f.xlsx: row 10, column name: the name 'age' is used twice (also on row 4)",
+        ),
+        (
+            "unknown list",
+            ["select_one nolist", "x", "X", "", "", "", "", "", "", "", "", ""],
+            "f.xlsx: row 10, column type: choice list 'nolist' is not on the choices sheet",
+        ),
+        (
+            "bad required",
+            ["integer", "x", "X", "", "", "", "", "maybe", "", "", "", ""],
+            "f.xlsx: row 10, column required: 'maybe' is not yes or no",
+        ),
+        (
+            "photo",
+            ["photo", "pic", "X", "", "", "", "", "", "", "", "", ""],
+            "f.xlsx: row 10, column type: type 'photo' ('pic') cannot be asked in a web survey; "
+            "remove it or import with --skip-unsupported",
+        ),
+    ],
+)
+def test_bad_rows_are_refused_with_file_row_and_column(_case, row, message, tmp_path):
+    with pytest.raises(FormError) as caught:
+        read_xlsform(write_form(tmp_path / "f.xlsx", [*SURVEY, row]))
+    assert str(caught.value) == message
+
+
+def test_reference_to_a_skipped_item_names_the_skip(tmp_path):
+    survey = [
+        *SURVEY,
+        ["photo", "pic", "X", "", "", "", "", "", "", "", "", ""],
+        ["text", "why", "Why?", "", "${pic} != ''", "", "", "", "", "", "", ""],
+    ]
+    with pytest.raises(
+        FormError, match=r"row 11, column relevant: refers to \$\{pic\}, which was skipped"
+    ):
+        read_xlsform(write_form(tmp_path / "f.xlsx", survey), skip_unsupported=True)
+
+
+def test_duplicate_choice_is_refused(tmp_path):
+    choices = [*CHOICES, ["trust", "1", "Again", "Снова"]]
+    with pytest.raises(FormError) as caught:
+        read_xlsform(write_form(tmp_path / "f.xlsx", choices=choices))
+    assert str(caught.value) == (
+        "f.xlsx: row 8, column name: choice '1' appears twice in list 'trust'"
+    )
+
+
+def test_nested_group_is_refused(tmp_path):
+    survey = [
+        SURVEY[0],
+        ["begin group", "outer", "Outer", "", "", "", "", "", "", "", "", ""],
+        ["begin group", "inner", "Inner", "", "", "", "", "", "", "", "", ""],
+    ]
+    with pytest.raises(
+        FormError, match="row 3, column type: group 'inner' is inside group 'outer'"
+    ):
+        read_xlsform(write_form(tmp_path / "f.xlsx", survey))
+
+
+def test_not_a_workbook_is_refused(tmp_path):
+    path = tmp_path / "broken.xlsx"
+    path.write_bytes(b"not a zip")
+    with pytest.raises(FormError, match=r"^broken.xlsx: cannot be read as an XLSForm"):
+        read_xlsform(path)
