@@ -171,8 +171,20 @@ class Response(models.Model):
         return f"response {self.pk} wave {self.wave_id} ({self.status})"
 
 
+class CleaningRunStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    FINISHED = "finished", "Finished"
+    FAILED = "failed", "Failed"
+
+
 class CleaningRun(models.Model):
+    """One pass of the rules over a wave. The wave's current flags are those of its latest
+    finished run; older runs keep their record (config, counts) but not their flags."""
+
     wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="cleaning_runs")
+    status = models.CharField(
+        max_length=16, choices=CleaningRunStatus.choices, default=CleaningRunStatus.RUNNING
+    )
     # The full rule configuration used: defaults merged with the wave's overrides.
     config = models.JSONField(default=dict)
     started_at = models.DateTimeField()

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from respondents.services.demo import load_demo
+from respondents.services.demo_panel import build_demo_panel
 
 
 class Command(BaseCommand):
@@ -16,12 +17,16 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         demo = load_demo()
+        panel = build_demo_panel(demo.study)
         base = f"http://127.0.0.1:{options['port']}" if settings.DEBUG else settings.SITE_URL
         summary = {
             "study": demo.study.slug,
             "admin_url": f"{base}/admin/",
             "admin_username": demo.admin_username,
             "admin_password": demo.admin_password,
+            "dashboard_url": f"{base}/dashboard/studies/{demo.study.slug}/",
+            "respondent_link": panel.open_wave_link.replace(settings.SITE_URL, base, 1),
+            "waves": [wave.pk for wave in panel.waves],
         }
         if options["json"]:
             self.stdout.write(json.dumps(summary))
@@ -30,4 +35,6 @@ class Command(BaseCommand):
             "\nPanelwave demo is ready.\n"
             f"  Admin:     {summary['admin_url']}\n"
             f"  Login:     {demo.admin_username} / {demo.admin_password}\n"
+            f"  Dashboard: {summary['dashboard_url']}\n"
+            f"  Respondent link (wave 3, open): {summary['respondent_link']}\n"
         )

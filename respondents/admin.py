@@ -1,0 +1,279 @@
+"""Fieldwork admin: waves (with their figures), panel members, invitations, responses.
+
+Privacy (DESIGN.md): no list shows a contact, token, fingerprint or answer; contacts have
+no admin at all; members and responses are removed only through erase_member, never by a
+bare delete. Every action calls a service, as the commands and the API do.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+# Cleaning admin lives in its own module (owned by the cleaning issue); importing it
+# registers its classes.
+from respondents import admin_cleaning  # noqa: F401
+from respondents.admin_actions import WaveCleaningActionsMixin
+from respondents.models import (
+    Invitation,
+    PanelMember,
+    Response,
+    ResponseStatus,
+    Wave,
+    WaveState,
+)
+from respondents.services.erasure import erase_member
+from respondents.services.figures import CountRow, wave_figures
+from respondents.services.invitations import invite_panel, send_reminders, withdraw_member
+from respondents.services.waves import change_wave_state, open_link
+from surveys.access import Action
+from surveys.admin_access import StudyScopedAdminMixin
+
+WAVE_FIELDS = (
+    "study",
+    "version",
+    "name",
+    "state",
+    "link",
+    "opens_at",
+    "closes_at",
+    "channels",
+    "fingerprint_key_destroyed_at",
+    "created_at",
+    "fieldwork",
+)
+# No contact and no panel-key hash: the pseudonym is all the admin needs to act on.
+MEMBER_FIELDS = (
+    "pseudonym",
+    "study",
+    "status",
+    "recruited_in",
+    "preferred_language",
+    "created_at",
+    "withdrawn_at",
+)
+# Timestamps only: the token hash is never shown.
+INVITATION_FIELDS = (
+    "wave",
+    "member",
+    "created_at",
+    "sent_at",
+    "opened_at",
+    "started_at",
+    "completed_at",
+    "reminders_sent",
+    "last_reminded_at",
+)
+# Neither the fingerprint nor the resume-token hash; answers only on the detail page.
+RESPONSE_FIELDS = (
+    "wave",
+    "member",
+    "invitation",
+    "status",
+    "channel",
+    "language",
+    "source_id",
+    "started_at",
+    "completed_at",
+    "current_page",
+    "honeypot_filled",
+    "answers",
+    "paradata",
+)
+
+
+def _count(queryset: QuerySet[Any]) -> Coalesce:
+    # A subquery per count: joining responses and invitations at once would multiply rows.
+    counted = queryset.order_by().values("wave").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def _table(title: str, rows: tuple[CountRow, ...]) -> SafeString:
+    body = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+        ((row.key or "(none)", row.completes, row.partials) for row in rows),
+    )
+    return format_html(
+        "<h4>{}</h4><table><tr><th></th><th>completes</th><th>partials</th></tr>{}</table>",
+        title,
+        body,
+    )
+
+
+class NoAddOrDeleteAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Wave)
+class WaveAdmin(StudyScopedAdminMixin, WaveCleaningActionsMixin, NoAddOrDeleteAdmin):
+    list_display = ["name", "study", "state", "opens_at", "closes_at", "completes", "partials"]
+    list_display += ["invited"]
+    list_filter = ["state", "study"]
+    list_select_related = ["study"]
+    fields = WAVE_FIELDS
+    readonly_fields = WAVE_FIELDS
+    actions = ["invite_panel_action", "send_reminders_action", "close_action", "reopen_action"]
+    actions += ["clean_action"]
+    # Roles (surveys.access): who may take each action, on which studies.
+    action_rights = {
+        "invite_panel_action": Action.INVITE,
+        "send_reminders_action": Action.INVITE,
+        "close_action": Action.RUN_WAVES,
+        "reopen_action": Action.RUN_WAVES,
+        "clean_action": Action.CLEAN,
+    }
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Wave]:
+        responses = Response.objects.filter(wave=OuterRef("pk"))
+        waves: QuerySet[Wave] = super().get_queryset(request)
+        return waves.annotate(
+            completes_count=_count(responses.filter(status=ResponseStatus.COMPLETED)),
+            partials_count=_count(responses.exclude(status=ResponseStatus.COMPLETED)),
+            invited_count=_count(
+                Invitation.objects.filter(wave=OuterRef("pk"), sent_at__isnull=False)
+            ),
+        )
+
+    @admin.display(description="completes", ordering="completes_count")
+    def completes(self, wave: Any) -> int:
+        return int(wave.completes_count)
+
+    @admin.display(description="partials", ordering="partials_count")
+    def partials(self, wave: Any) -> int:
+        return int(wave.partials_count)
+
+    @admin.display(description="invited", ordering="invited_count")
+    def invited(self, wave: Any) -> int:
+        return int(wave.invited_count)
+
+    @admin.display(description="open link")
+    def link(self, wave: Wave) -> str:
+        return open_link(wave)
+
+    @admin.display(description="fieldwork figures")
+    def fieldwork(self, wave: Wave) -> SafeString:
+        figures = wave_figures(wave)
+        return format_html(
+            "<p>{} completes, {} partials; {} invited, panel response rate {}; retention from "
+            "the previous wave {} ({} of {}); median duration of completes {}</p>{}{}{}",
+            figures.completes,
+            figures.partials,
+            figures.invited,
+            _percent(figures.panel_response_rate),
+            _percent(figures.retention),
+            figures.retained,
+            figures.previous_completers,
+            "-"
+            if figures.median_duration_seconds is None
+            else f"{figures.median_duration_seconds / 60:.1f} min",
+            _table("by day", figures.by_day),
+            _table("by channel", figures.by_channel),
+            _table("by language", figures.by_language),
+        )
+
+    def _each(self, request: HttpRequest, waves: QuerySet[Wave], verb: str, call: Any) -> None:
+        for wave in waves:
+            try:
+                result = call(wave)
+            except ValidationError as exc:
+                self.message_user(request, " ".join(exc.messages), messages.ERROR)
+                continue
+            self.message_user(request, f"{wave.name}: {verb} {result}", messages.SUCCESS)
+
+    @admin.action(description="Invite the panel (e-mail; Telegram links by command)")
+    def invite_panel_action(self, request: HttpRequest, queryset: QuerySet[Wave]) -> None:
+        self._each(
+            request,
+            queryset,
+            "invited",
+            lambda wave: (
+                f"{invite_panel(wave).created} members (e-mails are sent in the background)"
+            ),
+        )
+
+    @admin.action(description="Send due reminders")
+    def send_reminders_action(self, request: HttpRequest, queryset: QuerySet[Wave]) -> None:
+        self._each(
+            request, queryset, "queued", lambda wave: f"{send_reminders(wave=wave)} reminders"
+        )
+
+    @admin.action(description="Close the wave")
+    def close_action(self, request: HttpRequest, queryset: QuerySet[Wave]) -> None:
+        self._each(
+            request,
+            queryset,
+            "is now",
+            lambda wave: change_wave_state(wave, WaveState.CLOSED).state,
+        )
+
+    @admin.action(description="Reopen the wave")
+    def reopen_action(self, request: HttpRequest, queryset: QuerySet[Wave]) -> None:
+        self._each(
+            request, queryset, "is now", lambda wave: change_wave_state(wave, WaveState.OPEN).state
+        )
+
+
+@admin.register(PanelMember)
+class PanelMemberAdmin(NoAddOrDeleteAdmin):
+    list_display = ["pseudonym", "study", "status", "recruited_in", "created_at", "withdrawn_at"]
+    list_filter = ["status", "study"]
+    list_select_related = ["study", "recruited_in"]
+    search_fields = ["=pseudonym"]
+    fields = MEMBER_FIELDS
+    readonly_fields = MEMBER_FIELDS
+    actions = ["withdraw_action", "erase_contact_action"]
+
+    @admin.action(description="Withdraw from the panel (no more invitations)")
+    def withdraw_action(self, request: HttpRequest, queryset: QuerySet[PanelMember]) -> None:
+        for member in queryset:
+            withdraw_member(member)
+        self.message_user(request, f"{queryset.count()} members withdrawn", messages.SUCCESS)
+
+    @admin.action(description="Erase contact details (answers stay, under the pseudonym)")
+    def erase_contact_action(self, request: HttpRequest, queryset: QuerySet[PanelMember]) -> None:
+        erased = [erase_member(member) for member in queryset]
+        self.message_user(
+            request,
+            f"contact details erased for {sum(e.contact_erased for e in erased)} members",
+            messages.SUCCESS,
+        )
+
+
+@admin.register(Invitation)
+class InvitationAdmin(NoAddOrDeleteAdmin):
+    list_display = ["id", "wave", "member", "sent_at", "opened_at", "started_at", "completed_at"]
+    list_display += ["reminders_sent"]
+    list_filter = ["wave"]
+    list_select_related = ["wave", "member"]
+    fields = INVITATION_FIELDS
+    readonly_fields = INVITATION_FIELDS
+
+
+@admin.register(Response)
+class ResponseAdmin(NoAddOrDeleteAdmin):
+    list_display = ["id", "wave", "member", "status", "channel", "language", "started_at"]
+    list_display += ["completed_at", "source_id"]
+    list_filter = ["status", "wave", "channel", "language"]
+    list_select_related = ["wave", "member"]
+    search_fields = ["=source_id"]
+    fields = RESPONSE_FIELDS
+    readonly_fields = RESPONSE_FIELDS
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

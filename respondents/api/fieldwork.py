@@ -1,0 +1,257 @@
+"""Fieldwork over the API: waves (open, change state), inviting the panel, invitation
+counts, fieldwork figures, and panel members (pseudonym and status only, never contacts).
+
+Thin: each view checks who may ask, then calls a service. Reading needs any role on the
+wave's study; opening, closing, inviting and withdrawing need owner or fieldwork manager.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.urls import path
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from respondents.models import Invitation, PanelMember, Wave, WaveState
+from respondents.services.figures import wave_figures
+from respondents.services.invitations import invite_panel, withdraw_member
+from respondents.services.waves import change_wave_state, open_link, open_wave
+from surveys.access import Action, studies_visible_to
+from surveys.api.permissions import require_on
+from surveys.models import QuestionnaireVersion, Study
+
+
+def _check_access(request: Request, study_id: int, *, manage: bool) -> None:
+    # Roles are decided in surveys.access: 404 outside the study, 403 without the right.
+    require_on(request, Action.RUN_WAVES if manage else Action.VIEW_FIGURES, study_id)
+
+
+def _visible_studies(request: Request) -> QuerySet[Study]:
+    return studies_visible_to(request.user)
+
+
+def _refuse(exc: DjangoValidationError) -> ValidationError:
+    return ValidationError({"detail": exc.messages})
+
+
+class WaveSerializer(serializers.ModelSerializer[Wave]):
+    study = serializers.CharField(source="study.slug", read_only=True)
+    open_link = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Wave
+        fields = [
+            "id",
+            "study",
+            "version",
+            "name",
+            "state",
+            "opens_at",
+            "closes_at",
+            "channels",
+            "open_link",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_open_link(self, wave: Wave) -> str:
+        return open_link(wave)
+
+
+class OpenWaveSerializer(serializers.Serializer[Any]):
+    study = serializers.SlugField()
+    version = serializers.IntegerField()
+    name = serializers.CharField(max_length=100)
+    channels = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    closes_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class WaveStateSerializer(serializers.Serializer[Any]):
+    state = serializers.ChoiceField(choices=WaveState.choices)
+
+
+class InvitePanelSerializer(serializers.Serializer[Any]):
+    limit = serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None)
+
+
+class InvitationRunSerializer(serializers.Serializer[Any]):
+    wave_id = serializers.IntegerField()
+    created = serializers.IntegerField()
+    emails_queued = serializers.IntegerField()
+    telegram_pending = serializers.IntegerField()
+    without_contact = serializers.IntegerField()
+
+
+class InvitationCountsSerializer(serializers.Serializer[Any]):
+    invitations = serializers.IntegerField()
+    sent = serializers.IntegerField()
+    opened = serializers.IntegerField()
+    started = serializers.IntegerField()
+    completed = serializers.IntegerField()
+    reminded = serializers.IntegerField()
+
+
+class CountRowSerializer(serializers.Serializer[Any]):
+    key = serializers.CharField(allow_blank=True)
+    completes = serializers.IntegerField()
+    partials = serializers.IntegerField()
+
+
+class WaveFiguresSerializer(serializers.Serializer[Any]):
+    wave_id = serializers.IntegerField()
+    completes = serializers.IntegerField()
+    partials = serializers.IntegerField()
+    invited = serializers.IntegerField()
+    invited_completed = serializers.IntegerField()
+    panel_response_rate = serializers.FloatField(allow_null=True)
+    previous_wave_id = serializers.IntegerField(allow_null=True)
+    previous_completers = serializers.IntegerField()
+    retained = serializers.IntegerField()
+    retention = serializers.FloatField(allow_null=True)
+    median_duration_seconds = serializers.FloatField(allow_null=True)
+    by_day = CountRowSerializer(many=True)
+    by_channel = CountRowSerializer(many=True)
+    by_language = CountRowSerializer(many=True)
+
+
+class PanelMemberSerializer(serializers.ModelSerializer[PanelMember]):
+    study = serializers.CharField(source="study.slug", read_only=True)
+
+    class Meta:
+        model = PanelMember
+        # Deliberately no contact, no panel-key hash, no database ID.
+        fields = ["pseudonym", "study", "status", "recruited_in", "created_at", "withdrawn_at"]
+        read_only_fields = fields
+
+
+class ListAndOpenWavesView(generics.ListCreateAPIView[Wave]):
+    serializer_class = WaveSerializer
+    # ?state=open (django-filter, the REST_FRAMEWORK default filter backend).
+    filterset_fields = ["state"]
+
+    def get_queryset(self) -> QuerySet[Wave]:
+        waves = Wave.objects.filter(study__in=_visible_studies(self.request))
+        study = self.request.query_params.get("study")
+        if study:
+            waves = waves.filter(study__slug=study)
+        return waves.select_related("study").order_by("study__slug", "created_at")
+
+    @extend_schema(request=OpenWaveSerializer, responses={201: WaveSerializer})
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        incoming = OpenWaveSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        study = get_object_or_404(Study, slug=data["study"])
+        _check_access(request, study.pk, manage=True)
+        version = get_object_or_404(QuestionnaireVersion, pk=data["version"])
+        try:
+            wave = open_wave(
+                study, version, data["name"], channels=data["channels"], closes_at=data["closes_at"]
+            )
+        except DjangoValidationError as exc:
+            raise _refuse(exc) from exc
+        return Response(WaveSerializer(wave).data, status=status.HTTP_201_CREATED)
+
+
+class WaveDetailView(generics.RetrieveAPIView[Wave]):
+    serializer_class = WaveSerializer
+
+    def get_object(self) -> Wave:
+        wave = get_object_or_404(Wave.objects.select_related("study"), pk=self.kwargs["wave_id"])
+        _check_access(self.request, wave.study_id, manage=False)
+        return wave
+
+
+class ChangeWaveStateView(APIView):
+    @extend_schema(request=WaveStateSerializer, responses=WaveSerializer)
+    def post(self, request: Request, wave_id: int) -> Response:
+        wave = get_object_or_404(Wave, pk=wave_id)
+        _check_access(request, wave.study_id, manage=True)
+        incoming = WaveStateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        try:
+            wave = change_wave_state(wave, incoming.validated_data["state"])
+        except DjangoValidationError as exc:
+            raise _refuse(exc) from exc
+        return Response(WaveSerializer(wave).data)
+
+
+class InvitePanelView(APIView):
+    @extend_schema(responses=InvitationCountsSerializer)
+    def get(self, request: Request, wave_id: int) -> Response:
+        wave = get_object_or_404(Wave, pk=wave_id)
+        _check_access(request, wave.study_id, manage=False)
+        counts = Invitation.objects.filter(wave=wave).aggregate(
+            invitations=Count("pk"),
+            sent=Count("pk", filter=Q(sent_at__isnull=False)),
+            opened=Count("pk", filter=Q(opened_at__isnull=False)),
+            started=Count("pk", filter=Q(started_at__isnull=False)),
+            completed=Count("pk", filter=Q(completed_at__isnull=False)),
+            reminded=Count("pk", filter=Q(reminders_sent__gt=0)),
+        )
+        return Response(InvitationCountsSerializer(counts).data)
+
+    @extend_schema(request=InvitePanelSerializer, responses={202: InvitationRunSerializer})
+    def post(self, request: Request, wave_id: int) -> Response:
+        wave = get_object_or_404(Wave.objects.select_related("study"), pk=wave_id)
+        _check_access(request, wave.study_id, manage=True)
+        incoming = InvitePanelSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        try:
+            run = invite_panel(wave, limit=incoming.validated_data["limit"])
+        except DjangoValidationError as exc:
+            raise _refuse(exc) from exc
+        # 202: the e-mails go out through the rate-limited task after this returns.
+        return Response(dataclasses.asdict(run), status=status.HTTP_202_ACCEPTED)
+
+
+class WaveFiguresView(APIView):
+    @extend_schema(responses=WaveFiguresSerializer)
+    def get(self, request: Request, wave_id: int) -> Response:
+        wave = get_object_or_404(Wave, pk=wave_id)
+        _check_access(request, wave.study_id, manage=False)
+        return Response(WaveFiguresSerializer(dataclasses.asdict(wave_figures(wave))).data)
+
+
+class ListPanelMembersView(generics.ListAPIView[PanelMember]):
+    serializer_class = PanelMemberSerializer
+
+    def get_queryset(self) -> QuerySet[PanelMember]:
+        members = PanelMember.objects.filter(study__in=_visible_studies(self.request))
+        for param, lookup in (("study", "study__slug"), ("status", "status")):
+            value = self.request.query_params.get(param)
+            if value:
+                members = members.filter(**{lookup: value})
+        return members.select_related("study").order_by("created_at", "pk")
+
+
+class WithdrawMemberView(APIView):
+    @extend_schema(request=None, responses=PanelMemberSerializer)
+    def post(self, request: Request, pseudonym: str) -> Response:
+        member = get_object_or_404(PanelMember, pseudonym=pseudonym)
+        _check_access(request, member.study_id, manage=True)
+        return Response(PanelMemberSerializer(withdraw_member(member)).data)
+
+
+urlpatterns = [
+    path("waves/", ListAndOpenWavesView.as_view(), name="waves"),
+    path("waves/<int:wave_id>/", WaveDetailView.as_view(), name="wave"),
+    path("waves/<int:wave_id>/state/", ChangeWaveStateView.as_view(), name="wave-state"),
+    path("waves/<int:wave_id>/invitations/", InvitePanelView.as_view(), name="invitations"),
+    path("waves/<int:wave_id>/figures/", WaveFiguresView.as_view(), name="wave-figures"),
+    path("panel-members/", ListPanelMembersView.as_view(), name="panel-members"),
+    path(
+        "panel-members/<str:pseudonym>/withdraw/",
+        WithdrawMemberView.as_view(),
+        name="withdraw-member",
+    ),
+]

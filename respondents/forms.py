@@ -1,0 +1,226 @@
+"""What the respondent templates show: the consent and join-panel forms, and one
+questionnaire page turned into plain values for the template (labels in the respondent's
+language, the values to fill in again, errors next to their item, batteries as grids).
+
+The rules (types, required, constraint, relevant) are not here but in
+respondents/services/answers.py, so a shell or an import applies exactly the same checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from respondents.services.answers import question_is_relevant
+from respondents.services.contacts import normalise_telegram
+from respondents.services.form_schema import FormPage, FormQuestion, FormSchema, localise
+from surveys.models import QuestionType
+
+# Control fields of a page form; the leading underscore keeps them apart from item names.
+PAGE_FIELD = "_pw_page"
+STEP_FIELD = "_pw_step"
+SHOWN_FIELD = "_pw_shown"
+ACTION_FIELD = "_pw_action"
+# The honeypot has a plausible name (methods.md section 4) so form-filling bots fill it;
+# people never see it (hidden by the stylesheet, skipped by keyboard and screen readers).
+HONEYPOT_FIELD = "website"
+
+
+class ConsentForm(forms.Form):
+    website = forms.CharField(required=False, max_length=500)
+
+    @property
+    def honeypot_filled(self) -> bool:
+        return bool(self.is_valid() and self.cleaned_data["website"])
+
+
+class JoinPanelForm(forms.Form):
+    """An open-link respondent's offer to be invited to later waves."""
+
+    email = forms.EmailField(
+        label=_("E-mail"),
+        required=False,
+        max_length=254,
+        error_messages={"invalid": _("Enter a valid e-mail address, like name@example.org.")},
+    )
+    telegram = forms.CharField(label=_("Telegram username"), required=False, max_length=64)
+    website = forms.CharField(required=False, max_length=500)
+
+    def clean_telegram(self) -> str:
+        raw = str(self.cleaned_data["telegram"]).strip()
+        if not raw:
+            return ""
+        try:
+            return normalise_telegram(raw)
+        except ValidationError:
+            raise forms.ValidationError(
+                _("A Telegram username has 5-32 letters, digits or underscores, like @name_1.")
+            ) from None
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        has_email = bool(cleaned.get("email"))
+        has_telegram = bool(cleaned.get("telegram"))
+        if not has_email and not has_telegram and not self.errors:
+            raise forms.ValidationError(_("Give an e-mail address, a Telegram username, or both."))
+        return cleaned
+
+
+@dataclass(frozen=True)
+class ChoiceView:
+    name: str
+    label: str
+    selected: bool
+    input_id: str
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    name: str
+    type: str
+    label: str
+    hint: str
+    error: str
+    required: bool
+    input_id: str
+    value: str
+    choices: tuple[ChoiceView, ...] = ()
+    other_name: str = ""
+    other_value: str = ""
+    other_choice: str = ""
+    multiline: bool = False
+
+    @property
+    def input_type(self) -> str:
+        # Numbers are typed into text inputs: a number input sends "" for "12a", and the
+        # respondent would be told the answer is missing instead of what is wrong with it.
+        return "date" if self.type == QuestionType.DATE else "text"
+
+    @property
+    def input_mode(self) -> str:
+        if self.type == QuestionType.INTEGER:
+            return "numeric"
+        if self.type == QuestionType.DECIMAL:
+            return "decimal"
+        return "text"
+
+
+@dataclass(frozen=True)
+class Block:
+    """One question, or a battery: consecutive select_one items sharing a choice list."""
+
+    questions: tuple[QuestionView, ...]
+    battery_choices: tuple[str, ...] = ()
+
+    @property
+    def is_battery(self) -> bool:
+        return bool(self.battery_choices)
+
+
+@dataclass(frozen=True)
+class PageView:
+    name: str
+    title: str
+    blocks: tuple[Block, ...]
+    shown: tuple[str, ...]
+    errors: Mapping[str, str] = field(default_factory=dict)
+
+
+def _question_view(
+    question: FormQuestion,
+    raw: Mapping[str, Sequence[str]],
+    error: str,
+    language: str,
+    fallback: str,
+) -> QuestionView:
+    values = [str(value) for value in raw.get(question.name, ())]
+    return QuestionView(
+        name=question.name,
+        type=question.type,
+        label=localise(question.labels, language, fallback, question.name),
+        hint=localise(question.hints, language, fallback),
+        error=error,
+        required=question.required,
+        input_id=f"q-{question.name}",
+        value=values[0] if values and question.type != QuestionType.SELECT_MULTIPLE else "",
+        choices=tuple(
+            ChoiceView(
+                name=choice.name,
+                label=localise(choice.labels, language, fallback, choice.name),
+                selected=choice.name in values,
+                input_id=f"q-{question.name}-{index}",
+            )
+            for index, choice in enumerate(question.choices)
+        ),
+        other_name=question.other_name if question.other_choice else "",
+        other_value=next(iter(raw.get(question.other_name, ())), ""),
+        other_choice=question.other_choice,
+        multiline="multiline" in question.appearance,
+    )
+
+
+def _is_battery_item(question: FormQuestion) -> bool:
+    return question.type == QuestionType.SELECT_ONE and not question.other_choice
+
+
+def _blocks(
+    questions: list[FormQuestion], views: dict[str, QuestionView], language: str, fallback: str
+) -> tuple[Block, ...]:
+    blocks: list[Block] = []
+    index = 0
+    while index < len(questions):
+        end = index + 1
+        if _is_battery_item(questions[index]):
+            while (
+                end < len(questions)
+                and _is_battery_item(questions[end])
+                and questions[end].choice_list == questions[index].choice_list
+            ):
+                end += 1
+        run = questions[index:end]
+        if len(run) > 1:
+            header = tuple(localise(c.labels, language, fallback, c.name) for c in run[0].choices)
+            blocks.append(
+                Block(questions=tuple(views[q.name] for q in run), battery_choices=header)
+            )
+        else:
+            blocks.append(Block(questions=(views[run[0].name],)))
+        index = end
+    return tuple(blocks)
+
+
+def build_page_view(
+    schema: FormSchema,
+    page: FormPage,
+    *,
+    raw: Mapping[str, Sequence[str]],
+    answers: Mapping[str, object],
+    errors: Mapping[str, str],
+    language: str,
+) -> PageView:
+    """The page as the template shows it: items relevant given the answers so far and the
+    values on this form (so a same-page `relevant` appears after a submit, without script)."""
+    fallback = schema.source_language
+    merged = dict(answers)
+    merged.update(
+        {
+            name: list(values) if len(values) > 1 else values[0]
+            for name, values in raw.items()
+            if values
+        }
+    )
+    visible = [question for question in page.questions if question_is_relevant(question, merged)]
+    views = {
+        q.name: _question_view(q, raw, errors.get(q.name, ""), language, fallback) for q in visible
+    }
+    return PageView(
+        name=page.name,
+        title=localise(page.labels, language, fallback),
+        blocks=_blocks(visible, views, language, fallback),
+        shown=tuple(q.name for q in visible),
+        errors=errors,
+    )

@@ -1,0 +1,41 @@
+import json
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from respondents.services.cleaning import CleaningError, override_flag
+
+
+class Command(BaseCommand):
+    help = (
+        "Record a researcher's decision that a cleaning rule does not apply to a response; "
+        "the flag goes and later runs do not raise it again."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("response", type=int, help="response ID")
+        parser.add_argument("rule", help="a rule (duplicate:near) or a family (duplicate)")
+        parser.add_argument("--reason", required=True, help="why the flag does not apply")
+        parser.add_argument("--user", help="username of the researcher deciding")
+        parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        user = None
+        if options["user"]:
+            user = get_user_model().objects.filter(username=options["user"]).first()
+            if user is None:
+                raise CommandError(f"user {options['user']!r}: no such user")
+        try:
+            override = override_flag(
+                options["response"], rule=options["rule"], reason=options["reason"], decided_by=user
+            )
+        except CleaningError as exc:
+            raise CommandError(str(exc)) from exc
+        summary = {"override": override.pk, "response": override.response_id, "rule": override.rule}
+        if options["json"]:
+            self.stdout.write(json.dumps(summary))
+        else:
+            self.stdout.write(
+                f"override {override.pk}: {override.rule} on response {override.response_id}"
+            )

@@ -1,0 +1,499 @@
+"""Duplicates: the same person twice, the same device twice, the same answers twice.
+
+Rule names: `duplicate:person`, `duplicate:device`, `duplicate:exact`, `duplicate:near`.
+Source: shared/reference/methods.md section 3 (3.2 Kuriakose & Robbins' percent match and
+Pew's critique; 3.4 the specification).
+
+- person: the same panel member or invitation (imported panel keys resolve to members, one
+  per key and study) more than once in the wave.
+- answers: percent match = identical answers / items both answered, over closed
+  substantive items (attention checks excluded: every attentive person gives the same
+  answer there). A pair is a duplicate when its match reaches the *uncorroborated*
+  threshold, or the *corroborated* one and the two share a device fingerprint or started
+  within 10 minutes. It is `duplicate:device` when the fingerprint is shared, `exact` when
+  every common item matches, else `near`.
+- Thresholds: Kuriakose & Robbins' 0.85 is only the floor. Pew (2016) showed it flags
+  look-alikes in homogeneous populations, so each threshold is raised until fewer than
+  DUPLICATE_NULL_ALPHA chance pairs are expected above it among the pairs it is applied to
+  (all pairs; corroborated pairs). The chance distribution is a binomial matched to the
+  mean and spread of match shares between random pairs, taking the larger spread of the
+  permutation null (each item shuffled independently, methods.md 3.4.3) and of the
+  observed random pairs: correlated answers in a like-minded population widen the observed
+  spread, and this is what makes look-alikes common. When even an exact match is expected
+  by chance, only corroborated pairs are flagged; the run notes give both thresholds and
+  the null and observed quantiles.
+- Candidates (never all pairs): identical vectors by exact hashing; locality-sensitive
+  hashing on bands of items (rows that agree exactly on every item of a band meet), with
+  the band width chosen so a random pair meets with probability about 1/n; every pair
+  sharing a fingerprint; and pairs starting within the window when those are few enough.
+- Resolution (methods.md 3.4.4): pairs form clusters; in each, the first complete response
+  (earliest completion, then earliest start) stays unflagged and the others are flagged,
+  so exactly one of a duplicate pair stays unflagged.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from respondents.quality.config import CleaningConfig
+from respondents.quality.frame import (
+    MISSING_CODE,
+    BoolArray,
+    CodeMatrix,
+    FloatArray,
+    IntArray,
+    RuleFlags,
+    RuleOutcome,
+    WaveFrame,
+)
+
+# Answer codes compared for equality only: int16 when they fit, else int32.
+Codes = npt.NDArray[np.signedinteger[Any]]
+
+# LSH bands: with a band met by chance at about 1/n, 20 bands find a pair matching on 90%
+# of items with probability >= 0.99 up to a million responses (0.9^13 per band, 20 bands).
+LSH_BANDS = 20
+# Pairs whose match share is computed at once: bounds memory at about pairs x items bytes.
+PAIR_CHUNK = 200_000
+# Rows and random pairs used to compare the observed and the permutation-null match shares.
+NULL_SAMPLE_ROWS = 20_000
+NULL_SAMPLE_PAIRS = 100_000
+# Start-window pairs are candidates only while they stay within this many per response.
+WINDOW_CANDIDATES_PER_ROW = 50
+SEED = 20160223  # fixed: a re-run must give the same flags (Pew's report date)
+
+NULL_NOTE = (
+    "duplicate: match threshold {t_any} uncorroborated, {t_corr} corroborated "
+    "(floor {floor:g}; binomial null over {items:.0f} effective items, mean match {mean:.2f}); "
+    "random pairs: observed p50 {obs50:.2f} p99 {obs99:.2f} max {obsmax:.2f}, "
+    "permuted p50 {null50:.2f} p99 {null99:.2f} max {nullmax:.2f}"
+)
+SKIPPED_BLOCKS = (
+    "duplicate: {count} candidate blocks larger than {limit} rows were not paired "
+    "(a pattern shared by very many)"
+)
+WINDOW_SKIPPED = (
+    "duplicate: {count} pairs start within {minutes:g} minutes, too many to compare "
+    "directly; found through answer hashing only"
+)
+TOO_FEW_ITEMS = "duplicate: {items} comparable items, fewer than {needed}; answers not compared"
+UNCORROBORATED_OFF = "off (chance exact matches expected)"
+
+
+@dataclass(frozen=True)
+class MatchThresholds:
+    uncorroborated: float  # > 1 means: never without corroboration
+    corroborated: float
+    note: str
+
+
+def keeper_rank(frame: WaveFrame) -> IntArray:
+    """0 for the response to keep first: complete, then earliest completion, start, id."""
+    completed = np.where(np.isnan(frame.completed_at), np.inf, frame.completed_at)
+    started = np.where(np.isnan(frame.started_at), np.inf, frame.started_at)
+    order = np.lexsort((frame.response_ids, started, completed, ~frame.is_complete))
+    rank = np.empty(frame.size, dtype=np.int64)
+    rank[order] = np.arange(frame.size)
+    return rank
+
+
+def find_duplicates(frame: WaveFrame, config: CleaningConfig) -> RuleOutcome:
+    rank = keeper_rank(frame)
+    person = _same_person(frame, rank)
+    answers, notes = _same_answers(frame, config, rank)
+    return RuleOutcome((person, *answers), tuple(notes))
+
+
+# Same person -------------------------------------------------------------------------------
+
+
+def _same_person(frame: WaveFrame, rank: IntArray) -> RuleFlags:
+    flagged = np.zeros(frame.size, dtype=np.bool_)
+    keeper = np.full(frame.size, -1, dtype=np.int64)
+    reason = np.full(frame.size, "", dtype=object)
+    order = np.argsort(rank)
+    for label, keys in frame.identity.items():
+        rows = np.flatnonzero((keys >= 0) & ~flagged)
+        if rows.size == 0:
+            continue
+        best = pd.Series(rank[rows]).groupby(keys[rows]).transform("min").to_numpy()
+        later = rank[rows] != best
+        dup_rows = rows[later]
+        flagged[dup_rows] = True
+        keeper[dup_rows] = order[best[later]]
+        reason[dup_rows] = label
+    rows = np.flatnonzero(flagged)
+    kept = frame.label(keeper[rows])
+    details = tuple(
+        f"same {why} as response {other}, which is kept (first complete)"
+        for why, other in zip(reason[rows], kept, strict=True)
+    )
+    return RuleFlags("duplicate:person", rows, np.ones(rows.size), details)
+
+
+# Same answers ------------------------------------------------------------------------------
+
+
+def _same_answers(
+    frame: WaveFrame, config: CleaningConfig, rank: IntArray
+) -> tuple[tuple[RuleFlags, ...], list[str]]:
+    names = ("duplicate:device", "duplicate:exact", "duplicate:near")
+    empty = tuple(RuleFlags.empty(name) for name in names)
+    codes = frame.codes[:, list(frame.match_columns)]
+    if codes.shape[1] < config.duplicate_min_items:
+        return empty, [
+            TOO_FEW_ITEMS.format(items=codes.shape[1], needed=config.duplicate_min_items)
+        ]
+    compact = _compact(codes)
+    eligible = (compact != MISSING_CODE).sum(axis=1) >= config.duplicate_min_items
+    rng = np.random.default_rng(SEED)
+    notes: list[str] = []
+    window = config.duplicate_start_window_minutes * 60.0
+    corroborated_pairs = _count_shared_fingerprint_pairs(frame.fingerprint) + _count_window_pairs(
+        frame.started_at, window
+    )
+    thresholds = match_thresholds(
+        compact[eligible], config, rng, corroborated_pairs=corroborated_pairs
+    )
+    notes.append(thresholds.note)
+    left, right = _candidate_pairs(frame, compact, eligible, config, rng, notes)
+    share, common = percent_match(compact, left, right)
+    same_device = (frame.fingerprint[left] >= 0) & (
+        frame.fingerprint[left] == frame.fingerprint[right]
+    )
+    apart = np.abs(frame.started_at[left] - frame.started_at[right])
+    close = apart <= window
+    lowest = min(thresholds.uncorroborated, thresholds.corroborated)
+    qualifies = (common >= config.duplicate_min_items) & (share >= lowest - 1e-12)
+    qualifies &= (share >= thresholds.uncorroborated - 1e-12) | (
+        (same_device | close) & (share >= thresholds.corroborated - 1e-12)
+    )
+    edges = _Edges(
+        left[qualifies],
+        right[qualifies],
+        share[qualifies],
+        common[qualifies],
+        same_device[qualifies],
+        apart[qualifies],
+    )
+    return _resolve(frame, edges, rank, window), notes
+
+
+def _compact(codes: CodeMatrix) -> Codes:
+    # Equality is all that matters here; int16 halves memory and speeds the comparisons.
+    if codes.size and int(codes.max()) < np.iinfo(np.int16).max:
+        return codes.astype(np.int16)
+    return codes
+
+
+def percent_match(codes: Codes, left: IntArray, right: IntArray) -> tuple[FloatArray, IntArray]:
+    """Kuriakose & Robbins' share of identical answers per pair, over items both answered."""
+    share = np.zeros(left.size, dtype=np.float64)
+    common = np.zeros(left.size, dtype=np.int64)
+    for start in range(0, left.size, PAIR_CHUNK):
+        a = codes[left[start : start + PAIR_CHUNK]]
+        b = codes[right[start : start + PAIR_CHUNK]]
+        both = (a != MISSING_CODE) & (b != MISSING_CODE)
+        n_common = both.sum(axis=1)
+        matches = (both & (a == b)).sum(axis=1)
+        common[start : start + PAIR_CHUNK] = n_common
+        share[start : start + PAIR_CHUNK] = np.where(
+            n_common > 0, matches / np.maximum(n_common, 1), 0.0
+        )
+    return share, common
+
+
+# Thresholds from the null ------------------------------------------------------------------
+
+
+def match_thresholds(
+    codes: Codes,
+    config: CleaningConfig,
+    rng: np.random.Generator,
+    *,
+    corroborated_pairs: int,
+) -> MatchThresholds:
+    """The uncorroborated and corroborated thresholds, and the note that explains them."""
+    n = codes.shape[0]
+    floor = config.duplicate_match_floor
+    if n < 2:
+        return MatchThresholds(floor, floor, f"duplicate: {n} comparable responses")
+    sample = codes[rng.choice(n, size=min(n, NULL_SAMPLE_ROWS), replace=False)]
+    permuted = rng.permuted(sample, axis=0)
+    left = rng.integers(0, sample.shape[0], NULL_SAMPLE_PAIRS)
+    right = rng.integers(0, sample.shape[0], NULL_SAMPLE_PAIRS)
+    keep = left != right
+    observed, common = percent_match(sample, left[keep], right[keep])
+    null, _ = percent_match(permuted, left[keep], right[keep])
+    mean = float(null.mean())
+    spread = max(float(observed.var()), float(null.var()), 1e-12)
+    items = float(np.median(common))
+    # A binomial with the same mean and spread: n_eff = p(1-p)/var, never above the items.
+    effective = max(1.0, min(items, mean * (1.0 - mean) / spread))
+    all_pairs = n * (n - 1) / 2
+    t_any = _binomial_threshold(effective, mean, config.duplicate_null_alpha / all_pairs)
+    t_corr = _binomial_threshold(
+        effective, mean, config.duplicate_null_alpha / max(corroborated_pairs, 1)
+    )
+    t_any, t_corr = max(t_any, floor), max(t_corr, floor)
+    note = NULL_NOTE.format(
+        t_any=f"{t_any:.3f}" if t_any <= 1 else UNCORROBORATED_OFF,
+        t_corr=f"{t_corr:.3f}" if t_corr <= 1 else UNCORROBORATED_OFF,
+        floor=floor,
+        items=effective,
+        mean=mean,
+        obs50=np.quantile(observed, 0.5),
+        obs99=np.quantile(observed, 0.99),
+        obsmax=observed.max(),
+        null50=np.quantile(null, 0.5),
+        null99=np.quantile(null, 0.99),
+        nullmax=null.max(),
+    )
+    return MatchThresholds(t_any, t_corr, note)
+
+
+def _binomial_threshold(trials: float, p: float, tail: float) -> float:
+    """The smallest share k/n with P(Binomial(n, p) >= k) <= tail; 1.5 when even k = n fails."""
+    n = math.floor(trials)
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    log_pmf = np.array(
+        [
+            math.lgamma(n + 1)
+            - math.lgamma(k + 1)
+            - math.lgamma(n - k + 1)
+            + k * math.log(p)
+            + (n - k) * math.log(1 - p)
+            for k in range(n + 1)
+        ]
+    )
+    # Upper tails, summed from the top in log space so 1e-20 is not rounded to zero.
+    tails = np.logaddexp.accumulate(log_pmf[::-1])[::-1]
+    ok = np.flatnonzero(tails <= math.log(tail))
+    return float(ok[0]) / n if ok.size else 1.5
+
+
+def _count_shared_fingerprint_pairs(fingerprint: IntArray) -> int:
+    sizes = np.bincount(fingerprint[fingerprint >= 0]) if (fingerprint >= 0).any() else None
+    return 0 if sizes is None else int((sizes * (sizes - 1) // 2).sum())
+
+
+def _count_window_pairs(started: FloatArray, window: float) -> int:
+    starts = np.sort(started[~np.isnan(started)])
+    ends = np.searchsorted(starts, starts + window, side="right")
+    return int((ends - np.arange(starts.size) - 1).sum())
+
+
+# Candidate pairs ---------------------------------------------------------------------------
+
+
+def _candidate_pairs(
+    frame: WaveFrame,
+    codes: Codes,
+    eligible: BoolArray,
+    config: CleaningConfig,
+    rng: np.random.Generator,
+    notes: list[str],
+) -> tuple[IntArray, IntArray]:
+    rows = np.flatnonzero(eligible)
+    found: list[IntArray] = []
+    skipped = 0
+    # Identical vectors: link each to the first of its group, linear however large the group.
+    full = _row_hash(codes[rows], np.arange(codes.shape[1]), rng)
+    groups = pd.Series(rows).groupby(full).transform("first").to_numpy()
+    found.append(_keys(groups[groups != rows], rows[groups != rows], frame.size))
+    eligible_codes = codes[rows]
+    for band in _bands(eligible_codes, rng):
+        complete = (eligible_codes[:, band] != MISSING_CODE).all(axis=1)
+        pairs, big = _pairs_in_blocks(
+            _row_hash(eligible_codes[complete], band, rng),
+            rows[complete],
+            config.duplicate_max_block,
+        )
+        skipped += big
+        found.append(_keys(*pairs, frame.size))
+    fp_rows = np.flatnonzero(frame.fingerprint >= 0)
+    pairs, big = _pairs_in_blocks(
+        frame.fingerprint[fp_rows].astype(np.uint64), fp_rows, config.duplicate_max_block
+    )
+    skipped += big
+    found.append(_keys(*pairs, frame.size))
+    found.append(_window_pairs(frame, config, notes))
+    if skipped:
+        notes.append(SKIPPED_BLOCKS.format(count=skipped, limit=config.duplicate_max_block))
+    keys = np.unique(np.concatenate(found))
+    return keys // frame.size, keys % frame.size
+
+
+def _bands(codes: Codes, rng: np.random.Generator) -> list[IntArray]:
+    """Random item bands, each wide enough that a random pair agrees on it with p ~ 1/n."""
+    n, width = codes.shape
+    log_match = np.zeros(width)
+    for j in range(width):
+        answered = codes[:, j][codes[:, j] != MISSING_CODE]
+        shares = np.bincount(answered.astype(np.int64)) / max(answered.size, 1)
+        log_match[j] = math.log(max(float((shares**2).sum()), 1e-9))
+    target = -math.log(max(n, 2))
+    bands = []
+    for _ in range(LSH_BANDS):
+        order = rng.permutation(width)
+        depth = np.cumsum(log_match[order])
+        stop = int(np.searchsorted(-depth, -target)) + 1
+        bands.append(np.sort(order[: min(stop, width)]))
+    return bands
+
+
+def _row_hash(codes: Codes, columns: IntArray, rng: np.random.Generator) -> npt.NDArray[np.uint64]:
+    multipliers = rng.integers(1, 2**63, size=len(columns), dtype=np.uint64) | np.uint64(1)
+    block = codes[:, columns].astype(np.uint64) + np.uint64(2)
+    # Wrapping uint64 arithmetic: a collision only costs one extra comparison.
+    with np.errstate(over="ignore"):
+        return (block * multipliers).sum(axis=1, dtype=np.uint64)  # type: ignore[no-any-return]
+
+
+def _pairs_in_blocks(
+    hashes: npt.NDArray[np.uint64], rows: IntArray, limit: int
+) -> tuple[tuple[IntArray, IntArray], int]:
+    """All pairs of rows sharing a hash, for blocks of 2..limit rows; and blocks skipped."""
+    order = np.argsort(hashes, kind="stable")
+    sorted_hashes = hashes[order]
+    starts = np.flatnonzero(np.r_[True, sorted_hashes[1:] != sorted_hashes[:-1]])
+    sizes = np.diff(np.r_[starts, hashes.size])
+    lefts: list[IntArray] = []
+    rights: list[IntArray] = []
+    # One pass per distinct block size (a few), vectorised over the blocks of that size.
+    for size in np.unique(sizes[(sizes >= 2) & (sizes <= limit)]):
+        block_starts = starts[sizes == size]
+        a, b = np.triu_indices(int(size), 1)
+        lefts.append(rows[order[(block_starts[:, None] + a).ravel()]])
+        rights.append(rows[order[(block_starts[:, None] + b).ravel()]])
+    empty = np.zeros(0, dtype=np.int64)
+    pairs = (
+        np.concatenate(lefts) if lefts else empty,
+        np.concatenate(rights) if rights else empty,
+    )
+    return pairs, int((sizes > limit).sum())
+
+
+def _window_pairs(frame: WaveFrame, config: CleaningConfig, notes: list[str]) -> IntArray:
+    window = config.duplicate_start_window_minutes * 60.0
+    rows = np.flatnonzero(~np.isnan(frame.started_at))
+    order = rows[np.argsort(frame.started_at[rows], kind="stable")]
+    starts = frame.started_at[order]
+    ends = np.searchsorted(starts, starts + window, side="right")
+    reach = ends - np.arange(order.size) - 1
+    total = int(reach.sum())
+    if total > WINDOW_CANDIDATES_PER_ROW * max(frame.size, 1):
+        notes.append(
+            WINDOW_SKIPPED.format(count=total, minutes=config.duplicate_start_window_minutes)
+        )
+        return np.zeros(0, dtype=np.int64)
+    # Pair each response with the next `reach` ones in start order, without a loop.
+    first = np.repeat(np.arange(order.size), reach)
+    offsets = np.arange(total) - np.repeat(np.cumsum(reach) - reach, reach) + 1
+    return _keys(order[first], order[first + offsets], frame.size)
+
+
+def _keys(left: IntArray, right: IntArray, n: int) -> IntArray:
+    low, high = np.minimum(left, right), np.maximum(left, right)
+    keep = low != high
+    return np.asarray(low[keep] * n + high[keep], dtype=np.int64)
+
+
+# Resolution --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Edges:
+    left: IntArray
+    right: IntArray
+    share: FloatArray
+    common: IntArray
+    same_device: BoolArray
+    apart: FloatArray
+
+
+def clusters(n: int, left: IntArray, right: IntArray) -> IntArray:
+    """Connected components by label propagation: each row ends labelled with its cluster's
+    smallest row (a loop per round; rounds grow with the longest chain, not with n)."""
+    labels = np.arange(n)
+    while left.size:
+        low = np.minimum(labels[left], labels[right])
+        before = labels.copy()
+        np.minimum.at(labels, left, low)
+        np.minimum.at(labels, right, low)
+        labels = labels[labels]
+        if np.array_equal(labels, before):
+            break
+    return labels
+
+
+def _resolve(
+    frame: WaveFrame, edges: _Edges, rank: IntArray, window: float
+) -> tuple[RuleFlags, ...]:
+    labels = clusters(frame.size, edges.left, edges.right)
+    in_edges = np.unique(np.r_[edges.left, edges.right])
+    members = pd.Series(rank[in_edges]).groupby(labels[in_edges]).transform("min").to_numpy()
+    order = np.argsort(rank)
+    keeper_of = order[members]
+    flagged = in_edges[keeper_of != in_edges]
+    kept = keeper_of[keeper_of != in_edges]
+    # Each flagged row's best edge: its highest match, shared device first among equals.
+    ends = np.r_[edges.left, edges.right]
+    others = np.r_[edges.right, edges.left]
+    idx = np.r_[np.arange(edges.left.size), np.arange(edges.left.size)]
+    priority = np.lexsort((-edges.share[idx], ~edges.same_device[idx], ends))
+    unique_ends, first = np.unique(ends[priority], return_index=True)
+    best_for_row = np.full(frame.size, -1, dtype=np.int64)
+    best_for_row[unique_ends] = priority[first]
+    pick = best_for_row[flagged]
+    edge = idx[pick]
+    partner = others[pick]
+    device = edges.same_device[edge]
+    exact = ~device & (edges.share[edge] >= 1.0)
+    result = []
+    for rule, mask in (
+        ("duplicate:device", device),
+        ("duplicate:exact", exact),
+        ("duplicate:near", ~device & ~exact),
+    ):
+        rows, e = flagged[mask], edge[mask]
+        details = _details(frame, edges, e, partner[mask], kept[mask], window)
+        result.append(RuleFlags(rule, rows, edges.share[e], details))
+    return tuple(result)
+
+
+def _details(
+    frame: WaveFrame,
+    edges: _Edges,
+    edge: IntArray,
+    partner: IntArray,
+    kept: IntArray,
+    window: float,
+) -> tuple[str, ...]:
+    # Formatting the reason is per flagged row; finding the flags above is vectorised.
+    partners, keepers = frame.label(partner), frame.label(kept)
+    out = []
+    for share, common, device, apart, other, keeper in zip(
+        edges.share[edge],
+        edges.common[edge],
+        edges.same_device[edge],
+        edges.apart[edge],
+        partners,
+        keepers,
+        strict=True,
+    ):
+        why = "same device fingerprint" if device else ""
+        if apart <= window:
+            why += ("; " if why else "") + f"started {apart / 60:.0f} min apart"
+        why = why or "no corroboration: above the uncorroborated threshold"
+        out.append(
+            f"matches response {other} on {share:.0%} of {common} items ({why}); "
+            f"kept: response {keeper}"
+        )
+    return tuple(out)

@@ -1,0 +1,258 @@
+"""Reading a submitted page: type checks, `required`, `constraint` and `relevant`.
+
+Rules (XLSForm spec, https://xlsform.org): an item whose `relevant` is false is neither
+asked nor stored, and a page (group) whose `relevant` is false hides all its items; a
+`required` item needs an answer; a `constraint` is checked with `.` bound to the answer.
+Messages come from the questionnaire (`required_message`, `constraint_message`) in the
+respondent's language, else from the translated defaults below.
+
+A broken expression in a published version must not lock respondents out: a `relevant`
+that cannot be evaluated shows the item (asking too much beats skipping), and a
+`constraint` that cannot be evaluated accepts the answer. Both are logged by item name.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.utils.translation import gettext as _
+
+from respondents.services.form_schema import FormPage, FormQuestion, FormSchema, localise
+from surveys.expressions import ExpressionError, is_true
+from surveys.models import QuestionType
+
+logger = logging.getLogger(__name__)
+
+# Long enough for any open answer on a phone, short enough that a script cannot fill the
+# table with megabytes per response.
+TEXT_MAX_CHARS = 5000
+# Beyond what a JSON number holds exactly (2**53) an "integer" answer is a typo or a probe.
+INTEGER_MAX_DIGITS = 15
+INTEGER_PATTERN = re.compile(r"^[+-]?\d{1,%d}$" % INTEGER_MAX_DIGITS)  # noqa: UP031
+# Russian keyboards type a decimal comma; both separators are accepted.
+DECIMAL_PATTERN = re.compile(r"^[+-]?(\d{1,15}([.,]\d{1,10})?|[.,]\d{1,10})$")
+RUSSIAN_DATE_PATTERN = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+
+AnswerValue = str | int | float | list[str]
+RawData = Mapping[str, Sequence[str]]
+
+
+@dataclass
+class PageCheck:
+    """The outcome of reading one page: parsed values (None = unanswered) and errors."""
+
+    values: dict[str, AnswerValue | None] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    visible: list[str] = field(default_factory=list)
+
+
+def _is_true_or(
+    expression: str,
+    answers: Mapping[str, object],
+    default: bool,
+    *,
+    item: str,
+    current: object = None,
+) -> bool:
+    try:
+        return is_true(expression, answers, current=current)
+    except ExpressionError:
+        logger.warning("expression of %s cannot be evaluated; treated as %s", item, default)
+        return default
+
+
+def page_is_relevant(page: FormPage, answers: Mapping[str, object]) -> bool:
+    return _is_true_or(page.relevant, answers, True, item=page.name)
+
+
+def question_is_relevant(question: FormQuestion, answers: Mapping[str, object]) -> bool:
+    return _is_true_or(question.relevant, answers, True, item=question.name)
+
+
+def relevant_pages(schema: FormSchema, answers: Mapping[str, object]) -> list[FormPage]:
+    return [page for page in schema.pages if page_is_relevant(page, answers)]
+
+
+def prune_hidden(schema: FormSchema, answers: Mapping[str, object]) -> dict[str, object]:
+    """The answers without those of items now hidden by `relevant`.
+
+    Pages and items are visited in order, so an item hidden early cannot keep a later one
+    visible through its stale answer.
+    """
+    kept = dict(answers)
+    for page in schema.pages:
+        page_shown = page_is_relevant(page, kept)
+        for question in page.questions:
+            if page_shown and question_is_relevant(question, kept):
+                if question.other_choice and kept.get(question.name) != question.other_choice:
+                    kept.pop(question.other_name, None)
+                continue
+            kept.pop(question.name, None)
+            kept.pop(question.other_name, None)
+    return kept
+
+
+def _present(raw: RawData, name: str) -> list[str]:
+    # NUL cannot be stored in PostgreSQL JSON and has no place in an answer.
+    values = [str(value).replace("\x00", "").strip() for value in raw.get(name, ())]
+    return [value for value in values if value]
+
+
+def _parse_date(text: str) -> str | None:
+    russian = RUSSIAN_DATE_PATTERN.fullmatch(text)
+    if russian:
+        text = f"{russian.group(3)}-{int(russian.group(2)):02d}-{int(russian.group(1)):02d}"
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        return None
+
+
+def _parse_number(question: FormQuestion, text: str) -> tuple[AnswerValue | None, str]:
+    if question.type == QuestionType.INTEGER:
+        if INTEGER_PATTERN.fullmatch(text):
+            return int(text), ""
+        return None, _("Enter a whole number.")
+    if DECIMAL_PATTERN.fullmatch(text):
+        number = float(text.replace(",", "."))
+        if math.isfinite(number):
+            return number, ""
+    return None, _("Enter a number.")
+
+
+def parse_answer(question: FormQuestion, raw: RawData) -> tuple[AnswerValue | None, str]:
+    """The typed answer (None if unanswered) and a type error message ("" when fine)."""
+    present = _present(raw, question.name)
+    if not present:
+        return None, ""
+    names = [choice.name for choice in question.choices]
+    if question.type == QuestionType.SELECT_ONE:
+        if len(present) == 1 and present[0] in names:
+            return present[0], ""
+        return None, _("Choose one of the options.")
+    if question.type == QuestionType.SELECT_MULTIPLE:
+        if set(present) <= set(names):
+            return [name for name in names if name in present], ""
+        return None, _("Choose among the options shown.")
+    if question.type in (QuestionType.INTEGER, QuestionType.DECIMAL):
+        return _parse_number(question, present[0])
+    if question.type == QuestionType.DATE:
+        parsed = _parse_date(present[0])
+        if parsed is None:
+            return None, _("Enter a date as YYYY-MM-DD.")
+        return parsed, ""
+    text = present[0]
+    if len(text) > TEXT_MAX_CHARS:
+        return None, _("Keep the answer under %(count)d characters.") % {"count": TEXT_MAX_CHARS}
+    return text, ""
+
+
+def _message(texts: dict[str, str], language: str, fallback: str, default: str) -> str:
+    return localise(texts, language, fallback, default)
+
+
+def check_page(
+    schema: FormSchema,
+    page: FormPage,
+    raw: RawData,
+    answers: Mapping[str, object],
+    *,
+    language: str,
+    enforce_required: bool = True,
+) -> PageCheck:
+    """Parse and check every item of `page` that is relevant given the answers so far
+    together with this page's own answers (a same-page `relevant` works without script)."""
+    parsed: dict[str, tuple[AnswerValue | None, str]] = {
+        question.name: parse_answer(question, raw)
+        for question in page.questions
+        if question.is_asked
+    }
+    merged: dict[str, object] = dict(answers)
+    merged.update({name: value for name, (value, _error) in parsed.items() if value is not None})
+    check = PageCheck()
+    for question in page.questions:
+        if not question_is_relevant(question, merged):
+            continue
+        check.visible.append(question.name)
+        if not question.is_asked:
+            continue
+        value, error = parsed[question.name]
+        error = error or _check_value(
+            schema,
+            question,
+            value,
+            raw,
+            merged,
+            language=language,
+            enforce_required=enforce_required,
+        )
+        if error:
+            check.errors[question.name] = error
+            continue
+        check.values[question.name] = value
+        if question.other_choice:
+            other = _present(raw, question.other_name)
+            check.values[question.other_name] = (
+                other[0][:TEXT_MAX_CHARS] if other and value == question.other_choice else None
+            )
+    return check
+
+
+def _check_value(
+    schema: FormSchema,
+    question: FormQuestion,
+    value: AnswerValue | None,
+    raw: RawData,
+    merged: Mapping[str, object],
+    *,
+    language: str,
+    enforce_required: bool,
+) -> str:
+    fallback = schema.source_language
+    if value is None:
+        if question.required and enforce_required:
+            return _message(
+                question.required_message,
+                language,
+                fallback,
+                _("This question requires an answer."),
+            )
+        return ""
+    if (
+        question.other_choice
+        and value == question.other_choice
+        and enforce_required
+        and not _present(raw, question.other_name)
+    ):
+        return _("Please specify your answer.")
+    if question.constraint and not _is_true_or(
+        question.constraint, merged, True, item=question.name, current=value
+    ):
+        return _message(
+            question.constraint_message, language, fallback, _("This answer is not allowed.")
+        )
+    return ""
+
+
+def answers_as_raw(page: FormPage, answers: Mapping[str, object]) -> dict[str, list[str]]:
+    """Stored answers of a page as the strings a form posts, to fill the form again."""
+    raw: dict[str, list[str]] = {}
+    for question in page.questions:
+        value = answers.get(question.name)
+        if isinstance(value, list):
+            raw[question.name] = [str(item) for item in value]
+        elif isinstance(value, float) and value.is_integer():
+            raw[question.name] = [
+                str(int(value)) if question.type == QuestionType.INTEGER else str(value)
+            ]
+        elif value is not None:
+            raw[question.name] = [str(value)]
+        other = answers.get(question.other_name)
+        if question.other_choice and other is not None:
+            raw[question.other_name] = [str(other)]
+    return raw

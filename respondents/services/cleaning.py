@@ -1,0 +1,158 @@
+"""Cleaning a wave, overriding a flag, and the cleaning summary: what every interface calls.
+
+The rules themselves are in respondents/quality/ (see their module docstrings); the runner
+that loads a wave and writes flags is respondents/cleaning.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Count, Q
+from django.db.models.functions import TruncDate
+
+from respondents.cleaning import run_cleaning
+from respondents.models import (
+    CleaningRun,
+    CleaningRunStatus,
+    FlagOverride,
+    QualityFlag,
+    Response,
+    Wave,
+    WaveState,
+)
+from respondents.quality.config import CleaningConfig, CleaningConfigError
+from respondents.quality.rules import RULE_FAMILIES
+
+WAVE_NOT_FOUND = "wave {wave_id}: no such wave"
+RESPONSE_NOT_FOUND = "response {response_id}: no such response"
+UNKNOWN_RULE = "rule {rule!r}: a rule name starts with one of {families}"
+REASON_REQUIRED = "an override needs a reason"
+
+
+class CleaningError(Exception):
+    """A cleaning request that cannot run: the message names the problem."""
+
+
+@dataclass(frozen=True)
+class CleaningSummary:
+    wave_id: int
+    run_id: int | None
+    finished_at: datetime | None
+    responses: int
+    flagged_responses: int
+    overrides: int
+    # rule -> current flags
+    per_rule: dict[str, int]
+    # channel -> {"responses": n, "flagged": k, rule: flags, ...}
+    per_channel: dict[str, dict[str, int]]
+    # ISO date of the start -> {"responses": n, "flagged": k}
+    per_day: dict[str, dict[str, int]]
+    notes: tuple[str, ...]
+
+
+def clean_wave(wave_id: int, *, config_overrides: Mapping[str, Any] | None = None) -> CleaningRun:
+    """Run the quality rules over a wave; its flags become the wave's current flags.
+
+    The configuration is the documented defaults, then the wave's cleaning_config, then
+    `config_overrides`; a bad key fails before anything is written.
+    """
+    wave = Wave.objects.filter(pk=wave_id).first()
+    if wave is None:
+        raise CleaningError(WAVE_NOT_FOUND.format(wave_id=wave_id))
+    try:
+        config = CleaningConfig.from_overrides(wave.cleaning_config, config_overrides)
+    except CleaningConfigError as exc:
+        raise CleaningError(f"wave {wave_id}: {exc}") from exc
+    return run_cleaning(wave, config)
+
+
+def open_wave_ids() -> list[int]:
+    return list(Wave.objects.filter(state=WaveState.OPEN).values_list("pk", flat=True))
+
+
+@transaction.atomic
+def override_flag(
+    response_id: int, *, rule: str, reason: str, decided_by: AbstractBaseUser | None = None
+) -> FlagOverride:
+    """Record that `rule` (a rule or a whole family, e.g. "duplicate") does not apply.
+
+    The current flag goes at once and later runs do not raise it again; the override row
+    keeps who decided, when and why.
+    """
+    family = rule.split(":", 1)[0]
+    if family not in RULE_FAMILIES:
+        raise CleaningError(UNKNOWN_RULE.format(rule=rule, families=", ".join(RULE_FAMILIES)))
+    if not reason.strip():
+        raise CleaningError(REASON_REQUIRED)
+    if not Response.objects.filter(pk=response_id).exists():
+        raise CleaningError(RESPONSE_NOT_FOUND.format(response_id=response_id))
+    override, _ = FlagOverride.objects.update_or_create(
+        response_id=response_id,
+        rule=rule,
+        defaults={"reason": reason.strip(), "decided_by": decided_by},
+    )
+    covered = Q(rule=rule) if ":" in rule else Q(rule=rule) | Q(rule__startswith=f"{rule}:")
+    QualityFlag.objects.filter(covered, response_id=response_id).delete()
+    return override
+
+
+def current_run(wave_id: int) -> CleaningRun | None:
+    return (
+        CleaningRun.objects.filter(wave_id=wave_id, status=CleaningRunStatus.FINISHED)
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+
+
+def current_flags(wave_id: int) -> Iterator[tuple[str, str, float | None, str]]:
+    """(source_id or id, rule, score, detail) for each current flag, in response order."""
+    rows = (
+        QualityFlag.objects.filter(response__wave_id=wave_id)
+        .order_by("response_id", "rule")
+        .values_list("response__source_id", "response_id", "rule", "score", "detail")
+    )
+    for source_id, response_id, rule, score, detail in rows.iterator(chunk_size=5_000):
+        yield (source_id or str(response_id), rule, score, detail)
+
+
+def cleaning_summary(wave: Wave) -> CleaningSummary:
+    run = current_run(wave.pk)
+    flags = QualityFlag.objects.filter(response__wave=wave)
+    responses = Response.objects.filter(wave=wave)
+    per_rule = dict(flags.values_list("rule").annotate(n=Count("id")).order_by("rule"))
+    flagged = Count("pk", filter=Q(flags__isnull=False), distinct=True)
+    per_channel: dict[str, dict[str, int]] = {
+        channel or "(none)": {"responses": total, "flagged": hit}
+        for channel, total, hit in responses.values_list("channel")
+        .annotate(total=Count("pk", distinct=True), hit=flagged)
+        .order_by("channel")
+    }
+    for channel, rule, n in (
+        flags.values_list("response__channel", "rule").annotate(n=Count("id")).order_by()
+    ):
+        per_channel[channel or "(none)"][rule] = n
+    per_day = {
+        day.isoformat(): {"responses": total, "flagged": hit}
+        for day, total, hit in responses.annotate(day=TruncDate("started_at"))
+        .values_list("day")
+        .annotate(total=Count("pk", distinct=True), hit=flagged)
+        .order_by("day")
+    }
+    return CleaningSummary(
+        wave_id=wave.pk,
+        run_id=run.pk if run else None,
+        finished_at=run.finished_at if run else None,
+        responses=responses.count(),
+        flagged_responses=flags.values("response_id").distinct().count(),
+        overrides=FlagOverride.objects.filter(response__wave=wave).count(),
+        per_rule=per_rule,
+        per_channel=per_channel,
+        per_day=per_day,
+        notes=tuple(run.notes) if run else (),
+    )

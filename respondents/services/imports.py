@@ -1,0 +1,546 @@
+"""import_responses: load responses collected elsewhere (DESIGN.md, "Import format for
+responses") into a wave, each row checked against the wave's questionnaire version.
+
+The file: CSV, UTF-8 (a byte-order mark is allowed), a header row. Columns: `source_id`
+(required), `panel_key`, `started_at` (required), `completed_at`, `fingerprint`,
+`time_<page>`, one column per item (`<item>_other` for an "other, specify" text), and two
+optional extensions, `channel` and `language`. Anything else refuses the whole file, once,
+naming the columns, before a row is read.
+
+Row rules. Rows are numbered as a spreadsheet shows them (the header is row 1):
+- types as the web form reads them (integer, decimal with "." or ",", date as YYYY-MM-DD);
+  select_one a choice name; select_multiple space-separated choice names;
+- `constraint` checked through surveys.expressions; `required` only on completed rows (a
+  partial response has legitimately not reached later pages);
+- an answer to an item that `relevant` hides, given the row's other answers, rejects the
+  row: such an answer was collected under different logic than this version's, and the web
+  form would never have stored it (hidden items are neither asked nor stored). Blank the
+  column in the file to import the rest of the row;
+- `source_id` is unique per wave: a row whose source_id is already in the wave, or repeats
+  an earlier row, is rejected (re-running an interrupted import is therefore safe);
+- `panel_key` finds or creates the study's PanelMember by HMAC (PANELWAVE_HASH_KEY, keyed
+  by study too): the raw key is stored nowhere, and the same key in the next wave's file
+  links to the same member. A key whose member has withdrawn rejects the row;
+- `fingerprint` is stored only as an HMAC under the wave's fingerprint key (never raw);
+  after that key is destroyed it is dropped;
+- timestamps without an offset are read as UTC; a row with `completed_at` is completed,
+  one without is abandoned (it was collected elsewhere and can never be resumed here).
+
+Good rows are bulk-inserted in batches; a batch that hits a uniqueness race is retried row
+by row, each in its own savepoint, so a rejected row never leaves anything behind.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import translation
+
+from respondents.fingerprints import _wave_key
+from respondents.models import MemberStatus, PanelMember, Response, ResponseStatus, Wave, WaveState
+from respondents.services.answers import check_page, page_is_relevant
+from respondents.services.contacts import keyed_hash
+from respondents.services.form_schema import FormPage, FormQuestion, FormSchema, load_form
+from respondents.services.panel_signup import new_pseudonym
+from respondents.services.waves import validate_channel
+from surveys.models import QuestionType
+
+RESERVED_COLUMNS = (
+    "source_id",
+    "panel_key",
+    "started_at",
+    "completed_at",
+    "fingerprint",
+    "channel",
+    "language",
+)
+TIME_PREFIX = "time_"
+# Rows validated and inserted per transaction: a 10,000-row wave is 20 batches, and a batch
+# that must fall back to row-by-row savepoints stays short.
+BATCH_SIZE = 500
+SOURCE_ID_MAX_LENGTH = 200
+# Bad values are quoted in reasons to help fix the file; free text never is.
+QUOTED_VALUE_CHARS = 40
+END_PAGE = "end"
+MESSAGE_LANGUAGE = "en"
+
+ERROR_FILE_ENCODING = "{file}: not UTF-8 ({problem})"
+ERROR_FILE_EMPTY = "{file}: empty, expected a header row"
+ERROR_FILE_CSV = "{file}: not a readable CSV file ({problem})"
+ERROR_DUPLICATE_COLUMN = "{file}: column {column!r} appears more than once in the header"
+ERROR_NO_SOURCE_ID = "{file}: no source_id column (required)"
+ERROR_UNKNOWN_COLUMNS = (
+    "{file}: unknown column(s) {columns}: not items or pages of version {version}"
+)
+ERROR_WAVE_ARCHIVED = "Wave {wave} is archived; nothing can be imported into it."
+
+ERROR_FIELD_COUNT = "has {got} fields, the header has {expected}"
+ERROR_SOURCE_ID_EMPTY = "source_id is empty"
+ERROR_SOURCE_ID_LONG = f"source_id is longer than {SOURCE_ID_MAX_LENGTH} characters"
+ERROR_SOURCE_ID_REPEATED = "source_id {source_id!r} repeats row {row}"
+ERROR_SOURCE_ID_IMPORTED = "source_id {source_id!r} was already imported into wave {wave}"
+ERROR_TIMESTAMP = "{column} {value!r} is not an ISO 8601 timestamp"
+ERROR_STARTED_REQUIRED = "started_at is empty (required)"
+ERROR_COMPLETED_BEFORE = "completed_at is before started_at"
+ERROR_SECONDS = "column {column!r}: {value!r} is not a number of seconds"
+ERROR_LANGUAGE = "language {value!r} is not one of the version's languages ({languages})"
+ERROR_CHANNEL = "channel: {problem}"
+ERROR_CHOICE = "column {column!r}: {values} not a choice of list {choice_list!r}"
+ERROR_ANSWER = "column {column!r}: {problem}"
+ERROR_HIDDEN = "column {column!r}: answered, but relevant hides it given this row's answers"
+ERROR_WITHDRAWN = "panel_key belongs to a panel member who has withdrawn"
+
+
+class ImportFileError(Exception):
+    """The whole file is refused; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    wave_id: int
+    imported: int
+    rejected: int
+    errors: tuple[RowError, ...]
+    members_created: int
+    notes: tuple[str, ...] = ()
+
+
+@dataclass
+class _Row:
+    number: int
+    source_id: str
+    panel_key_hash: str | None
+    response: Response
+
+
+@dataclass
+class _Tally:
+    imported: int = 0
+    members_created: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    notes: set[str] = field(default_factory=set)
+    # source_id -> the first row that carried it, across the whole file.
+    seen: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """What each column of this file means for this version."""
+
+    header: tuple[str, ...]
+    schema: FormSchema
+    page_times: dict[str, str]  # column -> page name
+
+
+def import_responses(wave: Wave, path: Path) -> ImportResult:
+    """Import the CSV file at `path` into the wave; see the module docstring."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            return import_responses_from(wave, handle, file_name=str(path))
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(ERROR_FILE_ENCODING.format(file=path, problem=exc.reason)) from None
+    except OSError as exc:
+        raise ImportFileError(f"{path}: {exc.strerror}") from None
+
+
+def import_responses_from(wave: Wave, handle: TextIO, *, file_name: str) -> ImportResult:
+    if wave.state == WaveState.ARCHIVED:
+        raise ImportFileError(ERROR_WAVE_ARCHIVED.format(wave=wave.pk))
+    reader = csv.reader(handle)
+    try:
+        layout = _read_header(wave, next(reader, None), file_name)
+        tally = _Tally()
+        # English reasons: they go to a researcher's terminal or JSON, not a respondent.
+        with translation.override(MESSAGE_LANGUAGE):
+            for batch in _batches(reader):
+                _import_batch(wave, layout, batch, tally)
+    except csv.Error as exc:
+        raise ImportFileError(ERROR_FILE_CSV.format(file=file_name, problem=exc)) from None
+    errors = tuple(sorted(tally.errors, key=lambda error: error.row))
+    return ImportResult(
+        wave_id=wave.pk,
+        imported=tally.imported,
+        rejected=len(errors),
+        errors=errors,
+        members_created=tally.members_created,
+        notes=tuple(sorted(tally.notes)),
+    )
+
+
+def _item_columns(schema: FormSchema) -> set[str]:
+    columns: set[str] = set()
+    for page in schema.pages:
+        for question in page.questions:
+            columns.add(question.name)
+            if question.other_choice:
+                columns.add(question.other_name)
+    return columns
+
+
+def _read_header(wave: Wave, header: list[str] | None, file_name: str) -> _Layout:
+    if not header:
+        raise ImportFileError(ERROR_FILE_EMPTY.format(file=file_name))
+    names = tuple(name.strip() for name in header)
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise ImportFileError(ERROR_DUPLICATE_COLUMN.format(file=file_name, column=name))
+        seen.add(name)
+    if "source_id" not in seen:
+        raise ImportFileError(ERROR_NO_SOURCE_ID.format(file=file_name))
+    schema = load_form(wave.version)
+    page_times = {f"{TIME_PREFIX}{page.name}": page.name for page in schema.pages}
+    known = set(RESERVED_COLUMNS) | _item_columns(schema) | set(page_times)
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise ImportFileError(
+            ERROR_UNKNOWN_COLUMNS.format(
+                file=file_name,
+                columns=", ".join(repr(name) for name in unknown),
+                version=wave.version_id,
+            )
+        )
+    return _Layout(header=names, schema=schema, page_times=page_times)
+
+
+def _batches(reader: Iterator[list[str]]) -> Iterator[list[tuple[int, list[str]]]]:
+    batch: list[tuple[int, list[str]]] = []
+    # Row 1 is the header; reader.line_num would count lines, not records.
+    for number, values in enumerate(reader, start=2):
+        if not any(value.strip() for value in values):
+            continue  # blank lines at the end of a spreadsheet export
+        batch.append((number, values))
+        if len(batch) == BATCH_SIZE:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _already_imported(wave: Wave, source_ids: list[str]) -> set[str | None]:
+    return set(
+        Response.objects.filter(wave=wave, source_id__in=source_ids).values_list(
+            "source_id", flat=True
+        )
+    )
+
+
+def _import_batch(
+    wave: Wave, layout: _Layout, batch: list[tuple[int, list[str]]], tally: _Tally
+) -> None:
+    source_ids = [values[layout.header.index("source_id")].strip() for _n, values in batch]
+    already = _already_imported(wave, source_ids)
+    rows: list[_Row] = []
+    for number, values in batch:
+        row, reasons = _prepare_row(wave, layout, number, values, already, tally)
+        if reasons:
+            tally.errors.append(RowError(number, "; ".join(reasons)))
+        elif row is not None:
+            rows.append(row)
+    rows = _attach_members(wave, rows, tally)
+    try:
+        with transaction.atomic():
+            created = _create_members(wave, rows)
+            Response.objects.bulk_create([row.response for row in rows])
+        tally.imported += len(rows)
+        tally.members_created += created
+    except IntegrityError:
+        # Another import of the same file ran alongside: find the clashing rows one by one.
+        for row in rows:
+            _insert_one(wave, row, tally)
+
+
+def _prepare_row(
+    wave: Wave,
+    layout: _Layout,
+    number: int,
+    values: list[str],
+    already: set[str | None],
+    tally: _Tally,
+) -> tuple[_Row | None, list[str]]:
+    if len(values) != len(layout.header):
+        return None, [ERROR_FIELD_COUNT.format(got=len(values), expected=len(layout.header))]
+    cells = dict(zip(layout.header, (value.strip() for value in values), strict=True))
+    reasons: list[str] = []
+    source_id = _source_id(wave, cells["source_id"], number, already, tally, reasons)
+    if not cells.get("started_at"):
+        reasons.append(ERROR_STARTED_REQUIRED)
+    started_at = _timestamp(cells, "started_at", reasons)
+    completed_at = _timestamp(cells, "completed_at", reasons)
+    if started_at and completed_at and completed_at < started_at:
+        reasons.append(ERROR_COMPLETED_BEFORE)
+    answers = _answers(layout.schema, cells, completed=completed_at is not None, reasons=reasons)
+    paradata = {"pages": _page_times(layout, cells, reasons), "metadata": {}, "imported": True}
+    channel = _channel(wave, cells.get("channel", ""), reasons)
+    language = _language(layout.schema, cells.get("language", ""), reasons)
+    if reasons or started_at is None:
+        return None, reasons
+    response = Response(
+        wave=wave,
+        channel=channel,
+        language=language,
+        status=ResponseStatus.COMPLETED if completed_at else ResponseStatus.ABANDONED,
+        answers=answers,
+        paradata=paradata,
+        current_page=END_PAGE if completed_at else "",
+        fingerprint=_fingerprint(wave, cells.get("fingerprint", ""), tally),
+        source_id=source_id,
+        started_at=started_at,
+        completed_at=completed_at,
+    )
+    key = cells.get("panel_key", "")
+    key_hash = keyed_hash(f"panel_key:{wave.study_id}", key) if key else None
+    return _Row(number, source_id, key_hash, response), []
+
+
+def _source_id(
+    wave: Wave,
+    source_id: str,
+    number: int,
+    already: set[str | None],
+    tally: _Tally,
+    reasons: list[str],
+) -> str:
+    if not source_id:
+        reasons.append(ERROR_SOURCE_ID_EMPTY)
+    elif len(source_id) > SOURCE_ID_MAX_LENGTH:
+        reasons.append(ERROR_SOURCE_ID_LONG)
+    elif source_id in already:
+        reasons.append(ERROR_SOURCE_ID_IMPORTED.format(source_id=source_id, wave=wave.pk))
+    elif source_id in tally.seen:
+        reasons.append(
+            ERROR_SOURCE_ID_REPEATED.format(source_id=source_id, row=tally.seen[source_id])
+        )
+    else:
+        # Kept even if the row fails for another reason: a later row with this ID is a
+        # repeat either way.
+        tally.seen[source_id] = number
+    return source_id
+
+
+def _timestamp(cells: dict[str, str], column: str, reasons: list[str]) -> datetime | None:
+    text = cells.get(column, "")
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        reasons.append(ERROR_TIMESTAMP.format(column=column, value=text[:QUOTED_VALUE_CHARS]))
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _page_times(
+    layout: _Layout, cells: dict[str, str], reasons: list[str]
+) -> dict[str, dict[str, float | int]]:
+    pages: dict[str, dict[str, float | int]] = {}
+    for column, page in layout.page_times.items():
+        text = cells.get(column, "")
+        if not text:
+            continue
+        try:
+            seconds = float(text.replace(",", "."))
+        except ValueError:
+            seconds = -1.0
+        if not math.isfinite(seconds) or seconds < 0:
+            reasons.append(ERROR_SECONDS.format(column=column, value=text[:QUOTED_VALUE_CHARS]))
+            continue
+        pages[page] = {"seconds": round(seconds, 3), "visits": 1}
+    return pages
+
+
+def _channel(wave: Wave, text: str, reasons: list[str]) -> str:
+    if not text:
+        return ""
+    try:
+        return validate_channel(wave, text)
+    except ValidationError as exc:
+        reasons.append(ERROR_CHANNEL.format(problem=" ".join(exc.messages)))
+        return ""
+
+
+def _language(schema: FormSchema, text: str, reasons: list[str]) -> str:
+    if not text:
+        return schema.source_language
+    if text not in schema.languages:
+        reasons.append(
+            ERROR_LANGUAGE.format(
+                value=text[:QUOTED_VALUE_CHARS], languages=", ".join(schema.languages)
+            )
+        )
+    return text
+
+
+def _fingerprint(wave: Wave, text: str, tally: _Tally) -> str:
+    if not text:
+        return ""
+    key = _wave_key(wave)
+    if key is None:
+        tally.notes.add("fingerprints dropped: the wave's fingerprint key has been destroyed")
+        return ""
+    return hmac.new(key, f"import|{text}".encode(), hashlib.sha256).hexdigest()
+
+
+def _raw_answer(question: FormQuestion, text: str) -> list[str]:
+    if not text:
+        return []
+    if question.type == QuestionType.SELECT_MULTIPLE:
+        return text.split()
+    return [text]
+
+
+def _choice_problem(question: FormQuestion, values: list[str]) -> str:
+    names = {choice.name for choice in question.choices}
+    bad = [value for value in values if value not in names]
+    if question.type == QuestionType.SELECT_ONE and len(values) > 1:
+        bad = bad or values
+    if not bad:
+        return ""
+    quoted = ", ".join(repr(value[:QUOTED_VALUE_CHARS]) for value in bad)
+    return ERROR_CHOICE.format(
+        column=question.name,
+        values=f"{quoted} {'is' if len(bad) == 1 else 'are'}",
+        choice_list=question.choice_list,
+    )
+
+
+def _raw_page(page: FormPage, cells: dict[str, str]) -> dict[str, list[str]]:
+    """The page's cells as the web form would post them."""
+    raw: dict[str, list[str]] = {}
+    for question in page.questions:
+        if not question.is_asked:
+            continue
+        raw[question.name] = _raw_answer(question, cells.get(question.name, ""))
+        if question.other_choice:
+            raw[question.other_name] = _raw_answer(question, cells.get(question.other_name, ""))
+    return raw
+
+
+def _answers(
+    schema: FormSchema, cells: dict[str, str], *, completed: bool, reasons: list[str]
+) -> dict[str, object]:
+    """The row's typed answers, checked page by page in order as the web form does."""
+    answers: dict[str, object] = {}
+    # After a bad answer, `relevant` is computed without it: "hidden" would be a false echo.
+    judge_hidden = True
+    for page in schema.pages:
+        raw = _raw_page(page, cells)
+        if not page_is_relevant(page, answers):
+            if judge_hidden:
+                reasons.extend(ERROR_HIDDEN.format(column=k) for k, value in raw.items() if value)
+            continue
+        check = check_page(
+            schema, page, raw, answers, language=MESSAGE_LANGUAGE, enforce_required=completed
+        )
+        reasons.extend(
+            _answer_problem(q, raw[q.name], check.errors)
+            for q in page.questions
+            if q.name in check.errors
+        )
+        judge_hidden = judge_hidden and not check.errors
+        if judge_hidden:
+            reasons.extend(
+                ERROR_HIDDEN.format(column=q.name)
+                for q in page.questions
+                if q.is_asked and q.name not in check.visible and raw[q.name]
+            )
+        answers.update({name: value for name, value in check.values.items() if value is not None})
+    return answers
+
+
+def _answer_problem(question: FormQuestion, values: list[str], errors: dict[str, str]) -> str:
+    if question.type in (QuestionType.SELECT_ONE, QuestionType.SELECT_MULTIPLE) and values:
+        problem = _choice_problem(question, values)
+        if problem:
+            return problem
+    message = errors[question.name]
+    if values and question.type != QuestionType.TEXT:
+        message = f"{values[0][:QUOTED_VALUE_CHARS]!r}: {message}"
+    return ERROR_ANSWER.format(column=question.name, problem=message)
+
+
+def _attach_members(wave: Wave, rows: list[_Row], tally: _Tally) -> list[_Row]:
+    """Link rows to existing members; rows of withdrawn members are rejected."""
+    hashes = {row.panel_key_hash for row in rows if row.panel_key_hash}
+    members = {
+        member.panel_key_hash: member
+        for member in PanelMember.objects.filter(study_id=wave.study_id, panel_key_hash__in=hashes)
+    }
+    kept: list[_Row] = []
+    for row in rows:
+        member = members.get(row.panel_key_hash) if row.panel_key_hash else None
+        if member is not None and member.status == MemberStatus.WITHDRAWN:
+            tally.errors.append(RowError(row.number, ERROR_WITHDRAWN))
+            continue
+        row.response.member = member
+        kept.append(row)
+    return kept
+
+
+def _new_member(wave: Wave, key_hash: str) -> PanelMember:
+    return PanelMember(
+        study_id=wave.study_id,
+        pseudonym=new_pseudonym(),
+        panel_key_hash=key_hash,
+        recruited_in=wave,
+    )
+
+
+def _create_members(wave: Wave, rows: list[_Row]) -> int:
+    """Create a member for each new panel key (once, however many rows carry it)."""
+    missing = {
+        row.panel_key_hash: row
+        for row in rows
+        if row.panel_key_hash and row.response.member is None
+    }
+    created = {
+        member.panel_key_hash: member
+        for member in PanelMember.objects.bulk_create(
+            [_new_member(wave, key_hash) for key_hash in missing]
+        )
+    }
+    for row in rows:
+        if row.panel_key_hash in created:
+            row.response.member = created[row.panel_key_hash]
+    return len(created)
+
+
+def _insert_one(wave: Wave, row: _Row, tally: _Tally) -> None:
+    try:
+        with transaction.atomic():
+            created = 0
+            # Resolved again: members made by the rolled-back batch do not exist.
+            if row.panel_key_hash:
+                member, was_created = PanelMember.objects.get_or_create(
+                    study_id=wave.study_id,
+                    panel_key_hash=row.panel_key_hash,
+                    defaults={"pseudonym": new_pseudonym(), "recruited_in": wave},
+                )
+                row.response.member, created = member, int(was_created)
+            row.response.pk = None
+            row.response.save()
+    except IntegrityError:
+        tally.errors.append(
+            RowError(
+                row.number, ERROR_SOURCE_ID_IMPORTED.format(source_id=row.source_id, wave=wave.pk)
+            )
+        )
+        return
+    tally.imported += 1
+    tally.members_created += created

@@ -1,0 +1,386 @@
+"""Answering a wave: start_response, submit_page, record_page_view, choose_language.
+
+Every write locks the response row and checks the page and step the form was rendered
+for, so a double click or a retried POST is applied once: the second request finds the
+step already advanced and changes nothing ("stale"), and the respondent is sent to the page
+they are really on. Answers live in one JSON document per response (models.py), so no
+retry can duplicate a row either.
+
+Paradata (server clock only): `paradata["pages"][page] = {"seconds", "visits"}`, the
+XLSForm metadata the version asks for in `paradata["metadata"]` (start, end, today; device
+and subscriber IDs are never recorded), and the navigation state in `paradata["nav"]`
+(`step`, the number of page moves so far; `entered_at`, when the current page was entered).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from respondents.models import Invitation, Response, ResponseStatus, Wave
+from respondents.services.answers import (
+    AnswerValue,
+    PageCheck,
+    check_page,
+    page_is_relevant,
+    prune_hidden,
+    relevant_pages,
+)
+from respondents.services.form_schema import FormSchema, load_form
+from respondents.services.waves import is_accepting_responses
+from respondents.tokens import issue_resume_token
+
+END_PAGE = "end"
+# A page left open longer than this was abandoned and picked up again later: the time away
+# is not time spent answering, so the clock restarts and a new visit is counted.
+RESUME_GAP_SECONDS = 30 * 60
+# Metadata types recorded from the server clock; every other type (deviceid, phonenumber,
+# subscriberid, simserial, username, email, audit) would identify the person, so it stays
+# empty whatever the XLSForm asks.
+RECORDED_METADATA = frozenset({"start", "end", "today"})
+
+Action = Literal["next", "back"]
+Outcome = Literal["advanced", "back", "completed", "invalid", "expanded", "stale"]
+
+
+class StartRefusedError(Exception):
+    """A response cannot be started; `reason` is "closed" or "rate_limited"."""
+
+    def __init__(self, reason: Literal["closed", "rate_limited"]) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class StartedResponse:
+    response: Response
+    # The raw resume token of a new open-link response; "" for invited respondents, whose
+    # personal link already resumes.
+    resume_token: str
+
+
+@dataclass(frozen=True)
+class PageResult:
+    outcome: Outcome
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def _nav(response: Response) -> dict[str, Any]:
+    nav: dict[str, Any] = response.paradata.setdefault("nav", {"step": 0, "entered_at": None})
+    return nav
+
+
+def current_step(response: Response) -> int:
+    return int(response.paradata.get("nav", {}).get("step", 0))
+
+
+def _enter_page(response: Response, page: str, now: datetime) -> None:
+    nav = _nav(response)
+    nav["step"] = int(nav.get("step", 0)) + 1
+    nav["entered_at"] = now.timestamp()
+    response.current_page = page
+    if page != END_PAGE:
+        entry = response.paradata.setdefault("pages", {}).setdefault(
+            page, {"seconds": 0.0, "visits": 0}
+        )
+        entry["visits"] += 1
+
+
+def _leave_page(response: Response, page: str, now: datetime) -> None:
+    entered_at = _nav(response).get("entered_at")
+    if entered_at is None:
+        return
+    entry = response.paradata.setdefault("pages", {}).setdefault(
+        page, {"seconds": 0.0, "visits": 1}
+    )
+    entry["seconds"] = round(float(entry["seconds"]) + max(0.0, now.timestamp() - entered_at), 3)
+
+
+def _record_metadata(response: Response, schema: FormSchema, kind: str, now: datetime) -> None:
+    metadata = response.paradata.setdefault("metadata", {})
+    for name, field_type in schema.metadata_fields:
+        if field_type != kind or field_type not in RECORDED_METADATA:
+            continue
+        metadata[name] = now.date().isoformat() if kind == "today" else now.isoformat()
+
+
+def _check_start_rate(wave: Wave, fingerprint: str) -> None:
+    # Without a fingerprint (key destroyed) there is nothing to count by.
+    if not fingerprint:
+        return
+    key = f"respondents:starts:{wave.pk}:{fingerprint}"
+    window = settings.RESPONSE_START_WINDOW_SECONDS
+    cache.add(key, 0, timeout=window)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        # The counter expired between add() and incr(): this start opens a new window.
+        cache.set(key, 1, timeout=window)
+        count = 1
+    if count > settings.RESPONSE_START_LIMIT:
+        raise StartRefusedError("rate_limited")
+
+
+def _new_response(
+    wave: Wave,
+    *,
+    invitation: Invitation | None,
+    channel: str,
+    language: str,
+    fingerprint: str,
+    honeypot_filled: bool,
+    now: datetime,
+) -> Response:
+    schema = load_form(wave.version)
+    response = Response(
+        wave=wave,
+        invitation=invitation,
+        member=invitation.member if invitation is not None else None,
+        channel=channel,
+        language=language,
+        fingerprint=fingerprint,
+        honeypot_filled=honeypot_filled,
+        started_at=now,
+        paradata={"pages": {}, "metadata": {}, "nav": {"step": 0, "entered_at": None}},
+    )
+    _record_metadata(response, schema, "start", now)
+    _record_metadata(response, schema, "today", now)
+    first = relevant_pages(schema, {})
+    if first:
+        _enter_page(response, first[0].name, now)
+    else:
+        _complete(response, schema, now)
+    response.save()
+    return response
+
+
+@transaction.atomic
+def start_response(
+    wave: Wave,
+    *,
+    invitation: Invitation | None = None,
+    channel: str = "",
+    language: str = "",
+    fingerprint: str = "",
+    honeypot_filled: bool = False,
+    now: datetime | None = None,
+) -> StartedResponse:
+    """Start (after consent) a response to the wave, through an invitation or the open link.
+
+    An invitation has one response: starting again returns it, so a double-clicked consent
+    button or a second device resumes rather than forks the answers.
+    """
+    moment = now or timezone.now()
+    if not is_accepting_responses(wave, now=moment):
+        raise StartRefusedError("closed")
+    if invitation is None:
+        _check_start_rate(wave, fingerprint)
+        response = _new_response(
+            wave,
+            invitation=None,
+            channel=channel,
+            language=language,
+            fingerprint=fingerprint,
+            honeypot_filled=honeypot_filled,
+            now=moment,
+        )
+        return StartedResponse(response=response, resume_token=issue_resume_token(response))
+    # The row lock serialises two consent clicks of one person.
+    locked = Invitation.objects.select_for_update().select_related("member").get(pk=invitation.pk)
+    existing = Response.objects.filter(invitation=locked).first()
+    if existing is not None:
+        return StartedResponse(response=existing, resume_token="")
+    try:
+        with transaction.atomic():
+            response = _new_response(
+                wave,
+                invitation=locked,
+                channel=channel,
+                language=language,
+                fingerprint=fingerprint,
+                honeypot_filled=honeypot_filled,
+                now=moment,
+            )
+    except IntegrityError:
+        # Another process created it between our check and insert (no lock on SQLite).
+        return StartedResponse(response=Response.objects.get(invitation=locked), resume_token="")
+    Invitation.objects.filter(pk=locked.pk, started_at__isnull=True).update(started_at=moment)
+    return StartedResponse(response=response, resume_token="")
+
+
+def record_invitation_opened(invitation: Invitation, *, now: datetime | None = None) -> None:
+    """Stamp the first time a personal link was opened; later openings change nothing."""
+    Invitation.objects.filter(pk=invitation.pk, opened_at__isnull=True).update(
+        opened_at=now or timezone.now()
+    )
+
+
+def _complete(response: Response, schema: FormSchema, now: datetime) -> None:
+    response.status = ResponseStatus.COMPLETED
+    response.completed_at = now
+    _record_metadata(response, schema, "end", now)
+    _enter_page(response, END_PAGE, now)
+    if response.invitation_id is not None:
+        Invitation.objects.filter(pk=response.invitation_id).update(completed_at=now)
+
+
+def _neighbour(
+    schema: FormSchema, answers: Mapping[str, object], page: str, step: int
+) -> str | None:
+    """The next (step=1) or previous (step=-1) page that is relevant, or None."""
+    names = [p.name for p in schema.pages]
+    index = names.index(page) + step
+    while 0 <= index < len(names):
+        if page_is_relevant(schema.pages[index], answers):
+            return names[index]
+        index += step
+    return None
+
+
+def _apply(
+    response: Response,
+    schema: FormSchema,
+    page: str,
+    values: Mapping[str, AnswerValue | None],
+    visible: Sequence[str],
+) -> None:
+    answers = dict(response.answers)
+    for name, value in values.items():
+        if value is None:
+            answers.pop(name, None)
+        else:
+            answers[name] = value
+    form_page = schema.page(page)
+    assert form_page is not None  # noqa: S101 (the caller checked the page exists)
+    for question in form_page.questions:
+        if question.name not in visible:
+            answers.pop(question.name, None)
+            answers.pop(question.other_name, None)
+    response.answers = prune_hidden(schema, answers)
+
+
+@transaction.atomic
+def submit_page(
+    response_id: int,
+    *,
+    page: str,
+    step: int,
+    data: Mapping[str, Sequence[str]],
+    action: Action = "next",
+    shown: Sequence[str] | None = None,
+    honeypot_filled: bool = False,
+    now: datetime | None = None,
+) -> PageResult:
+    """Apply one posted page: "next" validates and moves on (or completes), "back" keeps
+    the valid answers and returns to the previous relevant page. `shown` names the items
+    the form displayed (None: all that are relevant now)."""
+    moment = now or timezone.now()
+    response = (
+        Response.objects.select_for_update().select_related("wave__version").get(pk=response_id)
+    )
+    # A retried or duplicate POST, or a form from an old tab: applied already, or never
+    # meant for the page the respondent is on.
+    if (
+        response.status != ResponseStatus.IN_PROGRESS
+        or response.current_page != page
+        or current_step(response) != step
+    ):
+        return PageResult(outcome="stale")
+    schema = load_form(response.wave.version)
+    language = response.language or schema.source_language
+    check = check_page(
+        schema,
+        schema.page(page) or schema.pages[0],
+        data,
+        response.answers,
+        language=language,
+        enforce_required=action == "next",
+    )
+    displayed = set(check.visible if shown is None else shown)
+    # An item the form did not show yet cannot be wrong: it is asked on this page next.
+    check.errors = {name: error for name, error in check.errors.items() if name in displayed}
+    fields = ["answers", "paradata", "current_page", "status", "completed_at", "updated_at"]
+    if honeypot_filled and not response.honeypot_filled:
+        response.honeypot_filled = True
+        fields.append("honeypot_filled")
+    outcome = _move(response, schema, page, check, displayed, action, moment)
+    if outcome != "invalid" or "honeypot_filled" in fields:
+        response.save(update_fields=fields)
+    return PageResult(outcome=outcome, errors=check.errors if outcome == "invalid" else {})
+
+
+def _move(
+    response: Response,
+    schema: FormSchema,
+    page: str,
+    check: PageCheck,
+    displayed: set[str],
+    action: Action,
+    now: datetime,
+) -> Outcome:
+    values, visible, errors = check.values, check.visible, check.errors
+    if action == "back":
+        # Going back never loses what was typed correctly on this page.
+        _apply(
+            response, schema, page, {k: v for k, v in values.items() if k not in errors}, visible
+        )
+        previous = _neighbour(schema, response.answers, page, -1)
+        if previous is None:
+            return "back"
+        _leave_page(response, page, now)
+        _enter_page(response, previous, now)
+        return "back"
+    if errors:
+        return "invalid"
+    _apply(response, schema, page, values, visible)
+    # Items that appeared because of answers on this same page (no script to show them
+    # live): ask them on the same page before moving on.
+    if any(name not in displayed and values.get(name) is None for name in visible):
+        return "expanded"
+    _leave_page(response, page, now)
+    following = _neighbour(schema, response.answers, page, 1)
+    if following is None:
+        _complete(response, schema, now)
+        return "completed"
+    _enter_page(response, following, now)
+    return "advanced"
+
+
+@transaction.atomic
+def record_page_view(response_id: int, *, now: datetime | None = None) -> None:
+    """On showing the current page: after a long absence, restart its clock as a revisit."""
+    moment = now or timezone.now()
+    response = Response.objects.select_for_update().get(pk=response_id)
+    entered_at = response.paradata.get("nav", {}).get("entered_at")
+    if response.status != ResponseStatus.IN_PROGRESS or entered_at is None:
+        return
+    if moment.timestamp() - entered_at < RESUME_GAP_SECONDS:
+        return
+    entry = response.paradata["pages"].setdefault(
+        response.current_page, {"seconds": 0.0, "visits": 0}
+    )
+    entry["visits"] += 1
+    response.paradata["nav"]["entered_at"] = moment.timestamp()
+    response.save(update_fields=["paradata", "updated_at"])
+
+
+def choose_language(response: Response, language: str) -> None:
+    """Record the language the respondent switched to (it labels their answers)."""
+    if language and language != response.language:
+        response.language = language
+        response.save(update_fields=["language", "updated_at"])
+
+
+def progress(schema: FormSchema, answers: Mapping[str, object], page: str) -> tuple[int, int]:
+    """(position, total) of the page among the pages relevant so far, both from 1."""
+    names = [p.name for p in relevant_pages(schema, answers)]
+    if page not in names:
+        return len(names), len(names)
+    return names.index(page) + 1, len(names)

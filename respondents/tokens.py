@@ -1,0 +1,148 @@
+"""The only code that issues, hashes and resolves respondent tokens (STYLE.md point 7).
+
+Three kinds of secret reach respondents:
+- the personal-link token of an Invitation (`/i/<token>/`), and
+- the resume token of an open-link Response (`/r/<token>/`): both at least 32 random bytes
+  from `secrets`, stored only as a sha256 hash, so a leaked database opens no survey;
+- the withdraw token of a PanelMember (`/w/<token>/`): a `django.core.signing` signature
+  over the member's random pseudonym, with its own salt, so it needs no storage and never
+  expires (a person may withdraw years later).
+
+Resolvers return None for every kind of failure (malformed, unknown, withdrawn member),
+so no answer reveals whether a token exists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from respondents.models import Invitation, MemberStatus, PanelMember, Response, Wave
+
+# 32 bytes = 256 bits, twice the 128-bit floor of methods.md section 3.4.
+TOKEN_BYTES = 32
+# token_urlsafe(32) gives 43 characters; anything far outside that is not one of ours and
+# is refused before it costs a database query.
+TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_\-]{40,64}$")
+WITHDRAW_SALT = "panelwave.respondents.withdraw"
+
+PERSONAL_PATH = "/i/{token}/"
+RESUME_PATH = "/r/{token}/"
+WITHDRAW_PATH = "/w/{token}/"
+
+ERROR_OTHER_STUDY = "Member {member} belongs to another study than wave {wave}."
+ERROR_WITHDRAWN = "Member {member} has withdrawn and is never invited again."
+
+
+def hash_token(raw_token: str) -> str:
+    """sha256 hex of a token: what the database stores and looks up."""
+    return hashlib.sha256(raw_token.encode()).hexdigest()
+
+
+def _new_token() -> str:
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def _is_well_formed(raw_token: str) -> bool:
+    return bool(TOKEN_PATTERN.fullmatch(raw_token))
+
+
+@transaction.atomic
+def issue_invitation(member: PanelMember, wave: Wave) -> tuple[Invitation, str]:
+    """Create the member's invitation to the wave, or give an existing one a new token.
+
+    Re-keying makes any earlier personal link for this wave stop working (a lost or
+    forwarded e-mail), while the invitation keeps its timestamps and its response.
+    """
+    # A token for another study's wave would link a person across studies.
+    if member.study_id != wave.study_id:
+        raise ValidationError(ERROR_OTHER_STUDY.format(member=member.pk, wave=wave.pk))
+    # Withdrawal is final: no code path may mint a link for a withdrawn member.
+    if member.status == MemberStatus.WITHDRAWN:
+        raise ValidationError(ERROR_WITHDRAWN.format(member=member.pk))
+    raw_token = _new_token()
+    invitation, _created = Invitation.objects.update_or_create(
+        member=member, wave=wave, defaults={"token_hash": hash_token(raw_token)}
+    )
+    return invitation, raw_token
+
+
+def resolve_invitation(raw_token: str) -> Invitation | None:
+    """The invitation a personal-link token opens, or None."""
+    # Malformed input: not one of our tokens, no query needed.
+    if not _is_well_formed(raw_token):
+        return None
+    invitation = (
+        Invitation.objects.select_related("member", "wave", "wave__study")
+        .filter(token_hash=hash_token(raw_token))
+        .first()
+    )
+    # Unknown token.
+    if invitation is None:
+        return None
+    # A withdrawn member's old links stop working, indistinguishably from unknown ones.
+    if invitation.member.status == MemberStatus.WITHDRAWN:
+        return None
+    return invitation
+
+
+def issue_resume_token(response: Response) -> str:
+    """A new resume token for the response; any earlier one stops working."""
+    raw_token = _new_token()
+    response.resume_token_hash = hash_token(raw_token)
+    response.save(update_fields=["resume_token_hash", "updated_at"])
+    return raw_token
+
+
+def resolve_resume_token(raw_token: str) -> Response | None:
+    """The response a resume token opens, or None."""
+    # Malformed input: not one of our tokens.
+    if not _is_well_formed(raw_token):
+        return None
+    response = (
+        Response.objects.select_related("wave", "wave__study", "member")
+        .filter(resume_token_hash=hash_token(raw_token))
+        .first()
+    )
+    # Unknown token (or one replaced by a newer resume token).
+    if response is None:
+        return None
+    # A response tied to a withdrawn member is closed to everyone holding its link.
+    if response.member is not None and response.member.status == MemberStatus.WITHDRAWN:
+        return None
+    return response
+
+
+def make_withdraw_token(member: PanelMember) -> str:
+    """A signed token naming the member's pseudonym (never the database ID)."""
+    return signing.Signer(salt=WITHDRAW_SALT).sign(member.pseudonym)
+
+
+def resolve_withdraw_token(raw_token: str) -> PanelMember | None:
+    """The member a withdraw token names, or None; already-withdrawn members resolve too,
+    so following the link twice is harmless."""
+    # Bad or tampered signature: Signer raises BadSignature.
+    try:
+        pseudonym = signing.Signer(salt=WITHDRAW_SALT).unsign(raw_token)
+    except signing.BadSignature:
+        return None
+    # Signed but erased since: the member row no longer exists.
+    return PanelMember.objects.filter(pseudonym=pseudonym).first()
+
+
+def personal_link(raw_token: str) -> str:
+    return settings.SITE_URL + PERSONAL_PATH.format(token=raw_token)
+
+
+def resume_link(raw_token: str) -> str:
+    return settings.SITE_URL + RESUME_PATH.format(token=raw_token)
+
+
+def withdraw_link(raw_token: str) -> str:
+    return settings.SITE_URL + WITHDRAW_PATH.format(token=raw_token)

@@ -1,0 +1,336 @@
+"""Respondent pages: the open link, the personal link, the resume link, joining the panel.
+
+Thin: each view resolves who is answering, calls a service in respondents/services/, and
+renders. Pages work with plain form posts (no script needed); every POST ends in a
+redirect (303) except a page refused for its answers, which is shown again with messages.
+Nothing here reads the client address: only respondents/fingerprints.py does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import get_language_info
+from django.utils.translation.trans_real import parse_accept_lang_header
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from respondents.fingerprints import fingerprint_request
+from respondents.forms import (
+    ACTION_FIELD,
+    HONEYPOT_FIELD,
+    PAGE_FIELD,
+    SHOWN_FIELD,
+    STEP_FIELD,
+    ConsentForm,
+    JoinPanelForm,
+    build_page_view,
+)
+from respondents.models import Response, ResponseStatus, Wave
+from respondents.services.answers import answers_as_raw
+from respondents.services.form_schema import load_form, localise
+from respondents.services.panel_signup import join_panel
+from respondents.services.responses import (
+    StartRefusedError,
+    choose_language,
+    current_step,
+    progress,
+    record_invitation_opened,
+    record_page_view,
+    start_response,
+    submit_page,
+)
+from respondents.services.waves import clean_channel, is_accepting_responses
+from respondents.tokens import resolve_invitation, resolve_resume_token
+from surveys.models import Study
+
+# "no-referrer" (the site default) makes Chromium send `Origin: null` with form posts, which
+# Django's CSRF check refuses; "same-origin" still sends nothing to any other host, so the
+# tokens in these paths never leave the site.
+REFERRER_POLICY = "same-origin"
+
+CONTROL_FIELDS = frozenset(
+    {"csrfmiddlewaretoken", PAGE_FIELD, STEP_FIELD, SHOWN_FIELD, ACTION_FIELD, HONEYPOT_FIELD}
+)
+
+
+def respondent_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Never cached (answers and tokens), and the referrer policy the CSRF check needs."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        page = view(request, *args, **kwargs)
+        page["Referrer-Policy"] = REFERRER_POLICY
+        return page
+
+    return never_cache(wrapped)
+
+
+def pick_language(request: HttpRequest, study: Study, current: str = "") -> str:
+    """?lang= if the study has it, else the response's language, else Accept-Language."""
+    languages = list(study.languages) or [study.default_language]
+    explicit = str(request.GET.get("lang") or request.POST.get("lang") or "")
+    if explicit in languages:
+        return explicit
+    if current in languages:
+        return current
+    header = str(request.META.get("HTTP_ACCEPT_LANGUAGE", ""))
+    for tag, _quality in parse_accept_lang_header(header):
+        for candidate in (tag.lower(), tag.lower().split("-")[0]):
+            if candidate in languages:
+                return candidate
+    return study.default_language if study.default_language in languages else languages[0]
+
+
+def _language_links(study: Study) -> list[dict[str, str]]:
+    links = []
+    for code in study.languages:
+        try:
+            name = str(get_language_info(code)["name_local"])
+        except KeyError:
+            name = code
+        links.append({"code": code, "name": name})
+    return links
+
+
+def _render(
+    request: HttpRequest,
+    template: str,
+    study: Study,
+    language: str,
+    context: Mapping[str, Any],
+    status: int = 200,
+) -> HttpResponse:
+    with translation.override(language):
+        page = render(
+            request,
+            f"respondents/{template}",
+            {"study": study, "language": language, "languages": _language_links(study), **context},
+            status=status,
+        )
+    page["Content-Language"] = language
+    return page
+
+
+def _see_other(url: str) -> HttpResponse:
+    redirect = HttpResponseRedirect(url)
+    redirect.status_code = 303
+    return redirect
+
+
+def _unavailable(request: HttpRequest, study: Study | None = None) -> HttpResponse:
+    # One page for unknown, withdrawn and closed links: it reveals nothing about a token.
+    language = (
+        pick_language(request, study) if study else translation.get_language_from_request(request)
+    )
+    with translation.override(language):
+        return render(request, "respondents/unavailable.html", {"language": language}, status=404)
+
+
+def _posted(request: HttpRequest) -> dict[str, list[str]]:
+    return {key: request.POST.getlist(key) for key in request.POST if key not in CONTROL_FIELDS}
+
+
+def _posted_step(request: HttpRequest) -> int:
+    # A missing or garbled step can match no real step, so the post is treated as stale.
+    raw = request.POST.get(STEP_FIELD, "")
+    return int(raw) if raw.isdigit() else -1
+
+
+def _start(request: HttpRequest, wave: Wave, language: str, **link: Any) -> HttpResponse | Response:
+    form = ConsentForm(request.POST)
+    try:
+        started = start_response(
+            wave,
+            language=language,
+            fingerprint=fingerprint_request(wave, request),
+            honeypot_filled=form.honeypot_filled,
+            **link,
+        )
+    except StartRefusedError as refused:
+        if refused.reason == "closed":
+            return _unavailable(request, wave.study)
+        return _render(request, "rate_limited.html", wave.study, language, {}, status=429)
+    if started.resume_token:
+        return _see_other(reverse("respondents:resume", args=[started.resume_token]))
+    return started.response
+
+
+@respondent_page
+@require_http_methods(["GET", "POST"])
+def open_link_view(request: HttpRequest, slug: str) -> HttpResponse:
+    wave = Wave.objects.select_related("study", "version").filter(slug=slug).first()
+    if wave is None or not is_accepting_responses(wave):
+        return _unavailable(request, wave.study if wave else None)
+    language = pick_language(request, wave.study)
+    if request.method == "POST":
+        started = _start(
+            request, wave, language, channel=clean_channel(wave, request.GET.get("src", ""))
+        )
+        assert isinstance(started, HttpResponse)  # noqa: S101 (open-link starts always redirect)
+        return started
+    return _consent(request, wave, language)
+
+
+def _consent(request: HttpRequest, wave: Wave, language: str) -> HttpResponse:
+    schema = load_form(wave.version)
+    context = {
+        "wave": wave,
+        "title": localise(schema.title, language, schema.source_language, wave.study.title),
+        "consent_text": localise(
+            dict(wave.study.consent_text), language, wave.study.default_language
+        ),
+        "form_action": request.get_full_path(),
+        "honeypot_field": HONEYPOT_FIELD,
+        "src": request.GET.get("src", ""),
+    }
+    return _render(request, "consent.html", wave.study, language, context)
+
+
+@respondent_page
+@require_http_methods(["GET", "POST"])
+def personal_link_view(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = resolve_invitation(token)
+    if invitation is None:
+        return _unavailable(request)
+    record_invitation_opened(invitation)
+    url = reverse("respondents:personal", args=[token])
+    response = (
+        Response.objects.filter(invitation=invitation)
+        .select_related("wave__study", "wave__version")
+        .first()
+    )
+    if response is not None:
+        return _page_flow(request, response, url=url, resume_link="")
+    wave = invitation.wave
+    if not is_accepting_responses(wave):
+        return _unavailable(request, wave.study)
+    language = pick_language(request, wave.study, invitation.member.preferred_language)
+    if request.method == "GET":
+        return _consent(request, wave, language)
+    started = _start(request, wave, language, invitation=invitation)
+    return started if isinstance(started, HttpResponse) else _see_other(url)
+
+
+@respondent_page
+@require_http_methods(["GET", "POST"])
+def resume_view(request: HttpRequest, token: str) -> HttpResponse:
+    response = resolve_resume_token(token)
+    if response is None:
+        return _unavailable(request)
+    url = reverse("respondents:resume", args=[token])
+    return _page_flow(request, response, url=url, resume_link=request.build_absolute_uri(url))
+
+
+def _page_flow(
+    request: HttpRequest, response: Response, *, url: str, resume_link: str
+) -> HttpResponse:
+    if request.method == "POST":
+        result = submit_page(
+            response.pk,
+            page=request.POST.get(PAGE_FIELD, ""),
+            step=_posted_step(request),
+            data=_posted(request),
+            action="back" if request.POST.get(ACTION_FIELD) == "back" else "next",
+            shown=request.POST.getlist(SHOWN_FIELD) or None,
+            honeypot_filled=bool(request.POST.get(HONEYPOT_FIELD, "").strip()),
+        )
+        if result.outcome != "invalid":
+            return _see_other(url)
+        response.refresh_from_db()
+        return _show_page(
+            request,
+            response,
+            url=url,
+            resume_link=resume_link,
+            raw=_posted(request),
+            errors=result.errors,
+        )
+    language = pick_language(request, response.wave.study, response.language)
+    choose_language(response, language)
+    if response.status == ResponseStatus.COMPLETED:
+        return _show_end(request, response, url=url, form=JoinPanelForm())
+    if response.status != ResponseStatus.IN_PROGRESS or not is_accepting_responses(response.wave):
+        return _unavailable(request, response.wave.study)
+    record_page_view(response.pk)
+    return _show_page(request, response, url=url, resume_link=resume_link, raw=None, errors={})
+
+
+def _show_page(
+    request: HttpRequest,
+    response: Response,
+    *,
+    url: str,
+    resume_link: str,
+    raw: Mapping[str, list[str]] | None,
+    errors: Mapping[str, str],
+) -> HttpResponse:
+    schema = load_form(response.wave.version)
+    page = schema.page(response.current_page) or schema.pages[0]
+    language = response.language or schema.source_language
+    position, total = progress(schema, response.answers, page.name)
+    context = {
+        "page": build_page_view(
+            schema,
+            page,
+            raw=answers_as_raw(page, response.answers) if raw is None else raw,
+            answers=response.answers,
+            errors=errors,
+            language=language,
+        ),
+        "title": localise(
+            schema.title, language, schema.source_language, response.wave.study.title
+        ),
+        "position": position,
+        "total": total,
+        "step": current_step(response),
+        "form_action": url,
+        "resume_link": resume_link,
+        "fields": {
+            "page": PAGE_FIELD,
+            "step": STEP_FIELD,
+            "shown": SHOWN_FIELD,
+            "action": ACTION_FIELD,
+            "honeypot": HONEYPOT_FIELD,
+        },
+    }
+    return _render(request, "page.html", response.wave.study, language, context)
+
+
+def _show_end(
+    request: HttpRequest, response: Response, *, url: str, form: JoinPanelForm
+) -> HttpResponse:
+    context = {
+        "can_join": response.invitation_id is None and response.member_id is None,
+        "has_joined": response.invitation_id is None and response.member_id is not None,
+        "join_action": url.rstrip("/") + "/join/",
+        "form": form,
+        "honeypot_field": HONEYPOT_FIELD,
+    }
+    return _render(request, "end.html", response.wave.study, response.language, context)
+
+
+@respondent_page
+@require_http_methods(["POST"])
+def join_panel_view(request: HttpRequest, token: str) -> HttpResponse:
+    response = resolve_resume_token(token)
+    if response is None or response.status != ResponseStatus.COMPLETED:
+        return _unavailable(request)
+    url = reverse("respondents:resume", args=[token])
+    form = JoinPanelForm(request.POST)
+    with translation.override(response.language or "en"):
+        is_valid = form.is_valid()
+    if not is_valid:
+        return _show_end(request, response, url=url, form=form)
+    # A filled honeypot is a bot: it is thanked like a person but no member is created.
+    if not form.cleaned_data["website"]:
+        join_panel(
+            response.pk, email=form.cleaned_data["email"], telegram=form.cleaned_data["telegram"]
+        )
+    return _see_other(url)

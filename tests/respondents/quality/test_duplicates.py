@@ -1,0 +1,82 @@
+import numpy as np
+import pytest
+
+from respondents.quality.config import CleaningConfig
+from respondents.quality.duplicates import clusters, find_duplicates, percent_match
+from respondents.quality.rules import run_rules
+from tests.respondents.quality.conftest import recall_precision
+from tests.respondents.quality.synthetic import generate_wave
+
+
+@pytest.mark.parametrize("rule", ["duplicate:person", "duplicate:device", "duplicate:near"])
+def test_each_kind_of_planted_duplicate_is_found(report, synthetic, rule):
+    recall, precision = recall_precision(report, synthetic, rule)
+
+    assert recall >= 0.95
+    assert precision >= 0.90
+
+
+def test_exactly_one_of_each_duplicate_pair_stays_unflagged(report, synthetic):
+    flagged = {int(r) for f in report.flags if f.rule.startswith("duplicate") for r in f.rows}
+    copies = set().union(
+        *(synthetic.planted[k] for k in ("duplicate:person", "duplicate:device", "duplicate:near"))
+    )
+
+    # the originals (started hours earlier) are kept, the copies flagged
+    assert copies <= flagged
+    assert len(flagged - copies) <= 0.1 * len(copies)
+
+
+def test_exact_copies_are_named_exact():
+    wave = generate_wave(1000, duplicate_changes=0, share_speeders=0, share_straightliners=0)
+
+    outcome = find_duplicates(wave.frame, CleaningConfig())
+
+    exact = next(f for f in outcome.flags if f.rule == "duplicate:exact")
+    assert {int(r) for r in exact.rows} == wave.planted["duplicate:near"]
+    assert set(exact.scores.tolist()) == {1.0}
+
+
+def test_a_homogeneous_population_without_duplicates_is_not_flagged():
+    # given: everybody gives the commonest answer 85% of the time (Pew's false-positive case)
+    wave = generate_wave(4000, modal_share=0.85, share_duplicates=0.0)
+
+    # when
+    outcome = find_duplicates(wave.frame, CleaningConfig())
+
+    # then: the thresholds rose above Kuriakose & Robbins' 0.85 and nobody is flagged
+    assert sum(f.rows.size for f in outcome.flags) == 0
+    assert "uncorroborated" in outcome.notes[0]
+    threshold = float(outcome.notes[0].split("threshold ")[1].split(" ")[0])
+    assert threshold > 0.9
+
+
+def test_same_fingerprint_alone_does_not_make_a_duplicate(synthetic, report):
+    # 5% of the synthetic respondents share one of 30 network fingerprints with strangers
+    device = next(f for f in report.flags if f.rule == "duplicate:device")
+    assert {int(r) for r in device.rows} <= synthetic.planted["duplicate:device"]
+
+
+def test_duplicate_flags_are_the_same_on_a_rerun(synthetic):
+    first = run_rules(synthetic.frame, CleaningConfig())
+    second = run_rules(synthetic.frame, CleaningConfig())
+
+    for a, b in zip(first.flags, second.flags, strict=True):
+        assert a.rule == b.rule
+        assert a.rows.tolist() == b.rows.tolist()
+        assert a.details == b.details
+
+
+def test_percent_match_excludes_items_either_left_unanswered():
+    codes = np.array([[1, 2, 3, -1], [1, 2, 4, 5]], dtype=np.int16)
+
+    share, common = percent_match(codes, np.array([0]), np.array([1]))
+
+    assert common.tolist() == [3]
+    assert share[0] == pytest.approx(2 / 3)
+
+
+def test_clusters_join_chains():
+    labels = clusters(6, np.array([0, 1, 4]), np.array([1, 2, 5]))
+
+    assert labels.tolist() == [0, 0, 0, 3, 4, 4]

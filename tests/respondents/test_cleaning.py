@@ -1,0 +1,212 @@
+"""The cleaning service and runner on PostgreSQL: flags, idempotency, overrides, summary."""
+
+from __future__ import annotations
+
+import pytest
+
+from config.celery import app as celery_app
+from respondents.models import CleaningRun, CleaningRunStatus, FlagOverride, QualityFlag
+from respondents.quality.config import CONFIG_UNKNOWN_KEY
+from respondents.services.cleaning import (
+    REASON_REQUIRED,
+    WAVE_NOT_FOUND,
+    CleaningError,
+    clean_wave,
+    cleaning_summary,
+    override_flag,
+)
+from respondents.tasks import clean_open_waves_task, clean_wave_task
+from tests.builders import make_user
+from tests.respondents.cleaning_wave import build_cleaning_wave
+
+pytestmark = pytest.mark.django_db
+
+
+def flags_of(wave_id: int) -> set[tuple[int, str]]:
+    return set(QualityFlag.objects.filter(run__wave_id=wave_id).values_list("response_id", "rule"))
+
+
+def responses_with(rule: str, wave_id: int) -> set[int]:
+    return {r for r, name in flags_of(wave_id) if name == rule}
+
+
+def test_clean_wave_flags_each_planted_case_with_its_rule():
+    # given
+    planted = build_cleaning_wave()
+    ids = planted.ids
+
+    # when
+    run = clean_wave(planted.wave.pk)
+
+    # then
+    wave_id = planted.wave.pk
+    assert run.status == CleaningRunStatus.FINISHED
+    assert responses_with("speeder", wave_id) == {ids["speeder"]}
+    assert responses_with("straightliner", wave_id) == {ids["straightliner"]}
+    assert responses_with("duplicate:person", wave_id) == {ids["person_again"]}
+    assert responses_with("duplicate:exact", wave_id) == {ids["copy"]}
+    assert responses_with("bot:honeypot", wave_id) == {ids["bot"]}
+    assert responses_with("attention", wave_id) == {ids["attention"]}
+    assert responses_with("incomplete", wave_id) == {ids["breakoff"]}
+    # exactly one of the duplicate pair stays unflagged: the first complete
+    assert not {r for r, rule in flags_of(wave_id) if rule.startswith("duplicate")} & {
+        ids["original"],
+        ids["person_first"],
+    }
+    assert run.counts["responses"] == 48
+    assert run.counts["rules"]["speeder"] == 1
+    assert set(run.timings) >= {"load", "speeder", "duplicate", "write"}
+
+
+def test_duplicate_detail_names_the_kept_response_and_the_corroboration():
+    planted = build_cleaning_wave()
+
+    clean_wave(planted.wave.pk)
+
+    flag = QualityFlag.objects.get(response_id=planted.ids["copy"], rule="duplicate:exact")
+    assert flag.score == 1.0
+    assert flag.detail == (
+        "matches response ext-8 on 100% of 13 items (started 5 min apart); kept: response ext-8"
+    )
+
+
+def test_clean_wave_twice_gives_the_same_flags_and_keeps_only_the_current_run_flags():
+    planted = build_cleaning_wave()
+    first = clean_wave(planted.wave.pk)
+    before = set(
+        QualityFlag.objects.filter(run=first).values_list("response_id", "rule", "score", "detail")
+    )
+
+    second = clean_wave(planted.wave.pk)
+
+    after = set(
+        QualityFlag.objects.filter(run=second).values_list("response_id", "rule", "score", "detail")
+    )
+    assert after == before
+    assert not QualityFlag.objects.filter(run=first).exists()
+    assert CleaningRun.objects.filter(wave=planted.wave).count() == 2
+    assert second.counts == first.counts
+
+
+def test_override_removes_the_flag_and_later_runs_respect_it():
+    # given
+    planted = build_cleaning_wave()
+    clean_wave(planted.wave.pk)
+    researcher = make_user("alice")
+
+    # when
+    override = override_flag(
+        planted.ids["speeder"], rule="speeder", reason="fast reader, checked", decided_by=researcher
+    )
+    rerun = clean_wave(planted.wave.pk)
+
+    # then: "speeder" is also the family name, so it covers speeder:total and speeder:page
+    assert override.decided_by == researcher
+    rules = {rule for r, rule in flags_of(planted.wave.pk) if r == planted.ids["speeder"]}
+    assert not any(rule.startswith("speeder") for rule in rules)
+    assert rerun.counts["overridden"] == {"speeder": 1, "speeder:total": 1, "speeder:page": 1}
+
+
+def test_override_of_one_rule_leaves_the_rest_of_its_family():
+    planted = build_cleaning_wave()
+    clean_wave(planted.wave.pk)
+
+    override_flag(planted.ids["speeder"], rule="speeder:total", reason="long pauses logged")
+    rerun = clean_wave(planted.wave.pk)
+
+    rules = {rule for r, rule in flags_of(planted.wave.pk) if r == planted.ids["speeder"]}
+    assert "speeder:total" not in rules
+    assert {"speeder", "speeder:page"} <= rules
+    assert rerun.counts["overridden"] == {"speeder:total": 1}
+
+
+def test_override_of_a_family_covers_every_rule_in_it():
+    planted = build_cleaning_wave()
+    clean_wave(planted.wave.pk)
+
+    override_flag(planted.ids["speeder"], rule="speeder", reason="ok")
+    override_flag(planted.ids["copy"], rule="duplicate", reason="twins on one phone")
+    clean_wave(planted.wave.pk)
+
+    rules = {rule for r, rule in flags_of(planted.wave.pk) if r == planted.ids["copy"]}
+    assert not any(rule.startswith("duplicate") for rule in rules)
+
+
+@pytest.mark.parametrize(
+    ("_case", "kwargs", "message"),
+    [
+        ("no reason", {"rule": "speeder", "reason": "  "}, REASON_REQUIRED),
+        ("unknown rule", {"rule": "sloppy", "reason": "x"}, "rule 'sloppy': a rule name starts"),
+    ],
+)
+def test_override_flag_refuses_bad_input_and_writes_nothing(_case, kwargs, message):
+    planted = build_cleaning_wave()
+
+    with pytest.raises(CleaningError, match=message):
+        override_flag(planted.ids["speeder"], **kwargs)
+
+    assert FlagOverride.objects.count() == 0
+
+
+def test_unknown_config_key_fails_before_any_run_is_recorded():
+    planted = build_cleaning_wave()
+    planted.wave.cleaning_config = {"speeder_rsi_treshold": 1.5}
+    planted.wave.save(update_fields=["cleaning_config"])
+
+    with pytest.raises(CleaningError) as error:
+        clean_wave(planted.wave.pk)
+
+    assert "unknown key 'speeder_rsi_treshold'" in str(error.value)
+    assert str(error.value).startswith(f"wave {planted.wave.pk}: ")
+    assert CONFIG_UNKNOWN_KEY.split("{")[0] in str(error.value)
+    assert not CleaningRun.objects.exists()
+
+
+def test_wave_config_and_run_overrides_change_thresholds_and_are_recorded():
+    planted = build_cleaning_wave()
+    planted.wave.cleaning_config = {"attention_min_failed": 2}
+    planted.wave.save(update_fields=["cleaning_config"])
+
+    run = clean_wave(planted.wave.pk, config_overrides={"speeder_rsi_threshold": 2.9})
+
+    assert run.config["attention_min_failed"] == 2
+    assert run.config["speeder_rsi_threshold"] == 2.9
+    assert responses_with("attention", planted.wave.pk) == set()
+
+
+def test_clean_wave_names_a_missing_wave():
+    with pytest.raises(CleaningError, match=WAVE_NOT_FOUND.format(wave_id=999_999)):
+        clean_wave(999_999)
+
+
+def test_cleaning_summary_counts_per_rule_channel_and_day():
+    planted = build_cleaning_wave()
+    clean_wave(planted.wave.pk)
+
+    summary = cleaning_summary(planted.wave)
+
+    assert summary.responses == 48
+    assert summary.per_rule["speeder"] == 1
+    assert summary.per_rule["duplicate:exact"] == 1
+    assert sum(v["responses"] for v in summary.per_channel.values()) == 48
+    assert summary.per_channel["media"]["responses"] == 20
+    assert summary.flagged_responses == sum(v["flagged"] for v in summary.per_channel.values())
+    assert sum(v["responses"] for v in summary.per_day.values()) == 48
+    assert min(summary.per_day) == "2026-03-02"
+
+
+def test_clean_wave_task_and_the_beat_task_run_the_service():
+    planted = build_cleaning_wave()
+
+    run_id = clean_wave_task.delay(planted.wave.pk).get()
+    enqueued = clean_open_waves_task.delay().get()
+
+    assert CleaningRun.objects.get(pk=run_id).status == CleaningRunStatus.FINISHED
+    assert enqueued == 1
+    assert CleaningRun.objects.filter(wave=planted.wave).count() == 2
+    assert "respondents.clean_wave" in celery_app.tasks
+
+
+def test_beat_schedule_cleans_open_waves(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["clean-open-waves"]
+    assert entry["task"] == "respondents.clean_open_waves"

@@ -1,0 +1,117 @@
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from cryptography.fernet import Fernet
+from django.http import HttpRequest
+from django.test import RequestFactory
+from django.utils import timezone
+
+from respondents.fingerprints import (
+    destroy_expired_fingerprint_keys,
+    fingerprint_request,
+    network_prefix,
+    rotate_fingerprint_keys,
+)
+from respondents.models import Wave, WaveState
+from respondents.services.waves import open_wave
+from tests.respondents.form_helpers import make_wave
+
+pytestmark = pytest.mark.django_db
+
+UA = "Mozilla/5.0 (Linux; Android 14) Telegram-Android/11.2"
+
+
+def _another_wave(wave: Wave, name: str) -> Wave:
+    return open_wave(wave.study, wave.version, name)
+
+
+def _request(address: str = "203.0.113.77", forwarded: str = "", agent: str = UA) -> HttpRequest:
+    meta: dict[str, Any] = {
+        "REMOTE_ADDR": address,
+        "HTTP_USER_AGENT": agent,
+        "HTTP_ACCEPT_LANGUAGE": "ru-RU,ru;q=0.9",
+    }
+    if forwarded:
+        meta["HTTP_X_FORWARDED_FOR"] = forwarded
+    return RequestFactory().get("/", **meta)
+
+
+@pytest.mark.parametrize(
+    ("address", "prefix"),
+    [
+        ("203.0.113.77", "203.0.113.0/24"),
+        ("2001:db8:abcd:12::1", "2001:db8:abcd::/48"),
+        ("::ffff:198.51.100.9", "198.51.100.0/24"),
+        ("not-an-ip", ""),
+    ],
+)
+def test_network_prefix_truncates_before_hashing(address, prefix):
+    assert network_prefix(address) == prefix
+
+
+def test_fingerprint_is_a_keyed_hash_shared_within_a_network_and_per_wave():
+    first_wave = make_wave("w1")
+    other = _another_wave(first_wave, "w2")
+
+    same_network = fingerprint_request(first_wave, _request("203.0.113.5"))
+    fingerprint = fingerprint_request(first_wave, _request("203.0.113.77"))
+
+    assert len(fingerprint) == 64
+    assert "203.0.113" not in fingerprint
+    assert fingerprint == same_network
+    assert fingerprint != fingerprint_request(first_wave, _request("198.51.100.77"))
+    assert fingerprint != fingerprint_request(first_wave, _request(agent="curl/8"))
+    assert fingerprint != fingerprint_request(other, _request())
+
+
+def test_forwarded_for_counts_only_behind_trusted_proxies(settings):
+    wave = make_wave()
+    direct = fingerprint_request(wave, _request("198.51.100.1"))
+    forged = fingerprint_request(wave, _request("198.51.100.1", forwarded="203.0.113.9"))
+    assert forged == direct
+
+    settings.PANELWAVE_TRUSTED_PROXY_COUNT = 1
+    proxied = fingerprint_request(wave, _request("10.0.0.1", forwarded="6.6.6.6, 203.0.113.9"))
+
+    assert proxied == fingerprint_request(wave, _request("203.0.113.200"))
+
+
+def test_destroy_expired_keys_empties_only_waves_closed_long_enough(settings):
+    settings.FINGERPRINT_RETENTION_DAYS = 90
+    now = timezone.now()
+    old = make_wave("old")
+    recent = _another_wave(old, "recent")
+    still_open = _another_wave(old, "open")
+    Wave.objects.filter(pk=old.pk).update(
+        state=WaveState.CLOSED, closes_at=now - timedelta(days=91)
+    )
+    Wave.objects.filter(pk=recent.pk).update(
+        state=WaveState.CLOSED, closes_at=now - timedelta(days=10)
+    )
+
+    destroyed = destroy_expired_fingerprint_keys(now=now)
+
+    assert destroyed == 1
+    old.refresh_from_db()
+    assert old.fingerprint_key == ""
+    assert old.fingerprint_key_destroyed_at == now
+    assert fingerprint_request(old, _request()) == ""
+    assert Wave.objects.get(pk=recent.pk).fingerprint_key
+    assert Wave.objects.get(pk=still_open.pk).fingerprint_key
+
+
+def test_rotating_keys_keeps_fingerprints_stable(settings):
+    wave = make_wave()
+    before = fingerprint_request(wave, _request())
+    settings.PANELWAVE_CONTACT_KEYS = [
+        Fernet.generate_key().decode(),
+        *settings.PANELWAVE_CONTACT_KEYS,
+    ]
+
+    assert rotate_fingerprint_keys() == 1
+
+    wave.refresh_from_db()
+    assert fingerprint_request(wave, _request()) == before
+    settings.PANELWAVE_CONTACT_KEYS = settings.PANELWAVE_CONTACT_KEYS[:1]
+    assert fingerprint_request(wave, _request()) == before

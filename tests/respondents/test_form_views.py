@@ -1,0 +1,335 @@
+import re
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from respondents.models import (
+    Contact,
+    Invitation,
+    PanelMember,
+    Response,
+    ResponseStatus,
+)
+from respondents.services.contacts import reveal_contact
+from respondents.tokens import issue_invitation
+from tests.respondents.form_helpers import (
+    AGE_MESSAGE,
+    EXPECTED_ANSWERS,
+    GOOD_PAGES,
+    answer_pages,
+    hidden_value,
+    make_wave,
+    page_post,
+    start_open,
+)
+
+pytestmark = pytest.mark.django_db
+
+RU: dict[str, Any] = {"HTTP_ACCEPT_LANGUAGE": "ru-RU,ru;q=0.9,en;q=0.5"}
+EN: dict[str, Any] = {"HTTP_ACCEPT_LANGUAGE": "en-GB,en;q=0.9"}
+
+
+def test_a_respondent_without_javascript_completes_the_form_in_russian():
+    # given
+    wave = make_wave(channels=("tg_news",))
+    client = Client(enforce_csrf_checks=True)
+    consent = client.get(f"/s/{wave.slug}/?src=tg_news", **RU)
+    assert "Consent (ru)" in consent.content.decode()
+    assert "Я согласен(на), начать опрос" in consent.content.decode()
+    token = hidden_value(consent.content.decode(), "csrfmiddlewaretoken")
+
+    # when
+    started = client.post(f"/s/{wave.slug}/?src=tg_news", {"csrfmiddlewaretoken": token}, **RU)
+    url = started["Location"]
+    first = client.get(url, **RU).content.decode()
+    answer_pages(client, url, GOOD_PAGES, **RU)
+
+    # then
+    assert "Ваш возраст" in first
+    assert 'lang="ru"' in first
+    response = Response.objects.get()
+    assert response.status == ResponseStatus.COMPLETED
+    assert response.answers == EXPECTED_ANSWERS
+    assert response.channel == "tg_news"
+    assert response.language == "ru"
+    assert set(response.paradata["pages"]) == {"about", "children", "trust", "views"}
+    assert all(entry["visits"] == 1 for entry in response.paradata["pages"].values())
+    assert all(entry["seconds"] >= 0 for entry in response.paradata["pages"].values())
+    assert "Спасибо!" in client.get(url, **RU).content.decode()
+
+
+def test_a_bad_answer_is_refused_with_the_page_kept_and_the_message_shown():
+    wave = make_wave()
+    client = Client()
+    url = start_open(client, wave, **RU)
+    html = client.get(url, **RU).content.decode()
+
+    refused = client.post(
+        url, page_post(html, {"age": ["12"], "country": ["am"], "has_children": ["no"]}), **RU
+    )
+
+    page = refused.content.decode()
+    assert refused.status_code == 200
+    assert AGE_MESSAGE["ru"] in page
+    assert 'value="12"' in page
+    assert re.search(r'value="am"\s+checked', page)
+    assert Response.objects.get().answers == {}
+    assert Response.objects.get().current_page == "about"
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        ({"age": ["abc"], "country": ["am"]}, "Enter a whole number."),
+        ({"age": ["30"]}, "This question requires an answer."),
+        ({"age": ["30"], "country": ["xx"]}, "Choose one of the options."),
+        ({"age": ["30"], "country": ["other"]}, "Please specify your answer."),
+    ],
+    ids=["_case_type", "_case_required", "_case_unknown_choice", "_case_other_empty"],
+)
+def test_the_default_messages_are_in_english_for_english_respondents(answers, message):
+    wave = make_wave()
+    client = Client()
+    url = start_open(client, wave, **EN)
+    html = client.get(url, **EN).content.decode()
+
+    refused = client.post(url, page_post(html, answers), **EN)
+
+    assert refused.status_code == 200
+    assert message in refused.content.decode()
+    assert Response.objects.get().answers == {}
+
+
+def test_the_russian_default_messages_are_translated():
+    wave = make_wave()
+    client = Client()
+    url = start_open(client, wave, **RU)
+    html = client.get(url, **RU).content.decode()
+
+    refused = client.post(url, page_post(html, {"age": ["30"]}), **RU)
+
+    assert "Это обязательный вопрос." in refused.content.decode()
+
+
+def test_the_language_switch_changes_labels_and_is_remembered():
+    wave = make_wave()
+    client = Client()
+    url = start_open(client, wave, **RU)
+
+    switched = client.get(url + "?lang=en", **RU).content.decode()
+    again = client.get(url, **RU).content.decode()
+
+    assert "Your age" in switched
+    assert "Your age" in again
+    assert Response.objects.get().language == "en"
+
+
+def test_back_keeps_answers_and_hidden_pages_lose_their_stale_answers():
+    wave = make_wave()
+    client = Client()
+    url = start_open(client, wave, **EN)
+    html = client.get(url).content.decode()
+    client.post(url, page_post(html, GOOD_PAGES["about"]))
+    html = client.get(url).content.decode()
+    client.post(url, page_post(html, GOOD_PAGES["children"]))
+    assert Response.objects.get().answers["n_children"] == 2
+
+    # when: back twice, then say "no children"
+    html = client.get(url).content.decode()
+    client.post(url, page_post(html, {}, action="back"))
+    html = client.get(url).content.decode()
+    assert 'value="2"' in html
+    client.post(url, page_post(html, {}, action="back"))
+    about = client.get(url).content.decode()
+    assert 'value="34"' in about
+    client.post(url, page_post(about, {**GOOD_PAGES["about"], "has_children": ["no"]}))
+
+    # then: the children page is skipped and its answer dropped
+    response = Response.objects.get()
+    assert response.current_page == "trust"
+    assert "n_children" not in response.answers
+    assert response.answers["age"] == 34
+    assert response.paradata["pages"]["about"]["visits"] == 2
+
+
+def test_a_double_post_stores_one_answer_set():
+    wave = make_wave()
+    client = Client()
+    url = start_open(client, wave)
+    html = client.get(url).content.decode()
+    post = page_post(html, GOOD_PAGES["about"])
+
+    first = client.post(url, post)
+    second = client.post(url, post)
+
+    assert first.status_code == second.status_code == 303
+    response = Response.objects.get()
+    assert Response.objects.count() == 1
+    assert response.answers == {
+        "age": 34,
+        "country": "other",
+        "country_other": "Serbia",
+        "has_children": "yes",
+    }
+    assert response.current_page == "children"
+    assert response.paradata["pages"]["children"]["visits"] == 1
+    assert response.paradata["nav"]["step"] == 2
+
+
+def test_the_personal_link_resumes_on_another_device():
+    # given
+    wave = make_wave()
+    member = PanelMember.objects.create(study=wave.study, pseudonym="m1")
+    invitation, token = issue_invitation(member, wave)
+    phone = Client()
+    phone.get(f"/i/{token}/", **RU)
+    phone.post(f"/i/{token}/", {}, **RU)
+    phone.post(f"/i/{token}/", {}, **RU)  # a second consent click starts nothing new
+    html = phone.get(f"/i/{token}/").content.decode()
+    phone.post(f"/i/{token}/", page_post(html, GOOD_PAGES["about"]))
+
+    # when
+    laptop = Client()
+    resumed = laptop.get(f"/i/{token}/").content.decode()
+
+    # then
+    assert hidden_value(resumed, "_pw_page") == "children"
+    assert "To continue later" not in resumed
+    answer_pages(laptop, f"/i/{token}/", GOOD_PAGES)
+    response = Response.objects.get()
+    invitation.refresh_from_db()
+    assert response.member == member
+    assert response.invitation == invitation
+    assert response.answers == EXPECTED_ANSWERS
+    assert invitation.opened_at is not None
+    assert invitation.started_at is not None
+    assert invitation.completed_at is not None
+    assert invitation.opened_at <= invitation.started_at <= invitation.completed_at
+    assert "Take part again?" not in laptop.get(f"/i/{token}/").content.decode()
+
+
+def test_the_open_link_page_shows_its_resume_link():
+    wave = make_wave()
+    client = Client()
+    url = start_open(client, wave, **EN)
+
+    page = client.get(url).content.decode()
+
+    assert f"http://testserver{url}" in page
+    assert "To continue later" in page
+
+
+@pytest.mark.parametrize("path", ["/i/{}/", "/r/{}/", "/s/{}/"])
+def test_unknown_links_get_one_page_that_reveals_nothing(path):
+    make_wave()
+
+    page = Client().get(path.format("A" * 43), **EN)
+
+    assert page.status_code == 404
+    assert "This link is not active" in page.content.decode()
+
+
+def test_a_filled_honeypot_is_recorded_and_the_respondent_sees_no_difference():
+    wave = make_wave()
+    client = Client()
+    url = start_open(client, wave)
+    html = client.get(url).content.decode()
+
+    posted = client.post(url, {**page_post(html, GOOD_PAGES["about"]), "website": "http://spam"})
+
+    assert posted.status_code == 303
+    response = Response.objects.get()
+    assert response.honeypot_filled is True
+    assert response.current_page == "children"
+
+
+def test_starts_are_rate_limited_per_fingerprint(settings):
+    settings.RESPONSE_START_LIMIT = 2
+    wave = make_wave()
+    client = Client()
+    start_open(client, wave)
+    start_open(client, wave)
+
+    third = client.post(f"/s/{wave.slug}/", {})
+    other_network = client.post(f"/s/{wave.slug}/", {}, REMOTE_ADDR="198.51.100.20")
+
+    assert third.status_code == 429
+    assert "Пожалуйста, подождите немного" in third.content.decode()  # the study default, ru
+    assert other_network.status_code == 303
+    assert Response.objects.count() == 3
+
+
+def test_pages_carry_a_strict_csp_and_no_inline_script_or_style():
+    wave = make_wave()
+    client = Client()
+    url = start_open(client, wave)
+
+    page = client.get(url)
+
+    policy = page["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "style-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    html = page.content.decode()
+    assert "<script>" not in html
+    assert "style=" not in html
+    assert "<style" not in html
+    assert page["Cache-Control"].startswith("max-age=0")
+
+
+def test_an_open_link_respondent_joins_the_panel_at_the_end():
+    wave = make_wave()
+    client = Client()
+    url = start_open(client, wave, **EN)
+    answer_pages(client, url, GOOD_PAGES)
+    assert "Take part again?" in client.get(url).content.decode()
+
+    bad = client.post(url + "join/", {"telegram": "@x"})
+    joined = client.post(url + "join/", {"email": "Anna@Example.org", "telegram": "@anna_k"})
+    again = client.post(url + "join/", {"email": "anna@example.org"})
+
+    assert "A Telegram username has 5-32 letters" in bad.content.decode()
+    assert joined.status_code == again.status_code == 303
+    member = PanelMember.objects.get()
+    response = Response.objects.get()
+    assert response.member == member
+    assert member.recruited_in == wave
+    assert reveal_contact(member).email == "anna@example.org"
+    assert reveal_contact(member).telegram == "anna_k"
+    assert "anna" not in str(Contact.objects.values_list().get()).lower()
+    assert "You have joined the panel" in client.get(url).content.decode()
+
+
+def test_joining_needs_a_contact():
+    wave = make_wave()
+    client = Client()
+    url = start_open(client, wave, **RU)
+    answer_pages(client, url, GOOD_PAGES)
+
+    refused = client.post(url + "join/", {"email": "", "telegram": ""})
+
+    assert refused.status_code == 200
+    assert "Укажите адрес электронной почты" in refused.content.decode()
+    assert PanelMember.objects.count() == 0
+
+
+def test_a_closed_wave_accepts_no_new_answers():
+    wave = make_wave()
+    client = Client()
+    url = start_open(client, wave)
+    wave.state = "closed"
+    wave.save(update_fields=["state"])
+
+    assert client.get(f"/s/{wave.slug}/").status_code == 404
+    assert client.get(url).status_code == 404
+    assert Invitation.objects.count() == 0
+
+
+def test_respondent_pages_send_a_referrer_policy_that_keeps_tokens_on_the_site():
+    wave = make_wave()
+
+    page = Client().get(f"/s/{wave.slug}/")
+
+    # Not "no-referrer": Chromium then posts forms with `Origin: null`, which CSRF refuses.
+    assert page["Referrer-Policy"] == "same-origin"
