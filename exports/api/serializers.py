@@ -1,0 +1,72 @@
+"""Shapes and types only; the rules live in exports.services (STYLE.md point 8)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from rest_framework import serializers
+
+from exports.models import ExportFormat, ExportJob, ExportLayout, ExportSample
+from exports.services.requests import DEFAULT_K, FREE_TEXT_POLICIES
+
+
+class RequestExportSerializer(serializers.Serializer[Any]):
+    study = serializers.SlugField(help_text="The study's slug.")
+    waves = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        default=list,
+        help_text="Wave ids or names; empty for every wave of the study.",
+    )
+    sample = serializers.ChoiceField(choices=ExportSample.choices, default=ExportSample.COMBINED)
+    layout = serializers.ChoiceField(choices=ExportLayout.choices, default=ExportLayout.LONG)
+    format = serializers.ChoiceField(choices=ExportFormat.choices, default=ExportFormat.CSV)
+    k = serializers.IntegerField(default=DEFAULT_K)
+    include_flagged = serializers.BooleanField(default=False)
+    language = serializers.CharField(required=False, allow_blank=True, default="")
+    free_text = serializers.ChoiceField(choices=list(FREE_TEXT_POLICIES), default="scrub")
+
+
+class DownloadLinkSerializer(serializers.Serializer[Any]):
+    file = serializers.CharField()
+    url = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+
+
+class ExportJobSerializer(serializers.ModelSerializer[ExportJob]):
+    study = serializers.CharField(source="study.slug", read_only=True)
+    url = serializers.SerializerMethodField()
+    files = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ExportJob
+        fields = [
+            "id",
+            "url",
+            "study",
+            "waves",
+            "sample",
+            "layout",
+            "format",
+            "options",
+            "status",
+            "progress",
+            "rows",
+            "files",
+            "disclosure_report",
+            "error",
+            "created_at",
+            "finished_at",
+            "expires_at",
+        ]
+        read_only_fields = fields
+
+    def get_url(self, job: ExportJob) -> str:
+        request = self.context.get("request")
+        path = reverse("export-status", args=[job.pk])
+        return request.build_absolute_uri(path) if request is not None else path
+
+    def get_files(self, job: ExportJob) -> list[str]:
+        # File names only: where they live on disk is nobody's business.
+        return [name.rsplit("/", 1)[-1] for name in job.files]

@@ -1,0 +1,346 @@
+"""The export's columns in order, with their Variables (labels, codes, codebook notes).
+
+Order: pid, wave, version; the items in first-asked order (select_multiple: the codes then
+one 0/1 column per option; "other, specify" text beside its item; harmonised twins after
+their item); then quality and paradata: complete, duration, one 0/1 per cleaning flag,
+flagged, speed_index. Identifier items get no column.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from exports import columns as col
+from exports.anonymise.kanon import QuasiColumn, QuasiKind
+from exports.dataset import ExportSpec, Variable
+from exports.harmonise import SOURCE_TITLE, plan_twins
+from exports.items import Item, concept_definitions, load_items, pick, version_numbers
+from exports.sampling import Sample, latest_runs
+from respondents.models import CleaningRun
+from surveys.models import PrivacyClass, QuestionType
+
+RESERVED = {"pid", "wave", "version", "complete", "duration", "flagged", "speed_index"}
+NAME_LIMIT = 64
+FREE_TEXT_NOTE = {
+    "scrub": "free text scrubbed of e-mails, phone numbers, Telegram handles and links, URLs, "
+    "IP and ID numbers (names and places are not detected: review before passing on)",
+    "withhold": "free text withheld on request: only whether an answer was given is released",
+}
+
+
+@dataclass
+class Catalogue:
+    columns: list[col.Column]
+    item_columns: list[col.Column]
+    quasi_columns: list[col.Column]
+    quasi_specs: list[QuasiColumn]
+    item_waves: dict[str, set[int]]
+    wave_numbers: dict[int, int]
+    wave_versions: dict[int, int]
+    version_numbers: dict[int, int]
+    cleaned_waves: set[int]
+    run_ids: list[int]
+    flag_columns: dict[str, str]
+    cleaning_rules: dict[str, Any]
+    notes: list[str]
+    coarsened_labels: dict[str, dict[int, str]] = field(default_factory=dict)
+
+    def with_quasi_notes(
+        self, notes: Mapping[str, list[str]], suppressions: Mapping[str, int]
+    ) -> Catalogue:
+        def update(column: col.Column) -> col.Column:
+            name = column.variable.name
+            if name not in notes:
+                return column
+            suppressed = sum(
+                n for c, n in suppressions.items() if c == name or c.startswith(f"{name}_w")
+            )
+            variable = replace(
+                column.variable,
+                value_labels=self.coarsened_labels.get(name, {}),
+                missing_codes={**col.ITEM_MISSING, col.SUPPRESSED: col.MISSING_SCHEME[-6]},
+                measure="ordinal",
+                notes=(
+                    *column.variable.notes,
+                    "quasi-identifier",
+                    *notes[name],
+                    f"{suppressed} values suppressed by local suppression for k-anonymity",
+                ),
+            )
+            return replace(column, variable=variable)
+
+        updated = [update(c) for c in self.columns]
+        by_name = {c.variable.name: c for c in updated}
+        return replace(
+            self,
+            columns=updated,
+            item_columns=[by_name[c.variable.name] for c in self.item_columns],
+            quasi_columns=[by_name[c.variable.name] for c in self.quasi_columns],
+        )
+
+
+def safe_name(name: str, taken: set[str], *, reserved_ok: bool = False) -> str:
+    base = re.sub(r"[^A-Za-z0-9_]", "_", name)
+    if not base or not base[0].isalpha():
+        base = f"v_{base}"
+    base = base[:NAME_LIMIT]
+    if not reserved_ok and (base in RESERVED or base.startswith("flag_")):
+        base = f"{base}_item"[:NAME_LIMIT]
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base[: NAME_LIMIT - 4]}_{n}"
+    taken.add(candidate)
+    return candidate
+
+
+def build_catalogue(sample: Sample, flags: Mapping[int, set[str]], spec: ExportSpec) -> Catalogue:
+    wave_versions = {w.id: w.version_id for w in sample.waves}
+    numbers = version_numbers(wave_versions.values())
+    items = [i for i in load_items(wave_versions.values()) if i.privacy != PrivacyClass.IDENTIFIER]
+    withheld = [
+        i.name for i in load_items(wave_versions.values()) if i.privacy == PrivacyClass.IDENTIFIER
+    ]
+    concepts = concept_definitions(i.concept for i in items)
+    taken = set(RESERVED)
+    item_columns: list[col.Column] = []
+    quasi: list[col.Column] = []
+    specs: list[QuasiColumn] = []
+    for item in items:
+        made = _item_columns(item, spec, numbers, concepts, taken)
+        item_columns.extend(made)
+        if item.privacy == PrivacyClass.QUASI and made:
+            quasi.append(made[0])
+            specs.append(
+                QuasiColumn(
+                    made[0].variable.name, _quasi_kind(item), item.value_labels(spec.language)
+                )
+            )
+    runs = latest_runs(wave_versions)
+    rules = sorted({rule for found in flags.values() for rule in found})
+    flag_columns = {rule: safe_name(f"flag_{rule}", taken, reserved_ok=True) for rule in rules}
+    waves_of_version: dict[int, set[int]] = {}
+    for wave in sample.waves:
+        waves_of_version.setdefault(wave.version_id, set()).add(wave.number)
+    item_waves = {
+        i.name: set().union(*(waves_of_version.get(v, set()) for v in i.versions)) for i in items
+    }
+    for column in item_columns:
+        if column.item is not None:
+            item_waves[column.variable.item or column.item.name] = item_waves[column.item.name]
+    columns = [*_id_columns(sample), *item_columns, *_quality_columns(flag_columns)]
+    return Catalogue(
+        columns=columns,
+        item_columns=item_columns,
+        quasi_columns=quasi,
+        quasi_specs=specs,
+        item_waves=item_waves,
+        wave_numbers={w.id: w.number for w in sample.waves},
+        wave_versions=wave_versions,
+        version_numbers={w.id: numbers[w.version_id] for w in sample.waves},
+        cleaned_waves=set(runs),
+        run_ids=list(runs.values()),
+        flag_columns=flag_columns,
+        cleaning_rules=_cleaning_rules(runs, sample, rules),
+        notes=[
+            f"Items never exported (direct identifiers): {', '.join(withheld) or 'none'}.",
+            "Contact details and panel keys are never exported; pid is keyed per export.",
+            "Rows are in random order.",
+            FREE_TEXT_NOTE[spec.free_text].capitalize() + ".",
+        ],
+    )
+
+
+def _quasi_kind(item: Item) -> QuasiKind:
+    if item.type in (QuestionType.INTEGER, QuestionType.DECIMAL):
+        return "age" if "age" in item.name.lower() or item.concept == "age" else "numeric"
+    if item.type == QuestionType.TEXT:
+        return "place"
+    if item.type == QuestionType.DATE:
+        return "date"
+    return "category"
+
+
+def _item_columns(
+    item: Item,
+    spec: ExportSpec,
+    numbers: Mapping[int, int],
+    concepts: Mapping[str, dict[str, Any]],
+    taken: set[str],
+) -> list[col.Column]:
+    language = spec.language
+    latest = item.latest
+    label = pick(latest.labels, language) or item.name
+    notes = tuple(item.change_notes(language, numbers))
+    base = Variable(
+        name=safe_name(item.name, taken),
+        label=label,
+        kind="numeric",
+        item=item.name,
+        wording=dict(latest.labels),
+        missing_codes=dict(col.ITEM_MISSING),
+        notes=notes,
+    )
+    is_quasi = item.privacy == PrivacyClass.QUASI
+    if item.type == QuestionType.SELECT_MULTIPLE:
+        if is_quasi:
+            taken.discard(base.name)
+            return []  # a set of choices cannot be coarsened to k: withheld (catalogue note)
+        return _multiple_columns(item, base, language, taken)
+    if item.type == QuestionType.SELECT_ONE:
+        out = [
+            col.Column(
+                replace(base, value_labels=item.value_labels(language)), item, col.single_choice
+            )
+        ]
+        if item.has_other and not is_quasi:
+            other = Variable(
+                name=safe_name(f"{item.name}_other", taken),
+                label=f"{label}: other, specify",
+                kind="string",
+                item=item.name,
+                notes=(FREE_TEXT_NOTE[spec.free_text],),
+            )
+            out.append(col.Column(other, item, col.text("_other"), is_free_text=True))
+        out.extend(_twins(item, base, concepts, taken))
+        return out
+    if item.type in (QuestionType.INTEGER, QuestionType.DECIMAL):
+        out = [col.Column(replace(base, measure="scale"), item, col.numeric)]
+        return out + _twins(item, base, concepts, taken)
+    if is_quasi:
+        return [col.Column(base, item, col.quasi_text)]
+    string = replace(base, kind="string", missing_codes={})
+    if item.type == QuestionType.TEXT:
+        string = replace(string, notes=(*notes, FREE_TEXT_NOTE[spec.free_text]))
+        return [col.Column(string, item, col.text(), is_free_text=True)]
+    return [col.Column(string, item, col.text())]
+
+
+def _multiple_columns(
+    item: Item, base: Variable, language: str, taken: set[str]
+) -> list[col.Column]:
+    codes = replace(
+        base,
+        kind="string",
+        missing_codes={},
+        notes=(*base.notes, "the chosen codes separated by spaces; one 0/1 column per option"),
+    )
+    out = [col.Column(codes, item, col.multiple_codes)]
+    for option in item.options():
+        suffix = option.name if re.fullmatch(r"[A-Za-z0-9_]+", option.name) else str(option.code)
+        dummy = replace(
+            base,
+            name=safe_name(f"{item.name}_{suffix}", taken),
+            label=f"{base.label}: {pick(option.labels, language) or option.name}",
+            value_labels={0: "Not chosen", 1: "Chosen"},
+        )
+        out.append(col.Column(dummy, item, col.option_dummy(option.name)))
+    return out
+
+
+def _twins(
+    item: Item, base: Variable, concepts: Mapping[str, dict[str, Any]], taken: set[str]
+) -> list[col.Column]:
+    definition = concepts.get(item.concept)
+    if not definition:
+        return []
+    codes = sorted({c.code for v in item.versions.values() for c in v.choices})
+    plans, missing = plan_twins(
+        definition, codes, hint=str(item.latest.extra.get("harmonise_source", ""))
+    )
+    out = []
+    for plan in plans:
+        variable = Variable(
+            name=safe_name(f"{base.name}_{plan.target}", taken),
+            label=f"{base.label} [{SOURCE_TITLE[plan.target]} {plan.target_id}]",
+            kind="numeric",
+            measure="ordinal",
+            value_labels=plan.value_labels,
+            missing_codes=dict(col.ITEM_MISSING),
+            item=item.name,
+            concept=item.concept,
+            notes=(f"harmonised twin of {base.name}", *plan.notes, *missing),
+        )
+        out.append(col.Column(variable, item, col.twin(plan)))
+    return out
+
+
+def _id_columns(sample: Sample) -> list[col.Column]:
+    noop = col.numeric
+    return [
+        col.Column(Variable("pid", "Person (pseudonym, keyed per export)", "string"), None, noop),
+        col.Column(
+            Variable(
+                "wave",
+                "Wave",
+                "numeric",
+                value_labels={w.number: w.name for w in sample.waves},
+            ),
+            None,
+            noop,
+        ),
+        col.Column(Variable("version", "Questionnaire version", "numeric"), None, noop),
+    ]
+
+
+def _quality_columns(flag_columns: Mapping[str, str]) -> list[col.Column]:
+    noop = col.numeric
+    not_cleaned = {col.BREAK_OFF: "Wave not cleaned"}
+    yes_no = {0: "No", 1: "Yes"}
+    variables = [
+        Variable("complete", "Response completed (0 = break-off)", "numeric", value_labels=yes_no),
+        Variable(
+            "duration",
+            "Total duration in seconds (start to completion)",
+            "numeric",
+            measure="scale",
+            missing_codes={col.BREAK_OFF: "Not completed"},
+        ),
+        *(
+            Variable(
+                name,
+                f"Cleaning flag: {rule}",
+                "numeric",
+                value_labels=yes_no,
+                missing_codes=not_cleaned,
+                notes=("from the wave's latest cleaning run; researcher overrides applied",),
+            )
+            for rule, name in flag_columns.items()
+        ),
+        Variable(
+            "flagged",
+            "Any cleaning flag",
+            "numeric",
+            value_labels=yes_no,
+            missing_codes=not_cleaned,
+        ),
+        Variable(
+            "speed_index",
+            "Relative speed index (Leiner 2019) stored by the cleaning run",
+            "numeric",
+            measure="scale",
+            missing_codes={col.BREAK_OFF: "Not stored (stored for flagged speeders only)"},
+        ),
+    ]
+    return [col.Column(v, None, noop) for v in variables]
+
+
+def _cleaning_rules(runs: Mapping[int, int], sample: Sample, rules: list[str]) -> dict[str, Any]:
+    names = {w.id: w.name for w in sample.waves}
+    configs = {
+        names[wave_id]: {"run": pk, "config": config, "counts": counts}
+        for pk, wave_id, config, counts in CleaningRun.objects.filter(
+            pk__in=list(runs.values())
+        ).values_list("pk", "wave_id", "config", "counts")
+    }
+    return {
+        "rules_flagged": rules,
+        "excluded": "flagged responses left out"
+        if not sample.include_flagged
+        else "flagged responses included; flag variables let you exclude them",
+        "runs": configs,
+        "waves_not_cleaned": [w.name for w in sample.waves if w.id not in runs],
+    }

@@ -1,0 +1,404 @@
+"""The codebook that goes with every export, machine-readable and human-readable.
+
+Four files beside the data (issue 6; methods.md 7.4, 7.5, 5.6 step 8):
+- `datapackage.json`: a Frictionless Data Package v2; each field with its title (label),
+  `categories` ({value, label}) and `missingValues` ({value, label}) objects;
+- `<basename>_ddi.xml`: DDI-Codebook 2.5 (codeBook > stdyDscr, fileDscr, dataDscr/var with
+  labl, qstn/qstnLit per language, catgry with missing="Y" for missing codes), built with lxml;
+- `<basename>_codebook.md`: the human-readable codebook: per variable the wording per language,
+  codes and labels, missing codes, harmonisation and notes; the cleaning rules, the sample's
+  definition, the disclosure report, and every label a format made shorter, with its full text;
+- `<basename>_disclosure.json`: the disclosure-risk report as assembly computed it.
+
+Django-free: it reads the Dataset, what the writer returned, and an ExportDescription.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from lxml import etree  # type: ignore[import-untyped]
+
+from exports.dataset import Dataset, Variable
+from exports.writers.base import Shortening, WrittenFiles
+
+DDI_NAMESPACE = "ddi:codebook:2_5"
+DDI_SCHEMA_LOCATION = (
+    "ddi:codebook:2_5 http://www.ddialliance.org/Specification/DDI-Codebook/2.5/XMLSchema/"
+    "codebook.xsd"
+)
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+DATAPACKAGE_SCHEMA = "https://datapackage.org/profiles/2.0/datapackage.json"
+MEDIA_TYPES = {
+    "csv": "text/csv",
+    "sav": "application/x-spss-sav",
+    "dta": "application/x-stata-dta",
+    "parquet": "application/vnd.apache.parquet",
+    "rds": "application/x-r-data",
+}
+KIND_TITLES = {
+    "name": "variable name",
+    "variable_label": "variable label",
+    "value_label": "value label",
+    "file_label": "file label",
+}
+
+
+@dataclass(frozen=True)
+class ExportDescription:
+    """What was asked for, as the codebook states it (no data values, no secrets)."""
+
+    study: str
+    format: str
+    sample: str
+    layout: str
+    waves: tuple[str, ...]
+    language: str
+    k: int
+    include_flagged: bool
+    created_at: datetime
+    export_id: int | None = None
+
+
+def write_codebook(
+    dataset: Dataset,
+    written: WrittenFiles,
+    about: ExportDescription,
+    directory: Path,
+    *,
+    basename: str,
+) -> list[Path]:
+    names = file_names(dataset.variables, written.shortenings)
+    files = [
+        (directory / "datapackage.json", _json(datapackage(dataset, written, about, names))),
+        (directory / f"{basename}_ddi.xml", ddi_codebook(dataset, written, about, names)),
+        (directory / f"{basename}_codebook.md", markdown(dataset, written, about, names)),
+        (directory / f"{basename}_disclosure.json", _json(dict(dataset.disclosure_report))),
+    ]
+    for path, content in files:
+        path.write_text(content, encoding="utf-8")
+    return [path for path, _ in files]
+
+
+def file_names(variables: Iterable[Variable], shortenings: Iterable[Shortening]) -> dict[str, str]:
+    """Dataset name -> the name in the data file (Stata may have shortened it)."""
+    renamed = {s.variable: s.shortened for s in shortenings if s.kind == "name"}
+    return {v.name: renamed.get(v.name, v.name) for v in variables}
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2, default=str) + "\n"
+
+
+# -- Frictionless Data Package ------------------------------------------------------------
+
+
+def datapackage(
+    dataset: Dataset, written: WrittenFiles, about: ExportDescription, names: Mapping[str, str]
+) -> dict[str, Any]:
+    data = written.paths[0]
+    return {
+        "$schema": DATAPACKAGE_SCHEMA,
+        "name": _package_name(about),
+        "title": dataset.title,
+        "created": about.created_at.isoformat(),
+        "description": dataset.sample_definition,
+        "resources": [
+            {
+                "name": "data",
+                "path": data.name,
+                "format": about.format,
+                "mediatype": MEDIA_TYPES.get(about.format, "application/octet-stream"),
+                "encoding": "utf-8",
+                "type": "table",
+                "schema": {"fields": [_field(v, names[v.name]) for v in dataset.variables]},
+            }
+        ],
+        "panelwave": {
+            "export": _about(about),
+            "rows": written.rows,
+            "missing_scheme": {str(c): label for c, label in dataset.missing_scheme.items()},
+            "cleaning_rules": dict(dataset.cleaning_rules),
+            "disclosure_report": dict(dataset.disclosure_report),
+            "notes": [*dataset.notes, *written.notes],
+            "shortenings": [_shortening(s) for s in written.shortenings],
+        },
+    }
+
+
+def _package_name(about: ExportDescription) -> str:
+    suffix = f"-{about.export_id}" if about.export_id is not None else ""
+    return f"{about.study}-{about.sample}-{about.layout}{suffix}".lower()
+
+
+def _about(about: ExportDescription) -> dict[str, Any]:
+    return {
+        "id": about.export_id,
+        "study": about.study,
+        "format": about.format,
+        "sample": about.sample,
+        "layout": about.layout,
+        "waves": list(about.waves),
+        "language": about.language,
+        "k": about.k,
+        "include_flagged": about.include_flagged,
+        "created_at": about.created_at.isoformat(),
+    }
+
+
+def _field(variable: Variable, name: str) -> dict[str, Any]:
+    field: dict[str, Any] = {
+        "name": name,
+        "title": variable.label,
+        "type": "string" if variable.kind == "string" else "number",
+    }
+    if variable.value_labels:
+        field["categories"] = [
+            {"value": code, "label": label} for code, label in variable.value_labels.items()
+        ]
+    if variable.missing_codes:
+        field["missingValues"] = [
+            {"value": str(code), "label": label} for code, label in variable.missing_codes.items()
+        ]
+    elif variable.kind == "string":
+        field["missingValues"] = [""]
+    description = _description(variable)
+    if description:
+        field["description"] = description
+    return field
+
+
+def _description(variable: Variable) -> str:
+    parts = [f"{lang}: {text}" for lang, text in variable.wording.items()]
+    if variable.concept:
+        parts.append(f"harmonised with item-bank concept {variable.concept}")
+    parts.extend(variable.notes)
+    return "; ".join(parts)
+
+
+def _shortening(s: Shortening) -> dict[str, Any]:
+    return {
+        "format": s.format,
+        "variable": s.variable,
+        "kind": s.kind,
+        "code": s.code,
+        "original": s.original,
+        "shortened": s.shortened,
+    }
+
+
+# -- DDI-Codebook 2.5 ---------------------------------------------------------------------
+
+
+def _el(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> Any:
+    element = etree.SubElement(parent, f"{{{DDI_NAMESPACE}}}{tag}", attrs)
+    if text is not None:
+        element.text = text
+    return element
+
+
+def ddi_codebook(
+    dataset: Dataset, written: WrittenFiles, about: ExportDescription, names: Mapping[str, str]
+) -> str:
+    root = etree.Element(
+        f"{{{DDI_NAMESPACE}}}codeBook",
+        nsmap={None: DDI_NAMESPACE, "xsi": "http://www.w3.org/2001/XMLSchema-instance"},
+        version="2.5",
+    )
+    root.set("{http://www.w3.org/2001/XMLSchema-instance}schemaLocation", DDI_SCHEMA_LOCATION)
+    _study(root, dataset, about)
+    file_description = _el(root, "fileDscr", ID="F1")
+    text = _el(file_description, "fileTxt")
+    _el(text, "fileName", written.paths[0].name)
+    dimensions = _el(text, "dimensns")
+    _el(dimensions, "caseQnty", str(written.rows))
+    _el(dimensions, "varQnty", str(len(dataset.variables)))
+    _el(text, "fileType", about.format)
+    for note in written.notes:
+        _el(file_description, "notes", note)
+    data = _el(root, "dataDscr")
+    shortened = _by_variable(written.shortenings)
+    for variable in dataset.variables:
+        _var(data, variable, names[variable.name], shortened.get(variable.name, []))
+    other = _el(root, "otherMat", type="disclosure-report")
+    _el(other, "labl", "Disclosure-risk report (JSON)")
+    _el(other, "txt", json.dumps(dict(dataset.disclosure_report), ensure_ascii=False))
+    xml: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return xml.decode("utf-8")
+
+
+def _study(root: etree._Element, dataset: Dataset, about: ExportDescription) -> None:
+    study = _el(root, "stdyDscr")
+    citation = _el(study, "citation")
+    titles = _el(citation, "titlStmt")
+    _el(titles, "titl", dataset.title or about.study)
+    _el(titles, "IDNo", _package_name(about))
+    production = _el(citation, "prodStmt")
+    _el(
+        production,
+        "prodDate",
+        about.created_at.date().isoformat(),
+        date=about.created_at.date().isoformat(),
+    )
+    method = _el(study, "method")
+    collection = _el(method, "dataColl")
+    _el(collection, "sampProc", dataset.sample_definition)
+    rules = "; ".join(f"{name}: {_plain(rule)}" for name, rule in dataset.cleaning_rules.items())
+    _el(collection, "cleanOps", rules or "No cleaning rules applied.")
+    for note in dataset.notes:
+        _el(method, "notes", note)
+
+
+def _var(
+    parent: etree._Element, variable: Variable, name: str, shortened: list[Shortening]
+) -> None:
+    var = _el(
+        parent,
+        "var",
+        name=name,
+        ID=f"V_{variable.name}",
+        intrvl="contin" if variable.measure == "scale" else "discrete",
+    )
+    _el(var, "labl", variable.label)
+    if variable.wording:
+        question = _el(var, "qstn")
+        for lang, text in variable.wording.items():
+            literal = _el(question, "qstnLit", text)
+            literal.set(XML_LANG, lang)
+    for code, label in variable.value_labels.items():
+        category = _el(var, "catgry")
+        _el(category, "catValu", str(code))
+        _el(category, "labl", label)
+    for code, label in variable.missing_codes.items():
+        category = _el(var, "catgry", missing="Y", missType=label)
+        _el(category, "catValu", str(code))
+        _el(category, "labl", label)
+    if variable.concept:
+        _el(var, "concept", variable.concept, vocab="panelwave-item-bank")
+    _el(var, "varFormat", type="character" if variable.kind == "string" else "numeric")
+    notes = [*variable.notes]
+    if variable.item:
+        notes.append(f"item: {variable.item}")
+    if variable.wave:
+        notes.append(f"wave: {variable.wave}")
+    notes.extend(_shortening_text(s) for s in shortened)
+    for note in notes:
+        _el(var, "notes", note)
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}={_plain(v)}" for k, v in value.items())
+    return str(value)
+
+
+def _by_variable(shortenings: Iterable[Shortening]) -> dict[str, list[Shortening]]:
+    result: dict[str, list[Shortening]] = {}
+    for s in shortenings:
+        result.setdefault(s.variable, []).append(s)
+    return result
+
+
+def _shortening_text(s: Shortening) -> str:
+    what = KIND_TITLES[s.kind] + (f" of code {s.code}" if s.code is not None else "")
+    return f"{s.format}: {what} shortened to {s.shortened!r}; full text: {s.original!r}"
+
+
+# -- Markdown ---------------------------------------------------------------------------
+
+
+def _cell(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def markdown(
+    dataset: Dataset, written: WrittenFiles, about: ExportDescription, names: Mapping[str, str]
+) -> str:
+    lines = [
+        f"# Codebook: {dataset.title or about.study}",
+        "",
+        f"- Study: `{about.study}`; export {about.export_id if about.export_id is not None else '-'}",
+        f"- Created: {about.created_at.isoformat()}",
+        f"- File: `{written.paths[0].name}` ({about.format}), {written.rows} rows, "
+        f"{len(dataset.variables)} variables",
+        f"- Waves: {', '.join(about.waves)}",
+        f"- Sample: {about.sample}; layout: {about.layout}; labels in `{about.language}`",
+        f"- Flagged responses: {'included' if about.include_flagged else 'left out'}",
+        f"- k-anonymity required: {about.k}",
+        "",
+        "## Sample",
+        "",
+        dataset.sample_definition,
+        "",
+        "## Cleaning rules applied",
+        "",
+        *(
+            [f"- `{name}`: {_plain(rule)}" for name, rule in dataset.cleaning_rules.items()]
+            or ["- None."]
+        ),
+        "",
+        "## Missing values",
+        "",
+        "| code | meaning |",
+        "|---|---|",
+        *(f"| {code} | {_cell(label)} |" for code, label in dataset.missing_scheme.items()),
+        "",
+        *(f"- {note}" for note in written.notes),
+        "",
+        "## Notes",
+        "",
+        *([f"- {_cell(note)}" for note in dataset.notes] or ["- None."]),
+        "",
+        "## Disclosure control",
+        "",
+        "```json",
+        json.dumps(dict(dataset.disclosure_report), ensure_ascii=False, indent=2, default=str),
+        "```",
+        "",
+        "## Labels and names shortened for this format",
+        "",
+        *_shortening_table(written.shortenings),
+        "",
+        "## Variables",
+        "",
+    ]
+    for variable in dataset.variables:
+        lines.extend(_variable_section(variable, names[variable.name]))
+    return "\n".join(lines) + "\n"
+
+
+def _shortening_table(shortenings: list[Shortening]) -> list[str]:
+    if not shortenings:
+        return ["None: every label and name fits this format whole."]
+    rows = ["| variable | what | in the file | full text |", "|---|---|---|---|"]
+    for s in shortenings:
+        what = KIND_TITLES[s.kind] + (f" (code {s.code})" if s.code is not None else "")
+        rows.append(f"| `{s.variable}` | {what} | {_cell(s.shortened)} | {_cell(s.original)} |")
+    return rows
+
+
+def _variable_section(variable: Variable, name: str) -> list[str]:
+    heading = f"### `{name}`" + (
+        f" (dataset name `{variable.name}`)" if name != variable.name else ""
+    )
+    lines = [heading, "", f"- Label: {_cell(variable.label)}"]
+    lines.append(f"- Type: {variable.kind}, {variable.measure}")
+    if variable.item:
+        lines.append(f"- Item: `{variable.item}`")
+    if variable.wave:
+        lines.append(f"- Wave: {variable.wave}")
+    if variable.concept:
+        lines.append(f"- Harmonisation: item-bank concept `{variable.concept}`")
+    lines.extend(f"- Wording ({lang}): {_cell(text)}" for lang, text in variable.wording.items())
+    lines.extend(f"- Note: {_cell(note)}" for note in variable.notes)
+    if variable.value_labels or variable.missing_codes:
+        lines += ["", "| code | label | missing |", "|---|---|---|"]
+        lines += [f"| {c} | {_cell(label)} | |" for c, label in variable.value_labels.items()]
+        lines += [f"| {c} | {_cell(label)} | yes |" for c, label in variable.missing_codes.items()]
+    lines.append("")
+    return lines

@@ -1,0 +1,165 @@
+"""The export's item catalogue: items of the chosen waves' versions merged by name.
+
+Rules (issue 6): waves fielded on different versions merge by item name, never silently:
+an item's wording or choices that differ between versions are named in the codebook notes;
+items marked `identifier` never leave the database; `note` items carry no data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from surveys.models import (
+    Choice,
+    ItemBankConcept,
+    PrivacyClass,
+    Question,
+    QuestionnaireVersion,
+    QuestionType,
+)
+
+# Strictest wins when versions disagree on an item's privacy class.
+PRIVACY_RANK = {
+    PrivacyClass.ORDINARY: 0,
+    PrivacyClass.SENSITIVE: 1,
+    PrivacyClass.QUASI: 2,
+    PrivacyClass.IDENTIFIER: 3,
+}
+
+
+@dataclass(frozen=True)
+class ChoiceDef:
+    name: str
+    code: int
+    labels: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class ItemVersion:
+    version_id: int
+    type: str
+    labels: Mapping[str, str]
+    # The item's own or its page's `relevant`: empty when always shown.
+    relevant: str
+    choices: tuple[ChoiceDef, ...]
+    other_choice: str
+    harmonise: str
+    extra: Mapping[str, Any]
+
+    def code_of(self) -> dict[str, int]:
+        return {choice.name: choice.code for choice in self.choices}
+
+
+@dataclass
+class Item:
+    name: str
+    type: str
+    privacy: str
+    # Version id -> the item as that version asks it.
+    versions: dict[int, ItemVersion] = field(default_factory=dict)
+
+    @property
+    def latest(self) -> ItemVersion:
+        return self.versions[max(self.versions)]
+
+    @property
+    def has_other(self) -> bool:
+        return any(v.other_choice for v in self.versions.values())
+
+    @property
+    def concept(self) -> str:
+        return next((v.harmonise for v in reversed(self.versions.values()) if v.harmonise), "")
+
+    def value_labels(self, language: str) -> dict[int, str]:
+        labels: dict[int, str] = {}
+        for version_id in sorted(self.versions):
+            for choice in self.versions[version_id].choices:
+                labels[choice.code] = pick(choice.labels, language) or choice.name
+        return labels
+
+    def options(self) -> list[ChoiceDef]:
+        """select_multiple options over all versions, by code, latest labels."""
+        by_code: dict[int, ChoiceDef] = {}
+        for version_id in sorted(self.versions):
+            for choice in self.versions[version_id].choices:
+                by_code[choice.code] = choice
+        return [by_code[code] for code in sorted(by_code)]
+
+    def change_notes(self, language: str, version_numbers: Mapping[int, int]) -> list[str]:
+        versions = [self.versions[v] for v in sorted(self.versions)]
+        notes = []
+        if len({tuple(sorted(v.labels.items())) for v in versions}) > 1:
+            wording = "; ".join(
+                f"v{version_numbers[v.version_id]}: {pick(v.labels, language)!r}" for v in versions
+            )
+            notes.append(f"wording changed between versions ({wording})")
+        choice_sets = {
+            tuple((c.name, c.code, tuple(sorted(c.labels.items()))) for c in v.choices)
+            for v in versions
+        }
+        if len(choice_sets) > 1:
+            notes.append("choices or their labels changed between versions")
+        if len({v.type for v in versions}) > 1:
+            notes.append(
+                "question type changed between versions: "
+                + ", ".join(f"v{version_numbers[v.version_id]} {v.type}" for v in versions)
+            )
+        return notes
+
+
+def pick(labels: Mapping[str, str], language: str) -> str:
+    """The label in `language`, else English, else any."""
+    return labels.get(language) or labels.get("en") or next(iter(labels.values()), "")
+
+
+def load_items(version_ids: Iterable[int]) -> list[Item]:
+    """Items of the versions in first-asked order (version order, then position)."""
+    ids = sorted(set(version_ids))
+    choices: dict[int, list[ChoiceDef]] = {}
+    for list_id, name, code, labels in (
+        Choice.objects.filter(choice_list__version_id__in=ids)
+        .order_by("choice_list_id", "position")
+        .values_list("choice_list_id", "name", "code", "labels")
+    ):
+        choices.setdefault(list_id, []).append(ChoiceDef(name=name, code=code, labels=labels))
+    items: dict[str, Item] = {}
+    questions = (
+        Question.objects.filter(version_id__in=ids)
+        .exclude(type=QuestionType.NOTE)
+        .select_related("page")
+        .order_by("version_id", "position")
+    )
+    for question in questions:
+        item = items.setdefault(
+            question.name, Item(name=question.name, type=question.type, privacy=question.privacy)
+        )
+        item.type = question.type
+        if PRIVACY_RANK[PrivacyClass(question.privacy)] > PRIVACY_RANK[PrivacyClass(item.privacy)]:
+            item.privacy = question.privacy
+        item.versions[question.version_id] = ItemVersion(
+            version_id=question.version_id,
+            type=question.type,
+            labels=question.labels,
+            relevant=" and ".join(e for e in (question.page.relevant, question.relevant) if e),
+            choices=tuple(choices.get(question.choice_list_id or 0, ())),
+            other_choice=question.other_choice,
+            harmonise=question.harmonise,
+            extra=question.extra,
+        )
+    return list(items.values())
+
+
+def version_numbers(version_ids: Iterable[int]) -> dict[int, int]:
+    return dict(
+        QuestionnaireVersion.objects.filter(pk__in=list(version_ids)).values_list("pk", "number")
+    )
+
+
+def concept_definitions(keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+    return dict(
+        ItemBankConcept.objects.filter(key__in=[k for k in keys if k]).values_list(
+            "key", "definition"
+        )
+    )

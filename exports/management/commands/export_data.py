@@ -1,0 +1,102 @@
+"""export_data: build an anonymised export through the export task and copy its files out."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from exports.models import ExportFormat, ExportJob, ExportLayout, ExportSample, ExportStatus
+from exports.services import request_export
+
+# With a real broker the command waits for a worker; it polls the job row this often.
+POLL_SECONDS = 1.0
+ERROR_FAILED = "export {job} failed: {error}"
+ERROR_TIMEOUT = "export {job} did not finish within {seconds} s (status {status}); it keeps running"
+ERROR_OUT = "--out {path} exists and is not a directory"
+
+
+class Command(BaseCommand):
+    help = "Build an anonymised export of a study (through the export task) into --out."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--study", required=True, help="the study's slug")
+        parser.add_argument("--waves", default="", help="W1,W2: wave names or ids (default all)")
+        parser.add_argument("--format", required=True, choices=ExportFormat.values)
+        parser.add_argument("--sample", required=True, choices=ExportSample.values)
+        parser.add_argument("--layout", required=True, choices=ExportLayout.values)
+        parser.add_argument("--k", type=int, default=5, help="k-anonymity to reach (>= 2)")
+        parser.add_argument("--include-flagged", action="store_true")
+        parser.add_argument("--language", default=None, help="label language (study default)")
+        parser.add_argument("--withhold-free-text", action="store_true")
+        parser.add_argument("--out", required=True, type=Path, help="directory for the files")
+        parser.add_argument("--timeout", type=int, default=settings.CELERY_TASK_TIME_LIMIT)
+        parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        out: Path = options["out"]
+        if out.exists() and not out.is_dir():
+            raise CommandError(ERROR_OUT.format(path=out))
+        waves = [w.strip() for w in options["waves"].split(",") if w.strip()]
+        try:
+            job = request_export(
+                options["study"],
+                requested_by=None,
+                waves=waves or None,
+                sample=options["sample"],
+                layout=options["layout"],
+                format=options["format"],
+                k=options["k"],
+                include_flagged=options["include_flagged"],
+                language=options["language"],
+                free_text="withhold" if options["withhold_free_text"] else "scrub",
+            )
+        except ValidationError as exc:
+            raise CommandError("; ".join(_messages(exc))) from exc
+        job = self._wait(job.pk, options["timeout"], quiet=options["json"])
+        out.mkdir(parents=True, exist_ok=True)
+        names = []
+        for relative in job.files:
+            source = Path(settings.MEDIA_ROOT) / relative
+            shutil.copyfile(source, out / source.name)
+            names.append(source.name)
+        summary = {
+            "job": job.pk,
+            "rows": job.rows,
+            "k": job.options["k"],
+            "k_reached": job.disclosure_report.get("k_reached"),
+            "files": names,
+        }
+        if options["json"]:
+            self.stdout.write(json.dumps(summary, ensure_ascii=False))
+        else:
+            self.stdout.write(f"export {job.pk}: {job.rows} rows, {len(names)} files in {out}")
+
+    def _wait(self, job_id: int, timeout: int, *, quiet: bool) -> ExportJob:
+        deadline = time.monotonic() + timeout
+        progress = -1
+        while True:
+            job = ExportJob.objects.get(pk=job_id)
+            if job.status == ExportStatus.DONE:
+                return job
+            if job.status in (ExportStatus.FAILED, ExportStatus.EXPIRED):
+                raise CommandError(ERROR_FAILED.format(job=job.pk, error=job.error or job.status))
+            if time.monotonic() > deadline:
+                message = ERROR_TIMEOUT.format(job=job.pk, seconds=timeout, status=job.status)
+                raise CommandError(message)
+            if not quiet and job.progress != progress:
+                progress = job.progress
+                self.stderr.write(f"export {job.pk}: {job.status} {progress}%")
+            time.sleep(POLL_SECONDS)
+
+
+def _messages(exc: ValidationError) -> list[str]:
+    if hasattr(exc, "error_dict"):
+        return [f"{field}: {m}" for field, ms in exc.message_dict.items() for m in ms]
+    return list(exc.messages)

@@ -1,0 +1,227 @@
+"""Which responses an export holds: the sample (combined / panel / balanced) and flags.
+
+Rules (issue 6, DESIGN.md "exports"):
+- Responses that count: completed and abandoned (break-offs keep their answers; the
+  cleaning run flags them `incomplete`). Responses still in progress are left out.
+- A response is flagged when its wave's latest finished CleaningRun holds a QualityFlag for
+  it that no FlagOverride (same response and rule) cancels. Flagged responses are left out
+  unless `include_flagged`; flags of older runs no longer count.
+- A person is a PanelMember; a response without one is its own one-wave person.
+- One row per person and wave: when a person answered a wave twice (kept only with
+  `include_flagged`, since cleaning flags such duplicates), the completed, then the
+  latest, response is kept.
+- combined: everyone kept; panel: people seen in at least two of the chosen waves;
+  balanced: people seen in every chosen wave. "Seen" is counted after the flag filter.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Exists, OuterRef
+
+from exports.anonymise.pseudonyms import person_reference
+from exports.dataset import SampleName
+from respondents.models import (
+    CleaningRun,
+    CleaningRunStatus,
+    FlagOverride,
+    QualityFlag,
+    Response,
+    ResponseStatus,
+    Wave,
+)
+
+SAMPLES: tuple[SampleName, ...] = ("combined", "panel", "balanced")
+EXPORTED_STATUSES = (ResponseStatus.COMPLETED, ResponseStatus.ABANDONED)
+# Rows fetched per round trip while listing a wave's responses (ids and keys only).
+LIST_CHUNK = 5000
+
+ERROR_NO_WAVES = "choose at least one wave to export"
+ERROR_DUPLICATE_WAVES = "wave {wave_id} is listed twice"
+ERROR_UNKNOWN_WAVES = "waves {wave_ids} do not belong to study {study_id}"
+ERROR_UNKNOWN_SAMPLE = "sample must be one of {choices} (got {sample!r})"
+
+SAMPLE_DEFINITIONS: Mapping[SampleName, str] = {
+    "combined": "Combined: every kept response of the chosen waves",
+    "panel": "Panel: people seen in at least two of the chosen waves",
+    "balanced": "Balanced: people seen in every chosen wave",
+}
+
+
+class SampleError(ValueError):
+    """The export's waves or sample are not valid; the message names the problem."""
+
+
+@dataclass(frozen=True)
+class WaveInfo:
+    id: int
+    name: str
+    # 1-based position among all the study's waves in fielding order: the `_wN` suffix.
+    number: int
+    version_id: int
+
+
+@dataclass(frozen=True)
+class ResponseRecord:
+    response_id: int
+    wave_id: int
+    person: str
+    is_completed: bool
+    started_at: datetime
+
+
+@dataclass(frozen=True)
+class SampledResponse:
+    response_id: int
+    wave_id: int
+    person: str
+
+
+@dataclass(frozen=True)
+class Sample:
+    name: SampleName
+    waves: tuple[WaveInfo, ...]
+    responses: tuple[SampledResponse, ...]
+    people: int
+    flagged_left_out: int
+    repeats_left_out: int
+    include_flagged: bool
+
+    @property
+    def definition(self) -> str:
+        waves = ", ".join(f"{wave.name} (w{wave.number})" for wave in self.waves)
+        flags = (
+            "flagged responses included"
+            if self.include_flagged
+            else f"{self.flagged_left_out} flagged responses left out"
+        )
+        return (
+            f"{SAMPLE_DEFINITIONS[self.name]}. Waves: {waves}. Completed and broken-off "
+            f"responses; {flags}; {self.repeats_left_out} repeat responses of a person in "
+            f"a wave left out. {self.people} people, {len(self.responses)} responses."
+        )
+
+
+def study_waves(study_id: int, wave_ids: Iterable[int]) -> tuple[WaveInfo, ...]:
+    """The chosen waves in fielding order, refusing unknown or repeated ids."""
+    chosen = list(wave_ids)
+    if not chosen:
+        raise SampleError(ERROR_NO_WAVES)
+    seen: set[int] = set()
+    for wave_id in chosen:
+        if wave_id in seen:
+            raise SampleError(ERROR_DUPLICATE_WAVES.format(wave_id=wave_id))
+        seen.add(wave_id)
+    ordered = Wave.objects.filter(study_id=study_id).order_by("opens_at", "created_at", "pk")
+    waves = [
+        WaveInfo(id=pk, name=name, number=number, version_id=version_id)
+        for number, (pk, name, version_id) in enumerate(
+            ordered.values_list("pk", "name", "version_id"), start=1
+        )
+        if pk in seen
+    ]
+    missing = seen - {wave.id for wave in waves}
+    if missing:
+        raise SampleError(ERROR_UNKNOWN_WAVES.format(wave_ids=sorted(missing), study_id=study_id))
+    return tuple(waves)
+
+
+def latest_runs(wave_ids: Iterable[int]) -> dict[int, int]:
+    """Wave id -> id of its latest finished cleaning run (waves never cleaned are absent)."""
+    runs: dict[int, int] = {}
+    rows = (
+        CleaningRun.objects.filter(wave_id__in=list(wave_ids), status=CleaningRunStatus.FINISHED)
+        .order_by("wave_id", "-started_at", "-pk")
+        .values_list("wave_id", "pk")
+    )
+    for wave_id, run_id in rows:
+        runs.setdefault(wave_id, run_id)
+    return runs
+
+
+def current_flags(wave_ids: Iterable[int]) -> dict[int, set[str]]:
+    """Response id -> rules flagged by its wave's latest run and not overridden."""
+    overridden = FlagOverride.objects.filter(response=OuterRef("response"), rule=OuterRef("rule"))
+    flags = (
+        QualityFlag.objects.filter(run_id__in=list(latest_runs(wave_ids).values()))
+        .exclude(Exists(overridden))
+        .values_list("response_id", "rule")
+    )
+    found: dict[int, set[str]] = defaultdict(set)
+    for response_id, rule in flags.iterator(chunk_size=LIST_CHUNK):
+        found[response_id].add(rule)
+    return dict(found)
+
+
+def select_sample(
+    study_id: int,
+    wave_ids: Iterable[int],
+    *,
+    sample: SampleName,
+    include_flagged: bool,
+) -> Sample:
+    if sample not in SAMPLES:
+        raise SampleError(ERROR_UNKNOWN_SAMPLE.format(choices=", ".join(SAMPLES), sample=sample))
+    waves = study_waves(study_id, wave_ids)
+    chosen_ids = [wave.id for wave in waves]
+    flagged = set() if include_flagged else set(current_flags(chosen_ids))
+    records = [
+        ResponseRecord(
+            response_id=pk,
+            wave_id=wave_id,
+            person=person_reference(member_id=member_id, response_id=pk),
+            is_completed=status == ResponseStatus.COMPLETED,
+            started_at=started_at,
+        )
+        for pk, wave_id, member_id, status, started_at in Response.objects.filter(
+            wave_id__in=chosen_ids, status__in=EXPORTED_STATUSES
+        )
+        .values_list("pk", "wave_id", "member_id", "status", "started_at")
+        .iterator(chunk_size=LIST_CHUNK)
+    ]
+    kept = [record for record in records if record.response_id not in flagged]
+    one_per_wave = one_response_per_person_and_wave(kept)
+    chosen = choose_people(one_per_wave, len(chosen_ids), sample)
+    return Sample(
+        name=sample,
+        waves=waves,
+        responses=tuple(chosen),
+        people=len({row.person for row in chosen}),
+        flagged_left_out=len(records) - len(kept),
+        repeats_left_out=len(kept) - len(one_per_wave),
+        include_flagged=include_flagged,
+    )
+
+
+def one_response_per_person_and_wave(records: Iterable[ResponseRecord]) -> list[SampledResponse]:
+    best: dict[tuple[str, int], ResponseRecord] = {}
+    for record in records:
+        key = (record.person, record.wave_id)
+        current = best.get(key)
+        if current is None or _preference(record) > _preference(current):
+            best[key] = record
+    return [
+        SampledResponse(response_id=r.response_id, wave_id=r.wave_id, person=r.person)
+        for r in best.values()
+    ]
+
+
+def _preference(record: ResponseRecord) -> tuple[bool, datetime, int]:
+    return (record.is_completed, record.started_at, record.response_id)
+
+
+def choose_people(
+    responses: list[SampledResponse], wave_count: int, sample: SampleName
+) -> list[SampledResponse]:
+    """Keep the responses of the people the sample asks for."""
+    if sample == "combined":
+        return responses
+    needed = 2 if sample == "panel" else wave_count
+    waves_seen: dict[str, int] = defaultdict(int)
+    for response in responses:
+        waves_seen[response.person] += 1
+    return [r for r in responses if waves_seen[r.person] >= needed]

@@ -1,0 +1,149 @@
+"""request_export: validate an export request, save the job and enqueue it after commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from exports.models import (
+    AuditAction,
+    AuditEntry,
+    ExportFormat,
+    ExportJob,
+    ExportLayout,
+    ExportSample,
+)
+from exports.services.access import may_export
+from exports.tasks import build_export_task
+from respondents.models import Wave
+from surveys.models import Study
+
+DEFAULT_K = 5
+MIN_K = 2
+FREE_TEXT_POLICIES = ("scrub", "withhold")
+
+ERROR_STUDY = "study {study!r} does not exist"
+ERROR_NO_WAVES = "study {study!r} has no waves to export"
+ERROR_WAVE = "wave {wave!r} does not belong to study {study!r}"
+ERROR_DUPLICATE_WAVE = "wave {wave!r} is listed twice"
+ERROR_CHOICE = "{field} must be one of {choices} (got {value!r})"
+ERROR_K = "k must be an integer of at least 2 (got {k!r})"
+ERROR_LANGUAGE = "language must be one of the study's languages {choices} (got {value!r})"
+ERROR_PERMISSION = "only the study's owners and researchers may export its data"
+
+
+def request_export(
+    study: Study | str,
+    *,
+    requested_by: Any | None,
+    waves: Sequence[int | str] | None = None,
+    sample: str = ExportSample.COMBINED,
+    layout: str = ExportLayout.LONG,
+    format: str = ExportFormat.CSV,  # the name the API and the command use
+    k: int = DEFAULT_K,
+    include_flagged: bool = False,
+    language: str | None = None,
+    free_text: str = "scrub",
+) -> ExportJob:
+    """Save an export job and build it after commit.
+
+    `requested_by` None means the operator's shell (the export_data command); a user must
+    be allowed to export the study. Waves are ids or names; none means every wave.
+    """
+    with transaction.atomic(durable=True):
+        study = _study(study)
+        if requested_by is not None and not may_export(requested_by, study.pk):
+            raise PermissionDenied(ERROR_PERMISSION)
+        _choice("sample", sample, ExportSample.values)
+        _choice("layout", layout, ExportLayout.values)
+        _choice("format", format, ExportFormat.values)
+        _choice("free_text", free_text, list(FREE_TEXT_POLICIES))
+        # type(), not isinstance: True is an int too, and k arrives from JSON and the shell.
+        if type(k) is not int or k < MIN_K:
+            raise ValidationError({"k": ERROR_K.format(k=k)})
+        language = language or study.default_language
+        if study.languages and language not in study.languages:
+            message = ERROR_LANGUAGE.format(choices=study.languages, value=language)
+            raise ValidationError({"language": message})
+        job = ExportJob(
+            study=study,
+            waves=resolve_waves(study, waves),
+            sample=sample,
+            layout=layout,
+            format=format,
+            options={
+                "k": k,
+                "include_flagged": include_flagged,
+                "language": language,
+                "free_text": free_text,
+            },
+            requested_by=requested_by,
+        )
+        job.full_clean()
+        job.save()
+        AuditEntry.objects.create(
+            job=job,
+            study=study,
+            user=requested_by,
+            action=AuditAction.EXPORT_REQUESTED,
+            detail={
+                "sample": sample,
+                "layout": layout,
+                "format": format,
+                "waves": job.waves,
+                **job.options,
+            },
+        )
+        job_id = job.pk
+        transaction.on_commit(lambda: _enqueue(job_id))
+    return job
+
+
+def _enqueue(job_id: int) -> None:
+    build_export_task.delay(job_id)
+
+
+def _study(study: Study | str) -> Study:
+    if isinstance(study, Study):
+        return study
+    found = Study.objects.filter(slug=study).first()
+    if found is None:
+        raise ValidationError({"study": ERROR_STUDY.format(study=study)})
+    return found
+
+
+def _choice(field: str, value: str, choices: list[str]) -> None:
+    if value not in choices:
+        message = ERROR_CHOICE.format(field=field, choices=", ".join(choices), value=value)
+        raise ValidationError({field: message})
+
+
+def resolve_waves(study: Study, waves: Sequence[int | str] | None) -> list[int]:
+    """Wave ids in fielding order; each given by id or by name, all of this study."""
+    fielded = list(
+        Wave.objects.filter(study=study)
+        .order_by("opens_at", "created_at", "pk")
+        .values_list("pk", "name")
+    )
+    if not waves:
+        if not fielded:
+            raise ValidationError({"waves": ERROR_NO_WAVES.format(study=study.slug)})
+        return [pk for pk, _ in fielded]
+    by_name = {name: pk for pk, name in fielded}
+    ids = {pk for pk, _ in fielded}
+    chosen: list[int] = []
+    for wave in waves:
+        text = str(wave).strip()
+        pk = by_name.get(text)
+        if pk is None and text.isdigit() and int(text) in ids:
+            pk = int(text)
+        if pk is None:
+            raise ValidationError({"waves": ERROR_WAVE.format(wave=wave, study=study.slug)})
+        if pk in chosen:
+            raise ValidationError({"waves": ERROR_DUPLICATE_WAVE.format(wave=wave)})
+        chosen.append(pk)
+    order = [pk for pk, _ in fielded]
+    return sorted(chosen, key=order.index)

@@ -1,0 +1,188 @@
+"""What every file writer shares: its result, label shortening, and the whole-frame assembly.
+
+Labels too long for a format are shortened visibly (an ellipsis, or a `_N` suffix on names,
+which cannot hold one) and every shortening is returned, so the codebook can list the full
+text; nothing is ever cut silently (issue 6; methods.md 7.1 measured the limits).
+
+Django-free: writers read only exports.dataset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from exports.dataset import Dataset, Variable
+
+ELLIPSIS = "…"
+ShorteningKind = Literal["name", "variable_label", "value_label", "file_label"]
+# Called after each chunk with the number of rows written so far.
+Progress = Callable[[int], None]
+
+ERROR_BAD_NAME = "variable name {name!r} is not valid for {format}: {reason}"
+ERROR_COLUMNS = "chunk columns {got} differ from the dataset's variables {expected}"
+ERROR_ROWS = "the dataset announced {expected} rows but its chunks held {got}"
+
+
+class WriterError(ValueError):
+    """A dataset cannot be written in a format as it stands; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Shortening:
+    """One label or name a format could not hold whole, with both texts."""
+
+    format: str
+    variable: str
+    kind: ShorteningKind
+    original: str
+    shortened: str
+    # The value whose label was shortened (value labels only).
+    code: int | None = None
+
+
+@dataclass(frozen=True)
+class WrittenFiles:
+    paths: list[Path]
+    shortenings: list[Shortening] = field(default_factory=list)
+    rows: int = 0
+    # Format-specific notes for the codebook (how missing codes were mapped, ...).
+    notes: list[str] = field(default_factory=list)
+
+
+def shorten_chars(text: str, limit: int) -> str:
+    """At most `limit` characters, ending in an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rstrip() + ELLIPSIS
+
+
+def shorten_bytes(text: str, limit: int) -> str:
+    """At most `limit` UTF-8 bytes, cut at a character boundary, ending in an ellipsis."""
+    if len(text.encode("utf-8")) <= limit:
+        return text
+    room = limit - len(ELLIPSIS.encode("utf-8"))
+    cut = text.encode("utf-8")[:room].decode("utf-8", errors="ignore")
+    return cut.rstrip() + ELLIPSIS
+
+
+class Shortener:
+    """Collects the shortenings one writer makes."""
+
+    def __init__(self, format_name: str) -> None:
+        self.format = format_name
+        self.made: list[Shortening] = []
+
+    def fit(
+        self,
+        text: str,
+        shortened: str,
+        *,
+        variable: str,
+        kind: ShorteningKind,
+        code: int | None = None,
+    ) -> str:
+        if shortened != text:
+            self.made.append(Shortening(self.format, variable, kind, text, shortened, code))
+        return shortened
+
+
+def check_columns(chunk: pd.DataFrame, variables: list[Variable]) -> None:
+    expected = [v.name for v in variables]
+    if list(chunk.columns) != expected:
+        raise WriterError(ERROR_COLUMNS.format(got=list(chunk.columns), expected=expected))
+
+
+def check_rows(dataset: Dataset, written: int) -> None:
+    if written != dataset.rows:
+        raise WriterError(ERROR_ROWS.format(expected=dataset.rows, got=written))
+
+
+def _int_dtype(variable: Variable) -> np.dtype[np.signedinteger] | None:
+    """The smallest integer type that holds every declared code, or None for measures."""
+    if variable.kind != "numeric" or variable.measure == "scale" or not variable.value_labels:
+        return None
+    codes = [*variable.value_labels, *variable.missing_codes]
+    for dtype in (np.int8, np.int16, np.int32):
+        info = np.iinfo(dtype)
+        if info.min <= min(codes) and max(codes) <= info.max:
+            return np.dtype(dtype)
+    return None
+
+
+class ColumnBuffer:
+    """One preallocated column of the whole file.
+
+    Labelled codes start in the smallest integer type their declared codes fit (1 byte for
+    most items instead of 8); a chunk holding a value that type cannot represent exactly
+    promotes the column to float64 once, so nothing is ever rounded.
+    """
+
+    def __init__(self, variable: Variable, rows: int) -> None:
+        self.variable = variable
+        self.values: np.ndarray
+        if variable.kind == "string":
+            self.values = np.empty(rows, dtype=object)
+        else:
+            self.values = np.empty(rows, dtype=_int_dtype(variable) or np.float64)
+
+    def put(self, start: int, series: pd.Series) -> None:
+        stop = start + len(series)
+        if self.variable.kind == "string":
+            self.values[start:stop] = series.fillna("").astype(str).to_numpy(dtype=object)
+            return
+        data = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        if self.values.dtype.kind == "i" and not _fits(data, self.values.dtype):
+            self.values = self.values.astype(np.float64)
+        self.values[start:stop] = data
+
+
+def _fits(data: np.ndarray, dtype: np.dtype[np.signedinteger]) -> bool:
+    if not np.isfinite(data).all() or not (data == np.round(data)).all():
+        return False
+    info = np.iinfo(dtype)
+    return bool(data.size == 0 or (info.min <= data.min() and data.max() <= info.max))
+
+
+def assemble(dataset: Dataset, progress: Progress | None = None) -> pd.DataFrame:
+    """The whole dataset as one frame of compact columns, for formats written whole.
+
+    Memory: about rows x (1 byte per labelled item fitting int8, 8 per measure, a pointer
+    plus the text per string); chunks are copied in and dropped, so the peak is the frame
+    plus one chunk (1,000,000 x 200 labelled items: about 200 MB before the writer's own).
+    """
+    buffers = [ColumnBuffer(v, dataset.rows) for v in dataset.variables]
+    written = 0
+    for chunk in dataset.chunks():
+        check_columns(chunk, dataset.variables)
+        if written + len(chunk) > dataset.rows:
+            raise WriterError(ERROR_ROWS.format(expected=dataset.rows, got=written + len(chunk)))
+        for buffer in buffers:
+            buffer.put(written, chunk[buffer.variable.name])
+        written += len(chunk)
+        if progress is not None:
+            progress(written)
+    check_rows(dataset, written)
+    return pd.DataFrame({b.variable.name: b.values for b in buffers}, copy=False)
+
+
+def stream(dataset: Dataset, progress: Progress | None = None) -> Iterable[pd.DataFrame]:
+    """The dataset's chunks, checked, with progress reported after each."""
+    written = 0
+    for chunk in dataset.chunks():
+        check_columns(chunk, dataset.variables)
+        yield chunk
+        written += len(chunk)
+        if progress is not None:
+            progress(written)
+    check_rows(dataset, written)
+
+
+def labelled_codes(variable: Variable) -> Mapping[int, str]:
+    """Substantive and missing codes with their labels, substantive first."""
+    return {**variable.value_labels, **variable.missing_codes}

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pandas as pd
+import pytest
+from django.core.management import CommandError, call_command
+
+from exports.models import ExportJob
+from tests.exports.exporting import use_media
+from tests.exports.fixtures import EXPECTED_ROWS, PLANTED, build_three_wave_panel
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    return use_media(settings, tmp_path)
+
+
+def _export(*args: str) -> Any:
+    out = io.StringIO()
+    call_command("export_data", *args, "--json", stdout=out)
+    return json.loads(out.getvalue())
+
+
+def test_export_data_builds_through_the_task_and_copies_the_files_out(media, tmp_path):
+    panel = build_three_wave_panel()
+    out = tmp_path / "out"
+
+    summary = _export(
+        "--study", "panel", "--waves", f"w1,w2,{panel.waves[2].pk}", "--format", "csv",
+        "--sample", "panel", "--layout", "long", "--k", "2", "--out", str(out),
+    )  # fmt: skip
+
+    assert summary["rows"] == EXPECTED_ROWS[("panel", "long", False)]
+    assert summary["k"] == 2
+    assert sorted(summary["files"]) == sorted(p.name for p in out.iterdir())
+    data = next(out / f for f in summary["files"] if f.endswith(".csv"))
+    frame = pd.read_csv(data)
+    assert len(frame) == summary["rows"]
+    text = "".join(p.read_text(encoding="utf-8") for p in out.iterdir())
+    assert [s for s in [*PLANTED, *panel.raw_panel_keys] if s in text] == []
+    assert ExportJob.objects.get().requested_by is None
+
+
+def test_export_data_includes_flagged_responses_when_asked(media, tmp_path):
+    build_three_wave_panel()
+
+    summary = _export(
+        "--study", "panel", "--format", "parquet", "--sample", "combined", "--layout", "wide",
+        "--include-flagged", "--out", str(tmp_path / "out"),
+    )  # fmt: skip
+
+    assert summary["rows"] == EXPECTED_ROWS[("combined", "wide", True)]
+
+
+@pytest.mark.parametrize(
+    ("_case", "args", "message"),
+    [
+        ("unknown study", ["--study", "nope"], "study: study 'nope' does not exist"),
+        ("unknown wave", ["--study", "panel", "--waves", "w9"], "waves: wave 'w9' does not belong"),
+        ("k too small", ["--study", "panel", "--k", "1"], "k: k must be an integer of at least 2"),
+    ],
+)
+def test_export_data_exits_with_a_one_line_message_on_bad_input(
+    media, tmp_path, _case, args, message
+):
+    build_three_wave_panel()
+
+    with pytest.raises(CommandError, match=message):
+        call_command(
+            "export_data", *args, "--format", "csv", "--sample", "combined", "--layout", "long",
+            "--out", str(tmp_path / "out"),
+        )  # fmt: skip
+
+    assert ExportJob.objects.count() == 0
