@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_filters",
+    "axes",
     "surveys",
     "respondents",
     "exports",
@@ -68,9 +70,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "surveys.accounts.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, as axes requires: it turns a lockout raised during authentication into a page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -133,6 +138,32 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/dashboard/"
+# Axes first: it refuses a locked-out username before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login rate limiting by username only, counted in the cache: the database handler would
+# store each attempt's IP address and user agent, and no raw IP is written anywhere (staff
+# included). The IP callable returns None so not even axes' log lines carry one.
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_CLIENT_IP_CALLABLE = "surveys.accounts.ratelimit.no_client_ip"
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+AXES_RESET_ON_SUCCESS = True
+# Quiet: axes' start banner would land in every management command's output.
+AXES_VERBOSE = False
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# axes warns that username-only lockout lets an attacker rotate usernames; locking by IP
+# would mean keeping IPs, which the privacy model forbids.
+# In embedded mode (no REDIS_URL) one process serves everything, so axes' counts in the
+# local-memory cache are complete, though axes warns about it (W001).
+SILENCED_SYSTEM_CHECKS = ["axes.W006"] + ([] if REDIS_URL else ["axes.W001"])
+# Two-factor authentication is always required of owners and fieldwork managers (they see
+# contact details); superusers see everything, so it is required of them too, except in
+# DEBUG (the embedded demo), unless this says otherwise.
+PANELWAVE_SUPERUSER_2FA = env_bool("PANELWAVE_SUPERUSER_2FA", not DEBUG)
 
 # Staff sessions expire after a working day of inactivity; respondents keep no login session.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
@@ -158,6 +189,13 @@ EXPORT_LINK_TTL = timedelta(hours=env_int("EXPORT_LINK_TTL_HOURS", 24))
 EXPORT_RETENTION = timedelta(days=env_int("EXPORT_RETENTION_DAYS", 7))
 # Days after a wave closes before its fingerprint key is destroyed.
 FINGERPRINT_RETENTION_DAYS = env_int("FINGERPRINT_RETENTION_DAYS", 90)
+# Reverse proxies in front of gunicorn that append to X-Forwarded-For (0: use REMOTE_ADDR
+# only, so a client cannot forge its network). Read only by respondents/fingerprints.py.
+PANELWAVE_TRUSTED_PROXY_COUNT = env_int("PANELWAVE_TRUSTED_PROXY_COUNT", 0)
+# Survey starts allowed per fingerprint per window: generous, because a Tor exit or a
+# carrier NAT puts many real respondents behind one network prefix.
+RESPONSE_START_LIMIT = env_int("RESPONSE_START_LIMIT", 30)
+RESPONSE_START_WINDOW_SECONDS = env_int("RESPONSE_START_WINDOW_SECONDS", 600)
 
 EMAIL_URL = env_str("EMAIL_URL", "console://")
 _email = dj_email_url.parse(EMAIL_URL)
@@ -176,6 +214,10 @@ EMAIL_TIMEOUT = _email["EMAIL_TIMEOUT"] or 30
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Panelwave <noreply@localhost>")
 # Invitations per minute per worker: SMTP relays throttle or blacklist bursts.
 INVITATION_RATE_LIMIT = env_str("INVITATION_RATE_LIMIT", "60/m")
+# Reminders to invited panelists who have not completed: at most this many, this many days
+# apart (counted from the invitation or the previous reminder).
+INVITATION_MAX_REMINDERS = env_int("INVITATION_MAX_REMINDERS", 2)
+INVITATION_REMINDER_DAYS = env_int("INVITATION_REMINDER_DAYS", 4)
 
 # Behind a TLS-terminating proxy in production.
 if not DEBUG:
@@ -212,6 +254,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "EXCEPTION_HANDLER": "config.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Panelwave API",
@@ -244,7 +288,27 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT 
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TIMEZONE = "UTC"
 # Periodic jobs. Each entry says when and why.
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Re-clean every open wave each half hour: fieldwork dashboards and exports then see
+    # flags at most 30 minutes old, and a 10,000-response wave cleans in seconds, so runs
+    # never overlap (a run takes the wave's row lock to write).
+    "clean-open-waves": {
+        "task": "respondents.clean_open_waves",
+        "schedule": timedelta(minutes=env_int("CLEANING_INTERVAL_MINUTES", 30)),
+    },
+    # Hourly reminder sweep: spacing is counted in days, so an hour's lag is immaterial,
+    # and the sweep only enqueues due reminders (each send re-checks under a row lock).
+    "send-reminders": {
+        "task": "respondents.send_reminders",
+        "schedule": timedelta(hours=1),
+    },
+    # Hourly: export files live EXPORT_RETENTION days (a week by default), so an hour's lag
+    # past expiry is immaterial; the sweep also removes partial files of killed workers.
+    "delete-expired-exports": {
+        "task": "exports.delete_expired_exports",
+        "schedule": timedelta(hours=1),
+    },
+}
 
 LOGGING = {
     "version": 1,

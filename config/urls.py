@@ -1,9 +1,22 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
 
+from config.api import SwaggerView
 from config.health import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("accounts/", include("surveys.accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("dashboard/", include("respondents.dashboard.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # One include per app's api/urls.py.
+    path("api/v1/", include("respondents.api.urls")),
+    path("api/v1/", include("exports.api.urls")),
+    # Downloads under /api/ so the two-factor middleware guards them too.
+    path("api/v1/", include("exports.urls")),
+    path("", include("respondents.urls")),
 ]
