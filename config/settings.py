@@ -187,6 +187,9 @@ MEDIA_ROOT = Path(env_str("PANELWAVE_MEDIA_DIR", str(VAR_DIR / "media")))
 # audited view.
 EXPORT_LINK_TTL = timedelta(hours=env_int("EXPORT_LINK_TTL_HOURS", 24))
 EXPORT_RETENTION = timedelta(days=env_int("EXPORT_RETENTION_DAYS", 7))
+# An export still queued (or running) after this long has lost its message: the broker was
+# down when it was requested, or its worker died. The sweep enqueues it again.
+EXPORT_REQUEUE_AFTER = timedelta(minutes=env_int("EXPORT_REQUEUE_AFTER_MINUTES", 10))
 # Days after a wave closes before its fingerprint key is destroyed.
 FINGERPRINT_RETENTION_DAYS = env_int("FINGERPRINT_RETENTION_DAYS", 90)
 # Reverse proxies in front of gunicorn that append to X-Forwarded-For (0: use REMOTE_ADDR
@@ -300,6 +303,17 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # and the sweep only enqueues due reminders (each send re-checks under a row lock).
     "send-reminders": {
         "task": "respondents.send_reminders",
+        "schedule": timedelta(hours=1),
+    },
+    # Every five minutes: an export whose message was lost (broker down at request time, or
+    # its worker killed) starts at most EXPORT_REQUEUE_AFTER plus five minutes late.
+    "requeue-waiting-exports": {
+        "task": "exports.requeue_waiting_exports",
+        "schedule": timedelta(minutes=5),
+    },
+    # Hourly, like the reminders: first invitations that a broker outage left unsent.
+    "send-unsent-invitations": {
+        "task": "respondents.send_unsent_invitations",
         "schedule": timedelta(hours=1),
     },
     # Hourly: export files live EXPORT_RETENTION days (a week by default), so an hour's lag

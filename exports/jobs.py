@@ -23,7 +23,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -238,6 +238,18 @@ def _requeue(job: ExportJob) -> None:
         )
     except DatabaseError:
         logger.warning("export %s: could not requeue after a database error", job.pk)
+
+
+def waiting_export_ids(*, now: datetime | None = None) -> list[int]:
+    """Jobs that should have started by now: queued, or running, for longer than
+    EXPORT_REQUEUE_AFTER. Their message was never published (the broker was down) or its
+    worker died; enqueuing them again is safe, since a delivery for a job that is in fact
+    being built finds its lock held and does nothing."""
+    cutoff = (now or timezone.now()) - settings.EXPORT_REQUEUE_AFTER
+    waiting = Q(status=ExportStatus.QUEUED, created_at__lt=cutoff) | Q(
+        status=ExportStatus.RUNNING, started_at__lt=cutoff
+    )
+    return list(ExportJob.objects.filter(waiting).order_by("pk").values_list("pk", flat=True))
 
 
 def delete_expired_exports() -> int:

@@ -7,7 +7,12 @@ from typing import Any
 from celery import Task, shared_task
 from django.db import InterfaceError, OperationalError
 
-from exports.jobs import delete_expired_exports, record_failure, run_export_job
+from exports.jobs import (
+    delete_expired_exports,
+    record_failure,
+    run_export_job,
+    waiting_export_ids,
+)
 
 
 class ExportTask(Task):  # type: ignore[type-arg]
@@ -38,3 +43,11 @@ def build_export_task(job_id: int) -> int | None:
 @shared_task(name="exports.delete_expired_exports", acks_late=True)
 def delete_expired_exports_task() -> int:
     return delete_expired_exports()
+
+
+@shared_task(name="exports.requeue_waiting_exports", acks_late=True)
+def requeue_waiting_exports_task() -> int:
+    job_ids = waiting_export_ids()
+    for job_id in job_ids:
+        build_export_task.delay(job_id)
+    return len(job_ids)

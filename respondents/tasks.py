@@ -40,3 +40,8 @@ def send_invitation_task(invitation_id: int, kind: invitations.MessageKind = "in
 @shared_task(name="respondents.send_reminders", acks_late=True)
 def send_reminders_task() -> int:
     return invitations.send_reminders()
+
+
+@shared_task(name="respondents.send_unsent_invitations", acks_late=True)
+def send_unsent_invitations_task() -> int:
+    return invitations.send_unsent_invitations()

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from config.queueing import enqueue_on_commit
 from exports.models import (
     AuditAction,
     AuditEntry,
@@ -98,12 +99,9 @@ def request_export(
             },
         )
         job_id = job.pk
-        transaction.on_commit(lambda: _enqueue(job_id))
+        # A broker outage leaves the job queued; exports.requeue_waiting_exports sends it again.
+        enqueue_on_commit(build_export_task, job_id)
     return job
-
-
-def _enqueue(job_id: int) -> None:
-    build_export_task.delay(job_id)
 
 
 def _study(study: Study | str) -> Study:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from django.db import transaction
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import path
@@ -19,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.queueing import enqueue_on_commit
 from respondents.models import FlagOverride, QualityFlag, Wave
 from respondents.models import Response as SurveyResponse
 from respondents.services.cleaning import CleaningError, cleaning_summary, override_flag
@@ -89,8 +89,7 @@ class CleanWaveView(APIView):
         serializer = CleanWaveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         overrides = serializer.validated_data["config_overrides"] or None
-        # Enqueued after commit, so a worker never runs before the request's writes land.
-        transaction.on_commit(lambda: clean_wave_task.delay(wave.pk, overrides))
+        enqueue_on_commit(clean_wave_task, wave.pk, overrides)
         return Response({"wave": wave.pk, "status": "queued"}, status=status.HTTP_202_ACCEPTED)
 
 

@@ -30,6 +30,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from config.queueing import enqueue_all_on_commit
 from respondents import tasks
 from respondents.models import (
     Contact,
@@ -58,6 +59,9 @@ FALLBACK_LANGUAGE = "en"
 # A respondent who saved a page this recently is answering now: a reminder would re-key the
 # link under their feet, so it waits for the next sweep.
 ACTIVE_GRACE = timedelta(hours=1)
+# A first invitation still unsent this long after it was made lost its message (the broker
+# was down); at the default rate of 60 a minute, an hour is 3,600 sends.
+UNSENT_GRACE = timedelta(hours=1)
 TELEGRAM_CSV_HEADER = ("pseudonym", "telegram", "link", "withdraw_link")
 
 ERROR_WAVE_CLOSED = "Wave {wave} is not open for responses; open it before inviting."
@@ -104,14 +108,9 @@ def _unsent_email_invitations(wave: Wave) -> QuerySet[Invitation]:
 
 
 def _enqueue(invitation_ids: Iterable[int], kind: MessageKind) -> None:
-    ids = list(invitation_ids)
-
-    def send_all() -> None:
-        for invitation_id in ids:
-            tasks.send_invitation_task.delay(invitation_id, kind)
-
-    # After commit, so a worker never looks for an invitation that is not there yet.
-    transaction.on_commit(send_all)
+    # After commit, so a worker never looks for an invitation that is not there yet; a broker
+    # outage leaves them unsent, for send_unsent_invitations to queue again.
+    enqueue_all_on_commit(tasks.send_invitation_task, [(pk, kind) for pk in invitation_ids])
 
 
 @transaction.atomic
@@ -239,6 +238,33 @@ def send_reminders(*, wave: Wave | None = None, now: datetime | None = None) -> 
     ids = [invitation.pk for invitation in due if _is_due(invitation, "reminder", moment)]
     with transaction.atomic():
         _enqueue(ids, "reminder")
+    return len(ids)
+
+
+def send_unsent_invitations(*, now: datetime | None = None) -> int:
+    """Queue again the first invitations a broker outage left unsent; returns how many.
+
+    A wave whose invitations are still going out (one sent within UNSENT_GRACE) is left
+    alone: its queue is draining at the rate limit, and queuing its backlog twice would only
+    double the queue (a second send is a no-op, send_invitation re-checks under a lock).
+    """
+    moment = now or timezone.now()
+    since = moment - UNSENT_GRACE
+    draining = Invitation.objects.filter(wave=OuterRef("wave"), sent_at__gte=since)
+    stalled = (
+        Invitation.objects.filter(
+            sent_at__isnull=True,
+            created_at__lt=since,
+            member__status=MemberStatus.ACTIVE,
+            wave__state=WaveState.OPEN,
+        )
+        .filter(_has_email())
+        .exclude(Exists(draining))
+        .order_by("pk")
+    )
+    ids = list(stalled.values_list("pk", flat=True))
+    with transaction.atomic():
+        _enqueue(ids, "invitation")
     return len(ids)
 
 

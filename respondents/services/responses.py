@@ -14,6 +14,7 @@ and subscriber IDs are never recorded), and the navigation state in `paradata["n
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,6 +24,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from respondents.models import Invitation, Response, ResponseStatus, Wave
 from respondents.services.answers import (
@@ -36,6 +38,8 @@ from respondents.services.answers import (
 from respondents.services.form_schema import FormSchema, load_form
 from respondents.services.waves import is_accepting_responses
 from respondents.tokens import issue_resume_token
+
+logger = logging.getLogger(__name__)
 
 END_PAGE = "end"
 # A page left open longer than this was abandoned and picked up again later: the time away
@@ -115,17 +119,26 @@ def _check_start_rate(wave: Wave, fingerprint: str) -> None:
     # Without a fingerprint (key destroyed) there is nothing to count by.
     if not fingerprint:
         return
-    key = f"respondents:starts:{wave.pk}:{fingerprint}"
+    try:
+        count = _count_start(f"respondents:starts:{wave.pk}:{fingerprint}")
+    except (RedisError, OSError):
+        # Fail open: with the cache (Redis) down, a respondent must still be able to answer;
+        # the duplicate rules in cleaning still catch repeated starts from one device.
+        logger.warning("start rate limit skipped: the cache is unreachable")
+        return
+    if count > settings.RESPONSE_START_LIMIT:
+        raise StartRefusedError("rate_limited")
+
+
+def _count_start(key: str) -> int:
     window = settings.RESPONSE_START_WINDOW_SECONDS
     cache.add(key, 0, timeout=window)
     try:
-        count = cache.incr(key)
+        return cache.incr(key)
     except ValueError:
         # The counter expired between add() and incr(): this start opens a new window.
         cache.set(key, 1, timeout=window)
-        count = 1
-    if count > settings.RESPONSE_START_LIMIT:
-        raise StartRefusedError("rate_limited")
+        return 1
 
 
 def _new_response(

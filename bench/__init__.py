@@ -1,0 +1,1 @@
+"""Benchmarks: run by `make bench` (every bench/*.py), never by `make test`."""
