@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 import redis
 
+from config.celery import app as celery_app
+
 REDIS_SERVER = shutil.which("redis-server")
 START_TIMEOUT_SECONDS = 10
 
@@ -78,3 +80,12 @@ def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
     server.start()
     yield server
     server.stop()
+
+
+def use_broker(url: str) -> None:
+    """Publish this process's tasks to `url` from now on."""
+    celery_app.conf.broker_url = url  # type: ignore[misc]  # a real setting; stubs say read-only
+    # The app caches its connection pool and producer pool; dropped, the next publish
+    # connects to `url` (what Celery itself does after a fork).
+    celery_app._pool = None  # type: ignore[attr-defined]
+    celery_app.amqp._producer_pool = None  # type: ignore[attr-defined]

@@ -26,7 +26,7 @@ from respondents.models import Invitation, Response, ResponseStatus
 from respondents.services.invitations import invite_panel, send_unsent_invitations
 from tests.exports.exporting import use_media
 from tests.exports.fixtures import build_three_wave_panel
-from tests.private_redis import PrivateRedis, private_redis  # noqa: F401 (fixture)
+from tests.private_redis import PrivateRedis, private_redis, use_broker  # noqa: F401 (fixture)
 from tests.respondents.fieldwork import make_fieldwork_study, make_member
 from tests.respondents.fieldwork import make_wave as make_fieldwork_wave
 from tests.respondents.form_helpers import EXPECTED_ANSWERS, GOOD_PAGES, answer_pages, make_wave
@@ -47,20 +47,12 @@ def on_private_redis(settings: Any, private_redis: PrivateRedis) -> Iterator[Pri
         }
     }
     shared_broker = celery_app.conf.broker_url
-    _use_broker(private_redis.url)
+    use_broker(private_redis.url)
     celery_app.conf.task_always_eager = False
     yield private_redis
     # Back before the suite's own teardown clears the cache.
     settings.CACHES = shared_caches
-    _use_broker(shared_broker)
-
-
-def _use_broker(url: str) -> None:
-    celery_app.conf.broker_url = url  # type: ignore[misc]  # a real setting; stubs say read-only
-    # The app caches its connection pool and producer pool; dropped, the next publish
-    # connects to `url` (what Celery itself does after a fork).
-    celery_app._pool = None  # type: ignore[attr-defined]
-    celery_app.amqp._producer_pool = None  # type: ignore[attr-defined]
+    use_broker(shared_broker)
 
 
 @pytest.mark.django_db
