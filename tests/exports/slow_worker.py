@@ -42,7 +42,8 @@ def main() -> None:
     from config.celery import app
     from exports import jobs
 
-    jobs.get_writer = _pausing_get_writer(jobs.get_writer, Path(os.environ["SLOW_EXPORT_PIDFILE"]))
+    pidfile = Path(os.environ["SLOW_EXPORT_PIDFILE"])
+    jobs.get_writer = _pausing_get_writer(jobs.get_writer, pidfile)  # type: ignore[attr-defined]
     app.worker_main(
         [
             "worker",
