@@ -30,6 +30,7 @@ import json
 import os
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -37,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.web.client import (
     Client,
     Deadline,
+    Span,
     Tally,
     bare_insert,
     drive,
@@ -44,7 +46,15 @@ from bench.web.client import (
     percentile_ms,
     respond,
 )
-from bench.web.stack import WEB_CONCURRENCY, Stack, bench_database, create_bare_table, gunicorn
+from bench.web.ledger import Ledger
+from bench.web.stack import (
+    WEB_CONCURRENCY,
+    CpuMeter,
+    Stack,
+    bench_database,
+    create_bare_table,
+    gunicorn,
+)
 
 DATABASE = "pw_bench_submit"
 CLIENTS = int(os.environ.get("BENCH_SUBMIT_CLIENTS", "32"))
@@ -55,7 +65,9 @@ ORDER = ("bare", "submit", "submit", "bare")
 TIMEOUT = 30.0
 
 
-def _phase(kind: str, seconds: float, stack: Stack, slug: str) -> tuple[Tally, float, float]:
+def _phase(
+    kind: str, seconds: float, stack: Stack, slug: str, meter: CpuMeter
+) -> tuple[Tally, float, float, tuple[float, float]]:
     from tests.respondents.form_helpers import GOOD_PAGES
 
     def work(client: Client, deadline: Deadline) -> None:
@@ -64,14 +76,95 @@ def _phase(kind: str, seconds: float, stack: Stack, slug: str) -> tuple[Tally, f
         else:
             respond(client, slug, GOOD_PAGES, deadline, pause=0.05)
 
+    meter.start()
     started = time.monotonic()
     deadline = Deadline(seconds)
     tally = drive(CLIENTS, deadline, work, port=stack.port, timeout=TIMEOUT)
-    return tally, started, deadline.at
+    return tally, started, deadline.at, meter.stop()
 
 
 def _rate(count: int, seconds: float) -> float:
     return round(count / seconds, 1) if seconds else 0.0
+
+
+@dataclass
+class Side:
+    """One side (bare or submit) over its measured phases."""
+
+    all_phases: Tally = field(default_factory=Tally)  # warm-up included: for the ledger
+    in_window: Tally = field(default_factory=Tally)  # what ended inside the timed windows
+    seconds: float = 0.0
+    operations: int = 0  # bare inserts or submits in the measured phases
+    cpu_seconds: float = 0.0  # gunicorn workers + their PostgreSQL backends
+
+    def add(self, tally: Tally, start: float, end: float, cpu: tuple[float, float]) -> None:
+        self.in_window.bare += ended_within(tally.bare, start, end)
+        self.in_window.submits += ended_within(tally.submits, start, end)
+        self.in_window.requests += [r for r in tally.requests if start <= r[1] <= end]
+        self.seconds += end - start
+        self.operations += len(tally.bare) + len(tally.submits)
+        self.cpu_seconds += sum(cpu)
+
+    def spans(self) -> list[Span]:
+        return self.in_window.bare + self.in_window.submits
+
+    def cpu_ms(self) -> float:
+        return round(1000 * self.cpu_seconds / max(1, self.operations), 2)
+
+
+def measure(stack: Stack, slug: str) -> dict[str, Side]:
+    sides = {"bare": Side(), "submit": Side()}
+    with gunicorn(stack) as server:
+        meter = CpuMeter(server.pid, stack.database_url)
+        for kind in ("bare", "submit"):
+            tally, *_window = _phase(kind, WARM_UP_SECONDS, stack, slug, meter)
+            sides[kind].all_phases.merge(tally)
+        for kind in ORDER:
+            tally, start, end, cpu = _phase(kind, SECONDS / 2, stack, slug, meter)
+            sides[kind].all_phases.merge(tally)
+            sides[kind].add(tally, start, end, cpu)
+    return sides
+
+
+def report(sides: dict[str, Side], ledger: Ledger, bare_stored: int) -> dict[str, object]:
+    bare, submit = sides["bare"], sides["submit"]
+    bare_rps = _rate(len(bare.spans()), bare.seconds)
+    submit_rps = _rate(len(submit.spans()), submit.seconds)
+    p99 = percentile_ms(submit.spans(), 0.99)
+    ratio = round(submit_rps / bare_rps, 3) if bare_rps else 0.0
+    return {
+        "bench": "submit",
+        "clients": CLIENTS,
+        "gunicorn_workers": WEB_CONCURRENCY,
+        "seconds_per_side": round(submit.seconds, 1),
+        "bare_rps": bare_rps,
+        "bare_p50_ms": percentile_ms(bare.spans(), 0.5),
+        "bare_p99_ms": percentile_ms(bare.spans(), 0.99),
+        "submit_rps": submit_rps,
+        "submit_p50_ms": percentile_ms(submit.spans(), 0.5),
+        "submit_p99_ms": p99,
+        "ratio_submit_to_bare": ratio,
+        # Every HTTP request of the respondent flow (starts, each submit's POST and GET).
+        "submit_flow_http_rps": _rate(len(submit.in_window.requests), submit.seconds),
+        "submit_share_of_requests": round(
+            2 * len(submit.spans()) / max(1, len(submit.in_window.requests)), 3
+        ),
+        # Server CPU per operation (a submit's share of starts included): the same ratio
+        # measured in CPU, which holds when other work shares the cores.
+        "bare_server_cpu_ms": bare.cpu_ms(),
+        "submit_server_cpu_ms": submit.cpu_ms(),
+        "cpu_ratio_submit_to_bare": round(bare.cpu_ms() / max(0.001, submit.cpu_ms()), 3),
+        "bare_inserts_acknowledged": len(bare.all_phases.bare),
+        "bare_inserts_stored": bare_stored,
+        **ledger,
+        "errors": dict(bare.all_phases.errors + submit.all_phases.errors),
+        "target": "submit >= 0.5 x bare throughput, p99 < 100 ms, 0 answers lost",
+        "meets_target": {
+            "throughput": ratio >= 0.5,
+            "p99": 0 < p99 < 100,
+            "nothing_lost": ledger["answers_lost"] == 0 and ledger["responses_inconsistent"] == 0,
+        },
+    }
 
 
 def run(stack: Stack) -> dict[str, object]:
@@ -83,57 +176,12 @@ def run(stack: Stack) -> dict[str, object]:
 
     create_bare_table(stack.database_url)
     wave = make_wave("bench")
-    totals = {"bare": Tally(), "submit": Tally()}
-    measured = {"bare": Tally(), "submit": Tally()}
-    seconds = {"bare": 0.0, "submit": 0.0}
-    with gunicorn(stack):
-        for kind in ("bare", "submit"):
-            tally, _start, _end = _phase(kind, WARM_UP_SECONDS, stack, wave.slug)
-            totals[kind].merge(tally)
-        for kind in ORDER:
-            tally, start, end = _phase(kind, SECONDS / 2, stack, wave.slug)
-            totals[kind].merge(tally)
-            # Only what ended inside the window counts towards rates and latencies.
-            measured[kind].bare += ended_within(tally.bare, start, end)
-            measured[kind].submits += ended_within(tally.submits, start, end)
-            measured[kind].requests += [r for r in tally.requests if start <= r[1] <= end]
-            seconds[kind] += end - start
-    ledger = count_answers(wave.pk, totals["submit"].respondents)
+    sides = measure(stack, wave.slug)
+    ledger = count_answers(wave.pk, sides["submit"].all_phases.respondents)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM {BARE_TABLE}")
         (bare_stored,) = cursor.fetchone() or (0,)
-    bare_rps = _rate(len(measured["bare"].bare), seconds["bare"])
-    submit_rps = _rate(len(measured["submit"].submits), seconds["submit"])
-    submit_p99 = percentile_ms(measured["submit"].submits, 0.99)
-    ratio = round(submit_rps / bare_rps, 3) if bare_rps else 0.0
-    return {
-        "bench": "submit",
-        "clients": CLIENTS,
-        "gunicorn_workers": WEB_CONCURRENCY,
-        "seconds_per_side": round(seconds["submit"], 1),
-        "bare_rps": bare_rps,
-        "bare_p50_ms": percentile_ms(measured["bare"].bare, 0.5),
-        "bare_p99_ms": percentile_ms(measured["bare"].bare, 0.99),
-        "submit_rps": submit_rps,
-        "submit_p50_ms": percentile_ms(measured["submit"].submits, 0.5),
-        "submit_p99_ms": submit_p99,
-        # All HTTP requests of the respondent flow (starts, submits' POST and GET) per second.
-        "submit_flow_http_rps": _rate(len(measured["submit"].requests), seconds["submit"]),
-        "submit_share_of_requests": round(
-            2 * len(measured["submit"].submits) / max(1, len(measured["submit"].requests)), 3
-        ),
-        "ratio_submit_to_bare": ratio,
-        "bare_inserts_acknowledged": len(totals["bare"].bare),
-        "bare_inserts_stored": int(bare_stored),
-        **ledger,
-        "errors": dict(totals["bare"].errors + totals["submit"].errors),
-        "target": "submit >= 0.5 x bare throughput, p99 < 100 ms, 0 answers lost",
-        "meets_target": {
-            "throughput": ratio >= 0.5,
-            "p99": 0 < submit_p99 < 100,
-            "nothing_lost": ledger["answers_lost"] == 0 and ledger["responses_inconsistent"] == 0,
-        },
-    }
+    return report(sides, ledger, int(bare_stored))
 
 
 def main() -> None:

@@ -69,10 +69,10 @@ def count_answers(wave_id: int, logs: Iterable[RespondentLog]) -> Ledger:
     rows: dict[str, dict[str, Any]] = {}
     for start in range(0, len(hashes), CHUNK):
         query = Response.objects.filter(resume_token_hash__in=hashes[start : start + CHUNK])
-        for row in query.values(
+        for found in query.values(
             "resume_token_hash", "answers", "paradata", "current_page", "status"
         ):
-            rows[str(row["resume_token_hash"])] = row
+            rows[str(found["resume_token_hash"])] = dict(found)
     sent = lost = missing = 0
     for token_hash, log in by_hash.items():
         acked = {name for page in set(log.acked) for name in GOOD_PAGES[page]}

@@ -114,6 +114,7 @@ def stack_environment(database: str, var_dir: Path, port: int) -> dict[str, str]
             "SECURE_COOKIES": "0",
             # Every client is 127.0.0.1 with one user agent, so one fingerprint for all.
             "RESPONSE_START_LIMIT": "1000000000",
+            "RESPONSE_START_NETWORK_LIMIT": "1000000000",
             "REDIS_URL": redis_url,
             "LOG_LEVEL": "WARNING",
             "HOST": "127.0.0.1",
@@ -247,3 +248,52 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of one process so far, from /proc (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """CPU used by the gunicorn workers and by the PostgreSQL backends serving the bench
+    database: unlike wall-clock rates, per-request CPU holds on a machine shared with other
+    work. Approximate: a backend that ends between two readings takes its last share along.
+    """
+
+    def __init__(self, arbiter_pid: int, database: str) -> None:
+        self.arbiter_pid = arbiter_pid
+        self.database = database
+        self.pids: set[int] = set()
+        self.workers: set[int] = set()
+        self.readings: dict[int, float] = {}
+
+    def _discover(self) -> None:
+        import psycopg
+
+        children = Path(f"/proc/{self.arbiter_pid}/task/{self.arbiter_pid}/children")
+        workers = {int(pid) for pid in children.read_text().split()} if children.exists() else set()
+        with psycopg.connect(self.database, autocommit=True, connect_timeout=5) as conn:
+            rows = conn.execute(
+                "SELECT pid FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchall()
+        self.pids = workers | {int(pid) for (pid,) in rows}
+        self.workers = workers
+
+    def start(self) -> None:
+        self._discover()
+        self.readings = {pid: _cpu_seconds(pid) for pid in self.pids}
+
+    def stop(self) -> tuple[float, float]:
+        """(worker seconds, database seconds) since start()."""
+        before = self.readings
+        self._discover()
+        used = {pid: _cpu_seconds(pid) - before.get(pid, 0.0) for pid in self.pids | set(before)}
+        workers = sum(max(0.0, s) for pid, s in used.items() if pid in self.workers)
+        database = sum(max(0.0, s) for pid, s in used.items() if pid not in self.workers)
+        return workers, database
