@@ -144,7 +144,12 @@ def fill(n: int) -> None:
         ]
         if p == synthetic.PAGES - 1:
             questions.append(
-                {"name": "check", "type": "select_one", "choices": "scale", "attention_expected": "2"}
+                {
+                    "name": "check",
+                    "type": "select_one",
+                    "choices": "scale",
+                    "attention_expected": "2",
+                }
             )
         pages.append({"name": frame.page_names[p], "questions": questions})
     study = make_study("bench")
@@ -155,7 +160,12 @@ def fill(n: int) -> None:
     # Answer names per item and code; 8 levels, as near copies shift a code by one.
     names = np.array(
         [
-            [name for name, _ in (options if battery_items <= j < len(frame.item_names) - 1 else scale)]
+            [
+                name
+                for name, _ in (
+                    options if battery_items <= j < len(frame.item_names) - 1 else scale
+                )
+            ]
             for j in range(len(frame.item_names))
         ],
         dtype=object,
@@ -192,7 +202,6 @@ def fill(n: int) -> None:
                 )
             )
         Response.objects.bulk_create(rows)
-    print(wave.pk)
 
 
 def end_to_end_child(n: int) -> dict[str, Any]:
@@ -244,9 +253,9 @@ def main() -> None:
     if args.fill:
         fill(args.fill)
         return
-    for kind, size, child in (
-        ("rules", args.rules_child, rules_child),
-        ("end_to_end", args.end_to_end_child, end_to_end_child),
+    for size, child in (
+        (args.rules_child, rules_child),
+        (args.end_to_end_child, end_to_end_child),
     ):
         if size:
             result = child(size)

@@ -1,30 +1,38 @@
 """The cleaning runner: load a wave as arrays, apply respondents/quality, write QualityFlags.
 
 Loading: one query reads every response with each item and page time extracted by the
-database (JSON key transforms), in chunks, into column arrays; there is no Python loop per
-response in the rules (respondents/quality/) and none here beyond the driver's rows.
+database (JSON key transforms). Rows arrive in chunks of LOAD_CHUNK, and each chunk is
+encoded into numpy arrays before the next is read, so no more than one chunk of Python row
+tuples is alive at once; there is no Python loop per response in the rules
+(respondents/quality/) and none here beyond the driver's rows and their timestamps.
 
-Writing: a run's flags are bulk-inserted, and the flags of the wave's previous runs are
-deleted in the same transaction, so the wave always has exactly one current set of flags:
-those of its latest finished run. Older CleaningRun rows stay as the record of what ran
-with which settings. A failed run writes no flags and leaves the previous ones current.
+Writing: a run's flags are inserted in batches of WRITE_BATCH rows with one executemany
+each, and the flags of the wave's previous runs are deleted in the same transaction, so
+the wave always has exactly one current set of flags: those of its latest finished run.
+Older CleaningRun rows stay as the record of what ran with which settings. A failed run
+writes no flags and leaves the previous ones current. A run that finds, when it comes to
+write, that a run which started after it has already finished writes nothing (its data
+is older) and is recorded as failed with a note naming the newer run.
 
 Overrides: a FlagOverride on (response, rule) means later runs do not raise that flag
-again; an override naming a family ("duplicate") covers every rule of it
-("duplicate:near"). The run counts what was suppressed under counts["overridden"].
+again; what it covers is `override_covers` (respondents/quality/rules.py): the rule, a
+whole family ("duplicate"), or for an answer duplicate its relabels. The run counts what
+was suppressed under counts["overridden"].
 """
 
 from __future__ import annotations
 
+import itertools
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.utils import timezone
@@ -39,15 +47,26 @@ from respondents.models import (
     Wave,
 )
 from respondents.quality.config import CleaningConfig
-from respondents.quality.frame import MISSING_CODE, AttentionCheck, Battery, WaveFrame
-from respondents.quality.rules import QualityReport, run_rules
+from respondents.quality.frame import (
+    MISSING_CODE,
+    AttentionCheck,
+    Battery,
+    FloatArray,
+    IntArray,
+    WaveFrame,
+)
+from respondents.quality.rules import QualityReport, override_covers, run_rules
 from surveys.models import Choice, Page, Question, QuestionType
 
 # Rows fetched per database round trip: large enough to amortise it, small enough that a
 # million-response wave never holds more than this many Python row tuples at once.
 LOAD_CHUNK = 20_000
-# Flags per INSERT.
-WRITE_BATCH = 5_000
+# Flags per executemany: bounds the parameter tuples held at once.
+WRITE_BATCH = 10_000
+SUPERSEDED = (
+    "superseded: run {newer}, which started after this one, finished first; "
+    "this run's flags were not written and run {newer}'s stay current"
+)
 CLOSED_TYPES = (QuestionType.SELECT_ONE, QuestionType.SELECT_MULTIPLE)
 NUMERIC_TYPES = (QuestionType.INTEGER, QuestionType.DECIMAL)
 FIXED_FIELDS = (
@@ -106,81 +125,105 @@ def _record(run: CleaningRun, frame: WaveFrame, report: QualityReport, loaded: f
     started = time.perf_counter()
     with transaction.atomic():
         # One writer per wave at a time: a beat run and an on-demand run cannot interleave
-        # their deletes and inserts.
+        # their deletes and inserts, and the check for a newer run below sees every run
+        # that finished before this one took the lock.
         Wave.objects.select_for_update().filter(pk=run.wave_id).first()
-        overridden = _overridden(run.wave_id)
-        written, suppressed, flagged = _write_flags(run, frame, report, overridden)
-        QualityFlag.objects.filter(run__wave_id=run.wave_id).exclude(run=run).delete()
-        run.status = CleaningRunStatus.FINISHED
         run.finished_at = timezone.now()
+        newer = _newer_finished_run(run)
+        if newer is not None:
+            run.status = CleaningRunStatus.FAILED
+            run.counts = {
+                "responses": frame.size,
+                "flagged_responses": 0,
+                "rules": {},
+                "overridden": {},
+                "superseded_by": newer,
+            }
+            run.notes = [SUPERSEDED.format(newer=newer), *report.notes]
+        else:
+            written, suppressed, flagged = _write_flags(run, frame, report)
+            QualityFlag.objects.filter(
+                run_id__in=CleaningRun.objects.filter(wave_id=run.wave_id)
+                .exclude(pk=run.pk)
+                .values("pk")
+            ).delete()
+            run.status = CleaningRunStatus.FINISHED
+            run.counts = {
+                "responses": frame.size,
+                "flagged_responses": flagged,
+                "rules": written,
+                "overridden": suppressed,
+            }
+            run.notes = list(report.notes)
         run.timings = {
             "load": round(loaded, 4),
             **report.timings,
             "write": round(time.perf_counter() - started, 4),
         }
-        run.counts = {
-            "responses": frame.size,
-            "flagged_responses": flagged,
-            "rules": written,
-            "overridden": suppressed,
-        }
-        run.notes = list(report.notes)
         run.save(update_fields=["status", "finished_at", "timings", "counts", "notes"])
 
 
-def _overridden(wave_id: int) -> set[tuple[int, str]]:
-    return set(
-        FlagOverride.objects.filter(response__wave_id=wave_id).values_list("response_id", "rule")
+def _newer_finished_run(run: CleaningRun) -> int | None:
+    """A finished run of the same wave that started after this one, if any."""
+    return (
+        CleaningRun.objects.filter(wave_id=run.wave_id, status=CleaningRunStatus.FINISHED)
+        .filter(Q(started_at__gt=run.started_at) | Q(started_at=run.started_at, pk__gt=run.pk))
+        .order_by("-started_at", "-pk")
+        .values_list("pk", flat=True)
+        .first()
     )
 
 
 def _write_flags(
-    run: CleaningRun,
-    frame: WaveFrame,
-    report: QualityReport,
-    overridden: set[tuple[int, str]],
+    run: CleaningRun, frame: WaveFrame, report: QualityReport
 ) -> tuple[dict[str, int], dict[str, int], int]:
+    overrides = list(
+        FlagOverride.objects.filter(response__wave_id=run.wave_id).values_list(
+            "response_id", "rule"
+        )
+    )
     written: dict[str, int] = {}
     suppressed: dict[str, int] = {}
-    flagged: set[int] = set()
-
-    def flags() -> Iterator[QualityFlag]:
+    flagged: list[IntArray] = []
+    batch: list[tuple[int, int, str, float | None, str]] = []
+    table = QualityFlag._meta.db_table
+    column_of = {field.name: field.column for field in QualityFlag._meta.concrete_fields}
+    columns = ", ".join(
+        connection.ops.quote_name(column_of[name])
+        for name in ("response", "run", "rule", "score", "detail")
+    )
+    # executemany on plain tuples: building a model instance per flag (bulk_create) costs
+    # more than the INSERT itself. QualityFlag has no signals and no save() logic to skip.
+    sql = f"INSERT INTO {connection.ops.quote_name(table)} ({columns}) VALUES (%s, %s, %s, %s, %s)"  # noqa: S608 (names from the model, values as parameters)
+    with connection.cursor() as cursor:
         for rule_flags in report.flags:
-            family = rule_flags.rule.split(":", 1)[0]
-            ids = frame.response_ids[rule_flags.rows].tolist()
-            written.setdefault(rule_flags.rule, 0)
-            for response_id, score, detail in zip(
-                ids, rule_flags.scores.tolist(), rule_flags.details, strict=True
-            ):
-                if (response_id, rule_flags.rule) in overridden or (
-                    response_id,
-                    family,
-                ) in overridden:
-                    suppressed[rule_flags.rule] = suppressed.get(rule_flags.rule, 0) + 1
-                    continue
-                written[rule_flags.rule] += 1
-                flagged.add(response_id)
-                yield QualityFlag(
-                    response_id=response_id,
-                    run=run,
-                    rule=rule_flags.rule,
-                    score=None if np.isnan(score) else float(score),
-                    detail=detail,
+            ids = frame.response_ids[rule_flags.rows]
+            covering = [rid for rid, rule in overrides if override_covers(rule, rule_flags.rule)]
+            kept = ~np.isin(ids, np.asarray(covering, dtype=np.int64))
+            if (~kept).any():
+                suppressed[rule_flags.rule] = int((~kept).sum())
+            written[rule_flags.rule] = int(kept.sum())
+            flagged.append(ids[kept])
+            scores = rule_flags.scores[kept].astype(object)
+            scores[np.isnan(rule_flags.scores[kept])] = None
+            details = np.asarray(rule_flags.details, dtype=object)[kept] if kept.size else ()
+            batch.extend(
+                zip(
+                    ids[kept].tolist(),
+                    itertools.repeat(run.pk),
+                    itertools.repeat(rule_flags.rule),
+                    scores.tolist(),
+                    details,
+                    strict=False,
                 )
-
-    _bulk_create(flags())
-    return written, suppressed, len(flagged)
-
-
-def _bulk_create(flags: Iterator[QualityFlag]) -> None:
-    batch: list[QualityFlag] = []
-    for flag in flags:
-        batch.append(flag)
-        if len(batch) >= WRITE_BATCH:
-            QualityFlag.objects.bulk_create(batch)
-            batch = []
-    if batch:
-        QualityFlag.objects.bulk_create(batch)
+            )
+            while len(batch) >= WRITE_BATCH:
+                cursor.executemany(sql, batch[:WRITE_BATCH])
+                del batch[:WRITE_BATCH]
+        if batch:
+            cursor.executemany(sql, batch)
+    distinct = np.unique(np.concatenate(flagged)) if flagged else np.zeros(0)
+    return written, suppressed, int(distinct.size)
 
 
 # Loading -----------------------------------------------------------------------------------
@@ -189,43 +232,28 @@ def _bulk_create(flags: Iterator[QualityFlag]) -> None:
 def load_wave_frame(wave: Wave, *, config: CleaningConfig, now: datetime) -> WaveFrame:
     layout = _layout(wave.version_id)
     columns = _fetch_columns(wave, layout)
-    n = len(columns["id"])
-    codes = np.full((n, len(layout.items)), MISSING_CODE, dtype=np.int32)
-    values = np.full((n, len(layout.items)), np.nan)
-    checks: list[AttentionCheck] = []
-    # One pass per item (60 or so), vectorised over responses.
-    for j, item in enumerate(layout.items):
-        codes[:, j], values[:, j], expected = _encode(item, columns[f"a{j}"], layout.choices)
-        if item.attention_expected:
-            checks.append(AttentionCheck(item.name, j, expected))
-    page_times = (
-        np.column_stack(
-            [pd.to_numeric(columns[f"t{p}"], errors="coerce") for p in range(len(layout.pages))]
-        )
-        if layout.pages
-        else np.zeros((n, 0))
-    )
-    status = np.asarray(columns["status"], dtype=object)
-    source = pd.Series(columns["source_id"], dtype=object)
-    ids = np.asarray(columns["id"], dtype=np.int64)
+    ids = columns.ids
+    checks = [
+        AttentionCheck(item.name, j, _expected_code(item, layout.choices, columns.tables[j]))
+        for j, item in enumerate(layout.items)
+        if item.attention_expected
+    ]
+    source = pd.Series(columns.source_id, dtype=object)
     return WaveFrame(
         response_ids=ids,
-        is_complete=status == ResponseStatus.COMPLETED,
-        is_abandoned=status == ResponseStatus.ABANDONED,
-        started_at=_epoch(columns["started_at"]),
-        completed_at=_epoch(columns["completed_at"]),
-        updated_at=_epoch(columns["updated_at"]),
-        identity={
-            "panel member": _ids(columns["member_id"]),
-            "invitation": _ids(columns["invitation_id"]),
-        },
-        fingerprint=_factorised(columns["fingerprint"]),
-        honeypot_filled=np.asarray(columns["honeypot_filled"], dtype=np.bool_),
-        page_times=np.asarray(page_times, dtype=np.float64),
+        is_complete=columns.status == ResponseStatus.COMPLETED,
+        is_abandoned=columns.status == ResponseStatus.ABANDONED,
+        started_at=columns.started_at,
+        completed_at=columns.completed_at,
+        updated_at=columns.updated_at,
+        identity={"panel member": columns.member, "invitation": columns.invitation},
+        fingerprint=_factorised(columns.fingerprint),
+        honeypot_filled=columns.honeypot,
+        page_times=columns.page_times,
         page_names=layout.pages,
         page_item_counts=np.asarray(layout.page_item_counts, dtype=np.int64),
-        codes=codes,
-        values=values,
+        codes=columns.codes,
+        values=columns.values,
         item_names=tuple(item.name for item in layout.items),
         match_columns=tuple(
             j
@@ -234,7 +262,7 @@ def load_wave_frame(wave: Wave, *, config: CleaningConfig, now: datetime) -> Wav
         ),
         batteries=_batteries(layout, config.straightliner_min_items),
         attention_checks=tuple(checks),
-        language=_factorised(columns["language"]),
+        language=_factorised(columns.language),
         now=now.timestamp(),
         labels=source.where(source.notna() & (source != ""), pd.Series(ids).astype(str)).to_numpy(
             dtype=object
@@ -274,7 +302,29 @@ def _layout(version_id: int) -> _Layout:
     )
 
 
-def _fetch_columns(wave: Wave, layout: _Layout) -> dict[str, list[Any]]:
+@dataclass
+class _Columns:
+    """The wave as arrays, filled chunk by chunk. `tables` maps, per item, an answer text or
+    number to its code, shared by all chunks (select_one items use choice positions)."""
+
+    ids: IntArray
+    status: npt.NDArray[np.object_]
+    language: npt.NDArray[np.object_]
+    source_id: npt.NDArray[np.object_]
+    fingerprint: npt.NDArray[np.object_]
+    member: IntArray
+    invitation: IntArray
+    honeypot: npt.NDArray[np.bool_]
+    started_at: FloatArray
+    completed_at: FloatArray
+    updated_at: FloatArray
+    codes: npt.NDArray[np.int32]
+    values: FloatArray
+    page_times: FloatArray
+    tables: list[dict[Any, int]]
+
+
+def _fetch_columns(wave: Wave, layout: _Layout) -> _Columns:
     annotations: dict[str, Any] = {
         f"a{j}": KeyTextTransform(item.name, "answers") for j, item in enumerate(layout.items)
     }
@@ -286,76 +336,115 @@ def _fetch_columns(wave: Wave, layout: _Layout) -> dict[str, list[Any]]:
             for p, page in enumerate(layout.pages)
         }
     )
-    names = [*FIXED_FIELDS, *annotations]
     query = (
         Response.objects.filter(wave=wave)
         .annotate(**annotations)
         .order_by("id")
-        .values_list(*names)
+        .values_list(*FIXED_FIELDS, *annotations)
     )
-    columns: dict[str, list[Any]] = {name: [] for name in names}
-    chunk: list[tuple[Any, ...]] = []
-    for row in query.iterator(chunk_size=LOAD_CHUNK):
-        chunk.append(row)
-        if len(chunk) >= LOAD_CHUNK:
-            _extend(columns, names, chunk)
-            chunk = []
-    _extend(columns, names, chunk)
-    return columns
+    tables: list[dict[Any, int]] = [{} for _ in layout.items]
+    parts: list[dict[str, np.ndarray]] = []
+    rows = query.iterator(chunk_size=LOAD_CHUNK)
+    while chunk := list(itertools.islice(rows, LOAD_CHUNK)):
+        parts.append(_encode_chunk(chunk, layout, tables))
+    if not parts:
+        parts.append(_encode_chunk([], layout, tables))
+    joined = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
+    return _Columns(**joined, tables=tables)
 
 
-def _extend(
-    columns: dict[str, list[Any]], names: Sequence[str], chunk: list[tuple[Any, ...]]
-) -> None:
-    if not chunk:
-        return
-    for name, values in zip(names, zip(*chunk, strict=True), strict=True):
-        columns[name].extend(values)
+def _encode_chunk(
+    chunk: list[tuple[Any, ...]], layout: _Layout, tables: list[dict[Any, int]]
+) -> dict[str, np.ndarray]:
+    """One chunk of rows as arrays; its Python tuples can go as soon as this returns."""
+    width = len(FIXED_FIELDS) + len(layout.items) + len(layout.pages)
+    raw = list(zip(*chunk, strict=True)) if chunk else [() for _ in range(width)]
+    fixed = dict(zip(FIXED_FIELDS, raw, strict=False))
+    n = len(chunk)
+    codes = np.full((n, len(layout.items)), MISSING_CODE, dtype=np.int32)
+    values = np.full((n, len(layout.items)), np.nan)
+    offset = len(FIXED_FIELDS)
+    # One pass per item (60 or so), vectorised over the chunk's responses.
+    for j, item in enumerate(layout.items):
+        codes[:, j], values[:, j] = _encode(item, raw[offset + j], layout.choices, tables[j])
+    offset += len(layout.items)
+    page_times = np.full((n, len(layout.pages)), np.nan)
+    for p in range(len(layout.pages)):
+        page_times[:, p] = pd.to_numeric(pd.Series(raw[offset + p], dtype=object), errors="coerce")
+    return {
+        "ids": np.asarray(fixed["id"], dtype=np.int64),
+        "status": np.asarray(fixed["status"], dtype=object),
+        "language": np.asarray(fixed["language"], dtype=object),
+        "source_id": np.asarray(fixed["source_id"], dtype=object),
+        "fingerprint": np.asarray(fixed["fingerprint"], dtype=object),
+        "member": _ids(fixed["member_id"]),
+        "invitation": _ids(fixed["invitation_id"]),
+        "honeypot": np.asarray(fixed["honeypot_filled"], dtype=np.bool_),
+        "started_at": _epoch(fixed["started_at"]),
+        "completed_at": _epoch(fixed["completed_at"]),
+        "updated_at": _epoch(fixed["updated_at"]),
+        "codes": codes,
+        "values": values,
+        "page_times": page_times,
+    }
 
 
 def _encode(
-    item: _Item, raw: list[Any], choices: dict[int, dict[str, tuple[int, int]]]
-) -> tuple[np.ndarray, np.ndarray, int]:
-    """Codes for equality, numeric values for variability, and the expected answer's code."""
+    item: _Item,
+    raw: Sequence[Any],
+    choices: dict[int, dict[str, tuple[int, int]]],
+    table: dict[Any, int],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Codes for equality and numeric values for variability; `table` keeps the codes of
+    free answers (numbers, texts) equal across chunks."""
     series = pd.Series(raw, dtype=object)
     if item.type == QuestionType.SELECT_ONE and item.choice_list_id is not None:
         options = choices.get(item.choice_list_id, {})
         position = series.map({name: pos for name, (pos, _) in options.items()})
         code = series.map({name: value for name, (_, value) in options.items()})
         codes = position.fillna(0).to_numpy(dtype=np.int64) - 1
-        expected = options.get(item.attention_expected, (-1, 0))[0] - 1
-        return codes.astype(np.int32), code.to_numpy(dtype=np.float64, na_value=np.nan), expected
+        return codes.astype(np.int32), code.to_numpy(dtype=np.float64, na_value=np.nan)
     if item.type in NUMERIC_TYPES:
         numbers = pd.to_numeric(series, errors="coerce")
-        codes, uniques = pd.factorize(numbers)
-        expected = _expected_code(uniques, pd.to_numeric(item.attention_expected, errors="coerce"))
-        return codes.astype(np.int32), numbers.to_numpy(dtype=np.float64, na_value=np.nan), expected
+        return _shared_codes(numbers, table), numbers.to_numpy(dtype=np.float64, na_value=np.nan)
     # select_multiple (its JSON list as text) and text checks: equal text, equal answer.
     normalised = series.where(series.notna() & (series != ""), None)
     if item.type == QuestionType.TEXT:
         normalised = normalised.str.strip().str.casefold()
-    codes, uniques = pd.factorize(normalised)
-    expected = _expected_code(uniques, item.attention_expected.strip().casefold() or None)
-    return codes.astype(np.int32), np.full(len(raw), np.nan), expected
+    return _shared_codes(normalised, table), np.full(len(raw), np.nan)
 
 
-def _expected_code(uniques: Any, expected: Any) -> int:
+def _shared_codes(series: pd.Series[Any], table: dict[Any, int]) -> np.ndarray:
+    local, uniques = pd.factorize(series)
+    shared = np.array([table.setdefault(u, len(table)) for u in uniques], dtype=np.int32)
+    return np.where(local >= 0, shared[np.maximum(local, 0)] if shared.size else 0, MISSING_CODE)
+
+
+def _expected_code(
+    item: _Item, choices: dict[int, dict[str, tuple[int, int]]], table: dict[Any, int]
+) -> int:
     # An expected answer nobody gave gets a code no answer has: every answer then fails.
-    matches = np.flatnonzero(np.asarray(uniques, dtype=object) == expected)
-    return int(matches[0]) if matches.size else -2
+    if item.type == QuestionType.SELECT_ONE and item.choice_list_id is not None:
+        return choices.get(item.choice_list_id, {}).get(item.attention_expected, (-1, 0))[0] - 1
+    expected: Any
+    if item.type in NUMERIC_TYPES:
+        expected = pd.to_numeric(item.attention_expected, errors="coerce")
+    else:
+        expected = item.attention_expected.strip().casefold() or None
+    return table.get(expected, -2)
 
 
-def _epoch(values: list[Any]) -> np.ndarray:
+def _epoch(values: Sequence[Any]) -> np.ndarray:
     stamps = pd.to_datetime(pd.Series(values, dtype=object), utc=True)
     seconds = (stamps - pd.Timestamp(0, tz="UTC")).dt.total_seconds()
     return seconds.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
-def _ids(values: list[Any]) -> np.ndarray:
+def _ids(values: Sequence[Any]) -> np.ndarray:
     return pd.Series(values, dtype="Int64").fillna(-1).to_numpy(dtype=np.int64)
 
 
-def _factorised(values: list[Any]) -> np.ndarray:
+def _factorised(values: Any) -> np.ndarray:
     series = pd.Series(values, dtype=object)
     codes, _ = pd.factorize(series.where(series.notna() & (series != ""), None))
     return codes.astype(np.int64)

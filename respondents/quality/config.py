@@ -29,6 +29,10 @@ SPEEDER_PAGE_SHARE = 0.1
 # respondent is flagged when straight (longstring = length, IRV = 0) on >= 2 batteries.
 STRAIGHTLINER_MIN_ITEMS = 5
 STRAIGHTLINER_MIN_BATTERIES = 2
+# A battery still counts as straight with this many items skipped (methods.md 2.3 reads
+# longstring = length; one skipped item in an otherwise identical grid is still the same
+# answer down the grid, and careless' NA-breaks-the-run would hide it).
+STRAIGHTLINER_MAX_SKIPPED = 1
 
 # Duplicates (methods.md 3.2, 3.4). Kuriakose & Robbins' 85% is the floor only: the
 # threshold actually used is raised until the permutation null expects fewer than
@@ -54,6 +58,9 @@ INCOMPLETE_STALE_HOURS = 24.0
 # Bots (methods.md 4): below half a second per answered item nobody reads the questions.
 BOT_MIN_SECONDS_PER_ITEM = 0.5
 
+# Counts where 0 is meaningful ("no skipped item allowed"); every other setting is positive.
+ZERO_ALLOWED = frozenset({"straightliner_max_skipped"})
+
 CONFIG_UNKNOWN_KEY = "cleaning_config: unknown key {key!r}; known keys: {known}"
 CONFIG_BAD_VALUE = "cleaning_config: {key!r} must be {kind}, got {value!r}"
 CONFIG_NOT_MAPPING = "cleaning_config must be a JSON object, got {kind}"
@@ -73,6 +80,7 @@ class CleaningConfig:
     speeder_page_share: float = SPEEDER_PAGE_SHARE
     straightliner_min_items: int = STRAIGHTLINER_MIN_ITEMS
     straightliner_min_batteries: int = STRAIGHTLINER_MIN_BATTERIES
+    straightliner_max_skipped: int = STRAIGHTLINER_MAX_SKIPPED
     duplicate_match_floor: float = DUPLICATE_MATCH_FLOOR
     duplicate_null_alpha: float = DUPLICATE_NULL_ALPHA
     duplicate_start_window_minutes: float = DUPLICATE_START_WINDOW_MINUTES
@@ -106,10 +114,10 @@ class CleaningConfig:
 def _checked(key: str, kind: object, value: Any) -> float | int:
     # Booleans are ints to Python; a JSON true is never a threshold.
     if kind in ("int", int):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise CleaningConfigError(
-                CONFIG_BAD_VALUE.format(key=key, kind="a positive integer", value=value)
-            )
+        lowest = 0 if key in ZERO_ALLOWED else 1
+        if isinstance(value, bool) or not isinstance(value, int) or value < lowest:
+            wanted = "a non-negative integer" if lowest == 0 else "a positive integer"
+            raise CleaningConfigError(CONFIG_BAD_VALUE.format(key=key, kind=wanted, value=value))
         return int(value)
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
         raise CleaningConfigError(

@@ -14,18 +14,29 @@ Pew's critique; 3.4 the specification).
   every common item matches, else `near`.
 - Thresholds: Kuriakose & Robbins' 0.85 is only the floor. Pew (2016) showed it flags
   look-alikes in homogeneous populations, so each threshold is raised until fewer than
-  DUPLICATE_NULL_ALPHA chance pairs are expected above it among the pairs it is applied to
-  (all pairs; corroborated pairs). The chance distribution is a binomial matched to the
-  mean and spread of match shares between random pairs, taking the larger spread of the
-  permutation null (each item shuffled independently, methods.md 3.4.3) and of the
-  observed random pairs: correlated answers in a like-minded population widen the observed
-  spread, and this is what makes look-alikes common. When even an exact match is expected
-  by chance, only corroborated pairs are flagged; the run notes give both thresholds and
-  the null and observed quantiles.
+  DUPLICATE_NULL_ALPHA chance pairs are expected above it among the pairs it is applied to.
+  There are three budgets, each judged on its own: all pairs (uncorroborated), pairs
+  sharing a device fingerprint, and pairs starting within the window. (One budget for the
+  last two would let start-window pairs, which grow as n^2, raise the bar for fingerprint
+  evidence, which does not.) The chance distribution is a binomial matched to the mean of
+  the permutation null (each item shuffled independently, methods.md 3.4.3) and to the
+  larger spread of that null and of the observed random pairs: correlated answers in a
+  like-minded population widen the observed spread, and this is what makes look-alikes
+  common. The calibration must not be moved by the duplicates it is looking for, so it is
+  computed over distinct answer vectors only (a mass of identical submissions counts once),
+  and the observed spread is read from the 10%/50%/90% quantiles of the match shares (the
+  larger half-width), not their variance: a cluster of near copies sits above the 90th
+  percentile unless it holds about a third of the wave. When even an exact match is
+  expected by chance (few items, homogeneous answers), only corroborated pairs are
+  flagged; the run notes give the thresholds and the null and observed quantiles.
 - Candidates (never all pairs): identical vectors by exact hashing; locality-sensitive
   hashing on bands of items (rows that agree exactly on every item of a band meet), with
   the band width chosen so a random pair meets with probability about 1/n; every pair
-  sharing a fingerprint; and pairs starting within the window when those are few enough.
+  sharing a fingerprint (blocks above DUPLICATE_MAX_BLOCK rows are noted and skipped); and
+  pairs starting within the window: all of them while they are at most
+  WINDOW_CANDIDATES_PER_ROW per response, else (the normal case in a large wave) the same
+  banded hashing inside start-time buckets, with bands narrow enough that a random pair in
+  a bucket meets with probability about 1/(bucket size); the run notes say so.
 - Resolution (methods.md 3.4.4): pairs form clusters; in each, the first complete response
   (earliest completion, then earliest start) stays unflagged and the others are flagged,
   so exactly one of a duplicate pair stays unflagged.
@@ -64,13 +75,29 @@ PAIR_CHUNK = 200_000
 # Rows and random pairs used to compare the observed and the permutation-null match shares.
 NULL_SAMPLE_ROWS = 20_000
 NULL_SAMPLE_PAIRS = 100_000
-# Start-window pairs are candidates only while they stay within this many per response.
+# Start-window pairs are all compared while they stay within this many per response; beyond
+# that (about 500 per response in a 10^6-row wave over two weeks) they are searched by LSH
+# inside start-time buckets, which keeps the candidates linear in n.
 WINDOW_CANDIDATES_PER_ROW = 50
+# Quantiles of the observed match shares that give the robust spread (10% and 90% of a
+# normal lie 1.2816 sd from the median).
+SPREAD_QUANTILE = 0.10
+SPREAD_Z = 1.2816
+# Bands per bucket layer for the start-window search. Bands are about 7 items wide at 10^6
+# responses, so a pair matching on 85% of items meets in one band with p ~ 0.32; a pair in
+# one shared bucket is missed with p ~ 0.02 (10 bands), in both layers with p ~ 4e-4. Pairs
+# matching on 90% or more are also found by the wave-wide bands. More bands cost time
+# linearly (bench/README.md).
+WINDOW_BANDS = 10
+# An odd 64-bit constant mixing the bucket into a band hash (golden-ratio multiplier).
+BUCKET_MIX = 0x9E3779B97F4A7C15
 SEED = 20160223  # fixed: a re-run must give the same flags (Pew's report date)
 
 NULL_NOTE = (
-    "duplicate: match threshold {t_any} uncorroborated, {t_corr} corroborated "
-    "(floor {floor:g}; binomial null over {items:.0f} effective items, mean match {mean:.2f}); "
+    "duplicate: match threshold {t_any} uncorroborated, {t_device} with a shared fingerprint "
+    "({device_pairs} pairs), {t_window} with starts within {minutes:g} min ({window_pairs} pairs) "
+    "(floor {floor:g}; binomial null over {items:.0f} effective items, mean match {mean:.2f}; "
+    "calibrated on {distinct} distinct answer vectors); "
     "random pairs: observed p50 {obs50:.2f} p99 {obs99:.2f} max {obsmax:.2f}, "
     "permuted p50 {null50:.2f} p99 {null99:.2f} max {nullmax:.2f}"
 )
@@ -78,9 +105,10 @@ SKIPPED_BLOCKS = (
     "duplicate: {count} candidate blocks larger than {limit} rows were not paired "
     "(a pattern shared by very many)"
 )
-WINDOW_SKIPPED = (
-    "duplicate: {count} pairs start within {minutes:g} minutes, too many to compare "
-    "directly; found through answer hashing only"
+WINDOW_HASHED = (
+    "duplicate: {count} pairs start within {minutes:g} minutes, more than {limit} per "
+    "response: searched by answer hashing inside {bucket:g}-minute start buckets "
+    "({bands} bands, up to {largest} responses per bucket) instead of compared one by one"
 )
 TOO_FEW_ITEMS = "duplicate: {items} comparable items, fewer than {needed}; answers not compared"
 UNCORROBORATED_OFF = "off (chance exact matches expected)"
@@ -88,8 +116,10 @@ UNCORROBORATED_OFF = "off (chance exact matches expected)"
 
 @dataclass(frozen=True)
 class MatchThresholds:
-    uncorroborated: float  # > 1 means: never without corroboration
-    corroborated: float
+    # > 1 means: never on this evidence alone
+    uncorroborated: float
+    shared_fingerprint: float
+    start_window: float
     note: str
 
 
@@ -155,25 +185,30 @@ def _same_answers(
     rng = np.random.default_rng(SEED)
     notes: list[str] = []
     window = config.duplicate_start_window_minutes * 60.0
-    corroborated_pairs = _count_shared_fingerprint_pairs(frame.fingerprint) + _count_window_pairs(
-        frame.started_at, window
-    )
+    rows = np.flatnonzero(eligible)
+    full_hash = _row_hash(compact[rows], np.arange(compact.shape[1]), rng)
+    # One row per distinct answer vector: identical submissions must not calibrate the null.
+    _, distinct = np.unique(full_hash, return_index=True)
     thresholds = match_thresholds(
-        compact[eligible], config, rng, corroborated_pairs=corroborated_pairs
+        compact[rows[np.sort(distinct)]],
+        config,
+        rng,
+        fingerprint_pairs=_count_shared_fingerprint_pairs(frame.fingerprint),
+        window_pairs=_count_window_pairs(frame.started_at, window),
     )
     notes.append(thresholds.note)
-    left, right = _candidate_pairs(frame, compact, eligible, config, rng, notes)
+    left, right = _candidate_pairs(frame, compact, rows, full_hash, config, rng, notes)
     share, common = percent_match(compact, left, right)
     same_device = (frame.fingerprint[left] >= 0) & (
         frame.fingerprint[left] == frame.fingerprint[right]
     )
     apart = np.abs(frame.started_at[left] - frame.started_at[right])
     close = apart <= window
-    lowest = min(thresholds.uncorroborated, thresholds.corroborated)
-    qualifies = (common >= config.duplicate_min_items) & (share >= lowest - 1e-12)
-    qualifies &= (share >= thresholds.uncorroborated - 1e-12) | (
-        (same_device | close) & (share >= thresholds.corroborated - 1e-12)
-    )
+    # The bar each pair must reach: the lowest its evidence allows.
+    bar = np.full(left.size, thresholds.uncorroborated)
+    bar = np.where(same_device, np.minimum(bar, thresholds.shared_fingerprint), bar)
+    bar = np.where(close, np.minimum(bar, thresholds.start_window), bar)
+    qualifies = (common >= config.duplicate_min_items) & (share >= bar - 1e-12)
     edges = _Edges(
         left[qualifies],
         right[qualifies],
@@ -217,13 +252,15 @@ def match_thresholds(
     config: CleaningConfig,
     rng: np.random.Generator,
     *,
-    corroborated_pairs: int,
+    fingerprint_pairs: int,
+    window_pairs: int,
 ) -> MatchThresholds:
-    """The uncorroborated and corroborated thresholds, and the note that explains them."""
+    """The three thresholds (module docstring), calibrated on `codes`, which should hold one
+    row per distinct answer vector; and the note that explains them."""
     n = codes.shape[0]
     floor = config.duplicate_match_floor
     if n < 2:
-        return MatchThresholds(floor, floor, f"duplicate: {n} comparable responses")
+        return MatchThresholds(floor, floor, floor, f"duplicate: {n} comparable responses")
     sample = codes[rng.choice(n, size=min(n, NULL_SAMPLE_ROWS), replace=False)]
     permuted = rng.permuted(sample, axis=0)
     left = rng.integers(0, sample.shape[0], NULL_SAMPLE_PAIRS)
@@ -232,22 +269,26 @@ def match_thresholds(
     observed, common = percent_match(sample, left[keep], right[keep])
     null, _ = percent_match(permuted, left[keep], right[keep])
     mean = float(null.mean())
-    spread = max(float(observed.var()), float(null.var()), 1e-12)
+    spread = max(_robust_variance(observed, common, rng), float(null.var()), 1e-12)
     items = float(np.median(common))
     # A binomial with the same mean and spread: n_eff = p(1-p)/var, never above the items.
     effective = max(1.0, min(items, mean * (1.0 - mean) / spread))
-    all_pairs = n * (n - 1) / 2
-    t_any = _binomial_threshold(effective, mean, config.duplicate_null_alpha / all_pairs)
-    t_corr = _binomial_threshold(
-        effective, mean, config.duplicate_null_alpha / max(corroborated_pairs, 1)
+    alpha = config.duplicate_null_alpha
+    t_any, t_device, t_window = (
+        max(_binomial_threshold(effective, mean, alpha / max(pairs, 1)), floor)
+        for pairs in (n * (n - 1) / 2, fingerprint_pairs, window_pairs)
     )
-    t_any, t_corr = max(t_any, floor), max(t_corr, floor)
     note = NULL_NOTE.format(
-        t_any=f"{t_any:.3f}" if t_any <= 1 else UNCORROBORATED_OFF,
-        t_corr=f"{t_corr:.3f}" if t_corr <= 1 else UNCORROBORATED_OFF,
+        t_any=_shown(t_any),
+        t_device=_shown(t_device),
+        t_window=_shown(t_window),
+        device_pairs=fingerprint_pairs,
+        window_pairs=window_pairs,
+        minutes=config.duplicate_start_window_minutes,
         floor=floor,
         items=effective,
         mean=mean,
+        distinct=n,
         obs50=np.quantile(observed, 0.5),
         obs99=np.quantile(observed, 0.99),
         obsmax=observed.max(),
@@ -255,7 +296,21 @@ def match_thresholds(
         null99=np.quantile(null, 0.99),
         nullmax=null.max(),
     )
-    return MatchThresholds(t_any, t_corr, note)
+    return MatchThresholds(t_any, t_device, t_window, note)
+
+
+def _robust_variance(shares: FloatArray, common: IntArray, rng: np.random.Generator) -> float:
+    """The spread of match shares from quantiles, so a duplicate cluster in the upper tail
+    cannot inflate it: the larger of the lower and upper half-widths at 10%/90%, as a
+    normal's variance. Shares are multiples of 1/items; jittering each within its step makes
+    the quantiles continuous."""
+    jittered = shares + (rng.random(shares.size) - 0.5) / np.maximum(common, 1)
+    low, mid, high = np.quantile(jittered, (SPREAD_QUANTILE, 0.5, 1 - SPREAD_QUANTILE))
+    return float((max(mid - low, high - mid) / SPREAD_Z) ** 2)
+
+
+def _shown(threshold: float) -> str:
+    return f"{threshold:.3f}" if threshold <= 1 else UNCORROBORATED_OFF
 
 
 def _binomial_threshold(trials: float, p: float, tail: float) -> float:
@@ -295,20 +350,21 @@ def _count_window_pairs(started: FloatArray, window: float) -> int:
 def _candidate_pairs(
     frame: WaveFrame,
     codes: Codes,
-    eligible: BoolArray,
+    rows: IntArray,
+    full_hash: npt.NDArray[np.uint64],
     config: CleaningConfig,
     rng: np.random.Generator,
     notes: list[str],
 ) -> tuple[IntArray, IntArray]:
-    rows = np.flatnonzero(eligible)
+    """Candidate pairs among the eligible `rows`, whose full-vector hashes are `full_hash`."""
     found: list[IntArray] = []
     skipped = 0
     # Identical vectors: link each to the first of its group, linear however large the group.
-    full = _row_hash(codes[rows], np.arange(codes.shape[1]), rng)
-    groups = pd.Series(rows).groupby(full).transform("first").to_numpy()
+    groups = pd.Series(rows).groupby(full_hash).transform("first").to_numpy()
     found.append(_keys(groups[groups != rows], rows[groups != rows], frame.size))
     eligible_codes = codes[rows]
-    for band in _bands(eligible_codes, rng):
+    log_match = _log_match(eligible_codes)
+    for band in _bands(log_match, rows.size, LSH_BANDS, rng):
         complete = (eligible_codes[:, band] != MISSING_CODE).all(axis=1)
         pairs, big = _pairs_in_blocks(
             _row_hash(eligible_codes[complete], band, rng),
@@ -323,24 +379,33 @@ def _candidate_pairs(
     )
     skipped += big
     found.append(_keys(*pairs, frame.size))
-    found.append(_window_pairs(frame, config, notes))
+    window_keys, big = _window_pairs(frame, eligible_codes, rows, log_match, config, rng, notes)
+    skipped += big
+    found.append(window_keys)
     if skipped:
         notes.append(SKIPPED_BLOCKS.format(count=skipped, limit=config.duplicate_max_block))
     keys = np.unique(np.concatenate(found))
     return keys // frame.size, keys % frame.size
 
 
-def _bands(codes: Codes, rng: np.random.Generator) -> list[IntArray]:
-    """Random item bands, each wide enough that a random pair agrees on it with p ~ 1/n."""
-    n, width = codes.shape
-    log_match = np.zeros(width)
-    for j in range(width):
+def _log_match(codes: Codes) -> FloatArray:
+    """Per item, the log chance that two random respondents give the same answer."""
+    log_match = np.zeros(codes.shape[1])
+    for j in range(codes.shape[1]):
         answered = codes[:, j][codes[:, j] != MISSING_CODE]
         shares = np.bincount(answered.astype(np.int64)) / max(answered.size, 1)
         log_match[j] = math.log(max(float((shares**2).sum()), 1e-9))
-    target = -math.log(max(n, 2))
+    return log_match
+
+
+def _bands(
+    log_match: FloatArray, meet_one_in: int, count: int, rng: np.random.Generator
+) -> list[IntArray]:
+    """Random item bands, each wide enough that a random pair agrees on it with p ~ 1/n."""
+    width = log_match.size
+    target = -math.log(max(meet_one_in, 2))
     bands = []
-    for _ in range(LSH_BANDS):
+    for _ in range(count):
         order = rng.permutation(width)
         depth = np.cumsum(log_match[order])
         stop = int(np.searchsorted(-depth, -target)) + 1
@@ -380,23 +445,63 @@ def _pairs_in_blocks(
     return pairs, int((sizes > limit).sum())
 
 
-def _window_pairs(frame: WaveFrame, config: CleaningConfig, notes: list[str]) -> IntArray:
+def _window_pairs(
+    frame: WaveFrame,
+    codes: Codes,
+    rows: IntArray,
+    log_match: FloatArray,
+    config: CleaningConfig,
+    rng: np.random.Generator,
+    notes: list[str],
+) -> tuple[IntArray, int]:
+    """Pairs of eligible rows starting within the window, and the blocks skipped."""
     window = config.duplicate_start_window_minutes * 60.0
-    rows = np.flatnonzero(~np.isnan(frame.started_at))
-    order = rows[np.argsort(frame.started_at[rows], kind="stable")]
-    starts = frame.started_at[order]
+    started = frame.started_at[rows]
+    timed = np.flatnonzero(~np.isnan(started))
+    order = timed[np.argsort(started[timed], kind="stable")]
+    starts = started[order]
     ends = np.searchsorted(starts, starts + window, side="right")
     reach = ends - np.arange(order.size) - 1
     total = int(reach.sum())
-    if total > WINDOW_CANDIDATES_PER_ROW * max(frame.size, 1):
-        notes.append(
-            WINDOW_SKIPPED.format(count=total, minutes=config.duplicate_start_window_minutes)
+    if total <= WINDOW_CANDIDATES_PER_ROW * max(rows.size, 1):
+        # Pair each response with the next `reach` ones in start order, without a loop.
+        first = np.repeat(np.arange(order.size), reach)
+        offsets = np.arange(total) - np.repeat(np.cumsum(reach) - reach, reach) + 1
+        return _keys(rows[order[first]], rows[order[first + offsets]], frame.size), 0
+    # Too many to compare one by one: banded hashing inside buckets of twice the window,
+    # laid twice, the second shifted by one window, so any two starts within the window
+    # share a bucket in at least one layer. The bands are narrower than the wave-wide ones
+    # (a random pair in a bucket should meet about once per bucket size), so they also find
+    # the lower matches that corroboration by start time allows.
+    found: list[IntArray] = []
+    skipped = 0
+    bucket_rows = codes[timed]
+    largest = 0
+    for shift in (0.0, window):
+        bucket = np.floor((started[timed] + shift) / (2 * window)).astype(np.int64)
+        largest = max(largest, int(np.bincount(bucket - bucket.min()).max()))
+    for shift in (0.0, window):
+        bucket = np.floor((started[timed] + shift) / (2 * window)).astype(np.uint64)
+        for band in _bands(log_match, largest, WINDOW_BANDS, rng):
+            complete = (bucket_rows[:, band] != MISSING_CODE).all(axis=1)
+            with np.errstate(over="ignore"):
+                hashes = _row_hash(bucket_rows[complete], band, rng) ^ (
+                    bucket[complete] * np.uint64(BUCKET_MIX)
+                )
+            pairs, big = _pairs_in_blocks(hashes, rows[timed[complete]], config.duplicate_max_block)
+            skipped += big
+            found.append(_keys(*pairs, frame.size))
+    notes.append(
+        WINDOW_HASHED.format(
+            count=total,
+            minutes=config.duplicate_start_window_minutes,
+            limit=WINDOW_CANDIDATES_PER_ROW,
+            bucket=2 * config.duplicate_start_window_minutes,
+            bands=WINDOW_BANDS,
+            largest=largest,
         )
-        return np.zeros(0, dtype=np.int64)
-    # Pair each response with the next `reach` ones in start order, without a loop.
-    first = np.repeat(np.arange(order.size), reach)
-    offsets = np.arange(total) - np.repeat(np.cumsum(reach) - reach, reach) + 1
-    return _keys(order[first], order[first + offsets], frame.size)
+    )
+    return np.concatenate(found), skipped
 
 
 def _keys(left: IntArray, right: IntArray, n: int) -> IntArray:

@@ -29,6 +29,31 @@ RULE_FAMILIES: dict[str, Callable[[WaveFrame, CleaningConfig], RuleOutcome]] = {
 }
 
 
+# Rules that relabel one another for the same pair of responses: which one a pair gets
+# depends on whether the two share a fingerprint and whether every item matches, and both
+# can change between runs (a fingerprint recorded later, an answer corrected). An override
+# on one covers the others, so a researcher's decision survives the relabel. Same-person
+# duplicates (`duplicate:person`) rest on other evidence and are not covered.
+ANSWER_DUPLICATE_RULES = frozenset({"duplicate:device", "duplicate:exact", "duplicate:near"})
+
+
+def family_of(rule: str) -> str:
+    return rule.split(":", 1)[0]
+
+
+def override_covers(override_rule: str, flag_rule: str) -> bool:
+    """Whether an override on `override_rule` suppresses a flag named `flag_rule`.
+
+    A rule matches itself exactly; a bare family name (`speeder`, `duplicate`) covers every
+    rule of the family; an answer-duplicate rule covers the other two (see above).
+    """
+    if override_rule == flag_rule:
+        return True
+    if ":" not in override_rule:
+        return family_of(flag_rule) == override_rule
+    return override_rule in ANSWER_DUPLICATE_RULES and flag_rule in ANSWER_DUPLICATE_RULES
+
+
 @dataclass(frozen=True)
 class QualityReport:
     flags: tuple[RuleFlags, ...]

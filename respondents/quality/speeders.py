@@ -1,6 +1,7 @@
 """Speeders: Leiner's Relative Speed Index, with whole-survey and per-page time rules.
 
-Rule names: `speeder` (RSI), `speeder:total` (total duration), `speeder:page` (rapid pages).
+Rule names: `speeder:rsi` (RSI), `speeder:total` (total duration), `speeder:page` (rapid
+pages); `speeder` alone is the family, so an override on it covers all three.
 Source: shared/reference/methods.md section 1 (1.1 the RSI exactly as `completion.RSI3` in
 Leiner 2019's R-Indicators.R; 1.2 and 1.3 the second opinions).
 
@@ -9,7 +10,9 @@ Leiner 2019's R-Indicators.R; 1.2 and 1.3 the second opinions).
   reference is the questionnaire's completed cases), per language when a language has
   enough completes on the page (methods.md 1.3.2: page sets and reading speed differ), else
   from the whole wave. A page with fewer than 10 reference completes has no median and is
-  left out of everyone's mean; the run notes say so.
+  left out of everyone's mean; the run notes say so. The detail gives n_reference, the
+  completes behind the medians of the pages scored (methods.md 1.3.2: "Store n_reference
+  with the score"), as the range over those pages when it differs between them.
 - Only completed responses are scored: a breakoff is flagged `incomplete` instead, and an
   in-progress response's speed is not yet known.
 """
@@ -19,6 +22,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import numpy.typing as npt
 
 from respondents.quality.config import CleaningConfig
 from respondents.quality.frame import FloatArray, IntArray, RuleFlags, RuleOutcome, WaveFrame
@@ -27,6 +31,7 @@ TOO_FEW_REFERENCE = (
     "speeder: page {page!r} has {count} completed timings, fewer than {needed}; "
     "it is left out of the RSI"
 )
+RSI_RULE = "speeder:rsi"
 NO_RSI = "speeder: no page has {needed} completed timings yet; RSI not computed"
 TOO_FEW_TOTAL = "speeder:total: {count} completes with a duration, fewer than {needed}; skipped"
 
@@ -49,15 +54,20 @@ def relative_speed_index(times: FloatArray, medians: FloatArray, *, cap: float =
 
 def reference_medians(
     times: FloatArray, reference: IntArray, groups: IntArray, *, min_reference: int
-) -> tuple[FloatArray, IntArray]:
+) -> tuple[FloatArray, IntArray, npt.NDArray[np.int32]]:
     """Per-row page medians: the row's group median when that group has enough reference
     timings on the page, else the pooled median; NaN where even the pool has too few.
-    Also returns the pooled count of reference timings per page."""
+    Also returns the pooled count of reference timings per page, and per row and page the
+    count behind the median used (n_reference; 0 where there is none)."""
     ref_times = times[reference]
     pooled_counts = (~np.isnan(ref_times)).sum(axis=0)
     pooled = _nanmedian_columns(ref_times)
-    pooled = np.where(pooled_counts >= min_reference, pooled, np.nan)
+    usable_pool = pooled_counts >= min_reference
+    pooled = np.where(usable_pool, pooled, np.nan)
     medians = np.broadcast_to(pooled, times.shape).copy()
+    n_reference = np.broadcast_to(
+        np.where(usable_pool, pooled_counts, 0).astype(np.int32), times.shape
+    ).copy()
     ref_groups = groups[reference]
     for group in np.unique(ref_groups[ref_groups >= 0]):
         group_times = ref_times[ref_groups == group]
@@ -66,7 +76,8 @@ def reference_medians(
         usable = counts >= min_reference
         rows = groups == group
         medians[np.ix_(rows, usable)] = group_medians[usable]
-    return medians, np.asarray(pooled_counts, dtype=np.int64)
+        n_reference[np.ix_(rows, usable)] = counts[usable]
+    return medians, np.asarray(pooled_counts, dtype=np.int64), n_reference
 
 
 def _nanmedian_columns(matrix: FloatArray) -> FloatArray:
@@ -91,13 +102,13 @@ def find_speeders(frame: WaveFrame, config: CleaningConfig) -> RuleOutcome:
 def _rsi_flags(frame: WaveFrame, config: CleaningConfig, notes: list[str]) -> RuleFlags:
     reference = np.flatnonzero(frame.is_complete)
     groups = frame.language if frame.language.size else np.zeros(frame.size, dtype=np.int64)
-    medians, counts = reference_medians(
+    medians, counts, n_reference = reference_medians(
         frame.page_times, reference, groups, min_reference=config.speeder_min_reference
     )
     short = np.flatnonzero(counts < config.speeder_min_reference)
     if short.size == len(frame.page_names):
         notes.append(NO_RSI.format(needed=config.speeder_min_reference))
-        return RuleFlags.empty("speeder")
+        return RuleFlags.empty(RSI_RULE)
     notes.extend(
         TOO_FEW_REFERENCE.format(
             page=frame.page_names[j], count=int(counts[j]), needed=config.speeder_min_reference
@@ -105,15 +116,23 @@ def _rsi_flags(frame: WaveFrame, config: CleaningConfig, notes: list[str]) -> Ru
         for j in short
     )
     rsi = relative_speed_index(frame.page_times, medians, cap=config.speeder_rsi_cap)
-    seen = (~np.isnan(frame.page_times) & ~np.isnan(medians)).sum(axis=1)
+    scored = ~np.isnan(frame.page_times) & ~np.isnan(medians)
     rows = np.flatnonzero(frame.is_complete & (rsi > config.speeder_rsi_threshold))
     notes.append(rsi_sensitivity(rsi[frame.is_complete]))
+    used = np.where(scored[rows], n_reference[rows], -1)
+    low = np.where(scored[rows], n_reference[rows], np.iinfo(np.int32).max).min(axis=1)
     details = tuple(
         f"RSI {score:.2f} > {config.speeder_rsi_threshold:g} over {pages} pages "
-        f"(page medians from >= {config.speeder_min_reference} completes)"
-        for score, pages in zip(rsi[rows], seen[rows], strict=True)
+        f"(n_reference {_range(int(lo), int(hi))} completes per page median)"
+        for score, pages, lo, hi in zip(
+            rsi[rows], scored[rows].sum(axis=1), low, used.max(axis=1, initial=-1), strict=True
+        )
     )
-    return RuleFlags("speeder", rows, rsi[rows], details)
+    return RuleFlags(RSI_RULE, rows, rsi[rows], details)
+
+
+def _range(low: int, high: int) -> str:
+    return str(low) if low == high else f"{low}-{high}"
 
 
 def total_durations(frame: WaveFrame) -> FloatArray:

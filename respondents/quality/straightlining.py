@@ -5,14 +5,24 @@ definitions of `longstring` and `irv` in the R package careless 1.2.2; 2.3 the
 specification).
 
 A battery is a page's select_one items sharing one choice list, at least 5 of them, in
-display order. Per battery: longstring (longest run of identical consecutive answers) and
-IRV (the standard deviation of the answers with ddof=1, as R's `sd`; the PyPI port ier
-uses ddof=0, methods.md 2.2). A battery is straightlined when every item is answered and
-longstring equals its length, which is IRV = 0. A respondent is flagged when straight on at
-least 2 batteries (methods.md 2.3.2); a wave with fewer batteries says so in the run notes.
+display order. Per battery, as methods.md 2.3.2-3 asks:
+- longstring: the longest run of identical consecutive answers, absolute and relative to
+  the battery's length. Where we differ from careless: an unanswered item is stepped over
+  rather than breaking the run (R's `rle` splits at NA), so one skipped item does not hide
+  the same answer down the rest of the grid.
+- IRV: the standard deviation of the answered items with ddof=1, as R's `sd` (the PyPI
+  port ier uses ddof=0, methods.md 2.2).
+A battery is straight when at most STRAIGHTLINER_MAX_SKIPPED (1) of its items are skipped
+and every answered item is the same: longstring = items answered, which is IRV = 0 on the
+numeric codes. (Longstring decides, as it needs no numeric codes; IRV is reported.) A
+respondent is flagged when straight on at least 2 batteries (methods.md 2.3.2); the score
+is the share of batteries that are straight, and the detail gives each battery's
+longstring and IRV. A wave with fewer batteries says so in the run notes.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -20,6 +30,7 @@ from respondents.quality.config import CleaningConfig
 from respondents.quality.frame import (
     MISSING_CODE,
     Battery,
+    BoolArray,
     CodeMatrix,
     FloatArray,
     IntArray,
@@ -34,18 +45,25 @@ TOO_FEW_BATTERIES = (
 )
 
 
-def longstring(codes: CodeMatrix) -> IntArray:
-    """careless::longstring per row: the longest run of equal, answered, adjacent items."""
+def longstring(codes: CodeMatrix, *, skip_unanswered: bool = False) -> IntArray:
+    """careless::longstring per row: the longest run of equal, answered, adjacent items.
+
+    With `skip_unanswered`, an unanswered item neither counts nor breaks the run.
+    """
     rows, width = codes.shape
-    if width == 0:
-        return np.zeros(rows, dtype=np.int64)
-    answered = codes != MISSING_CODE
-    run = answered[:, 0].astype(np.int64)
-    best = run.copy()
+    run = np.zeros(rows, dtype=np.int64)
+    best = np.zeros(rows, dtype=np.int64)
+    previous = np.full(rows, MISSING_CODE, dtype=codes.dtype)
     # One pass per column (a battery has a handful), vectorised over respondents.
-    for j in range(1, width):
-        same = answered[:, j] & (codes[:, j] == codes[:, j - 1]) & answered[:, j - 1]
-        run = np.where(same, run + 1, answered[:, j].astype(np.int64))
+    for j in range(width):
+        answered = codes[:, j] != MISSING_CODE
+        same = answered & (codes[:, j] == previous)
+        if skip_unanswered:
+            run = np.where(answered, np.where(same, run + 1, 1), run)
+            previous = np.where(answered, codes[:, j], previous)
+        else:
+            run = np.where(same, run + 1, answered.astype(np.int64))
+            previous = codes[:, j]
         best = np.maximum(best, run)
     return np.asarray(best, dtype=np.int64)
 
@@ -59,15 +77,33 @@ def irv(values: FloatArray) -> FloatArray:
         return np.where(counts > 1, np.sqrt(squares / (counts - 1)), np.nan)
 
 
-def straight_batteries(frame: WaveFrame, batteries: tuple[Battery, ...]) -> np.ndarray:
-    """Rows x batteries: True where the respondent answered the whole battery identically."""
-    result = np.zeros((frame.size, len(batteries)), dtype=np.bool_)
+@dataclass(frozen=True)
+class BatteryIndices:
+    """Rows x batteries: longstring over answered items, items answered, IRV, straight."""
+
+    longstring: IntArray
+    answered: IntArray
+    irv: FloatArray
+    straight: BoolArray
+
+
+def battery_indices(
+    frame: WaveFrame, batteries: tuple[Battery, ...], *, max_skipped: int
+) -> BatteryIndices:
+    shape = (frame.size, len(batteries))
+    runs = np.zeros(shape, dtype=np.int64)
+    answered = np.zeros(shape, dtype=np.int64)
+    spread = np.full(shape, np.nan)
+    straight = np.zeros(shape, dtype=np.bool_)
     for b, battery in enumerate(batteries):
         columns = list(battery.columns)
         block = frame.codes[:, columns]
-        complete = (block != MISSING_CODE).all(axis=1)
-        result[:, b] = complete & (longstring(block) == len(columns))
-    return result
+        runs[:, b] = longstring(block, skip_unanswered=True)
+        answered[:, b] = (block != MISSING_CODE).sum(axis=1)
+        spread[:, b] = irv(frame.values[:, columns])
+        enough = answered[:, b] >= max(2, len(columns) - max_skipped)
+        straight[:, b] = enough & (runs[:, b] == answered[:, b])
+    return BatteryIndices(runs, answered, spread, straight)
 
 
 def find_straightliners(frame: WaveFrame, config: CleaningConfig) -> RuleOutcome:
@@ -80,15 +116,38 @@ def find_straightliners(frame: WaveFrame, config: CleaningConfig) -> RuleOutcome
             count=len(batteries), items=config.straightliner_min_items, needed=needed
         )
         return RuleOutcome((RuleFlags.empty("straightliner"),), (note,))
-    straight = straight_batteries(frame, batteries)
-    counts = straight.sum(axis=1)
+    found = battery_indices(frame, batteries, max_skipped=config.straightliner_max_skipped)
+    counts = found.straight.sum(axis=1)
     rows = np.flatnonzero(counts >= needed)
-    names = np.array([b.name for b in batteries], dtype=object)
     share = counts[rows] / len(batteries)
-    # Formatting the reason is per flagged row; the rule itself is the vectorised pass above.
-    details = tuple(
-        f"straight answers (longstring = length, IRV = 0) on {count} of {len(batteries)} "
-        f"batteries: {', '.join(names[mask])}"
-        for count, mask in zip(counts[rows], straight[rows], strict=True)
+    return RuleOutcome(
+        (
+            RuleFlags(
+                "straightliner",
+                rows,
+                share.astype(np.float64),
+                _details(batteries, found, rows, counts),
+            ),
+        )
     )
-    return RuleOutcome((RuleFlags("straightliner", rows, share.astype(np.float64), details),))
+
+
+def _details(
+    batteries: tuple[Battery, ...], found: BatteryIndices, rows: IntArray, counts: IntArray
+) -> tuple[str, ...]:
+    # Formatting the reason is per flagged row; the rule itself is the vectorised pass above.
+    lengths = [len(b.columns) for b in batteries]
+    out = []
+    for row, count in zip(rows, counts[rows], strict=True):
+        parts = [
+            f"{battery.name} longstring {run}/{length} ({run / length:.2f}) "
+            f"IRV {'n/a' if np.isnan(spread) else f'{spread:.2f}'}"
+            for battery, length, run, spread in zip(
+                batteries, lengths, found.longstring[row], found.irv[row], strict=True
+            )
+        ]
+        out.append(
+            f"straight (IRV = 0, longstring = items answered) on {count} of "
+            f"{len(batteries)} batteries: " + "; ".join(parts)
+        )
+    return tuple(out)

@@ -27,7 +27,7 @@ from respondents.models import (
     WaveState,
 )
 from respondents.quality.config import CleaningConfig, CleaningConfigError
-from respondents.quality.rules import RULE_FAMILIES
+from respondents.quality.rules import RULE_FAMILIES, family_of, override_covers
 
 WAVE_NOT_FOUND = "wave {wave_id}: no such wave"
 RESPONSE_NOT_FOUND = "response {response_id}: no such response"
@@ -82,11 +82,13 @@ def override_flag(
 ) -> FlagOverride:
     """Record that `rule` (a rule or a whole family, e.g. "duplicate") does not apply.
 
+    What an override covers is `override_covers` (respondents/quality/rules.py): the rule
+    itself, a whole family, or for an answer duplicate the same response's relabels.
+
     The current flag goes at once and later runs do not raise it again; the override row
     keeps who decided, when and why.
     """
-    family = rule.split(":", 1)[0]
-    if family not in RULE_FAMILIES:
+    if family_of(rule) not in RULE_FAMILIES:
         raise CleaningError(UNKNOWN_RULE.format(rule=rule, families=", ".join(RULE_FAMILIES)))
     if not reason.strip():
         raise CleaningError(REASON_REQUIRED)
@@ -97,8 +99,9 @@ def override_flag(
         rule=rule,
         defaults={"reason": reason.strip(), "decided_by": decided_by},
     )
-    covered = Q(rule=rule) if ":" in rule else Q(rule=rule) | Q(rule__startswith=f"{rule}:")
-    QualityFlag.objects.filter(covered, response_id=response_id).delete()
+    current = QualityFlag.objects.filter(response_id=response_id).values_list("pk", "rule")
+    covered = [pk for pk, flag_rule in current if override_covers(rule, flag_rule)]
+    QualityFlag.objects.filter(pk__in=covered).delete()
     return override
 
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 import pytest
 
 from config.celery import app as celery_app
-from respondents.models import CleaningRun, CleaningRunStatus, FlagOverride, QualityFlag
+from respondents.cleaning import SUPERSEDED
+from respondents.models import CleaningRun, CleaningRunStatus, FlagOverride, QualityFlag, Response
 from respondents.quality.config import CONFIG_UNKNOWN_KEY
+from respondents.quality.rules import run_rules
 from respondents.services.cleaning import (
     REASON_REQUIRED,
     WAVE_NOT_FOUND,
     CleaningError,
     clean_wave,
     cleaning_summary,
+    current_run,
     override_flag,
 )
 from respondents.tasks import clean_open_waves_task, clean_wave_task
@@ -41,7 +44,7 @@ def test_clean_wave_flags_each_planted_case_with_its_rule():
     # then
     wave_id = planted.wave.pk
     assert run.status == CleaningRunStatus.FINISHED
-    assert responses_with("speeder", wave_id) == {ids["speeder"]}
+    assert responses_with("speeder:rsi", wave_id) == {ids["speeder"]}
     assert responses_with("straightliner", wave_id) == {ids["straightliner"]}
     assert responses_with("duplicate:person", wave_id) == {ids["person_again"]}
     assert responses_with("duplicate:exact", wave_id) == {ids["copy"]}
@@ -54,7 +57,7 @@ def test_clean_wave_flags_each_planted_case_with_its_rule():
         ids["person_first"],
     }
     assert run.counts["responses"] == 48
-    assert run.counts["rules"]["speeder"] == 1
+    assert run.counts["rules"]["speeder:rsi"] == 1
     assert set(run.timings) >= {"load", "speeder", "duplicate", "write"}
 
 
@@ -96,15 +99,18 @@ def test_override_removes_the_flag_and_later_runs_respect_it():
 
     # when
     override = override_flag(
-        planted.ids["speeder"], rule="speeder", reason="fast reader, checked", decided_by=researcher
+        planted.ids["speeder"],
+        rule="speeder:rsi",
+        reason="fast reader, checked",
+        decided_by=researcher,
     )
     rerun = clean_wave(planted.wave.pk)
 
-    # then: "speeder" is also the family name, so it covers speeder:total and speeder:page
+    # then: the RSI flag only; the total-time and page rules are separate decisions
     assert override.decided_by == researcher
     rules = {rule for r, rule in flags_of(planted.wave.pk) if r == planted.ids["speeder"]}
-    assert not any(rule.startswith("speeder") for rule in rules)
-    assert rerun.counts["overridden"] == {"speeder": 1, "speeder:total": 1, "speeder:page": 1}
+    assert rules == {"speeder:total", "speeder:page"}
+    assert rerun.counts["overridden"] == {"speeder:rsi": 1}
 
 
 def test_override_of_one_rule_leaves_the_rest_of_its_family():
@@ -116,7 +122,7 @@ def test_override_of_one_rule_leaves_the_rest_of_its_family():
 
     rules = {rule for r, rule in flags_of(planted.wave.pk) if r == planted.ids["speeder"]}
     assert "speeder:total" not in rules
-    assert {"speeder", "speeder:page"} <= rules
+    assert {"speeder:rsi", "speeder:page"} <= rules
     assert rerun.counts["overridden"] == {"speeder:total": 1}
 
 
@@ -130,6 +136,72 @@ def test_override_of_a_family_covers_every_rule_in_it():
 
     rules = {rule for r, rule in flags_of(planted.wave.pk) if r == planted.ids["copy"]}
     assert not any(rule.startswith("duplicate") for rule in rules)
+    speeder_rules = {rule for r, rule in flags_of(planted.wave.pk) if r == planted.ids["speeder"]}
+    assert not any(rule.startswith("speeder") for rule in speeder_rules)
+
+
+def test_override_on_a_near_duplicate_survives_its_relabel_as_exact():
+    # given: the copy differs from its original on one item, so it is a near duplicate
+    planted = build_cleaning_wave()
+    copy = Response.objects.get(pk=planted.ids["copy"])
+    exact_answers = dict(copy.answers)
+    copy.answers = {**exact_answers, "t1": "5" if exact_answers["t1"] != "5" else "4"}
+    copy.save(update_fields=["answers"])
+    clean_wave(planted.wave.pk)
+    assert responses_with("duplicate:near", planted.wave.pk) == {copy.pk}
+    override_flag(copy.pk, rule="duplicate:near", reason="siblings, checked by phone")
+
+    # when: the answer is corrected and the pair is now an exact match
+    copy.answers = exact_answers
+    copy.save(update_fields=["answers"])
+    rerun = clean_wave(planted.wave.pk)
+
+    # then
+    assert not {rule for r, rule in flags_of(planted.wave.pk) if r == copy.pk}
+    assert rerun.counts["overridden"] == {"duplicate:exact": 1}
+
+
+def test_override_on_an_answer_duplicate_leaves_same_person_duplicates():
+    planted = build_cleaning_wave()
+    override_flag(planted.ids["person_again"], rule="duplicate:near", reason="checked")
+
+    clean_wave(planted.wave.pk)
+
+    assert responses_with("duplicate:person", planted.wave.pk) == {planted.ids["person_again"]}
+
+
+def test_a_run_that_started_earlier_but_finishes_later_keeps_the_newer_flags(monkeypatch):
+    # given: while an older run is computing its rules, a newer run starts and finishes
+    # (two workers; SQLite cannot run them side by side, so the newer run is started from
+    # inside the older one's rule step, which is the window in which this happens)
+    planted = build_cleaning_wave()
+    real_run_rules = run_rules
+    newer: list[CleaningRun] = []
+    calls: list[int] = []
+
+    def rules_then_a_newer_run(frame, config):
+        report = real_run_rules(frame, config)
+        calls.append(frame.size)
+        if len(calls) == 1:
+            Response.objects.filter(pk=planted.ids["bot"]).update(honeypot_filled=False)
+            newer.append(clean_wave(planted.wave.pk))
+        return report
+
+    monkeypatch.setattr("respondents.cleaning.run_rules", rules_then_a_newer_run)
+
+    # when
+    older = clean_wave(planted.wave.pk)
+
+    # then: the newer run's flags stay current (no honeypot flag), the older run wrote none
+    older.refresh_from_db()
+    assert older.status == CleaningRunStatus.FAILED
+    assert older.notes[0] == SUPERSEDED.format(newer=newer[0].pk)
+    assert not QualityFlag.objects.filter(run=older).exists()
+    assert QualityFlag.objects.filter(run=newer[0]).count() == sum(
+        newer[0].counts["rules"].values()
+    )
+    assert responses_with("bot:honeypot", planted.wave.pk) == set()
+    assert current_run(planted.wave.pk) == newer[0]
 
 
 @pytest.mark.parametrize(
@@ -186,7 +258,7 @@ def test_cleaning_summary_counts_per_rule_channel_and_day():
     summary = cleaning_summary(planted.wave)
 
     assert summary.responses == 48
-    assert summary.per_rule["speeder"] == 1
+    assert summary.per_rule["speeder:rsi"] == 1
     assert summary.per_rule["duplicate:exact"] == 1
     assert sum(v["responses"] for v in summary.per_channel.values()) == 48
     assert summary.per_channel["media"]["responses"] == 20

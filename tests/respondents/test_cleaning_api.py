@@ -37,7 +37,7 @@ def test_researcher_reads_the_cleaning_summary(planted):
 
     assert reply.status_code == 200
     assert reply.json()["responses"] == 48
-    assert reply.json()["per_rule"]["speeder"] == 1
+    assert reply.json()["per_rule"]["speeder:rsi"] == 1
     assert reply.json()["per_channel"]["media"]["responses"] == 20
 
 

@@ -48,11 +48,16 @@ class Command(BaseCommand):
             "flagged": run.counts["flagged_responses"],
             "flags": run.counts["rules"],
             "overridden": run.counts["overridden"],
+            # A run overtaken by one that started later writes no flags (respondents/cleaning.py).
+            "superseded_by": run.counts.get("superseded_by"),
             "notes": run.notes,
             "report": str(report) if report else None,
         }
         if options["json"]:
             self.stdout.write(json.dumps(summary))
+            return
+        if summary["superseded_by"] is not None:
+            self.stdout.write(f"wave {run.wave_id}: {run.notes[0]}")
             return
         self.stdout.write(
             f"wave {run.wave_id}: {summary['flagged']} of {summary['responses']} responses flagged"

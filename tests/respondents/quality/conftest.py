@@ -18,9 +18,9 @@ def report(synthetic: SyntheticWave) -> QualityReport:
 
 
 def recall_precision(
-    report: QualityReport, synthetic: SyntheticWave, rule: str
+    report: QualityReport, synthetic: SyntheticWave, rule: str, *, planted_as: str = ""
 ) -> tuple[float, float]:
     found = {int(r) for f in report.flags if f.rule == rule for r in f.rows}
-    planted = synthetic.planted[rule]
+    planted = synthetic.planted[planted_as or rule]
     hits = len(found & planted)
     return hits / len(planted), hits / max(len(found), 1)

@@ -17,6 +17,7 @@ their own answers. All generation is vectorised, so the benchmark can use it for
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,7 +30,6 @@ BATTERY_PAGES = 6
 SCALE = 5
 SECONDS_PER_ITEM = 7.0
 START = 1_700_000_000.0
-FIELDWORK_SECONDS = 14 * 24 * 3600.0
 
 
 @dataclass
@@ -48,11 +48,14 @@ def generate_wave(
     share_attention: float = 0.03,
     modal_share: float | None = None,
     duplicate_changes: int = 2,
+    fieldwork_days: float = 14.0,
 ) -> SyntheticWave:
     """`n` original respondents plus the planted duplicate copies.
 
     `modal_share` makes the population homogeneous: each categorical item's commonest
-    answer gets that share, and battery answers cluster on one point.
+    answer gets that share, and battery answers cluster on one point. `fieldwork_days`
+    spreads the start times: a short fieldwork packs many responses into each start window,
+    as a large wave does.
     """
     rng = np.random.default_rng(seed)
     items = PAGES * ITEMS_PER_PAGE
@@ -67,7 +70,7 @@ def generate_wave(
     level = rng.integers(0, SCALE, (groups["straightliner"].size, BATTERY_PAGES))
     block = np.repeat(level, ITEMS_PER_PAGE, axis=1)
     codes[groups["straightliner"], : BATTERY_PAGES * ITEMS_PER_PAGE] = block
-    started = START + rng.uniform(0, FIELDWORK_SECONDS, n)
+    started = START + rng.uniform(0, fieldwork_days * 24 * 3600.0, n)
     fingerprint = np.arange(n, dtype=np.int64)
     # Benign: 5% of people share one of 30 network fingerprints with strangers.
     shared = rng.choice(n, size=n // 20, replace=False)
@@ -171,7 +174,7 @@ def _frame(codes, times, started, fingerprint, member) -> WaveFrame:
     total = codes.shape[0]
     items = PAGES * ITEMS_PER_PAGE
     completed = started + times.sum(axis=1) + 5.0
-    values = (codes + 1).astype(np.float64)
+    values = np.where(codes >= 0, codes + 1, np.nan).astype(np.float64)
     item_names = (*(f"q{j + 1}" for j in range(items)), "check")
     batteries = tuple(
         Battery(f"battery{p + 1}", tuple(range(p * ITEMS_PER_PAGE, (p + 1) * ITEMS_PER_PAGE)))
@@ -199,5 +202,33 @@ def _frame(codes, times, started, fingerprint, member) -> WaveFrame:
         batteries=batteries,
         attention_checks=(AttentionCheck("check", items, 1),),
         language=np.zeros(total, dtype=np.int64),
+        now=float(completed.max()) + 3600.0,
+    )
+
+
+def with_copies(wave: SyntheticWave, source: int, copies: int, *, gap_seconds: float) -> WaveFrame:
+    """The wave plus `copies` exact copies of row `source`: each its own fingerprint, one
+    every `gap_seconds` after the original (a mass of identical submissions)."""
+    frame = wave.frame
+    rows = np.r_[np.arange(frame.size), np.full(copies, source)]
+    started = np.r_[
+        frame.started_at, frame.started_at[source] + gap_seconds * np.arange(1, copies + 1)
+    ]
+    completed = started + (frame.completed_at - frame.started_at)[rows]
+    return dataclasses.replace(
+        frame,
+        response_ids=np.arange(1, rows.size + 1, dtype=np.int64),
+        is_complete=frame.is_complete[rows],
+        is_abandoned=frame.is_abandoned[rows],
+        started_at=started,
+        completed_at=completed,
+        updated_at=completed,
+        identity={k: np.r_[v, np.full(copies, -1)] for k, v in frame.identity.items()},
+        fingerprint=np.r_[frame.fingerprint, frame.fingerprint.max() + 1 + np.arange(copies)],
+        honeypot_filled=frame.honeypot_filled[rows],
+        page_times=frame.page_times[rows],
+        codes=frame.codes[rows],
+        values=frame.values[rows],
+        language=frame.language[rows],
         now=float(completed.max()) + 3600.0,
     )

@@ -1,3 +1,4 @@
+import dataclasses
 import math
 
 import numpy as np
@@ -6,6 +7,7 @@ import pytest
 from respondents.quality.config import CleaningConfig
 from respondents.quality.speeders import (
     NO_RSI,
+    RSI_RULE,
     find_speeders,
     reference_medians,
     relative_speed_index,
@@ -38,9 +40,10 @@ def test_reference_medians_leave_out_pages_with_fewer_than_ten_completes():
     times = np.vstack([np.column_stack([np.arange(1.0, 13.0), np.r_[np.full(9, 5.0), [NAN] * 3]])])
     groups = np.zeros(12, dtype=np.int64)
 
-    medians, counts = reference_medians(times, np.arange(12), groups, min_reference=10)
+    medians, counts, n_reference = reference_medians(times, np.arange(12), groups, min_reference=10)
 
     assert counts.tolist() == [12, 9]
+    assert n_reference[0].tolist() == [12, 0]
     assert medians[0, 0] == 6.5
     assert math.isnan(medians[0, 1])
 
@@ -55,7 +58,7 @@ def test_find_speeders_says_so_when_no_page_has_enough_completes():
 
 
 def test_rsi_finds_planted_speeders(report, synthetic):
-    recall, precision = recall_precision(report, synthetic, "speeder")
+    recall, precision = recall_precision(report, synthetic, RSI_RULE, planted_as="speeder")
 
     assert recall >= 0.95
     assert precision >= 0.90
@@ -66,3 +69,27 @@ def test_second_opinions_agree_with_the_rsi_on_planted_speeders(report, syntheti
     found = {int(r) for f in report.flags if f.rule == rule for r in f.rows}
 
     assert len(found & synthetic.planted["speeder"]) >= 0.95 * len(synthetic.planted["speeder"])
+
+
+def test_rsi_detail_gives_n_reference_per_page_median(report, synthetic):
+    rsi = next(f for f in report.flags if f.rule == RSI_RULE)
+
+    # 3,000 originals and 180 copies, all complete, every page timed
+    assert rsi.details[0].endswith("over 10 pages (n_reference 3180 completes per page median)")
+
+
+def test_rsi_detail_gives_the_range_when_languages_have_their_own_medians():
+    # given: two languages with their own medians where they have enough completes
+    wave = generate_wave(60, share_duplicates=0, share_straightliners=0, share_speeders=0.1)
+    language = (np.arange(wave.frame.size) % 4 == 0).astype(np.int64)
+    times = wave.frame.page_times.copy()
+    times[language == 1, 0] = np.nan  # page 1 unseen in language 1: pooled median there
+    frame = dataclasses.replace(wave.frame, language=language, page_times=times)
+
+    # when
+    rsi = next(f for f in find_speeders(frame, CleaningConfig()).flags if f.rule == RSI_RULE)
+
+    # then: 15 completes in language 1 (9 pages), 45 in language 0 (10 pages)
+    by_language = {int(language[r]): d for r, d in zip(rsi.rows, rsi.details, strict=True)}
+    assert by_language[0].endswith("over 10 pages (n_reference 45 completes per page median)")
+    assert by_language[1].endswith("over 9 pages (n_reference 15 completes per page median)")

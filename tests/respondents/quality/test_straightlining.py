@@ -1,3 +1,5 @@
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -35,10 +37,57 @@ def test_straightliners_found_with_recall_and_precision(report, synthetic):
     assert precision >= 0.90
 
 
-def test_flag_detail_names_the_straight_batteries(report, synthetic):
+def test_flag_detail_gives_longstring_and_irv_per_battery(report, synthetic):
     flags = next(f for f in report.flags if f.rule == "straightliner")
 
-    assert flags.details[0].startswith("straight answers (longstring = length, IRV = 0) on 6 of 6")
+    detail = flags.details[0]
+    assert detail.startswith(
+        "straight (IRV = 0, longstring = items answered) on 6 of 6 batteries: "
+    )
+    assert "battery1 longstring 6/6 (1.00) IRV 0.00" in detail
+    assert flags.scores[0] == 1.0
+
+
+def test_a_straight_battery_with_one_skipped_item_still_counts():
+    # given: every planted straightliner skipped the first item of each battery
+    wave = generate_wave(1000)
+    rows = sorted(wave.planted["straightliner"])
+    codes = wave.frame.codes.copy()
+    values = wave.frame.values.copy()
+    for first in range(0, 36, 6):
+        codes[rows, first] = -1
+        values[rows, first] = np.nan
+    frame = dataclasses.replace(wave.frame, codes=codes, values=values)
+
+    # when
+    flags = find_straightliners(frame, CleaningConfig()).flags[0]
+
+    # then: the same respondents as without the skips (planted ones, and the odd ordinary
+    # respondent straight on two batteries by chance)
+    unskipped = find_straightliners(wave.frame, CleaningConfig()).flags[0]
+    assert wave.planted["straightliner"] <= {int(r) for r in flags.rows}
+    assert flags.rows.tolist() == unskipped.rows.tolist()
+    first = flags.rows.tolist().index(rows[0])
+    assert "battery1 longstring 5/6 (0.83) IRV 0.00" in flags.details[first]
+
+
+def test_a_battery_with_two_skipped_items_does_not_count():
+    wave = generate_wave(300)
+    rows = sorted(wave.planted["straightliner"])
+    codes = wave.frame.codes.copy()
+    for first in range(0, 36, 6):
+        codes[np.ix_(rows, [first, first + 1])] = -1
+    frame = dataclasses.replace(wave.frame, codes=codes)
+
+    flags = find_straightliners(frame, CleaningConfig()).flags[0]
+
+    assert not {int(r) for r in flags.rows} & wave.planted["straightliner"]
+
+
+def test_longstring_over_answered_items_steps_over_a_skip():
+    codes = np.array([[1, -1, 1, 1, 0], [2, 2, -1, -1, 2]], dtype=np.int32)
+
+    assert longstring(codes, skip_unanswered=True).tolist() == [3, 3]
 
 
 def test_one_battery_is_not_enough_and_the_notes_say_so():
