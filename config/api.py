@@ -13,19 +13,23 @@ from typing import Any
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponseBase, JsonResponse
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from surveys.access import AccessError
-from surveys.models import FrozenVersionError
+from surveys.diff import ItemTypeChangedError
+from surveys.models import FrozenVersionError, PublishOutsideServiceError
 
 NOT_FOUND = "Not found."
 # Domain exceptions and the status they answer with; their message is safe to show.
 DOMAIN_STATUS: dict[type[Exception], int] = {
     FrozenVersionError: status.HTTP_409_CONFLICT,
+    PublishOutsideServiceError: status.HTTP_409_CONFLICT,
+    # An item keeps its name but changes type against another version (publish, diff).
+    ItemTypeChangedError: status.HTTP_409_CONFLICT,
     AccessError: status.HTTP_400_BAD_REQUEST,
 }
 NON_FIELD_KEYS = ("non_field_errors", "__all__", "detail")
@@ -81,3 +85,11 @@ class SwaggerView(SpectacularSwaggerSplitView):
         response: HttpResponseBase = super().dispatch(request, *args, **kwargs)
         response._csp_update = {"style-src": ["'unsafe-inline'"]}  # type: ignore[attr-defined]
         return response
+
+
+def api_not_found(request: HttpRequest) -> JsonResponse:
+    """An unknown path under /api/ answers in the API's JSON, not Django's HTML page.
+
+    Routed by a catch-all of paths ending in a slash, after every API route: a path without
+    its slash is first redirected by APPEND_SLASH, as for the real endpoints."""
+    return JsonResponse({"detail": NOT_FOUND, "field": None}, status=status.HTTP_404_NOT_FOUND)

@@ -1,8 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from config.api import SwaggerView
+from config.api import SwaggerView, api_not_found
 from config.health import healthz
 
 urlpatterns = [
@@ -16,7 +16,10 @@ urlpatterns = [
     # One include per app's api/urls.py.
     path("api/v1/", include("respondents.api.urls")),
     path("api/v1/", include("exports.api.urls")),
+    path("api/v1/", include("surveys.api.urls")),
     # Downloads under /api/ so the two-factor middleware guards them too.
     path("api/v1/", include("exports.urls")),
+    # After every API route: the rest of /api/ answers 404 in the API's JSON.
+    re_path(r"^api/(?:.*/)?$", api_not_found, name="api-not-found"),
     path("", include("respondents.urls")),
 ]

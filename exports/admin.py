@@ -1,4 +1,8 @@
-"""Export jobs and the audit log, read-only: jobs change only through the runner."""
+"""Export jobs and the audit log, read-only: jobs change only through the runner.
+
+Both are scoped by role (surveys.admin_access): only the studies where the user may export
+(owners, researchers) show, as on the dashboard; other rows answer 404.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,13 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from exports.models import AuditEntry, ExportJob
+from surveys.access import Action
+from surveys.admin_access import StudyScopedAdminMixin
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ReadOnlyAdmin(StudyScopedAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    view_right = Action.EXPORT
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 

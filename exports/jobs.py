@@ -31,6 +31,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from exports.anonymise.kanon import KAnonymityError
 from exports.anonymise.pseudonyms import new_export_key
 from exports.assembly import AssemblyError, build_dataset
 from exports.codebook import ExportDescription, write_codebook
@@ -51,7 +52,7 @@ ADVISORY_LOCK_CLASS = 6_006
 PROGRESS_ASSEMBLED = 5
 PROGRESS_WRITTEN = 95
 # Errors in the request or the data that a retry cannot fix: recorded, not retried.
-TERMINAL_ERRORS = (SampleError, AssemblyError, WriterError)
+TERMINAL_ERRORS = (SampleError, AssemblyError, WriterError, KAnonymityError)
 
 
 def export_root() -> Path:

@@ -1,13 +1,23 @@
-"""The download view: follows a signed link, streams the file, 403 (audited) otherwise."""
+"""The download view: follows a signed link and streams the file; a refusal (audited by
+the service) answers 403 as JSON for API clients, as a small page for a browser."""
 
 from __future__ import annotations
 
-from django.http import FileResponse, HttpResponseForbidden
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import render
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from exports.services.downloads import DownloadRefused, resolve_download
+
+
+def _is_browser(request: Request) -> bool:
+    # A browser follows the link with its session and asks for HTML first; a script sends
+    # its token, or asks for JSON or anything.
+    accept = request.META.get("HTTP_ACCEPT", "")
+    return request.auth is None and accept.startswith("text/html")
 
 
 class DownloadExportView(APIView):
@@ -19,10 +29,13 @@ class DownloadExportView(APIView):
             403: OpenApiResponse(description="Link invalid, expired, or not yours"),
         }
     )
-    def get(self, request: Request, token: str) -> FileResponse | HttpResponseForbidden:
+    def get(self, request: Request, token: str) -> FileResponse | HttpResponse:
         try:
             download = resolve_download(token, request.user)
         except DownloadRefused as exc:
-            return HttpResponseForbidden(str(exc), content_type="text/plain; charset=utf-8")
+            if _is_browser(request):
+                context = {"reason": str(exc)}
+                return render(request, "staff/download_refused.html", context, status=403)
+            raise PermissionDenied(str(exc)) from exc
         # FileResponse streams the file in blocks; the path comes from the job row only.
         return FileResponse(download.path.open("rb"), as_attachment=True, filename=download.file)

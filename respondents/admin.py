@@ -20,7 +20,7 @@ from django.utils.safestring import SafeString
 # Cleaning admin lives in its own module (owned by the cleaning issue); importing it
 # registers its classes.
 from respondents import admin_cleaning  # noqa: F401
-from respondents.admin_actions import WaveCleaningActionsMixin
+from respondents.admin_actions import WaveCleaningActionsMixin, WaveExportActionsMixin
 from respondents.models import (
     Invitation,
     PanelMember,
@@ -121,7 +121,9 @@ class NoAddOrDeleteAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Wave)
-class WaveAdmin(StudyScopedAdminMixin, WaveCleaningActionsMixin, NoAddOrDeleteAdmin):
+class WaveAdmin(
+    StudyScopedAdminMixin, WaveCleaningActionsMixin, WaveExportActionsMixin, NoAddOrDeleteAdmin
+):
     list_display = ["name", "study", "state", "opens_at", "closes_at", "completes", "partials"]
     list_display += ["invited"]
     list_filter = ["state", "study"]
@@ -129,14 +131,17 @@ class WaveAdmin(StudyScopedAdminMixin, WaveCleaningActionsMixin, NoAddOrDeleteAd
     fields = WAVE_FIELDS
     readonly_fields = WAVE_FIELDS
     actions = ["invite_panel_action", "send_reminders_action", "close_action", "reopen_action"]
-    actions += ["clean_action"]
-    # Roles (surveys.access): who may take each action, on which studies.
+    actions += ["clean_action", "export_action"]
+    # Roles (surveys.access): every role sees its studies' waves and figures; who may take
+    # each action, on which studies.
+    edit_right = Action.RUN_WAVES
     action_rights = {
         "invite_panel_action": Action.INVITE,
         "send_reminders_action": Action.INVITE,
         "close_action": Action.RUN_WAVES,
         "reopen_action": Action.RUN_WAVES,
         "clean_action": Action.CLEAN,
+        "export_action": Action.EXPORT,
     }
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Wave]:
@@ -230,7 +235,7 @@ class WaveAdmin(StudyScopedAdminMixin, WaveCleaningActionsMixin, NoAddOrDeleteAd
 
 
 @admin.register(PanelMember)
-class PanelMemberAdmin(NoAddOrDeleteAdmin):
+class PanelMemberAdmin(StudyScopedAdminMixin, NoAddOrDeleteAdmin):
     list_display = ["pseudonym", "study", "status", "recruited_in", "created_at", "withdrawn_at"]
     list_filter = ["status", "study"]
     list_select_related = ["study", "recruited_in"]
@@ -238,6 +243,13 @@ class PanelMemberAdmin(NoAddOrDeleteAdmin):
     fields = MEMBER_FIELDS
     readonly_fields = MEMBER_FIELDS
     actions = ["withdraw_action", "erase_contact_action"]
+    # Owners and fieldwork managers; viewers see figures only, researchers anonymised data.
+    view_right = Action.VIEW_PANEL
+    action_rights = {
+        # As the API's withdraw: part of running the fieldwork.
+        "withdraw_action": Action.RUN_WAVES,
+        "erase_contact_action": Action.SEE_CONTACTS,
+    }
 
     @admin.action(description="Withdraw from the panel (no more invitations)")
     def withdraw_action(self, request: HttpRequest, queryset: QuerySet[PanelMember]) -> None:
@@ -256,17 +268,19 @@ class PanelMemberAdmin(NoAddOrDeleteAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(NoAddOrDeleteAdmin):
+class InvitationAdmin(StudyScopedAdminMixin, NoAddOrDeleteAdmin):
     list_display = ["id", "wave", "member", "sent_at", "opened_at", "started_at", "completed_at"]
     list_display += ["reminders_sent"]
     list_filter = ["wave"]
     list_select_related = ["wave", "member"]
     fields = INVITATION_FIELDS
     readonly_fields = INVITATION_FIELDS
+    study_path = "wave__study"
+    view_right = Action.INVITE
 
 
 @admin.register(Response)
-class ResponseAdmin(NoAddOrDeleteAdmin):
+class ResponseAdmin(StudyScopedAdminMixin, NoAddOrDeleteAdmin):
     list_display = ["id", "wave", "member", "status", "channel", "language", "started_at"]
     list_display += ["completed_at", "source_id"]
     list_filter = ["status", "wave", "channel", "language"]
@@ -274,6 +288,9 @@ class ResponseAdmin(NoAddOrDeleteAdmin):
     search_fields = ["=source_id"]
     fields = RESPONSE_FIELDS
     readonly_fields = RESPONSE_FIELDS
+    study_path = "wave__study"
+    # The roles that review response quality (cleaning) read the answers it is about.
+    view_right = Action.VIEW_CLEANING
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -16,9 +16,15 @@ from django.utils.safestring import SafeString
 
 from respondents.models import CleaningRun, FlagOverride, QualityFlag
 from respondents.services.cleaning import cleaning_summary
+from surveys.access import Action
+from surveys.admin_access import StudyScopedAdminMixin
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ReadOnlyAdmin(StudyScopedAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    """Scoped to the studies where the user may read cleaning results."""
+
+    view_right = Action.VIEW_CLEANING
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -30,6 +36,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 class CleaningRunAdmin(ReadOnlyAdmin):
     list_display = ["id", "wave", "status", "started_at", "finished_at", "responses", "flagged"]
     list_filter = ["status", "wave"]
+    study_path = "wave__study"
     readonly_fields = [
         "wave",
         "status",
@@ -78,6 +85,7 @@ class QualityFlagAdmin(ReadOnlyAdmin):
     list_filter = ["rule"]
     list_select_related = ["run"]
     readonly_fields = ["response", "run", "rule", "score", "detail"]
+    study_path = "response__wave__study"
 
 
 @admin.register(FlagOverride)
@@ -85,3 +93,4 @@ class FlagOverrideAdmin(ReadOnlyAdmin):
     list_display = ["id", "response_id", "rule", "decided_by", "decided_at"]
     list_filter = ["rule"]
     readonly_fields = ["response", "rule", "reason", "decided_by", "decided_at"]
+    study_path = "response__wave__study"

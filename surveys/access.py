@@ -58,6 +58,10 @@ class Action(StrEnum):
     EXPORT = "export"
     DOWNLOAD = "download"
     UPLOAD_REFERENCES = "upload_references"
+    # The panel's members by pseudonym and status (never their contacts: SEE_CONTACTS).
+    VIEW_PANEL = "view_panel"
+    # The study's own settings: title, languages, consent text.
+    EDIT_STUDY = "edit_study"
     MANAGE_ACCESS = "manage_access"
 
 
@@ -81,6 +85,7 @@ _FIELDWORK = frozenset(
         Action.VIEW_QUESTIONNAIRES,
         Action.RUN_WAVES,
         Action.INVITE,
+        Action.VIEW_PANEL,
         Action.SEE_CONTACTS,
         Action.VIEW_CLEANING,
     }
@@ -192,14 +197,24 @@ def _study_and_user(study_slug: str, username: str) -> tuple[Study, Any]:
     return study, user
 
 
+@transaction.atomic  # select_for_update needs a transaction, also when a form calls it
+def check_role_change(study: Study, user: Any, role: str | None) -> None:
+    """Raise AccessError unless the user's role on the study may become `role` (None:
+    no role at all). grant_role and revoke_role call it under lock; forms call it to show
+    the refusal before anything is saved."""
+    if role is not None:
+        _check_role(role)
+    current = StudyMembership.objects.select_for_update().filter(study=study, user=user).first()
+    if current is not None and current.role == StudyRole.OWNER and role != StudyRole.OWNER:
+        _refuse_last_owner(study, user.get_username())
+
+
 @transaction.atomic
 def grant_role(*, study_slug: str, username: str, role: str) -> Grant:
     """Give the user this role on the study, replacing any role they had there."""
     _check_role(role)
     study, user = _study_and_user(study_slug, username)
-    current = StudyMembership.objects.select_for_update().filter(study=study, user=user).first()
-    if current is not None and current.role == StudyRole.OWNER and role != StudyRole.OWNER:
-        _refuse_last_owner(study, username)
+    check_role_change(study, user, role)
     membership, created = StudyMembership.objects.update_or_create(
         study=study, user=user, defaults={"role": role}
     )
@@ -213,8 +228,7 @@ def revoke_role(*, study_slug: str, username: str) -> None:
     membership = StudyMembership.objects.select_for_update().filter(study=study, user=user).first()
     if membership is None:
         raise AccessError(ERROR_NO_ROLE.format(username=username, slug=study_slug))
-    if membership.role == StudyRole.OWNER:
-        _refuse_last_owner(study, username)
+    check_role_change(study, user, None)
     membership.delete()
 
 

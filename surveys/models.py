@@ -6,13 +6,20 @@ or of anything nested in it, whichever path (service, admin, API, shell) tries.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, ClassVar
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
+from django.utils.translation import gettext_lazy as _  # labels shown in the staff pages
 
 FROZEN_VERSION_MESSAGE = (
     "Version {version_id} is published and frozen; fork a new draft to change it."
+)
+NOT_PUBLISHING_MESSAGE = (
+    "Version {version_id} can only be published by publish_version, which hashes its content."
 )
 
 
@@ -22,6 +29,29 @@ class FrozenVersionError(Exception):
     def __init__(self, version_id: int | None) -> None:
         super().__init__(FROZEN_VERSION_MESSAGE.format(version_id=version_id))
         self.version_id = version_id
+
+
+class PublishOutsideServiceError(Exception):
+    """Raised when a write marks a version published without going through publish_version."""
+
+    def __init__(self, version_id: int | None) -> None:
+        super().__init__(NOT_PUBLISHING_MESSAGE.format(version_id=version_id))
+        self.version_id = version_id
+
+
+# The version publish_version is publishing right now, in this thread or task; every other
+# write that sets status=published is refused, so the content hash cannot be faked.
+_PUBLISHING: ContextVar[int | None] = ContextVar("surveys_publishing", default=None)
+
+
+@contextmanager
+def publishing(version_id: int) -> Iterator[None]:
+    """Allow the one save that publishes this version (surveys.services.publish_version)."""
+    token = _PUBLISHING.set(version_id)
+    try:
+        yield
+    finally:
+        _PUBLISHING.reset(token)
 
 
 class Study(models.Model):
@@ -43,10 +73,10 @@ class Study(models.Model):
 
 
 class StudyRole(models.TextChoices):
-    OWNER = "owner", "Owner"
-    FIELDWORK_MANAGER = "fieldwork_manager", "Fieldwork manager"
-    RESEARCHER = "researcher", "Researcher"
-    VIEWER = "viewer", "Viewer"
+    OWNER = "owner", _("Owner")
+    FIELDWORK_MANAGER = "fieldwork_manager", _("Fieldwork manager")
+    RESEARCHER = "researcher", _("Researcher")
+    VIEWER = "viewer", _("Viewer")
 
 
 class StudyMembership(models.Model):
@@ -102,12 +132,13 @@ class Questionnaire(models.Model):
 
 
 class VersionStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    PUBLISHED = "published", "Published"
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
 
 
 class QuestionnaireVersionQuerySet(models.QuerySet["QuestionnaireVersion"]):
-    """Bulk paths cannot change or delete a published version (publishing a draft can)."""
+    """Bulk paths cannot change or delete a published version, nor publish a draft (only
+    publish_version publishes, through QuestionnaireVersion.save)."""
 
     def _first_frozen(self) -> int | None:
         return self.filter(status=VersionStatus.PUBLISHED).values_list("pk", flat=True).first()
@@ -116,7 +147,19 @@ class QuestionnaireVersionQuerySet(models.QuerySet["QuestionnaireVersion"]):
         frozen = self._first_frozen()
         if frozen is not None:
             raise FrozenVersionError(frozen)
+        # Only the literal "draft" may be written in bulk; anything else (published, or an
+        # expression bulk_update builds) could publish without a real content hash.
+        if "status" in kwargs and kwargs["status"] != VersionStatus.DRAFT:
+            raise PublishOutsideServiceError(self.values_list("pk", flat=True).first())
         return super().update(**kwargs)
+
+    def bulk_create(
+        self, objs: Iterable[QuestionnaireVersion], *args: Any, **kwargs: Any
+    ) -> list[QuestionnaireVersion]:
+        objs = list(objs)
+        if any(obj.status != VersionStatus.DRAFT for obj in objs):
+            raise PublishOutsideServiceError(None)
+        return super().bulk_create(objs, *args, **kwargs)
 
     def delete(self) -> tuple[int, dict[str, int]]:
         frozen = self._first_frozen()
@@ -168,7 +211,9 @@ class QuestionnaireVersion(models.Model):
         return f"{self.questionnaire_id} v{self.number} ({self.status})"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        # Publishing itself is the one allowed write: the stored row is still a draft then.
+        # Publishing itself is the one allowed write: the stored row is still a draft then,
+        # and publish_version marks it with `publishing()`.
+        stored_status = None
         if self.pk is not None:
             stored_status = (
                 QuestionnaireVersion.objects.filter(pk=self.pk)
@@ -177,6 +222,10 @@ class QuestionnaireVersion(models.Model):
             )
             if stored_status == VersionStatus.PUBLISHED:
                 raise FrozenVersionError(self.pk)
+        if self.status != VersionStatus.DRAFT and (
+            stored_status is None or _PUBLISHING.get() != self.pk
+        ):
+            raise PublishOutsideServiceError(self.pk)
         super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
@@ -189,10 +238,25 @@ class QuestionnaireVersion(models.Model):
         return self.status == VersionStatus.PUBLISHED
 
 
+def _first_published(version_ids: Iterable[int | None]) -> int | None:
+    ids = {version_id for version_id in version_ids if version_id is not None}
+    if not ids:
+        return None
+    first: int | None = (
+        QuestionnaireVersion.objects.filter(pk__in=ids, status=VersionStatus.PUBLISHED)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return first
+
+
 class VersionPartQuerySet(models.QuerySet[Any]):
-    """Bulk paths (queryset update/delete) are refused for rows of a published version."""
+    """Bulk paths (update, delete, bulk_create, bulk_update) are refused for rows of a
+    published version, whether the rows are in it or would be moved or added into it."""
 
     version_path: ClassVar[str] = "version"
+    # The field whose change moves a row to another version (directly or through its list).
+    owner_field: ClassVar[str] = "version"
 
     def _first_frozen(self) -> int | None:
         frozen = self.filter(**{f"{self.version_path}__status": VersionStatus.PUBLISHED})
@@ -203,7 +267,48 @@ class VersionPartQuerySet(models.QuerySet[Any]):
         frozen = self._first_frozen()
         if frozen is not None:
             raise FrozenVersionError(frozen)
-        return super().update(**kwargs)
+        owner_keys = [key for key in (self.owner_field, f"{self.owner_field}_id") if key in kwargs]
+        if not owner_keys:
+            return super().update(**kwargs)
+        # A move into a published version: refused before the write when the new owner is
+        # a row or an id; an expression (bulk_update's Case) is checked after the write,
+        # which the savepoint then undoes.
+        target = kwargs[owner_keys[0]]
+        if isinstance(target, models.Model | int):
+            target_id = target.pk if isinstance(target, models.Model) else target
+            frozen = _first_published(self._owner_versions_of_ids([target_id]))
+            if frozen is not None:
+                raise FrozenVersionError(frozen)
+        pks = list(self.values_list("pk", flat=True))
+        with transaction.atomic():
+            count = super().update(**kwargs)
+            moved = self.model._default_manager.filter(pk__in=pks)
+            landed = _first_published(moved.values_list(self.version_path, flat=True))
+            if landed is not None:
+                raise FrozenVersionError(landed)
+        return count
+
+    def bulk_create(self, objs: Iterable[Any], *args: Any, **kwargs: Any) -> list[Any]:
+        objs = list(objs)
+        frozen = _first_published(self._owner_versions(objs))
+        if frozen is not None:
+            raise FrozenVersionError(frozen)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs: Iterable[Any], fields: Any, *args: Any, **kwargs: Any) -> int:
+        objs = list(objs)
+        if self.owner_field in fields or f"{self.owner_field}_id" in fields:
+            frozen = _first_published(self._owner_versions(objs))
+            if frozen is not None:
+                raise FrozenVersionError(frozen)
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+    def _owner_versions(self, objs: list[Any]) -> list[int | None]:
+        return self._owner_versions_of_ids([obj.version_id for obj in objs])
+
+    def _owner_versions_of_ids(self, owner_ids: list[int | None]) -> list[int | None]:
+        """The versions that owner rows (versions; for choices, choice lists) belong to."""
+        return owner_ids
 
     def delete(self) -> tuple[int, dict[str, int]]:
         frozen = self._first_frozen()
@@ -214,6 +319,15 @@ class VersionPartQuerySet(models.QuerySet[Any]):
 
 class ChoiceQuerySet(VersionPartQuerySet):
     version_path = "choice_list__version"
+    owner_field = "choice_list"
+
+    def _owner_versions(self, objs: list[Any]) -> list[int | None]:
+        return self._owner_versions_of_ids([obj.choice_list_id for obj in objs])
+
+    def _owner_versions_of_ids(self, owner_ids: list[int | None]) -> list[int | None]:
+        return list(
+            ChoiceList.objects.filter(pk__in=set(owner_ids)).values_list("version_id", flat=True)
+        )
 
 
 class VersionPart(models.Model):
@@ -234,11 +348,20 @@ class VersionPart(models.Model):
         raise NotImplementedError
 
     def _refuse_if_frozen(self) -> None:
-        version_id = self.owning_version_id()
-        if QuestionnaireVersion.objects.filter(
-            pk=version_id, status=VersionStatus.PUBLISHED
-        ).exists():
-            raise FrozenVersionError(version_id)
+        # Both owners count: the one the row is saved into, and the one it is stored in (a
+        # row moved out of a published version would change that version too).
+        frozen = _first_published([self.owning_version_id(), self._stored_version_id()])
+        if frozen is not None:
+            raise FrozenVersionError(frozen)
+
+    def _stored_version_id(self) -> int | None:
+        if self.pk is None:
+            return None
+        manager: Any = type(self)._default_manager
+        stored: int | None = (
+            manager.filter(pk=self.pk).values_list(manager.get_queryset().version_path, flat=True)
+        ).first()
+        return stored
 
 
 class Page(VersionPart):

@@ -8,7 +8,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from exports.models import ExportFormat, ExportJob, ExportLayout, ExportSample
-from exports.services.requests import DEFAULT_K, FREE_TEXT_POLICIES
+from exports.services.requests import DEFAULT_K, FREE_TEXT_POLICIES, MAX_K, MIN_K
 
 
 class RequestExportSerializer(serializers.Serializer[Any]):
@@ -22,7 +22,12 @@ class RequestExportSerializer(serializers.Serializer[Any]):
     sample = serializers.ChoiceField(choices=ExportSample.choices, default=ExportSample.COMBINED)
     layout = serializers.ChoiceField(choices=ExportLayout.choices, default=ExportLayout.LONG)
     format = serializers.ChoiceField(choices=ExportFormat.choices, default=ExportFormat.CSV)
-    k = serializers.IntegerField(default=DEFAULT_K)
+    k = serializers.IntegerField(
+        default=DEFAULT_K,
+        min_value=MIN_K,
+        max_value=MAX_K,
+        help_text="Every combination of quasi-identifiers is shared by at least k rows.",
+    )
     include_flagged = serializers.BooleanField(default=False)
     language = serializers.CharField(required=False, allow_blank=True, default="")
     free_text = serializers.ChoiceField(choices=list(FREE_TEXT_POLICIES), default="scrub")

@@ -1,4 +1,8 @@
-"""Exports over the API: request one (202), follow its status, get signed download links."""
+"""Exports over the API: request one (202), follow its status, get signed download links.
+
+A study the caller holds no role on answers as one that does not exist (404 naming
+`study`), and so does a job of such a study: whether either exists is not for them to learn.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +16,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api import NOT_FOUND
 from exports.api.serializers import (
     DownloadLinkSerializer,
     ExportJobSerializer,
     RequestExportSerializer,
 )
 from exports.models import ExportJob
-from exports.services import make_download_links, may_download, request_export
+from exports.services import StudyNotVisible, make_download_links, may_download, request_export
 
 
 def _visible_job(request: Request, job_id: int) -> ExportJob:
@@ -35,11 +40,14 @@ class RequestExportView(APIView):
         serializer = RequestExportSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data: dict[str, Any] = dict(serializer.validated_data)
-        job = request_export(
-            data.pop("study"),
-            requested_by=request.user,
-            **{**data, "language": data.get("language") or None},
-        )
+        try:
+            job = request_export(
+                data.pop("study"),
+                requested_by=request.user,
+                **{**data, "language": data.get("language") or None},
+            )
+        except StudyNotVisible as exc:
+            raise NotFound({"study": [NOT_FOUND]}) from exc
         body = ExportJobSerializer(job, context={"request": request}).data
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
 

@@ -9,12 +9,13 @@ from exports.services.downloads import (
     make_download_links,
     resolve_download,
 )
-from exports.services.requests import request_export, resolve_waves
+from exports.services.requests import StudyNotVisible, request_export, resolve_waves
 
 __all__ = [
     "Download",
     "DownloadLink",
     "DownloadRefused",
+    "StudyNotVisible",
     "make_download_link",
     "make_download_links",
     "may_download",

@@ -1,7 +1,9 @@
-"""Who may export a study's data and download its exports.
+"""Who may export a study's data and download its exports: surveys.access decides.
 
-The requester of an export, a user whose role on the study is owner or researcher, or a
-superuser. Viewers and fieldwork managers see fieldwork, not microdata.
+Exporting needs Action.EXPORT on the study and downloading Action.DOWNLOAD (owners and
+researchers; superusers everywhere). Having requested an export gives no right of its own:
+once a user's role on the study is revoked, the job, its links and its files are closed to
+them like everything else of the study.
 """
 
 from __future__ import annotations
@@ -9,26 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from exports.models import ExportJob
-from surveys.models import StudyMembership, StudyRole
-
-EXPORTING_ROLES = (StudyRole.OWNER, StudyRole.RESEARCHER)
+from surveys.access import Action, can
 
 
 def may_export(user: Any, study_id: int) -> bool:
-    if user is None or not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    return StudyMembership.objects.filter(
-        study_id=study_id, user_id=user.pk, role__in=EXPORTING_ROLES
-    ).exists()
+    return user is not None and can(user, Action.EXPORT, study_id)
 
 
 def may_download(user: Any, job: ExportJob) -> bool:
-    if user is None or not user.is_authenticated:
-        return False
-    # The requester keeps access to their own export...
-    if job.requested_by_id is not None and job.requested_by_id == user.pk:
-        return True
-    # ...and the study's admins may fetch any export of it.
-    return may_export(user, job.study_id)
+    return user is not None and can(user, Action.DOWNLOAD, job.study_id)

@@ -20,10 +20,16 @@ from exports.models import (
 from exports.services.access import may_export
 from exports.tasks import build_export_task
 from respondents.models import Wave
+from surveys.access import Action, can
 from surveys.models import Study
 
 DEFAULT_K = 5
 MIN_K = 2
+# Disclosure-control practice uses k of 3 to 10 (the SDC Handbook's usual thresholds); a
+# k in the hundreds would suppress nearly every quasi-identifier of a wave of a few
+# thousand completes, leaving a release nobody can use, and every group (wave, country)
+# smaller than k makes the export fail. 50 leaves ample room above practice.
+MAX_K = 50
 FREE_TEXT_POLICIES = ("scrub", "withhold")
 
 ERROR_STUDY = "study {study!r} does not exist"
@@ -31,9 +37,16 @@ ERROR_NO_WAVES = "study {study!r} has no waves to export"
 ERROR_WAVE = "wave {wave!r} does not belong to study {study!r}"
 ERROR_DUPLICATE_WAVE = "wave {wave!r} is listed twice"
 ERROR_CHOICE = "{field} must be one of {choices} (got {value!r})"
-ERROR_K = "k must be an integer of at least 2 (got {k!r})"
+ERROR_K = f"k must be an integer of at least {MIN_K} and at most {MAX_K} (got {{k!r}})"
 ERROR_LANGUAGE = "language must be one of the study's languages {choices} (got {value!r})"
 ERROR_PERMISSION = "only the study's owners and researchers may export its data"
+# The same for a study that does not exist and one the user holds no role on, so that an
+# outsider cannot learn which studies exist.
+ERROR_STUDY_NOT_FOUND = "study {study!r} not found"
+
+
+class StudyNotVisible(PermissionDenied):
+    """The study does not exist, or the requesting user holds no role on it."""
 
 
 def request_export(
@@ -52,10 +65,11 @@ def request_export(
     """Save an export job and build it after commit.
 
     `requested_by` None means the operator's shell (the export_data command); a user must
-    be allowed to export the study. Waves are ids or names; none means every wave.
+    be allowed to export the study (StudyNotVisible when they hold no role on it, as when
+    it does not exist). Waves are ids or names; none means every wave.
     """
     with transaction.atomic(durable=True):
-        study = _study(study)
+        study = _study(study, requested_by)
         if requested_by is not None and not may_export(requested_by, study.pk):
             raise PermissionDenied(ERROR_PERMISSION)
         _choice("sample", sample, ExportSample.values)
@@ -63,7 +77,7 @@ def request_export(
         _choice("format", format, ExportFormat.values)
         _choice("free_text", free_text, list(FREE_TEXT_POLICIES))
         # type(), not isinstance: True is an int too, and k arrives from JSON and the shell.
-        if type(k) is not int or k < MIN_K:
+        if type(k) is not int or not MIN_K <= k <= MAX_K:
             raise ValidationError({"k": ERROR_K.format(k=k)})
         language = language or study.default_language
         if study.languages and language not in study.languages:
@@ -104,12 +118,16 @@ def request_export(
     return job
 
 
-def _study(study: Study | str) -> Study:
-    if isinstance(study, Study):
-        return study
-    found = Study.objects.filter(slug=study).first()
-    if found is None:
-        raise ValidationError({"study": ERROR_STUDY.format(study=study)})
+def _study(study: Study | str, requested_by: Any | None) -> Study:
+    found = study if isinstance(study, Study) else Study.objects.filter(slug=study).first()
+    if requested_by is None:
+        # The operator's shell sees every study; the command names the missing one.
+        if found is None:
+            raise ValidationError({"study": ERROR_STUDY.format(study=study)})
+        return found
+    if found is None or not can(requested_by, Action.VIEW_FIGURES, found):
+        slug = found.slug if found is not None else study
+        raise StudyNotVisible(ERROR_STUDY_NOT_FOUND.format(study=slug))
     return found
 
 

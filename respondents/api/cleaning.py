@@ -8,9 +8,11 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from django import forms
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import path
+from django_filters import rest_framework as filters  # type: ignore[import-untyped]
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
@@ -21,7 +23,14 @@ from rest_framework.views import APIView
 from config.queueing import enqueue_on_commit
 from respondents.models import FlagOverride, QualityFlag, Wave
 from respondents.models import Response as SurveyResponse
-from respondents.services.cleaning import CleaningError, cleaning_summary, override_flag
+from respondents.quality.rules import RULE_FAMILIES, family_of
+from respondents.services.cleaning import (
+    REASON_REQUIRED,
+    UNKNOWN_RULE,
+    CleaningError,
+    cleaning_summary,
+    override_flag,
+)
 from respondents.tasks import clean_wave_task
 from surveys.access import Action
 from surveys.api.permissions import require_on
@@ -30,6 +39,31 @@ from surveys.api.permissions import require_on
 def _check_access(request: Request, study_id: int, *, deciding: bool) -> None:
     # Roles are decided in surveys.access: 404 outside the study, 403 without the right.
     require_on(request, Action.CLEAN if deciding else Action.VIEW_CLEANING, study_id)
+
+
+def _override_field(message: str) -> str:
+    """The request field an override refusal is about: the reason, else the rule (a
+    missing response answers 404 before the service is asked)."""
+    return "reason" if message == REASON_REQUIRED else "rule"
+
+
+def _known_rule(value: str) -> None:
+    if family_of(value) not in RULE_FAMILIES:
+        families = ", ".join(RULE_FAMILIES)
+        raise forms.ValidationError(UNKNOWN_RULE.format(rule=value, families=families))
+
+
+class QualityFlagFilter(filters.FilterSet):  # type: ignore[misc]
+    rule = filters.CharFilter(
+        field_name="rule",
+        lookup_expr="startswith",
+        validators=[_known_rule],
+        help_text="A rule family (speeder) or a full rule name (duplicate:exact).",
+    )
+
+    class Meta:
+        model = QualityFlag
+        fields = ["rule"]
 
 
 class CleaningSummarySerializer(serializers.Serializer[Any]):
@@ -95,14 +129,16 @@ class CleanWaveView(APIView):
 
 class ListQualityFlagsView(generics.ListAPIView[QualityFlag]):
     serializer_class = QualityFlagSerializer
+    # ?rule=speeder, validated against the rule families (400 naming `rule` otherwise).
+    filterset_class = QualityFlagFilter
 
     def get_queryset(self) -> QuerySet[QualityFlag]:
+        if getattr(self, "swagger_fake_view", False):
+            # Schema generation (no wave): the model is all drf-spectacular needs.
+            return QualityFlag.objects.none()
         wave = get_object_or_404(Wave, pk=self.kwargs["wave_id"])
         _check_access(self.request, wave.study_id, deciding=False)
         flags = QualityFlag.objects.filter(response__wave=wave).select_related("response")
-        rule = self.request.query_params.get("rule")
-        if rule:
-            flags = flags.filter(rule__startswith=rule)
         return flags.order_by("response_id", "rule")
 
 
@@ -123,7 +159,7 @@ class OverrideFlagView(APIView):
                 response.pk, rule=data["rule"], reason=data["reason"], decided_by=user
             )
         except CleaningError as exc:
-            raise ValidationError({"detail": str(exc)}) from exc
+            raise ValidationError({_override_field(str(exc)): [str(exc)]}) from exc
         return Response(FlagOverrideSerializer(override).data, status=status.HTTP_201_CREATED)
 
 

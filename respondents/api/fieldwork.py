@@ -1,19 +1,26 @@
 """Fieldwork over the API: waves (open, change state), inviting the panel, invitation
 counts, fieldwork figures, and panel members (pseudonym and status only, never contacts).
 
-Thin: each view checks who may ask, then calls a service. Reading needs any role on the
-wave's study; opening, closing, inviting and withdrawing need owner or fieldwork manager.
+Thin: each view checks who may ask, then calls a service. Reading waves and figures needs
+any role on the wave's study; the panel's members are listed to owners and fieldwork
+managers only (viewers see figures); opening, closing, inviting and withdrawing need owner
+or fieldwork manager. Lists filter through django-filter FilterSets, so a bad filter value
+answers 400 naming the parameter and the filters appear in the OpenAPI schema. A service's
+refusal names the request field it is about (SERVICE_ERROR_FIELDS).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
+import string
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import path
+from django_filters import rest_framework as filters  # type: ignore[import-untyped]
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
@@ -21,13 +28,37 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from respondents.models import Invitation, PanelMember, Wave, WaveState
+from respondents.models import Invitation, MemberStatus, PanelMember, Wave, WaveState
+from respondents.services import waves as wave_service
 from respondents.services.figures import wave_figures
-from respondents.services.invitations import invite_panel, withdraw_member
+from respondents.services.invitations import ERROR_WAVE_CLOSED, invite_panel, withdraw_member
 from respondents.services.waves import change_wave_state, open_link, open_wave
-from surveys.access import Action, studies_visible_to
+from surveys.access import Action, studies_where
 from surveys.api.permissions import require_on
 from surveys.models import QuestionnaireVersion, Study
+
+# Which request field each service refusal is about, so that the JSON error names it.
+SERVICE_ERROR_FIELDS = (
+    (wave_service.ERROR_NAME_EMPTY, "name"),
+    (wave_service.ERROR_NAME_TAKEN, "name"),
+    (wave_service.ERROR_VERSION_NOT_PUBLISHED, "version"),
+    (wave_service.ERROR_VERSION_OTHER_STUDY, "version"),
+    (wave_service.ERROR_CHANNEL_FORMAT, "channels"),
+    (wave_service.ERROR_CHANNEL_NOT_LISTED, "channels"),
+    (wave_service.ERROR_TRANSITION, "state"),
+    (wave_service.ERROR_CLOSES_IN_PAST, "state"),
+    (wave_service.ERROR_KEY_DESTROYED, "state"),
+    (ERROR_WAVE_CLOSED, "state"),
+)
+
+
+def _template_pattern(template: str) -> re.Pattern[str]:
+    """A message template ("Wave {wave} cannot ...") as a regex matching its messages."""
+    literals = [re.escape(literal) for literal, *_ in string.Formatter().parse(template)]
+    return re.compile(".*".join(literals), re.DOTALL)
+
+
+_FIELD_PATTERNS = [(_template_pattern(template), field) for template, field in SERVICE_ERROR_FIELDS]
 
 
 def _check_access(request: Request, study_id: int, *, manage: bool) -> None:
@@ -35,12 +66,46 @@ def _check_access(request: Request, study_id: int, *, manage: bool) -> None:
     require_on(request, Action.RUN_WAVES if manage else Action.VIEW_FIGURES, study_id)
 
 
-def _visible_studies(request: Request) -> QuerySet[Study]:
-    return studies_visible_to(request.user)
+def _studies_where(request: Request, action: Action) -> QuerySet[Study]:
+    return studies_where(request.user, action)
+
+
+def _field_of(message: str) -> str:
+    for pattern, field in _FIELD_PATTERNS:
+        if pattern.fullmatch(message):
+            return field
+    return "non_field_errors"
 
 
 def _refuse(exc: DjangoValidationError) -> ValidationError:
-    return ValidationError({"detail": exc.messages})
+    """The service's refusal as a DRF error under the field it is about."""
+    if hasattr(exc, "error_dict"):
+        return ValidationError(exc.message_dict)
+    by_field: dict[str, list[str]] = {}
+    for message in exc.messages:
+        by_field.setdefault(_field_of(message), []).append(message)
+    return ValidationError(by_field)
+
+
+class WaveFilter(filters.FilterSet):  # type: ignore[misc]
+    study = filters.CharFilter(field_name="study__slug", help_text="The study's slug.")
+    state = filters.ChoiceFilter(choices=WaveState.choices, help_text="The wave's state.")
+
+    class Meta:
+        model = Wave
+        fields = ["study", "state"]
+
+
+class PanelMemberFilter(filters.FilterSet):  # type: ignore[misc]
+    study = filters.CharFilter(field_name="study__slug", help_text="The study's slug.")
+    status = filters.ChoiceFilter(choices=MemberStatus.choices, help_text="Active or withdrawn.")
+    recruited_in = filters.NumberFilter(
+        field_name="recruited_in_id", help_text="Members recruited in this wave (its id)."
+    )
+
+    class Meta:
+        model = PanelMember
+        fields = ["study", "status", "recruited_in"]
 
 
 class WaveSerializer(serializers.ModelSerializer[Wave]):
@@ -135,14 +200,11 @@ class PanelMemberSerializer(serializers.ModelSerializer[PanelMember]):
 
 class ListAndOpenWavesView(generics.ListCreateAPIView[Wave]):
     serializer_class = WaveSerializer
-    # ?state=open (django-filter, the REST_FRAMEWORK default filter backend).
-    filterset_fields = ["state"]
+    # ?study=panel&state=open (django-filter, the REST_FRAMEWORK default filter backend).
+    filterset_class = WaveFilter
 
     def get_queryset(self) -> QuerySet[Wave]:
-        waves = Wave.objects.filter(study__in=_visible_studies(self.request))
-        study = self.request.query_params.get("study")
-        if study:
-            waves = waves.filter(study__slug=study)
+        waves = Wave.objects.filter(study__in=_studies_where(self.request, Action.VIEW_FIGURES))
         return waves.select_related("study").order_by("study__slug", "created_at")
 
     @extend_schema(request=OpenWaveSerializer, responses={201: WaveSerializer})
@@ -224,13 +286,13 @@ class WaveFiguresView(APIView):
 
 class ListPanelMembersView(generics.ListAPIView[PanelMember]):
     serializer_class = PanelMemberSerializer
+    filterset_class = PanelMemberFilter
 
     def get_queryset(self) -> QuerySet[PanelMember]:
-        members = PanelMember.objects.filter(study__in=_visible_studies(self.request))
-        for param, lookup in (("study", "study__slug"), ("status", "status")):
-            value = self.request.query_params.get(param)
-            if value:
-                members = members.filter(**{lookup: value})
+        # Owners and fieldwork managers: a viewer sees figures, not the panel's members.
+        members = PanelMember.objects.filter(
+            study__in=_studies_where(self.request, Action.VIEW_PANEL)
+        )
         return members.select_related("study").order_by("created_at", "pk")
 
 

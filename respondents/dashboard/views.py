@@ -24,7 +24,7 @@ from respondents.services.cleaning import cleaning_summary
 from respondents.services.comparison import compare_with_references
 from respondents.services.study_figures import StudyFigures, WaveReport, study_figures
 from surveys.access import Action, actions_of, require, role_of, studies_visible_to
-from surveys.models import QuestionnaireVersion, Study
+from surveys.models import QuestionnaireVersion, Study, StudyRole
 from surveys.services.references import ReferenceUploadError, upload_references
 
 # Upload size cap: marginals of a few dozen items for a few countries are a few kilobytes.
@@ -42,12 +42,14 @@ def _visible_study(request: HttpRequest, slug: str, action: Action) -> Study:
     return study
 
 
+def _role_label(request: HttpRequest, study: Study) -> str:
+    role = role_of(request.user, study)
+    return str(StudyRole(role).label) if role else _("superuser")
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    studies = [
-        (study, role_of(request.user, study) or "superuser")
-        for study in studies_visible_to(request.user)
-    ]
+    studies = [(study, _role_label(request, study)) for study in studies_visible_to(request.user)]
     return render(request, "dashboard/home.html", {"studies": studies})
 
 

@@ -2,7 +2,8 @@
 until they have passed it, on every staff page and the session-authenticated API.
 
 Token-authenticated API calls never reach this check with a user (DRF authenticates inside
-the view); tokens are issued only by an operator on the server (`create_api_token`).
+the view); for them surveys/accounts/tokens.py refuses a token of anyone who must use two
+factors and has no confirmed authenticator.
 """
 
 from __future__ import annotations

@@ -6,11 +6,13 @@ import re
 
 import pytest
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework import exceptions
 from rest_framework.test import APIClient
 
 from config.api import exception_handler
 from respondents.models import Wave, WaveState
+from respondents.services.waves import ERROR_NAME_TAKEN
 from surveys.accounts.tokens import create_api_token
 from surveys.models import FROZEN_VERSION_MESSAGE, FrozenVersionError
 from tests.builders import make_study
@@ -96,6 +98,9 @@ def team(panel):
 
 
 def token_client(user) -> APIClient:
+    # Roles that see contacts get a token only with an enrolled authenticator.
+    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {create_api_token(user.username, rotate=True)}")
     return client
@@ -183,3 +188,79 @@ def test_docs_are_served_from_our_own_static_files_under_a_strict_script_policy(
     script = APIClient().get("/api/docs/?script=")
     assert script.status_code == 200
     assert b"SwaggerUIBundle" in script.content
+
+
+def test_an_unknown_api_path_answers_json_404(db):
+    reply = APIClient().get(f"{API}/no-such-thing/")
+    assert reply.status_code == 404
+    assert reply.json() == {"detail": "Not found.", "field": None}
+    # without its slash, first redirected as the real endpoints are
+    assert APIClient().get(f"{API}/no-such-thing")["Location"] == f"{API}/no-such-thing/"
+
+
+def test_a_known_api_path_without_its_slash_is_still_redirected(db):
+    reply = APIClient().get(f"{API}/waves")
+    assert (reply.status_code, reply["Location"]) == (301, f"{API}/waves/")
+
+
+def test_a_duplicate_wave_name_is_refused_naming_the_name(panel, team):
+    reply = token_client(team.manager).post(
+        f"{API}/waves/",
+        {"study": "panel", "version": panel.version.pk, "name": "Wave 1"},
+        format="json",
+    )
+    assert reply.status_code == 400
+    assert reply.json()["field"] == "name"
+    assert reply.json()["detail"] == ERROR_NAME_TAKEN.format(study="panel", name="Wave 1")
+
+
+def test_an_illegal_state_change_is_refused_naming_the_state(panel, team):
+    reply = token_client(team.manager).post(
+        f"{API}/waves/{panel.waves[2].pk}/state/", {"state": "draft"}, format="json"
+    )
+    assert reply.status_code == 400
+    assert reply.json()["field"] == "state"
+
+
+@pytest.mark.parametrize(
+    ("_case", "path", "field"),
+    [
+        ("wave state", "/waves/?state=bogus", "state"),
+        ("member status", "/panel-members/?status=bogus", "status"),
+        ("recruiting wave", "/panel-members/?recruited_in=x", "recruited_in"),
+        ("rule", "/waves/{w}/flags/?rule=bogus", "rule"),
+    ],
+)
+def test_a_bad_filter_value_is_refused_naming_the_parameter(panel, team, _case, path, field):
+    reply = token_client(team.owner).get(API + path.format(w=panel.waves[0].pk))
+    assert reply.status_code == 400
+    assert reply.json()["field"] == field
+
+
+def test_filters_narrow_the_lists(panel, team):
+    client = token_client(team.owner)
+    assert client.get(f"{API}/waves/?study=other").json()["count"] == 0
+    assert client.get(f"{API}/waves/?study=panel&state=closed").json()["count"] == 2
+    withdrawn = client.get(f"{API}/panel-members/?status=withdrawn").json()
+    assert withdrawn["count"] == 0
+    assert client.get(f"{API}/panel-members/?status=active").json()["count"] == 10
+    assert client.get(f"{API}/waves/{panel.waves[0].pk}/flags/?rule=speeder").status_code == 200
+
+
+def test_the_filters_are_in_the_schema(db):
+    schema = APIClient().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+
+    def params(path: str) -> set[str]:
+        return {p["name"] for p in schema["paths"][path]["get"].get("parameters", [])}
+
+    assert {"study", "state", "page"} <= params("/api/v1/waves/")
+    assert {"study", "status", "recruited_in"} <= params("/api/v1/panel-members/")
+    assert "rule" in params("/api/v1/waves/{wave_id}/flags/")
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_panel_members_are_listed_to_owners_and_managers_only(panel, team, persona):
+    reply = token_client(getattr(team, persona)).get(f"{API}/panel-members/")
+    assert reply.status_code == 200
+    expected = 10 if persona in ("owner", "manager") else 0
+    assert (persona, reply.json()["count"]) == (persona, expected)

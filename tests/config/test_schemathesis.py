@@ -12,6 +12,7 @@ import pytest
 import schemathesis
 from django.core import signals
 from django.db import close_old_connections
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, Phase, settings
 
@@ -29,7 +30,9 @@ schema.app = application
 @pytest.fixture
 def token(db):
     build_three_wave_study("fuzz")
-    make_user("fuzzer", is_superuser=True, is_staff=True)
+    fuzzer = make_user("fuzzer", is_superuser=True, is_staff=True)
+    # Enrolled, so the token holds wherever superusers must use two factors.
+    TOTPDevice.objects.create(user=fuzzer, name="authenticator", confirmed=True)
     # As Django's test client does: a request must not close the test's connection (the
     # test runs in one transaction, rolled back at the end).
     signals.request_started.disconnect(close_old_connections)

@@ -76,7 +76,7 @@ def test_a_link_followed_by_another_user_is_refused_with_403_and_audited(client,
     response = client.get(link.url)
 
     assert response.status_code == 403
-    assert response.content.decode() == REFUSED_OTHER_USER
+    assert response.json() == {"detail": REFUSED_OTHER_USER, "field": None}
     entry = AuditEntry.objects.get(action=AuditAction.DOWNLOAD_REFUSED)
     assert entry.user == owner
     assert entry.detail["reason"] == REFUSED_OTHER_USER
@@ -102,14 +102,32 @@ def test_a_tampered_link_is_refused(built):
         resolve_download(token[:-2] + ("AA" if not token.endswith("AA") else "BB"), alice)
 
 
-def test_a_requester_who_lost_access_is_refused(built):
+def test_a_browser_following_a_refused_link_gets_a_small_page(client, built):
+    panel, alice, job = built
+    link = _csv_link(job, alice)
+    client.force_login(member(panel.study, "olga", StudyRole.RESEARCHER))
+
+    response = client.get(link.url, HTTP_ACCEPT="text/html,application/xhtml+xml,*/*;q=0.8")
+
+    assert response.status_code == 403
+    assert response["Content-Type"].startswith("text/html")
+    assert f'<p id="reason">{REFUSED_OTHER_USER}</p>' in response.content.decode()
+
+
+def test_the_requester_who_lost_her_role_is_refused(built):
+    # given Alice's own export, and the link she was given for it
     _, alice, job = built
     link = _csv_link(job, alice)
-    ExportJob.objects.filter(pk=job.pk).update(requested_by=None)
+
+    # when her role on the study is revoked
     alice.study_memberships.all().delete()
 
+    # then the link no longer opens, though she is still the requester
+    assert job.requested_by == alice
     with pytest.raises(DownloadRefused, match=REFUSED_ACCESS):
         resolve_download(_token(link), alice)
+    with pytest.raises(DownloadRefused, match=REFUSED_ACCESS):
+        make_download_links(job, alice)
 
 
 @pytest.mark.parametrize("persona", ["viewer", "other_study_researcher", "anonymous"])

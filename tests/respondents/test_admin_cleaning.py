@@ -24,7 +24,7 @@ def test_cleaning_run_page_shows_the_wave_summary(client):
     assert page.status_code == 200
     html = page.content.decode()
     assert f"of 48 responses flagged; 0 overrides (run {run.pk})" in html
-    assert "<td>speeder</td><td>1</td>" in html
+    assert "<td>straightliner</td><td>1</td>" in html
     assert flags.status_code == 200
     assert "free text stays out" not in flags.content.decode()
     assert CleaningRun.objects.count() == 1

@@ -52,7 +52,8 @@ def test_researcher_reads_waves_and_figures(fieldwork):
 
 def test_panel_members_list_shows_no_contact_data(fieldwork):
     study, _version, _wave, member = fieldwork
-    client = client_for(study, StudyRole.VIEWER)
+    # the fieldwork manager, who sees contacts elsewhere: never in this list
+    client = client_for(study, StudyRole.FIELDWORK_MANAGER)
 
     reply = client.get(f"{API}/panel-members/?study=panel")
 

@@ -229,3 +229,49 @@ def test_the_demo_study_dashboard_shows_its_three_wave_figures(client):
         for row in _by_id(page, "waves").xpath("./tbody/tr")
     }
     assert rows == {"Wave 1": ("228", NO_VALUE), "Wave 2": ("224", "70%"), "Wave 3": ("218", "73%")}
+
+
+def test_dashboard_shows_states_roles_and_units_in_russian(client, panel, team):
+    client.force_login(team.researcher)
+    client.cookies["django_language"] = "ru"
+    page = _page(client, "/dashboard/studies/panel/")
+    rows = {
+        row.get("data-wave"): (_text(row.xpath("./td")[1]), _text(_cls(row, "median-duration")))
+        for row in _by_id(page, "waves").xpath("./tbody/tr")
+    }
+    assert rows["Wave 1"] == ("Закрыта", "14,5 мин")
+    assert rows["Wave 3"][0] == "Открыта"
+    home = _page(client, "/dashboard/")
+    assert [_text(td) for td in home.xpath("//tbody/tr/td[2]")] == ["Исследователь"]
+
+
+def test_headline_counts_carry_thousands_separators_per_language(client, panel, team):
+    # given a study whose counts run into the thousands
+    from respondents.models import Response, ResponseStatus
+
+    started = panel.waves[0].opens_at
+    Response.objects.bulk_create(
+        Response(
+            wave=panel.waves[0],
+            status=ResponseStatus.COMPLETED,
+            started_at=started,
+            completed_at=started,
+            current_page="end",
+        )
+        for _ in range(2150)
+    )
+    client.force_login(team.researcher)
+    # then
+    assert _text(_by_id(_page(client, "/dashboard/studies/panel/"), "completes")) == "2,170"
+    client.cookies["django_language"] = "ru"
+    russian = _by_id(_page(client, "/dashboard/studies/panel/"), "completes")
+    assert russian.text_content() == "2\N{NO-BREAK SPACE}170"
+
+
+def test_the_wave_table_links_each_waves_version_preview(client, panel, team):
+    client.force_login(team.researcher)
+    page = _page(client, "/dashboard/studies/panel/")
+    links = {a.get("href") for a in page.xpath("//td[@class='preview']/a")}
+    assert links == {f"/dashboard/versions/{panel.version.pk}/preview/"}
+    client.force_login(team.viewer)
+    assert _page(client, "/dashboard/studies/panel/").xpath("//td[@class='preview']") == []

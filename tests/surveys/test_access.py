@@ -38,6 +38,7 @@ EXPECTED = {
         Action.VIEW_QUESTIONNAIRES,
         Action.RUN_WAVES,
         Action.INVITE,
+        Action.VIEW_PANEL,
         Action.SEE_CONTACTS,
         Action.VIEW_CLEANING,
     },
@@ -172,3 +173,9 @@ def test_create_api_token_prints_a_working_token(studies, team, capsys, client):
 def test_create_api_token_names_an_unknown_user():
     with pytest.raises(CommandError, match=ERROR_UNKNOWN_USER.format(username="ghost")):
         call_command("create_api_token", "ghost")
+
+
+def test_create_api_token_refuses_a_manager_without_an_authenticator_in_one_line(team):
+    with pytest.raises(CommandError, match=r"^user 'farid' has a role that sees contact details"):
+        call_command("create_api_token", "farid")
+    assert not Token.objects.filter(user=team.manager).exists()

@@ -9,8 +9,13 @@ from django.core.cache import cache
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
+from surveys.access import AccessError
+from surveys.accounts.tokens import ERROR_SECOND_FACTOR_MISSING, create_api_token
 from surveys.accounts.twofactor import BACKUP_CODE_COUNT, ERROR_WRONG_CODE
+from surveys.models import StudyMembership, StudyRole
 from tests.builders import make_study, make_user
 from tests.surveys.personas import make_team
 
@@ -127,3 +132,36 @@ def test_a_wrong_code_does_not_confirm_the_authenticator(client, team):
     assert ERROR_WRONG_CODE in reply.content.decode()
     assert not TOTPDevice.objects.filter(user=team.owner, confirmed=True).exists()
     assert client.get("/dashboard/").status_code == 302
+
+
+def test_a_manager_without_an_authenticator_gets_no_api_token(team):
+    with pytest.raises(AccessError, match="must enrol an authenticator"):
+        create_api_token("farid")
+    assert not Token.objects.filter(user=team.manager).exists()
+
+
+def test_a_researcher_needs_no_authenticator_for_a_token(team):
+    token = create_api_token("rita")
+    reply = APIClient(HTTP_AUTHORIZATION=f"Token {token}").get("/api/v1/waves/")
+    assert reply.status_code == 200
+
+
+def test_a_token_of_a_manager_who_lost_his_authenticator_is_refused(team):
+    # given Farid, enrolled, with a token that works
+    TOTPDevice.objects.create(user=team.manager, name="authenticator", confirmed=True)
+    token = create_api_token("farid")
+    client = APIClient(HTTP_AUTHORIZATION=f"Token {token}")
+    assert client.get("/api/v1/waves/").status_code == 200
+    # when his authenticator is removed
+    TOTPDevice.objects.filter(user=team.manager).delete()
+    # then the token no longer authenticates him, and he cannot invite the panel with it
+    reply = client.get("/api/v1/waves/")
+    assert reply.status_code == 401
+    assert reply.json() == {"detail": ERROR_SECOND_FACTOR_MISSING, "field": None}
+
+
+def test_a_researcher_promoted_to_a_contact_role_needs_an_authenticator_for_her_token(team):
+    token = create_api_token("rita")
+    StudyMembership.objects.filter(user=team.researcher).update(role=StudyRole.OWNER)
+    reply = APIClient(HTTP_AUTHORIZATION=f"Token {token}").get("/api/v1/waves/")
+    assert reply.status_code == 401
