@@ -198,6 +198,10 @@ PANELWAVE_TRUSTED_PROXY_COUNT = env_int("PANELWAVE_TRUSTED_PROXY_COUNT", 0)
 # Survey starts allowed per fingerprint per window: generous, because a Tor exit or a
 # carrier NAT puts many real respondents behind one network prefix.
 RESPONSE_START_LIMIT = env_int("RESPONSE_START_LIMIT", 30)
+# Starts allowed per network prefix alone (any browser) per window, so changing the user
+# agent does not escape the limit above; five times higher, since one prefix (a Tor exit, a
+# carrier NAT) can carry several real respondents with different browsers.
+RESPONSE_START_NETWORK_LIMIT = env_int("RESPONSE_START_NETWORK_LIMIT", 150)
 RESPONSE_START_WINDOW_SECONDS = env_int("RESPONSE_START_WINDOW_SECONDS", 600)
 
 EMAIL_URL = env_str("EMAIL_URL", "console://")
@@ -250,7 +254,8 @@ X_FRAME_OPTIONS = "DENY"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # Token auth that also enforces two-factor enrolment (surveys/accounts/tokens.py).
+        "surveys.accounts.tokens.TwoFactorTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -315,6 +320,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "send-unsent-invitations": {
         "task": "respondents.send_unsent_invitations",
         "schedule": timedelta(hours=1),
+    },
+    # Daily: FINGERPRINT_RETENTION_DAYS is counted in days, so a wave's fingerprint key
+    # outlives it by at most a day; after that no stored fingerprint can be recomputed or
+    # matched (DESIGN.md, privacy model). Covers waves left open past their closes_at.
+    "destroy-expired-fingerprint-keys": {
+        "task": "respondents.destroy_expired_fingerprint_keys",
+        "schedule": timedelta(days=1),
     },
     # Hourly: export files live EXPORT_RETENTION days (a week by default), so an hour's lag
     # past expiry is immaterial; the sweep also removes partial files of killed workers.

@@ -100,17 +100,34 @@ def fingerprint_request(wave: Wave, request: HttpRequest) -> str:
     return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
 
 
-def destroy_expired_fingerprint_keys(*, now: datetime | None = None) -> int:
-    """Empty the key of every wave closed more than FINGERPRINT_RETENTION_DAYS ago.
+def network_fingerprint_request(wave: Wave, request: HttpRequest) -> str:
+    """The wave-keyed hash of the request's network prefix alone, or "" without a key or a
+    parsable address. Only a rate-limit counter key: never stored with a response."""
+    key = _wave_key(wave)
+    network = network_prefix(_client_address(request))
+    if key is None or not network:
+        return ""
+    # "network" in the message keeps these hashes apart from full fingerprints.
+    message = f"{FINGERPRINT_VERSION}|network|{network}"
+    return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
 
-    Returns how many keys were destroyed. Run daily from Celery beat.
+
+def destroy_expired_fingerprint_keys(*, now: datetime | None = None) -> int:
+    """Empty the key of every wave whose fieldwork ended more than
+    FINGERPRINT_RETENTION_DAYS ago.
+
+    Fieldwork ends when the wave is closed (or archived), or when its scheduled `closes_at`
+    passes while nobody moves it out of "open": such a wave already refuses every answer
+    (services.waves.is_accepting_responses), so its key must not outlive the retention
+    period either. Returns how many keys were destroyed. Run daily from Celery beat
+    (respondents.tasks.destroy_expired_fingerprint_keys_task); safe to run twice.
     """
     moment = now or timezone.now()
     cutoff = moment - timedelta(days=settings.FINGERPRINT_RETENTION_DAYS)
     with transaction.atomic():
         return (
             Wave.objects.filter(
-                state__in=[WaveState.CLOSED, WaveState.ARCHIVED],
+                state__in=[WaveState.OPEN, WaveState.CLOSED, WaveState.ARCHIVED],
                 closes_at__lte=cutoff,
             )
             .exclude(fingerprint_key="")

@@ -28,14 +28,21 @@ ACTION_FIELD = "_pw_action"
 # The honeypot has a plausible name (methods.md section 4) so form-filling bots fill it;
 # people never see it (hidden by the stylesheet, skipped by keyboard and screen readers).
 HONEYPOT_FIELD = "website"
+# The signed resume token the consent form was rendered with (respondents/tokens.py).
+RESUME_OFFER_FIELD = "_pw_start"
 
 
 class ConsentForm(forms.Form):
     website = forms.CharField(required=False, max_length=500)
+    _pw_start = forms.CharField(required=False, max_length=200)
 
     @property
     def honeypot_filled(self) -> bool:
         return bool(self.is_valid() and self.cleaned_data["website"])
+
+    @property
+    def resume_offer(self) -> str:
+        return str(self.cleaned_data[RESUME_OFFER_FIELD]) if self.is_valid() else ""
 
 
 class JoinPanelForm(forms.Form):

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _  # labels shown in the staff pages
 
 from surveys.models import QuestionnaireVersion, Study
 
 
 class WaveState(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    OPEN = "open", "Open"
-    CLOSED = "closed", "Closed"
-    ARCHIVED = "archived", "Archived"
+    DRAFT = "draft", _("Draft")
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+    ARCHIVED = "archived", _("Archived")
 
 
 class Wave(models.Model):
@@ -70,6 +71,17 @@ class PanelMember(models.Model):
     # NULL, not "", for members without one: the unique constraint ignores NULLs.
     panel_key_hash = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     preferred_language = models.CharField(max_length=16, blank=True)
+    # An earlier active member whose e-mail or Telegram handle this member also gave. Never
+    # merged automatically (an unverified address proves nothing about who typed it): the
+    # team and the cleaning rules see the possible duplicate, and invitations go to the
+    # earlier member only (services/contacts.py explains why).
+    possible_duplicate_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="possible_duplicates",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
 
@@ -121,6 +133,30 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"invitation {self.pk} wave {self.wave_id}"
+
+
+class EarlierInvitationToken(models.Model):
+    """A personal-link token the invitation carried before its current one.
+
+    Every send (the invitation, each reminder, a Telegram resend) issues a fresh token, so
+    only the newest message's link would work; a panelist who clicks the first e-mail after
+    a reminder must not be locked out. The hashes of earlier tokens are kept here (never
+    the tokens) and resolve like the current one until the invitation is revoked
+    (withdrawal, erasure), which deletes them. Only respondents/tokens.py reads them.
+    """
+
+    invitation = models.ForeignKey(
+        Invitation, on_delete=models.CASCADE, related_name="earlier_tokens"
+    )
+    # sha256 of the earlier token, as Invitation.token_hash.
+    token_hash = models.CharField(max_length=64, unique=True)
+    replaced_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["invitation", "replaced_at"]
+
+    def __str__(self) -> str:
+        return f"earlier token of invitation {self.invitation_id}"
 
 
 class ResponseStatus(models.TextChoices):

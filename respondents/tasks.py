@@ -5,6 +5,7 @@ from django.conf import settings
 
 # A module import, not names: services.invitations imports this module to enqueue, and the
 # cycle resolves only if neither side reads the other's names at import time.
+from respondents.fingerprints import destroy_expired_fingerprint_keys
 from respondents.services import invitations
 from respondents.services.cleaning import clean_wave, open_wave_ids
 
@@ -33,7 +34,8 @@ def clean_open_waves_task() -> int:
     max_retries=5,
 )
 def send_invitation_task(invitation_id: int, kind: invitations.MessageKind = "invitation") -> bool:
-    # OSError covers SMTP and network failures; the send is idempotent, so a retry is safe.
+    # OSError covers SMTP and network failures, raised as MailDeliveryError (an OSError
+    # whose text names no address); the send is idempotent, so a retry is safe.
     return invitations.send_invitation(invitation_id, kind=kind)
 
 
@@ -45,3 +47,9 @@ def send_reminders_task() -> int:
 @shared_task(name="respondents.send_unsent_invitations", acks_late=True)
 def send_unsent_invitations_task() -> int:
     return invitations.send_unsent_invitations()
+
+
+@shared_task(name="respondents.destroy_expired_fingerprint_keys", acks_late=True)
+def destroy_expired_fingerprint_keys_task() -> int:
+    # Idempotent: a second run finds the keys already empty.
+    return destroy_expired_fingerprint_keys()

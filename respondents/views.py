@@ -21,11 +21,12 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from respondents.fingerprints import fingerprint_request
+from respondents.fingerprints import fingerprint_request, network_fingerprint_request
 from respondents.forms import (
     ACTION_FIELD,
     HONEYPOT_FIELD,
     PAGE_FIELD,
+    RESUME_OFFER_FIELD,
     SHOWN_FIELD,
     STEP_FIELD,
     ConsentForm,
@@ -47,7 +48,7 @@ from respondents.services.responses import (
     submit_page,
 )
 from respondents.services.waves import clean_channel, is_accepting_responses
-from respondents.tokens import resolve_invitation, resolve_resume_token
+from respondents.tokens import offer_resume_token, resolve_invitation, resolve_resume_token
 from surveys.models import Study
 
 # "no-referrer" (the site default) makes Chromium send `Origin: null` with form posts, which
@@ -150,6 +151,8 @@ def _start(request: HttpRequest, wave: Wave, language: str, **link: Any) -> Http
             wave,
             language=language,
             fingerprint=fingerprint_request(wave, request),
+            network_fingerprint=network_fingerprint_request(wave, request),
+            resume_offer=form.resume_offer,
             honeypot_filled=form.honeypot_filled,
             **link,
         )
@@ -189,6 +192,9 @@ def _consent(request: HttpRequest, wave: Wave, language: str) -> HttpResponse:
         "form_action": request.get_full_path(),
         "honeypot_field": HONEYPOT_FIELD,
         "src": request.GET.get("src", ""),
+        # Posting this form twice resumes what the first post started (no script needed).
+        "resume_offer_field": RESUME_OFFER_FIELD,
+        "resume_offer": offer_resume_token(wave),
     }
     return _render(request, "consent.html", wave.study, language, context)
 
@@ -241,6 +247,8 @@ def _page_flow(
             shown=request.POST.getlist(SHOWN_FIELD) or None,
             honeypot_filled=bool(request.POST.get(HONEYPOT_FIELD, "").strip()),
         )
+        if result.outcome == "closed":
+            return _unavailable(request, response.wave.study)
         if result.outcome != "invalid":
             return _see_other(url)
         response.refresh_from_db()

@@ -10,10 +10,15 @@ Rules (DESIGN.md, privacy model; methods.md section 6, "identity vault"):
 - `reveal_contact` is the only function that decrypts; it serves the mail and Telegram-link
   senders and nothing else (no admin or API list shows a contact).
 
-One person, one member: when a member stores a contact that another member of the same
-study already has (a panelist who answered the open link again and asked to join), the
-two are merged into the member being stored, which takes over the older member's
-pseudonym (so earlier withdraw links keep working), history, invitations and responses.
+Possible duplicates are recorded, never merged. When a member stores an e-mail or handle
+that an earlier active member of the same study already has, the new member stays
+separate and `possible_duplicate_of` names the earlier one. Nobody has proved they own the
+address they type on the end page: merging on it would let anyone who knows a panelist's
+e-mail take over that panelist's membership (their pseudonym, withdraw link, invitations
+and answers), or fuse two people's answers. Recording the match keeps everyone's answers
+where they were given, lets the team and the cleaning rules see the likely duplicate, and
+services/invitations.py invites only the earlier member, so the address still receives one
+personal link per wave whoever typed it, and the newcomer gains nothing by claiming it.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
-from respondents.models import Contact, Invitation, MemberStatus, PanelMember, Response
+from respondents.models import Contact, MemberStatus, PanelMember
 
 logger = logging.getLogger(__name__)
 
@@ -50,10 +55,6 @@ ERROR_TELEGRAM = (
     "A Telegram username has 5-32 letters, digits or underscores and starts with a letter."
 )
 ERROR_WITHDRAWN = "Member {member} has withdrawn; no contact is kept for them."
-ERROR_MERGE_CONFLICT = (
-    "Member {member} and member {other} share a contact and were both invited to wave "
-    "{wave}; they cannot be merged automatically."
-)
 
 
 @dataclass(frozen=True)
@@ -149,9 +150,9 @@ def find_members_by_contact(
 def store_contact(member: PanelMember, *, email: str = "", telegram: str = "") -> Contact:
     """Validate, normalise, encrypt and store the member's contact; return the Contact.
 
-    Values given replace the stored ones; an empty value keeps what is stored. If another
-    member of the study already has this e-mail or handle, that member is merged into
-    `member` (see the module docstring), so one person never holds two panel places.
+    Values given replace the stored ones; an empty value keeps what is stored. If an
+    earlier active member of the study already has this e-mail or handle, `member` is
+    marked as its possible duplicate (see the module docstring); nothing is merged.
     """
     if member.status == MemberStatus.WITHDRAWN:
         raise ValidationError(ERROR_WITHDRAWN.format(member=member.pk))
@@ -159,18 +160,8 @@ def store_contact(member: PanelMember, *, email: str = "", telegram: str = "") -
     clean_telegram = normalise_telegram(telegram) if telegram.strip() else ""
     if not clean_email and not clean_telegram:
         raise ValidationError(ERROR_NO_CONTACT)
-    others = [
-        other
-        for other in find_members_by_contact(
-            email=clean_email, telegram=clean_telegram, study_id=member.study_id
-        )
-        # A withdrawn member's rejoining is a new consent, not a reactivation.
-        if other.pk != member.pk and other.status == MemberStatus.ACTIVE
-    ]
     contact = Contact.objects.select_for_update().filter(member=member).first()
     contact = contact or Contact(member=member)
-    for other in others:
-        _absorb(member, other, contact)
     if clean_email:
         contact.email_encrypted = _encrypt(clean_email)
         contact.email_blind_index = keyed_hash("email", clean_email)
@@ -179,39 +170,30 @@ def store_contact(member: PanelMember, *, email: str = "", telegram: str = "") -
         contact.telegram_blind_index = keyed_hash("telegram", clean_telegram)
     contact.full_clean(exclude=["member"])
     contact.save()
+    _record_possible_duplicate(member, email=clean_email, telegram=clean_telegram)
     return contact
 
 
-def _absorb(member: PanelMember, other: PanelMember, contact: Contact) -> None:
-    """Move `other`'s history into `member`, then delete `other`; `member` keeps the older
-    pseudonym and recruitment wave, and `contact` any value only `other` had."""
-    shared_wave = (
-        Invitation.objects.filter(member=other, wave__invitations__member=member)
-        .values_list("wave_id", flat=True)
-        .first()
-    )
-    if shared_wave is not None:
-        raise ValidationError(
-            ERROR_MERGE_CONFLICT.format(member=member.pk, other=other.pk, wave=shared_wave)
+def _record_possible_duplicate(member: PanelMember, *, email: str, telegram: str) -> None:
+    if member.possible_duplicate_of_id is not None:
+        return
+    earlier = [
+        other
+        for other in find_members_by_contact(
+            email=email, telegram=telegram, study_id=member.study_id
         )
-    Response.objects.filter(member=other).update(member=member)
-    Invitation.objects.filter(member=other).update(member=member)
-    old_contact = Contact.objects.filter(member=other).first()
-    if old_contact is not None:
-        for kind in ("email", "telegram"):
-            if not getattr(contact, f"{kind}_encrypted"):
-                setattr(contact, f"{kind}_encrypted", getattr(old_contact, f"{kind}_encrypted"))
-                setattr(contact, f"{kind}_blind_index", getattr(old_contact, f"{kind}_blind_index"))
-    keep_pseudonym = other.pseudonym if other.created_at < member.created_at else None
-    member.recruited_in_id = other.recruited_in_id or member.recruited_in_id
-    member.panel_key_hash = member.panel_key_hash or other.panel_key_hash
-    member.preferred_language = member.preferred_language or other.preferred_language
-    other.delete()
-    if keep_pseudonym is not None:
-        member.pseudonym = keep_pseudonym
-    member.save(update_fields=["pseudonym", "recruited_in", "panel_key_hash", "preferred_language"])
-    # Pseudonyms only: which person merged is exactly what the log must not reveal.
-    logger.info("panel member merged into %s after a duplicate contact", member.pseudonym)
+        # Only an earlier, active member: a withdrawn member's rejoining is a new consent,
+        # and pointing the earlier member at the later one would stop its invitations.
+        if other.pk != member.pk
+        and other.status == MemberStatus.ACTIVE
+        and (other.created_at, other.pk) < (member.created_at, member.pk)
+    ]
+    if not earlier:
+        return
+    member.possible_duplicate_of = earlier[0]  # the oldest: find_members_by_contact's order
+    member.save(update_fields=["possible_duplicate_of"])
+    # Pseudonyms only: which contact matched is exactly what the log must not reveal.
+    logger.info("panel member %s recorded as a possible duplicate", member.pseudonym)
 
 
 def erase_contact(member: PanelMember) -> bool:

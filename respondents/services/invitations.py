@@ -3,8 +3,9 @@
 Flow: `invite_panel` creates one Invitation per active member of the study who has a
 contact and neither an invitation nor a response in the wave, then (after commit) enqueues
 one rate-limited Celery task per e-mail invitation. The task calls `send_invitation`,
-which re-issues the token under a row lock and puts the raw token only into the outgoing
-message, so no token exists anywhere else; a second task for the same invitation finds it
+which issues a fresh token under a row lock and puts the raw token only into the outgoing
+message, so no token exists anywhere else (earlier tokens of the invitation keep working:
+respondents/tokens.py); a second task for the same invitation finds it
 sent and does nothing (re-running invite_panel never double-sends). Members reachable only
 through Telegram are listed with their links by `write_telegram_links`, for the team to send.
 
@@ -16,7 +17,6 @@ the blind index so an erasure request by e-mail can still find their answers.
 from __future__ import annotations
 
 import csv
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -45,10 +45,10 @@ from respondents.models import (
 from respondents.services.contacts import reveal_contact
 from respondents.services.waves import is_accepting_responses
 from respondents.tokens import (
-    hash_token,
     issue_invitation,
     make_withdraw_token,
     personal_link,
+    revoke_invitation_tokens,
     withdraw_link,
 )
 
@@ -56,8 +56,8 @@ MessageKind = Literal["invitation", "reminder"]
 # Languages with e-mail templates (templates/respondents/email/); others get English.
 EMAIL_LANGUAGES = ("en", "ru")
 FALLBACK_LANGUAGE = "en"
-# A respondent who saved a page this recently is answering now: a reminder would re-key the
-# link under their feet, so it waits for the next sweep.
+# A respondent who saved a page this recently is answering now: a reminder would only
+# interrupt them, so it waits for the next sweep.
 ACTIVE_GRACE = timedelta(hours=1)
 # A first invitation still unsent this long after it was made lost its message (the broker
 # was down); at the default rate of 60 a minute, an hour is 3,600 sends.
@@ -65,6 +65,19 @@ UNSENT_GRACE = timedelta(hours=1)
 TELEGRAM_CSV_HEADER = ("pseudonym", "telegram", "link", "withdraw_link")
 
 ERROR_WAVE_CLOSED = "Wave {wave} is not open for responses; open it before inviting."
+ERROR_DELIVERY = "Invitation {invitation}: the message was not delivered ({reason})."
+
+
+class MailDeliveryError(OSError):
+    """Sending failed for a reason worth retrying; the message names only the invitation
+    and the kind of failure. The original exception is dropped on purpose: smtplib's
+    (SMTPRecipientsRefused above all) carry the recipient's address, and the task's retry
+    line and traceback would print it to the worker log."""
+
+    def __init__(self, invitation_id: int, error: OSError) -> None:
+        code = getattr(error, "smtp_code", None)
+        reason = type(error).__name__ + (f" {code}" if isinstance(code, int) else "")
+        super().__init__(ERROR_DELIVERY.format(invitation=invitation_id, reason=reason))
 
 
 @dataclass(frozen=True)
@@ -76,10 +89,14 @@ class InvitationRun:
     emails_queued: int
     telegram_pending: int
     without_contact: int
+    # Members left out as possible duplicates of an earlier member (services/contacts.py).
+    possible_duplicates: int
 
 
-def _language(member: PanelMember, wave: Wave) -> str:
-    for language in (member.preferred_language, wave.study.default_language):
+def message_language(member: PanelMember) -> str:
+    """The language of the member's messages, and so of the withdraw page their link opens:
+    their preferred language, else the study's default, else English."""
+    for language in (member.preferred_language, member.study.default_language):
         if language in EMAIL_LANGUAGES:
             return language
     return FALLBACK_LANGUAGE
@@ -119,11 +136,17 @@ def invite_panel(wave: Wave, *, limit: int | None = None) -> InvitationRun:
     if not is_accepting_responses(wave):
         raise ValidationError(ERROR_WAVE_CLOSED.format(wave=wave.pk))
     Wave.objects.select_for_update().get(pk=wave.pk)  # one invite run per wave at a time
-    candidates = (
+    eligible = (
         PanelMember.objects.filter(study_id=wave.study_id, status=MemberStatus.ACTIVE)
         .exclude(invitations__wave=wave)
         .exclude(responses__wave=wave)
     )
+    # A member who gave the contact of an earlier active member is not invited: the address
+    # already gets that member's link, and an unverified address must not earn a second one
+    # (services/contacts.py). Once the earlier member withdraws, this one is invited.
+    duplicates = eligible.filter(possible_duplicate_of__status=MemberStatus.ACTIVE)
+    possible_duplicates = duplicates.count()
+    candidates = eligible.exclude(pk__in=duplicates.values("pk"))
     reachable = candidates.filter(contact__isnull=False).exclude(
         contact__email_blind_index="", contact__telegram_blind_index=""
     )
@@ -142,6 +165,7 @@ def invite_panel(wave: Wave, *, limit: int | None = None) -> InvitationRun:
         emails_queued=len(email_ids),
         telegram_pending=_telegram_invitations(wave, resend=False).count(),
         without_contact=without_contact,
+        possible_duplicates=possible_duplicates,
     )
 
 
@@ -170,7 +194,7 @@ def _is_due(invitation: Invitation, kind: MessageKind, now: datetime) -> bool:
 
 def _message(invitation: Invitation, raw_token: str, email: str, kind: MessageKind) -> EmailMessage:
     member, wave = invitation.member, invitation.wave
-    language = _language(member, wave)
+    language = message_language(member)
     context = {
         "study": wave.study.title,
         "wave": wave.name,
@@ -203,8 +227,13 @@ def send_invitation(
         return False
     invitation, raw_token = issue_invitation(invitation.member, invitation.wave)
     # Sent inside the transaction: if the mail server refuses, the new token rolls back
-    # and the earlier link stays valid; the task retry sends again.
-    _message(invitation, raw_token, email, kind).send()
+    # (it was never delivered); the task retry sends again.
+    try:
+        _message(invitation, raw_token, email, kind).send()
+    except OSError as error:
+        # smtplib errors are OSErrors; `from None` keeps the address-bearing original out
+        # of the traceback as well as out of the message.
+        raise MailDeliveryError(invitation.pk, error) from None
     if kind == "invitation":
         invitation.sent_at = moment
         invitation.save(update_fields=["sent_at", "token_hash"])
@@ -286,8 +315,8 @@ def write_telegram_links(
     wave: Wave, out: TextIO, *, resend: bool = False, now: datetime | None = None
 ) -> int:
     """Write a CSV (pseudonym, telegram, link, withdraw_link) of the wave's Telegram-only
-    invitations not yet sent (with `resend`, all not yet completed: their earlier links stop
-    working) and mark them sent. Returns the number of rows."""
+    invitations not yet sent (with `resend`, all not yet completed, with new links; the
+    earlier links keep working too) and mark them sent. Returns the number of rows."""
     moment = now or timezone.now()
     writer = csv.writer(out)
     writer.writerow(TELEGRAM_CSV_HEADER)
@@ -309,18 +338,10 @@ def write_telegram_links(
 
 
 def revoke_pending_invitations(member: PanelMember) -> int:
-    """Make every not-completed personal link of the member stop working."""
-    pending = list(
-        Invitation.objects.filter(member=member, completed_at__isnull=True).values_list(
-            "pk", flat=True
-        )
-    )
-    for invitation_id in pending:
-        # A hash of a token nobody holds: the old link resolves to nothing.
-        Invitation.objects.filter(pk=invitation_id).update(
-            token_hash=hash_token(secrets.token_urlsafe(32))
-        )
-    return len(pending)
+    """Make every not-completed personal link of the member (current and earlier tokens)
+    stop working."""
+    pending = Invitation.objects.filter(member=member, completed_at__isnull=True)
+    return revoke_invitation_tokens(pending.values_list("pk", flat=True))
 
 
 @transaction.atomic

@@ -23,7 +23,7 @@ from typing import Any, Literal
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from redis.exceptions import RedisError
 
 from respondents.models import Invitation, Response, ResponseStatus, Wave
@@ -37,7 +37,12 @@ from respondents.services.answers import (
 )
 from respondents.services.form_schema import FormSchema, load_form
 from respondents.services.waves import is_accepting_responses
-from respondents.tokens import issue_resume_token
+from respondents.tokens import (
+    accept_resume_offer,
+    hash_token,
+    new_resume_token,
+    resolve_resume_token,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +56,9 @@ RESUME_GAP_SECONDS = 30 * 60
 RECORDED_METADATA = frozenset({"start", "end", "today"})
 
 Action = Literal["next", "back"]
-Outcome = Literal["advanced", "back", "completed", "invalid", "expanded", "stale"]
+# "closed": the wave takes no answers any more (closed, or past its close time); nothing
+# is saved, and the respondent is shown the same page as a GET of the link would show.
+Outcome = Literal["advanced", "back", "completed", "invalid", "expanded", "stale", "closed"]
 
 
 class StartRefusedError(Exception):
@@ -115,18 +122,34 @@ def _record_metadata(response: Response, schema: FormSchema, kind: str, now: dat
         metadata[name] = now.date().isoformat() if kind == "today" else now.isoformat()
 
 
-def _check_start_rate(wave: Wave, fingerprint: str) -> None:
-    # Without a fingerprint (key destroyed) there is nothing to count by.
-    if not fingerprint:
-        return
+def _check_start_rate(wave: Wave, fingerprint: str, network: str = "") -> None:
+    """Refuse a start past either limit: RESPONSE_START_LIMIT per full fingerprint (network,
+    browser and language) or RESPONSE_START_NETWORK_LIMIT per network alone.
+
+    The full fingerprint alone would let a script that changes its user agent on every
+    request start without limit; the network-only count closes that, with a higher limit
+    because a Tor exit or a carrier NAT puts many real respondents behind one prefix. Both
+    keys are wave-keyed HMACs (respondents/fingerprints.py), never an address.
+    """
+    # Without a hash (key destroyed, or an unparsable address) there is nothing to count by.
+    limits: list[tuple[str, int]] = []
+    if fingerprint:
+        limits.append(
+            (f"respondents:starts:{wave.pk}:{fingerprint}", settings.RESPONSE_START_LIMIT)
+        )
+    if network:
+        limits.append(
+            (f"respondents:net-starts:{wave.pk}:{network}", settings.RESPONSE_START_NETWORK_LIMIT)
+        )
     try:
-        count = _count_start(f"respondents:starts:{wave.pk}:{fingerprint}")
+        # Every counter counts this start, so a refusal by one still uses up the other.
+        counts = [(_count_start(key), limit) for key, limit in limits]
     except (RedisError, OSError):
         # Fail open: with the cache (Redis) down, a respondent must still be able to answer;
         # the duplicate rules in cleaning still catch repeated starts from one device.
         logger.warning("start rate limit skipped: the cache is unreachable")
         return
-    if count > settings.RESPONSE_START_LIMIT:
+    if any(count > limit for count, limit in counts):
         raise StartRefusedError("rate_limited")
 
 
@@ -150,10 +173,12 @@ def _new_response(
     fingerprint: str,
     honeypot_filled: bool,
     now: datetime,
+    resume_token_hash: str | None = None,
 ) -> Response:
     schema = load_form(wave.version)
     response = Response(
         wave=wave,
+        resume_token_hash=resume_token_hash,
         invitation=invitation,
         member=invitation.member if invitation is not None else None,
         channel=channel,
@@ -174,6 +199,17 @@ def _new_response(
     return response
 
 
+@dataclass(frozen=True)
+class _Start:
+    """What every new response is started with."""
+
+    channel: str
+    language: str
+    fingerprint: str
+    honeypot_filled: bool
+    now: datetime
+
+
 @transaction.atomic
 def start_response(
     wave: Wave,
@@ -182,29 +218,25 @@ def start_response(
     channel: str = "",
     language: str = "",
     fingerprint: str = "",
+    network_fingerprint: str = "",
+    resume_offer: str = "",
     honeypot_filled: bool = False,
     now: datetime | None = None,
 ) -> StartedResponse:
     """Start (after consent) a response to the wave, through an invitation or the open link.
 
-    An invitation has one response: starting again returns it, so a double-clicked consent
-    button or a second device resumes rather than forks the answers.
+    Starting twice never forks the answers. An invitation has one response: starting again
+    returns it (a double-clicked consent button, a second device). An open-link start
+    carries `resume_offer`, the signed resume token its consent form was rendered with
+    (tokens.offer_resume_token): the same form posted again, even at the same moment,
+    resumes the response the first post started, and counts once against the rate limits.
     """
     moment = now or timezone.now()
     if not is_accepting_responses(wave, now=moment):
         raise StartRefusedError("closed")
+    start = _Start(channel, language, fingerprint, honeypot_filled, moment)
     if invitation is None:
-        _check_start_rate(wave, fingerprint)
-        response = _new_response(
-            wave,
-            invitation=None,
-            channel=channel,
-            language=language,
-            fingerprint=fingerprint,
-            honeypot_filled=honeypot_filled,
-            now=moment,
-        )
-        return StartedResponse(response=response, resume_token=issue_resume_token(response))
+        return _start_open(wave, start, resume_offer, network_fingerprint)
     # The row lock serialises two consent clicks of one person.
     locked = Invitation.objects.select_for_update().select_related("member").get(pk=invitation.pk)
     existing = Response.objects.filter(invitation=locked).first()
@@ -212,20 +244,56 @@ def start_response(
         return StartedResponse(response=existing, resume_token="")
     try:
         with transaction.atomic():
-            response = _new_response(
-                wave,
-                invitation=locked,
-                channel=channel,
-                language=language,
-                fingerprint=fingerprint,
-                honeypot_filled=honeypot_filled,
-                now=moment,
-            )
+            response = _create(wave, start, invitation=locked)
     except IntegrityError:
         # Another process created it between our check and insert (no lock on SQLite).
         return StartedResponse(response=Response.objects.get(invitation=locked), resume_token="")
     Invitation.objects.filter(pk=locked.pk, started_at__isnull=True).update(started_at=moment)
     return StartedResponse(response=response, resume_token="")
+
+
+def _create(
+    wave: Wave, start: _Start, *, invitation: Invitation | None = None, resume_token: str = ""
+) -> Response:
+    return _new_response(
+        wave,
+        invitation=invitation,
+        channel=start.channel,
+        language=start.language,
+        fingerprint=start.fingerprint,
+        honeypot_filled=start.honeypot_filled,
+        now=start.now,
+        resume_token_hash=hash_token(resume_token) if resume_token else None,
+    )
+
+
+def _offered_response(wave: Wave, raw_token: str) -> Response | None:
+    response = resolve_resume_token(raw_token) if raw_token else None
+    return response if response is not None and response.wave_id == wave.pk else None
+
+
+def _start_open(wave: Wave, start: _Start, resume_offer: str, network: str) -> StartedResponse:
+    offered = accept_resume_offer(wave, resume_offer)
+    # The consent form was posted before: resume what that post started.
+    earlier = _offered_response(wave, offered)
+    if earlier is not None:
+        return StartedResponse(response=earlier, resume_token=offered)
+    _check_start_rate(wave, start.fingerprint, network)
+    raw_token = offered or new_resume_token()
+    try:
+        with transaction.atomic():
+            response = _create(wave, start, resume_token=raw_token)
+    except IntegrityError:
+        # The same form posted twice at once: the unique resume_token_hash let one insert
+        # through, and this request resumes it.
+        twin = _offered_response(wave, raw_token)
+        if twin is not None:
+            return StartedResponse(response=twin, resume_token=raw_token)
+        # The offered token opens a response closed to its holder (its member withdrew):
+        # start afresh under a new token.
+        raw_token = new_resume_token()
+        response = _create(wave, start, resume_token=raw_token)
+    return StartedResponse(response=response, resume_token=raw_token)
 
 
 def record_invitation_opened(invitation: Invitation, *, now: datetime | None = None) -> None:
@@ -298,6 +366,8 @@ def submit_page(
     response = (
         Response.objects.select_for_update().select_related("wave__version").get(pk=response_id)
     )
+    if not is_accepting_responses(response.wave, now=moment):
+        return PageResult(outcome="closed")
     # A retried or duplicate POST, or a form from an old tab: applied already, or never
     # meant for the page the respondent is on.
     if (
@@ -308,14 +378,17 @@ def submit_page(
         return PageResult(outcome="stale")
     schema = load_form(response.wave.version)
     language = response.language or schema.source_language
-    check = check_page(
-        schema,
-        schema.page(page) or schema.pages[0],
-        data,
-        response.answers,
-        language=language,
-        enforce_required=action == "next",
-    )
+    # The messages of answers.py are gettext strings made right here: they must speak the
+    # respondent's chosen language, not whatever the request (Accept-Language) activated.
+    with translation.override(language):
+        check = check_page(
+            schema,
+            schema.page(page) or schema.pages[0],
+            data,
+            response.answers,
+            language=language,
+            enforce_required=action == "next",
+        )
     displayed = set(check.visible if shown is None else shown)
     # An item the form did not show yet cannot be wrong: it is asked on this page next.
     check.errors = {name: error for name, error in check.errors.items() if name in displayed}

@@ -1,9 +1,17 @@
-"""Wave lifecycle: open_wave, state transitions, open links and recruitment channels.
+"""Wave lifecycle: create_wave, open_wave, state transitions, open links and channels.
 
-States move draft -> open -> closed -> archived. A closed wave may reopen (fieldwork is
-often extended by a week) as long as its fingerprint key still exists: after the key is
-destroyed, new fingerprints could not be compared with the old ones, so duplicate checks
-across the two fieldwork periods would silently fail. Archived is final.
+States move draft -> open -> closed -> archived, only through change_wave_state.
+`create_wave` makes a draft (set up, invisible to respondents, no fingerprint key yet);
+opening it starts fieldwork; `open_wave` (the scripting contract) does both at once. A
+closed wave may reopen (fieldwork is often extended by a week) as long as its fingerprint
+key still exists: after the key is destroyed, new fingerprints could not be compared with
+the old ones, so duplicate checks across the two fieldwork periods would silently fail.
+Archived is final.
+
+Closing (or archiving) ends every web response still in progress as "abandoned", in the
+same transaction as the state change: a break-off then keeps its answers and paradata and
+counts as a partial in exports and figures, instead of waiting forever "in progress".
+Reopening gives those break-offs back to their respondents (see _resume_break_offs).
 """
 
 from __future__ import annotations
@@ -20,7 +28,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from respondents.fingerprints import new_encrypted_key
-from respondents.models import Wave, WaveState
+from respondents.models import Response, ResponseStatus, Wave, WaveState
 from surveys.models import QuestionnaireVersion, Study
 
 # A channel is a short label a researcher puts in the link (?src=tg_meduza): lower-case
@@ -47,6 +55,7 @@ ERROR_CHANNEL_FORMAT = (
 )
 ERROR_CHANNEL_NOT_LISTED = "Channel {channel!r} is not one of this wave's channels."
 ERROR_TRANSITION = "Wave {wave} cannot go from {current} to {target}."
+ERROR_CLOSES_IN_PAST = "Wave {wave} cannot open: its close time {closes_at} has passed."
 ERROR_KEY_DESTROYED = (
     "Wave {wave} cannot reopen: its fingerprint key was destroyed, so new responses could "
     "not be checked for duplicates against the earlier ones."
@@ -95,7 +104,7 @@ def _check_version(study: Study, version: QuestionnaireVersion) -> None:
 
 
 @transaction.atomic
-def open_wave(
+def create_wave(
     study: Study,
     version: QuestionnaireVersion,
     name: str,
@@ -103,23 +112,22 @@ def open_wave(
     channels: Iterable[str] = (),
     closes_at: datetime | None = None,
 ) -> Wave:
-    """Create a wave of a published version and open it for responses at once."""
+    """Create a draft wave of a published version; open it with change_wave_state."""
     _check_version(study, version)
     clean_name = name.strip()
     if not clean_name:
         raise ValidationError(ERROR_NAME_EMPTY)
     channel_list = sorted({validate_channel(None, channel) for channel in channels})
-    now = timezone.now()
+    # No fingerprint key yet: it is made when the wave opens (change_wave_state), so a
+    # draft that never opens leaves no key behind.
     wave = Wave(
         study=study,
         version=version,
         name=clean_name,
         slug=secrets.token_urlsafe(SLUG_BYTES),
-        state=WaveState.OPEN,
-        opens_at=now,
+        state=WaveState.DRAFT,
         closes_at=closes_at,
         channels=channel_list,
-        fingerprint_key=new_encrypted_key(),
     )
     # Uniqueness is left to the database constraint below, which also holds under races.
     wave.full_clean(exclude=["slug"], validate_unique=False, validate_constraints=False)
@@ -129,6 +137,37 @@ def open_wave(
     except IntegrityError:
         raise ValidationError(ERROR_NAME_TAKEN.format(study=study.slug, name=clean_name)) from None
     return wave
+
+
+@transaction.atomic
+def open_wave(
+    study: Study,
+    version: QuestionnaireVersion,
+    name: str,
+    *,
+    channels: Iterable[str] = (),
+    closes_at: datetime | None = None,
+) -> Wave:
+    """Create a wave of a published version and open it for responses at once."""
+    draft = create_wave(study, version, name, channels=channels, closes_at=closes_at)
+    return change_wave_state(draft, WaveState.OPEN)
+
+
+def _abandon_in_progress(wave: Wave) -> int:
+    # A queryset update: answers, paradata and current_page stay as the respondent left
+    # them; only the status says the response will not be finished.
+    return Response.objects.filter(wave=wave, status=ResponseStatus.IN_PROGRESS).update(
+        status=ResponseStatus.ABANDONED
+    )
+
+
+def _resume_break_offs(wave: Wave) -> int:
+    # Only closing makes a web response abandoned (imported ones, with a source_id, were
+    # collected elsewhere and can never be resumed here), so on reopening each break-off
+    # goes back to its respondent, whose link then continues where they stopped.
+    return Response.objects.filter(
+        wave=wave, status=ResponseStatus.ABANDONED, source_id__isnull=True
+    ).update(status=ResponseStatus.IN_PROGRESS)
 
 
 @transaction.atomic
@@ -142,22 +181,36 @@ def change_wave_state(wave: Wave, target: str, *, now: datetime | None = None) -
     moment = now or timezone.now()
     fields = ["state"]
     if target == WaveState.OPEN:
-        if locked.fingerprint_key_destroyed_at is not None:
-            raise ValidationError(ERROR_KEY_DESTROYED.format(wave=locked.pk))
-        if locked.state == WaveState.DRAFT:
-            locked.opens_at = moment
-            locked.fingerprint_key = locked.fingerprint_key or new_encrypted_key()
-            fields += ["opens_at", "fingerprint_key"]
-        # Reopening clears the close time, which would otherwise refuse new starts.
-        locked.closes_at = None
-        fields.append("closes_at")
+        fields += _open_fields(locked, moment)
     if target == WaveState.CLOSED:
         # The fingerprint retention period counts from here.
         locked.closes_at = moment
         fields.append("closes_at")
+    if target in (WaveState.CLOSED, WaveState.ARCHIVED):
+        _abandon_in_progress(locked)
     locked.state = target
     locked.save(update_fields=fields)
     return locked
+
+
+def _open_fields(wave: Wave, moment: datetime) -> list[str]:
+    """Prepare `wave` (locked) to open; returns the fields changed besides the state."""
+    if wave.fingerprint_key_destroyed_at is not None:
+        raise ValidationError(ERROR_KEY_DESTROYED.format(wave=wave.pk))
+    if wave.state == WaveState.DRAFT:
+        # A draft's scheduled close stays; one already past would open a wave that refuses
+        # every respondent.
+        if wave.closes_at is not None and wave.closes_at <= moment:
+            raise ValidationError(
+                ERROR_CLOSES_IN_PAST.format(wave=wave.pk, closes_at=wave.closes_at.isoformat())
+            )
+        wave.opens_at = moment
+        wave.fingerprint_key = wave.fingerprint_key or new_encrypted_key()
+        return ["opens_at", "fingerprint_key"]
+    # Reopening clears the close time, which would otherwise refuse new starts.
+    wave.closes_at = None
+    _resume_break_offs(wave)
+    return ["closes_at"]
 
 
 def close_wave(wave: Wave) -> Wave:

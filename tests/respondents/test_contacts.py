@@ -1,12 +1,15 @@
-"""Contacts: encrypted at rest, blind-indexed, merged on duplicates, rotatable keys."""
+"""Contacts: encrypted at rest, blind-indexed, duplicates recorded (never merged), rotatable
+keys."""
 
 from __future__ import annotations
 
 import io
 import json
+import logging
 
 import pytest
 from cryptography.fernet import Fernet
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection
@@ -17,13 +20,14 @@ from respondents.services.contacts import (
     ERROR_EMAIL,
     ERROR_NO_CONTACT,
     ERROR_TELEGRAM,
+    ContactDetails,
     find_members_by_contact,
     normalise_telegram,
     reveal_contact,
     rotate_contact_keys,
     store_contact,
 )
-from respondents.services.invitations import withdraw_member
+from respondents.services.invitations import invite_panel, withdraw_member
 from respondents.services.panel_signup import join_panel
 from respondents.tokens import issue_invitation
 from tests.respondents.fieldwork import add_response, make_fieldwork_study, make_member, make_wave
@@ -88,30 +92,36 @@ def test_store_contact_refuses_bad_input_and_writes_nothing(study, _case, kwargs
     assert not Contact.objects.exists()
 
 
-def test_duplicate_contact_merges_into_the_new_member_keeping_the_old_pseudonym(study):
+def test_a_duplicate_contact_never_takes_over_the_earlier_membership(study, caplog):
     # given a panelist with a wave-1 answer and an invitation
     version = study.questionnaires.get().versions.get()
     wave1 = make_wave(study, version, "w1")
     old = make_member(study, email="anna@example.org")
-    old_pseudonym = old.pseudonym
     add_response(wave1, member=old)
-    issue_invitation(old, wave1)
-    # and the same person joining again through the open link of wave 2
+    invitation, _token = issue_invitation(old, wave1)
+    # and someone joining through the open link of wave 2 with the same (unverified) address
     wave2 = make_wave(study, version, "w2")
     newcomer = make_member(study)
     add_response(wave2, member=newcomer)
 
     # when
-    store_contact(newcomer, email="ANNA@example.org ", telegram="anna_tg_1")
+    with caplog.at_level(logging.INFO):
+        store_contact(newcomer, email="ANNA@example.org ", telegram="anna_tg_1")
 
-    # then one member holds both waves, the old pseudonym and both contact kinds
-    assert PanelMember.objects.count() == 1
+    # then both memberships stay as they were, and the match is recorded on the newcomer
+    assert PanelMember.objects.count() == 2
+    old.refresh_from_db()
     newcomer.refresh_from_db()
-    assert newcomer.pseudonym == old_pseudonym
-    assert set(newcomer.responses.values_list("wave__name", flat=True)) == {"w1", "w2"}
-    assert Invitation.objects.get().member == newcomer
+    assert newcomer.possible_duplicate_of == old
+    assert old.possible_duplicate_of is None
+    assert newcomer.pseudonym != old.pseudonym
+    assert list(old.responses.values_list("wave__name", flat=True)) == ["w1"]
+    assert list(newcomer.responses.values_list("wave__name", flat=True)) == ["w2"]
+    assert Invitation.objects.get().member == old == invitation.member
+    assert reveal_contact(old) == ContactDetails(email="anna@example.org")
     assert reveal_contact(newcomer).telegram == "anna_tg_1"
-    assert find_members_by_contact(email="anna@example.org") == [newcomer]
+    assert find_members_by_contact(email="anna@example.org") == [old, newcomer]
+    assert "anna" not in caplog.text.lower()
 
 
 def test_a_withdrawn_member_is_not_merged_with_a_new_one(study):
@@ -154,7 +164,9 @@ def test_rotation_works_in_batches(study, settings, monkeypatch):
     assert [reveal_contact(m).email for m in members] == [f"p{i}@example.org" for i in range(5)]
 
 
-def test_a_panelist_joining_again_from_the_open_link_keeps_one_membership(study):
+def test_joining_again_from_the_open_link_makes_a_flagged_member_invited_only_once(
+    study, django_capture_on_commit_callbacks
+):
     # given a panelist from wave 1 who answers wave 2 through the open link
     version = study.questionnaires.get().versions.get()
     wave1, wave2 = make_wave(study, version, "w1"), make_wave(study, version, "w2")
@@ -162,15 +174,35 @@ def test_a_panelist_joining_again_from_the_open_link_keeps_one_membership(study)
     add_response(wave1, member=panelist)
     open_link_answer = add_response(wave2)
 
-    # when they leave the same address on the end page
+    # when they leave the same address on the end page, and wave 3 invites the panel
     member = join_panel(open_link_answer.pk, email="Anna@Example.org")
+    wave3 = make_wave(study, version, "w3")
+    with django_capture_on_commit_callbacks(execute=True):
+        run = invite_panel(wave3)
 
-    # then both waves' answers belong to their one (old) pseudonym
-    assert PanelMember.objects.count() == 1
-    assert member.pseudonym == panelist.pseudonym
+    # then the answers stay with the member who gave them, and the address gets one link
+    assert PanelMember.objects.count() == 2
+    assert member.pk != panelist.pk
+    assert member.possible_duplicate_of == panelist
     open_link_answer.refresh_from_db()
     assert open_link_answer.member_id == member.pk
-    assert set(member.responses.values_list("wave__name", flat=True)) == {"w1", "w2"}
+    assert list(panelist.responses.values_list("wave__name", flat=True)) == ["w1"]
+    assert (run.created, run.possible_duplicates) == (1, 1)
+    assert [message.to for message in mail.outbox] == [["anna@example.org"]]
+    assert Invitation.objects.get(wave=wave3).member == panelist
+
+
+def test_a_possible_duplicate_is_invited_once_the_earlier_member_withdraws(study):
+    version = study.questionnaires.get().versions.get()
+    earlier = make_member(study, email="anna@example.org")
+    later = make_member(study, email="anna@example.org")
+    assert later.possible_duplicate_of == earlier
+    withdraw_member(earlier)
+
+    run = invite_panel(make_wave(study, version, "w1"))
+
+    assert (run.created, run.possible_duplicates) == (1, 0)
+    assert Invitation.objects.get().member == later
 
 
 def test_rotate_contact_keys_command_rotates_contacts_and_wave_keys(study, settings):

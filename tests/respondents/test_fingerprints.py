@@ -115,3 +115,51 @@ def test_rotating_keys_keeps_fingerprints_stable(settings):
     assert fingerprint_request(wave, _request()) == before
     settings.PANELWAVE_CONTACT_KEYS = settings.PANELWAVE_CONTACT_KEYS[:1]
     assert fingerprint_request(wave, _request()) == before
+
+
+def test_the_daily_beat_task_destroys_keys_of_closed_and_overdue_open_waves(settings):
+    # given: a wave closed 91 days ago, one still "open" but scheduled to close 91 days ago,
+    # and one open with a close time 10 days ago (within retention)
+    from config.celery import app
+
+    settings.FINGERPRINT_RETENTION_DAYS = 90
+    now = timezone.now()
+    closed = make_wave("closed")
+    overdue = _another_wave(closed, "overdue")
+    recent = _another_wave(closed, "recent")
+    Wave.objects.filter(pk=closed.pk).update(
+        state=WaveState.CLOSED, closes_at=now - timedelta(days=91)
+    )
+    Wave.objects.filter(pk=overdue.pk).update(closes_at=now - timedelta(days=91))
+    Wave.objects.filter(pk=recent.pk).update(closes_at=now - timedelta(days=10))
+    entry = settings.CELERY_BEAT_SCHEDULE["destroy-expired-fingerprint-keys"]
+
+    # when: beat fires the scheduled task (eager in tests)
+    destroyed = app.tasks[entry["task"]].delay().get()
+
+    # then
+    assert entry["schedule"] == timedelta(days=1)
+    assert destroyed == 2
+    assert Wave.objects.get(pk=closed.pk).fingerprint_key == ""
+    assert Wave.objects.get(pk=overdue.pk).fingerprint_key == ""
+    assert Wave.objects.get(pk=overdue.pk).fingerprint_key_destroyed_at is not None
+    assert Wave.objects.get(pk=recent.pk).fingerprint_key
+    assert app.tasks[entry["task"]].delay().get() == 0
+
+
+def test_network_fingerprint_ignores_the_browser_and_differs_from_the_full_one():
+    from respondents.fingerprints import network_fingerprint_request
+
+    wave = make_wave()
+    other = _another_wave(wave, "w2")
+
+    phone = network_fingerprint_request(wave, _request("203.0.113.77"))
+    laptop = network_fingerprint_request(wave, _request("203.0.113.5", agent="curl/8"))
+
+    assert phone == laptop
+    assert len(phone) == 64
+    assert phone != fingerprint_request(wave, _request("203.0.113.77"))
+    assert phone != network_fingerprint_request(wave, _request("198.51.100.1"))
+    assert phone != network_fingerprint_request(other, _request("203.0.113.77"))
+    assert network_fingerprint_request(wave, _request("not-an-ip")) == ""
+    assert "203.0.113" not in phone

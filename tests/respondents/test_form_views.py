@@ -333,3 +333,142 @@ def test_respondent_pages_send_a_referrer_policy_that_keeps_tokens_on_the_site()
 
     # Not "no-referrer": Chromium then posts forms with `Origin: null`, which CSRF refuses.
     assert page["Referrer-Policy"] == "same-origin"
+
+
+def test_messages_follow_the_chosen_language_not_accept_language():
+    # given: an English browser that chose Russian with ?lang=ru
+    wave = make_wave()
+    client = Client()
+    url = start_open(client, wave, query="?lang=ru", **EN)
+    html = client.get(url, **EN).content.decode()
+    assert "Ваш возраст" in html
+
+    # when: a required item is left empty, still with Accept-Language en
+    refused = client.post(url, page_post(html, {"age": ["30"]}), **EN)
+
+    # then
+    page = refused.content.decode()
+    assert refused.status_code == 200
+    assert "Это обязательный вопрос." in page
+    assert "This question requires an answer." not in page
+    assert Response.objects.get().language == "ru"
+
+
+def test_a_double_consent_post_starts_one_response_and_both_land_on_it():
+    # given: the consent page as the browser got it
+    wave = make_wave()
+    client = Client(enforce_csrf_checks=True)
+    consent = client.get(f"/s/{wave.slug}/", **EN).content.decode()
+    form = {
+        "csrfmiddlewaretoken": hidden_value(consent, "csrfmiddlewaretoken"),
+        "_pw_start": hidden_value(consent, "_pw_start"),
+        "website": "",
+    }
+
+    # when: the same form is posted twice (a double tap, a retried POST)
+    first = client.post(f"/s/{wave.slug}/", form, **EN)
+    second = client.post(f"/s/{wave.slug}/", form, **EN)
+
+    # then
+    assert first.status_code == second.status_code == 303
+    assert first["Location"] == second["Location"]
+    assert Response.objects.count() == 1
+    assert "Your age" in client.get(second["Location"], **EN).content.decode()
+
+
+def test_a_reloaded_consent_page_or_a_forged_offer_starts_a_new_response():
+    wave = make_wave()
+    client = Client()
+    offers = [
+        hidden_value(client.get(f"/s/{wave.slug}/").content.decode(), "_pw_start") for _ in range(2)
+    ]
+    forged = "A" * 43
+
+    landed = [
+        client.post(f"/s/{wave.slug}/", {"_pw_start": offer})["Location"]
+        for offer in [*offers, forged, forged]
+    ]
+
+    assert offers[0] != offers[1]
+    assert len(set(landed)) == 4
+    assert f"/r/{forged}/" not in landed
+    assert Response.objects.count() == 4
+
+
+def test_starts_are_also_limited_per_network_whatever_the_user_agent(settings):
+    # given: a per-fingerprint limit nobody reaches, and a network limit of 3
+    settings.RESPONSE_START_LIMIT = 2
+    settings.RESPONSE_START_NETWORK_LIMIT = 3
+    wave = make_wave()
+    client = Client()
+
+    # when: each start claims a new browser
+    codes = [
+        client.post(f"/s/{wave.slug}/", {}, HTTP_USER_AGENT=f"bot/{n}").status_code
+        for n in range(4)
+    ]
+    other_network = client.post(
+        f"/s/{wave.slug}/", {}, HTTP_USER_AGENT="bot/9", REMOTE_ADDR="198.51.100.20"
+    )
+
+    # then
+    assert codes == [303, 303, 303, 429]
+    assert other_network.status_code == 303
+    assert Response.objects.count() == 4
+
+
+def test_an_offer_whose_response_is_closed_to_its_holder_starts_afresh():
+    # given: the offered response joined the panel and its member withdrew since
+    from respondents.models import MemberStatus
+    from respondents.services.responses import start_response
+    from respondents.tokens import accept_resume_offer, offer_resume_token
+
+    wave = make_wave()
+    offer = offer_resume_token(wave)
+    first = start_response(wave, resume_offer=offer)
+    member = PanelMember.objects.create(
+        study=wave.study, pseudonym="gone", status=MemberStatus.WITHDRAWN
+    )
+    Response.objects.filter(pk=first.response.pk).update(member=member)
+
+    # when
+    again = start_response(wave, resume_offer=offer)
+
+    # then
+    assert first.resume_token == accept_resume_offer(wave, offer)
+    assert again.response.pk != first.response.pk
+    assert again.resume_token not in ("", first.resume_token)
+    assert Response.objects.count() == 2
+
+
+@pytest.mark.parametrize("_case", ["closed", "past its close time"])
+def test_a_page_posted_after_the_wave_stops_is_refused_and_saves_nothing(_case):
+    # given a respondent on the first page, with the form in their browser
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from respondents.models import Wave
+
+    wave = make_wave()
+    client = Client()
+    url = start_open(client, wave, **EN)
+    html = client.get(url, **EN).content.decode()
+    before = Response.objects.get()
+
+    # when the wave stops taking answers (state kept open for the scheduled case)
+    if _case == "closed":
+        Wave.objects.filter(pk=wave.pk).update(state="closed")
+    else:
+        Wave.objects.filter(pk=wave.pk).update(closes_at=timezone.now() - timedelta(minutes=1))
+    posted = client.post(url, page_post(html, GOOD_PAGES["about"]), **EN)
+
+    # then the post gets the "link not active" page, like a GET, and nothing changed
+    assert posted.status_code == 404
+    assert "This link is not active" in posted.content.decode()
+    after = Response.objects.get()
+    assert (after.answers, after.paradata, after.current_page) == (
+        before.answers,
+        before.paradata,
+        "about",
+    )

@@ -8,10 +8,12 @@ import io
 import json
 import logging
 import re
+import traceback
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from celery.exceptions import Retry
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
@@ -310,6 +312,7 @@ def test_invite_panel_and_send_reminders_commands_print_json(
         "emails_queued": 1,
         "telegram_pending": 1,
         "without_contact": 1,
+        "possible_duplicates": 0,
     }
     assert json.loads(reminded.getvalue()) == {"reminders_queued": 0}
     assert len(mail.outbox) == 1
@@ -346,3 +349,119 @@ def test_sending_is_rate_limited_and_reminders_are_on_the_beat_schedule(settings
     assert send_invitation_task.rate_limit == settings.INVITATION_RATE_LIMIT
     assert entry["task"] in app.tasks
     assert app.tasks[entry["task"]].name == "respondents.send_reminders"
+
+
+@pytest.mark.parametrize("_case", ["withdrawal", "erasure"])
+def test_the_first_link_still_opens_after_a_reminder_until_the_member_leaves(
+    _case, fieldwork, client, django_capture_on_commit_callbacks
+):
+    # given: an invitation and a reminder, each with its own link
+    from respondents.services.erasure import erase_member
+    from respondents.services.invitations import send_invitation
+
+    study, _version, wave = fieldwork
+    member = make_member(study, email="anna@example.org")
+    invite(wave, django_capture_on_commit_callbacks)
+    Invitation.objects.update(sent_at=timezone.now() - timedelta(days=30))
+    assert send_invitation(Invitation.objects.get().pk, kind="reminder") is True
+    first, reminder = (personal_token(message) for message in mail.outbox)
+    assert first != reminder
+
+    # when / then: the first e-mail's link opens the same invitation as the reminder's
+    assert resolve(first) == resolve(reminder)
+    assert client.get(f"/i/{first}/").status_code == 200
+    assert client.get(f"/i/{reminder}/").status_code == 200
+
+    # when the member leaves, then every link is dead, even were they active again
+    if _case == "withdrawal":
+        withdraw_member(member)
+    else:
+        erase_member(member)
+    member.refresh_from_db()
+    member.status = MemberStatus.ACTIVE
+    member.save(update_fields=["status"])
+    assert resolve_invitation(first) is None
+    assert resolve_invitation(reminder) is None
+    assert client.get(f"/i/{first}/").status_code == 404
+
+
+def test_a_telegram_resend_keeps_the_earlier_link_working(fieldwork):
+    study, _version, wave = fieldwork
+    make_member(study, telegram="@anna_k")
+    invite_panel(wave)
+    first_csv, resent_csv = io.StringIO(), io.StringIO()
+    write_telegram_links(wave, first_csv)
+
+    write_telegram_links(wave, resent_csv, resend=True)
+
+    first = token_in(PERSONAL, first_csv.getvalue())
+    resent = token_in(PERSONAL, resent_csv.getvalue())
+    assert first != resent
+    assert resolve(first) == resolve(resent)
+
+
+def test_the_withdraw_page_speaks_the_language_of_the_email_and_can_switch(
+    fieldwork, client, django_capture_on_commit_callbacks
+):
+    # given a member with no preferred language in a study whose default is Russian
+    study, _version, wave = fieldwork
+    member = make_member(study, email="boris@example.org", language="")
+    invite(wave, django_capture_on_commit_callbacks)
+    assert "приглашение к опросу" in mail.outbox[0].subject
+    path = "/w/" + token_in(WITHDRAW, mail.outbox[0].body) + "/"
+
+    # when
+    default = client.get(path)
+    switched = client.get(path + "?lang=en")
+    confirmed = client.post(path + "?lang=en")
+
+    # then: Russian like the e-mail, with links to switch; the switch holds through the post
+    page = default.content.decode()
+    assert "Выйти из панели?" in page
+    assert default["Content-Language"] == "ru"
+    assert 'href="?lang=en"' in page
+    assert 'href="?lang=ru"' in page
+    assert "Leave the panel?" in switched.content.decode()
+    assert confirmed.status_code == 303
+    assert confirmed["Location"] == path + "?lang=en"
+    assert "You have left the panel" in client.get(confirmed["Location"]).content.decode()
+    member.refresh_from_db()
+    assert member.status == MemberStatus.WITHDRAWN
+
+
+def test_a_refused_recipient_is_retried_without_the_address_reaching_the_log(
+    fieldwork, settings, caplog
+):
+    # given an SMTP relay that refuses the recipient, naming it in the exception
+    from respondents.services.invitations import (
+        ERROR_DELIVERY,
+        MailDeliveryError,
+        send_invitation,
+    )
+    from respondents.tasks import send_invitation_task
+    from tests.respondents import refusing_mail
+
+    study, _version, wave = fieldwork
+    make_member(study, email="anna.k@example.org")
+    invite_panel(wave)
+    invitation = Invitation.objects.get()
+    settings.EMAIL_BACKEND = "tests.respondents.refusing_mail.RefusingBackend"
+    refusing_mail.ATTEMPTS.clear()
+
+    # when the task runs (eagerly: the automatic retry surfaces as Retry)
+    with caplog.at_level(logging.DEBUG), pytest.raises(Retry) as retry:
+        send_invitation_task.delay(invitation.pk).get()
+
+    # then it is retried as transient, and neither the retry nor its cause names the address
+    assert refusing_mail.ATTEMPTS == [1]
+    message = ERROR_DELIVERY.format(invitation=invitation.pk, reason="SMTPRecipientsRefused")
+    assert isinstance(retry.value.exc, OSError)
+    assert str(retry.value.exc) == message
+    assert "anna.k" not in str(retry.value)
+    assert "anna.k" not in caplog.text
+    assert Invitation.objects.get().sent_at is None
+    # and the service's own exception, traceback included, names only the invitation
+    with pytest.raises(MailDeliveryError) as failure:
+        send_invitation(invitation.pk)
+    assert str(failure.value) == message
+    assert "anna.k" not in "".join(traceback.format_exception(failure.value))

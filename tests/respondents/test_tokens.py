@@ -2,7 +2,14 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from respondents.models import Invitation, MemberStatus, PanelMember, Response, Wave
+from respondents.models import (
+    EarlierInvitationToken,
+    Invitation,
+    MemberStatus,
+    PanelMember,
+    Response,
+    Wave,
+)
 from respondents.tokens import (
     ERROR_OTHER_STUDY,
     ERROR_WITHDRAWN,
@@ -15,6 +22,7 @@ from respondents.tokens import (
     resolve_resume_token,
     resolve_withdraw_token,
     resume_link,
+    revoke_invitation_tokens,
     withdraw_link,
 )
 from tests.builders import make_study
@@ -39,7 +47,7 @@ def test_issue_invitation_stores_only_the_hash_of_a_long_token():
     assert resolve_invitation(token) == invitation
 
 
-def test_issue_invitation_again_rekeys_and_keeps_the_invitation():
+def test_issue_invitation_again_adds_a_token_and_earlier_ones_keep_working():
     wave = make_wave()
     member = _member(wave)
     first, old_token = issue_invitation(member, wave)
@@ -47,9 +55,33 @@ def test_issue_invitation_again_rekeys_and_keeps_the_invitation():
     second, new_token = issue_invitation(member, wave)
 
     assert second.pk == first.pk
+    assert new_token != old_token
     assert Invitation.objects.count() == 1
-    assert resolve_invitation(old_token) is None
+    assert resolve_invitation(old_token) == first
     assert resolve_invitation(new_token) == first
+    # Hashes only: neither raw token is stored anywhere.
+    assert Invitation.objects.get().token_hash == hash_token(new_token)
+    assert list(EarlierInvitationToken.objects.values_list("token_hash", flat=True)) == [
+        hash_token(old_token)
+    ]
+    stored = str(list(EarlierInvitationToken.objects.values_list())) + str(
+        list(Invitation.objects.values_list())
+    )
+    assert old_token not in stored
+    assert new_token not in stored
+
+
+def test_revoking_an_invitation_kills_every_token_it_was_issued():
+    wave = make_wave()
+    member = _member(wave)
+    invitation, first = issue_invitation(member, wave)
+    _same, second = issue_invitation(member, wave)
+
+    assert revoke_invitation_tokens([invitation.pk]) == 1
+
+    assert resolve_invitation(first) is None
+    assert resolve_invitation(second) is None
+    assert EarlierInvitationToken.objects.count() == 0
 
 
 def test_issue_invitation_refuses_a_withdrawn_member_and_another_study():
