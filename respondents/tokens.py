@@ -168,13 +168,15 @@ def resolve_resume_token(raw_token: str) -> Response | None:
     # Malformed input: not one of our tokens.
     if not _is_well_formed(raw_token):
         return None
-    response = (
-        Response.objects.select_related("wave", "wave__study", "member")
-        .filter(resume_token_hash=hash_token(raw_token))
-        .first()
-    )
+    # get(), not first(): the hash is unique, and first() would order by Response's Meta
+    # ordering, which joins and sorts by the wave's and compiles a far longer query on
+    # every page a respondent opens. The version too: every page loads its form.
+    try:
+        response = Response.objects.select_related("wave__study", "wave__version", "member").get(
+            resume_token_hash=hash_token(raw_token)
+        )
     # Unknown token (or one replaced by a newer resume token).
-    if response is None:
+    except Response.DoesNotExist:
         return None
     # A response tied to a withdrawn member is closed to everyone holding its link.
     if response.member is not None and response.member.status == MemberStatus.WITHDRAWN:

@@ -266,7 +266,7 @@ def _page_flow(
         return _show_end(request, response, url=url, form=JoinPanelForm())
     if response.status != ResponseStatus.IN_PROGRESS or not is_accepting_responses(response.wave):
         return _unavailable(request, response.wave.study)
-    record_page_view(response.pk)
+    record_page_view(response)
     return _show_page(request, response, url=url, resume_link=resume_link, raw=None, errors={})
 
 

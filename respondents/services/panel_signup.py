@@ -34,7 +34,10 @@ def join_panel(
     """Create the member for an open-link response (once: a repeated request returns the
     member already made) and store the contact details encrypted."""
     # The lock makes a double-clicked "join" create one member, not two.
-    response = Response.objects.select_for_update().select_related("wave").get(pk=response_id)
+    # of=self: locking the joined wave row too would hold up every respondent of the wave.
+    response = (
+        Response.objects.select_for_update(of=("self",)).select_related("wave").get(pk=response_id)
+    )
     if response.status != ResponseStatus.COMPLETED:
         raise ValidationError(ERROR_NOT_COMPLETED.format(response=response.pk))
     if response.invitation_id is not None:

@@ -238,7 +238,11 @@ def start_response(
     if invitation is None:
         return _start_open(wave, start, resume_offer, network_fingerprint)
     # The row lock serialises two consent clicks of one person.
-    locked = Invitation.objects.select_for_update().select_related("member").get(pk=invitation.pk)
+    locked = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("member")
+        .get(pk=invitation.pk)
+    )
     existing = Response.objects.filter(invitation=locked).first()
     if existing is not None:
         return StartedResponse(response=existing, resume_token="")
@@ -363,8 +367,13 @@ def submit_page(
     the valid answers and returns to the previous relevant page. `shown` names the items
     the form displayed (None: all that are relevant now)."""
     moment = now or timezone.now()
+    # of=self: PostgreSQL would otherwise lock the joined wave and version rows too, and
+    # every respondent of the wave (and a cleaning run writing its flags) would queue on
+    # that one wave row.
     response = (
-        Response.objects.select_for_update().select_related("wave__version").get(pk=response_id)
+        Response.objects.select_for_update(of=("self",))
+        .select_related("wave__version")
+        .get(pk=response_id)
     )
     if not is_accepting_responses(response.wave, now=moment):
         return PageResult(outcome="closed")
@@ -439,22 +448,34 @@ def _move(
     return "advanced"
 
 
-@transaction.atomic
-def record_page_view(response_id: int, *, now: datetime | None = None) -> None:
-    """On showing the current page: after a long absence, restart its clock as a revisit."""
+def record_page_view(response: Response, *, now: datetime | None = None) -> None:
+    """On showing the current page: after a long absence, restart its clock as a revisit.
+
+    `response` as the view loaded it. Nearly every view comes within the gap, so that copy
+    is read first and the row is locked (and read again) only when there is a revisit to
+    write: a locked transaction on every page view was a tenth of a page's cost.
+    """
     moment = now or timezone.now()
-    response = Response.objects.select_for_update().get(pk=response_id)
+    if not _is_long_absence(response, moment):
+        return
+    with transaction.atomic():
+        locked = Response.objects.select_for_update().get(pk=response.pk)
+        # Another request may have recorded this revisit since the view loaded its copy.
+        if not _is_long_absence(locked, moment):
+            return
+        entry = locked.paradata["pages"].setdefault(
+            locked.current_page, {"seconds": 0.0, "visits": 0}
+        )
+        entry["visits"] += 1
+        locked.paradata["nav"]["entered_at"] = moment.timestamp()
+        locked.save(update_fields=["paradata", "updated_at"])
+
+
+def _is_long_absence(response: Response, moment: datetime) -> bool:
     entered_at = response.paradata.get("nav", {}).get("entered_at")
     if response.status != ResponseStatus.IN_PROGRESS or entered_at is None:
-        return
-    if moment.timestamp() - entered_at < RESUME_GAP_SECONDS:
-        return
-    entry = response.paradata["pages"].setdefault(
-        response.current_page, {"seconds": 0.0, "visits": 0}
-    )
-    entry["visits"] += 1
-    response.paradata["nav"]["entered_at"] = moment.timestamp()
-    response.save(update_fields=["paradata", "updated_at"])
+        return False
+    return bool(moment.timestamp() - entered_at >= RESUME_GAP_SECONDS)
 
 
 def choose_language(response: Response, language: str) -> None:

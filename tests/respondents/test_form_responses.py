@@ -13,7 +13,8 @@ from respondents.services.responses import (
 )
 from respondents.services.waves import change_wave_state, open_wave
 from respondents.tokens import issue_invitation
-from surveys.models import QuestionnaireVersion, VersionStatus
+from surveys.models import QuestionnaireVersion
+from surveys.services.questionnaires import publish_version
 from tests.builders import build_version, make_study
 from tests.respondents.form_helpers import GOOD_PAGES, make_wave
 
@@ -45,11 +46,8 @@ def _same_page_wave() -> Wave:
             {"name": "done", "type": "end"},
             {"name": "dev", "type": "deviceid"},
         ],
-        status=VersionStatus.PUBLISHED,
-        content_hash="x" * 64,
-        published_at=timezone.now(),
     )
-    version.refresh_from_db()
+    version = publish_version(version.pk)
     return open_wave(study, version, "w1")
 
 
@@ -116,8 +114,10 @@ def test_a_page_reopened_after_a_long_absence_restarts_its_clock():
     started_at = timezone.now() - timedelta(days=2)
     response = start_response(wave, language="en", now=started_at).response
 
-    record_page_view(response.pk, now=started_at + timedelta(seconds=RESUME_GAP_SECONDS + 1))
-    record_page_view(response.pk, now=started_at + timedelta(seconds=RESUME_GAP_SECONDS + 5))
+    # given: two views after the gap, each with the copy of the row loaded before either wrote
+    loaded = Response.objects.get(pk=response.pk)
+    record_page_view(loaded, now=started_at + timedelta(seconds=RESUME_GAP_SECONDS + 1))
+    record_page_view(loaded, now=started_at + timedelta(seconds=RESUME_GAP_SECONDS + 5))
     submit_page(
         response.pk,
         page="about",
