@@ -102,7 +102,12 @@ DATABASES = {
     "default": dj_database_url.parse(
         DATABASE_URL,
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
+        # Off by default: the check is a round trip before every request's first query, a
+        # fifth of a respondent page's time under load (bench/submit.py). Without it, a
+        # connection broken by a database restart fails one request per process (an error
+        # page, nothing half-written: each page saves in one transaction), and Django then
+        # drops it, so service still resumes by itself (bench/pg_restart.py).
+        conn_health_checks=env_bool("DATABASE_CONN_HEALTH_CHECKS", False),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
