@@ -7,12 +7,21 @@ choices, logic, appearance, privacy, harmonisation). A changed type under the sa
 would silently merge two different variables across waves, so it is refused
 (ItemTypeChangedError): the new item needs a new name.
 
+Pages (XLSForm groups) are compared too, by name: their labels, `relevant` and
+appearance; and the form as a whole: its languages, source language, title and metadata
+fields (paradata). A page made for one question outside any group is the question's own
+and is not listed as a page.
+
 Two warnings help keep a panel comparable:
-- a stale translation: the source-language wording of a label changed but the wording in
-  another language did not, so that translation probably still says the old thing;
+- a stale translation: the source-language wording of a text (a label, hint, required or
+  constraint message, a choice's label, a page's label) changed but the wording in another
+  language did not, so that translation probably still says the old thing;
 - drift from the item bank: a harmonised item (the `harmonise` column) whose English
-  wording is neither the WVS-7 nor the ESS reference question, or whose choice codes are
-  neither reference scale (codes are what the WVS/ESS-coded twin is built from).
+  wording (the bare `label` column of a form without languages counts as English) is
+  neither the WVS-7 nor the ESS reference question, whose choice codes are neither
+  reference scale (codes are what the WVS/ESS-coded twin is built from; the survey's
+  missing codes such as WVS -1 "don't know" belong to its scale), or whose choice labels
+  differ from the reference categories' labels for the same codes.
 """
 
 from __future__ import annotations
@@ -21,14 +30,20 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from surveys.formspec import ChoiceListSpec, FormSpec, QuestionSpec
+from surveys.formspec import DEFAULT_LANGUAGE, ChoiceListSpec, FormSpec, QuestionSpec
 from surveys.itembank import ConceptReference
 
 ERROR_TYPE_CHANGED = (
     "item {name!r} changed type from {old} to {new}; an item's name is its identity "
     "across versions, so give the new item a new name"
 )
-WARNING_STALE = "item {name!r}: the {language} label did not change although the {source} label did"
+WARNING_STALE = (
+    "{where} {name!r}: the {language} {text} did not change although the {source} {text} did"
+)
+WARNING_CATEGORY_LABEL = (
+    "item {name!r} (harmonised as {key!r}): the English label of choice code {code} differs "
+    "from the {surveys} category label"
+)
 WARNING_WORDING = (
     "item {name!r} (harmonised as {key!r}): English wording differs from the {surveys} reference"
 )
@@ -36,6 +51,15 @@ WARNING_SCALE = "item {name!r} (harmonised as {key!r}): choice codes {codes} mat
 WARNING_UNKNOWN_CONCEPT = "item {name!r}: {key!r} is not a concept of the item bank"
 
 _TRANSLATED_FIELDS = ("labels", "hints", "required_message", "constraint_message")
+# How a warning names each translated text.
+_TEXT_NAMES = {
+    "labels": "label",
+    "hints": "hint",
+    "required_message": "required message",
+    "constraint_message": "constraint message",
+}
+_PAGE_FIELDS = ("relevant", "appearance")
+_FORM_FIELDS = ("languages", "source_language", "title", "metadata_fields")
 _PLAIN_FIELDS = (
     "required",
     "relevant",
@@ -65,6 +89,8 @@ class FieldChange:
 class ItemChange:
     name: str
     changes: tuple[FieldChange, ...]
+    # The translated texts whose source wording changed but they did not: "labels.ru",
+    # "hints.ru", "choices.2.labels.ru", ...
     stale_translations: tuple[str, ...] = ()
 
 
@@ -74,27 +100,52 @@ class VersionDiff:
     removed: tuple[str, ...] = ()
     changed: tuple[ItemChange, ...] = ()
     warnings: tuple[str, ...] = field(default=())
+    pages_added: tuple[str, ...] = ()
+    pages_removed: tuple[str, ...] = ()
+    pages_changed: tuple[ItemChange, ...] = ()
+    # languages, source_language, title.<language>, metadata_fields.
+    form_changes: tuple[FieldChange, ...] = ()
 
     @property
     def is_empty(self) -> bool:
-        return not (self.added or self.removed or self.changed)
+        return not (
+            self.added
+            or self.removed
+            or self.changed
+            or self.pages_added
+            or self.pages_removed
+            or self.pages_changed
+            or self.form_changes
+        )
 
     def as_dict(self) -> dict[str, object]:
         return {
             "added": list(self.added),
             "removed": list(self.removed),
-            "changed": [
-                {
-                    "name": item.name,
-                    "changes": [
-                        {"field": c.field, "old": c.old, "new": c.new} for c in item.changes
-                    ],
-                    "stale_translations": list(item.stale_translations),
-                }
-                for item in self.changed
-            ],
+            "changed": [_change_dict(item) for item in self.changed],
+            "pages": {
+                "added": list(self.pages_added),
+                "removed": list(self.pages_removed),
+                "changed": [_change_dict(page) for page in self.pages_changed],
+            },
+            "form": [{"field": c.field, "old": c.old, "new": c.new} for c in self.form_changes],
             "warnings": list(self.warnings),
         }
+
+
+def _change_dict(item: ItemChange) -> dict[str, object]:
+    return {
+        "name": item.name,
+        "changes": [{"field": c.field, "old": c.old, "new": c.new} for c in item.changes],
+        "stale_translations": list(item.stale_translations),
+    }
+
+
+@dataclass(frozen=True)
+class _Stale:
+    path: str  # "labels.ru", "choices.2.labels.ru"
+    language: str
+    text: str  # "label", "label of choice '2'"
 
 
 def diff_forms(
@@ -108,7 +159,8 @@ def diff_forms(
     new_items = {q.name: q for q in new.questions()}
     old_pages = _page_of(old)
     new_pages = _page_of(new)
-    changed = []
+    changed: list[ItemChange] = []
+    warnings: list[str] = []
     for name, item in new_items.items():
         before = old_items.get(name)
         if before is None:
@@ -121,13 +173,13 @@ def diff_forms(
         if old_pages[name] != new_pages[name]:
             changes.append(FieldChange("page", old_pages[name], new_pages[name]))
         if changes:
-            stale = _stale_translations(before, item, new.source_language)
-            changed.append(ItemChange(name, tuple(changes), stale))
-    warnings = [
-        WARNING_STALE.format(name=item.name, language=language, source=new.source_language)
-        for item in changed
-        for language in item.stale_translations
-    ]
+            stale = _stale_item(before, item, old, new)
+            changed.append(ItemChange(name, tuple(changes), tuple(s.path for s in stale)))
+            warnings += _stale_warnings("item", name, stale, new.source_language)
+    pages = _page_changes(old, new)
+    for page in pages.changed:
+        stale = [_Stale(path, path.split(".")[-1], "label") for path in page.stale_translations]
+        warnings += _stale_warnings("page", page.name, stale, new.source_language)
     if item_bank is not None:
         warnings += harmonisation_warnings(new, item_bank)
     return VersionDiff(
@@ -135,7 +187,56 @@ def diff_forms(
         removed=tuple(n for n in old_items if n not in new_items),
         changed=tuple(changed),
         warnings=tuple(warnings),
+        pages_added=pages.added,
+        pages_removed=pages.removed,
+        pages_changed=pages.changed,
+        form_changes=tuple(_form_changes(old, new)),
     )
+
+
+@dataclass(frozen=True)
+class _PageChanges:
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    changed: tuple[ItemChange, ...]
+
+
+def _page_changes(old: FormSpec, new: FormSpec) -> _PageChanges:
+    before = {p.name: p for p in old.pages if not p.is_implicit}
+    after = {p.name: p for p in new.pages if not p.is_implicit}
+    changed = []
+    for name, page in after.items():
+        previous = before.get(name)
+        if previous is None:
+            continue
+        changes = _text_changes("labels", previous.labels, page.labels)
+        changes += [
+            FieldChange(f, getattr(previous, f), getattr(page, f))
+            for f in _PAGE_FIELDS
+            if getattr(previous, f) != getattr(page, f)
+        ]
+        if changes:
+            stale = _stale_texts("labels", previous.labels, page.labels, new.source_language)
+            changed.append(ItemChange(name, tuple(changes), tuple(s.path for s in stale)))
+    return _PageChanges(
+        added=tuple(n for n in after if n not in before),
+        removed=tuple(n for n in before if n not in after),
+        changed=tuple(changed),
+    )
+
+
+def _form_changes(old: FormSpec, new: FormSpec) -> list[FieldChange]:
+    changes = []
+    if old.languages != new.languages:
+        changes.append(FieldChange("languages", list(old.languages), list(new.languages)))
+    if old.source_language != new.source_language:
+        changes.append(FieldChange("source_language", old.source_language, new.source_language))
+    changes += _text_changes("title", old.title, new.title)
+    before = [{"name": m.name, "type": m.type} for m in old.metadata_fields]
+    after = [{"name": m.name, "type": m.type} for m in new.metadata_fields]
+    if before != after:
+        changes.append(FieldChange("metadata_fields", before, after))
+    return changes
 
 
 def _page_of(form: FormSpec) -> dict[str, str]:
@@ -188,18 +289,54 @@ def _text_changes(prefix: str, before: dict[str, str], after: dict[str, str]) ->
     ]
 
 
-def _stale_translations(old: QuestionSpec, new: QuestionSpec, source: str) -> tuple[str, ...]:
-    if old.labels.get(source, "") == new.labels.get(source, ""):
-        return ()
-    return tuple(
-        language
-        for language, text in new.labels.items()
-        if language != source and text and old.labels.get(language) == text
-    )
+def _stale_item(
+    old: QuestionSpec, new: QuestionSpec, old_form: FormSpec, new_form: FormSpec
+) -> list[_Stale]:
+    """Every translated text of the item (its own and its choices') left stale."""
+    source = new_form.source_language
+    stale = []
+    for name in _TRANSLATED_FIELDS:
+        stale += _stale_texts(name, getattr(old, name), getattr(new, name), source)
+    old_list = old_form.choice_list(old.choice_list)
+    new_list = new_form.choice_list(new.choice_list)
+    before = {c.name: c for c in old_list.choices} if old_list else {}
+    for choice in new_list.choices if new_list else ():
+        previous = before.get(choice.name)
+        if previous is not None:
+            stale += _stale_texts(
+                f"choices.{choice.name}.labels",
+                previous.labels,
+                choice.labels,
+                source,
+                text=f"label of choice {choice.name!r}",
+            )
+    return stale
+
+
+def _stale_texts(
+    prefix: str, before: dict[str, str], after: dict[str, str], source: str, *, text: str = ""
+) -> list[_Stale]:
+    if before.get(source, "") == after.get(source, ""):
+        return []
+    return [
+        _Stale(f"{prefix}.{language}", language, text or _TEXT_NAMES[prefix])
+        for language, wording in after.items()
+        if language != source and wording and before.get(language) == wording
+    ]
+
+
+def _stale_warnings(where: str, name: str, stale: list[_Stale], source: str) -> list[str]:
+    return [
+        WARNING_STALE.format(
+            where=where, name=name, language=s.language, source=source, text=s.text
+        )
+        for s in stale
+    ]
 
 
 def harmonisation_warnings(form: FormSpec, item_bank: Mapping[str, ConceptReference]) -> list[str]:
-    """Harmonised items whose English wording or choice codes left the reference."""
+    """Harmonised items whose English wording, choice codes or choice labels left the
+    reference."""
     warnings = []
     for item in form.questions():
         if not item.harmonise:
@@ -208,28 +345,68 @@ def harmonisation_warnings(form: FormSpec, item_bank: Mapping[str, ConceptRefere
         if reference is None:
             warnings.append(WARNING_UNKNOWN_CONCEPT.format(name=item.name, key=item.harmonise))
             continue
-        surveys = ", ".join(sorted(reference.wordings)) or "none"
-        english = item.labels.get("en")
-        if (
-            english
-            and reference.wordings
-            and _normal(english) not in {_normal(w) for w in reference.wordings.values()}
-        ):
-            warnings.append(
-                WARNING_WORDING.format(name=item.name, key=item.harmonise, surveys=surveys)
-            )
+        warnings += _wording_warnings(item, _english(item.labels, form), reference)
         choice_list = form.choice_list(item.choice_list)
         if choice_list is not None and reference.scales:
-            codes = frozenset(c.code for c in choice_list.choices if c.name != item.other_choice)
-            if not any(codes <= scale for scale in reference.scales.values()):
-                warnings.append(
-                    WARNING_SCALE.format(
-                        name=item.name,
-                        key=item.harmonise,
-                        codes=sorted(codes),
-                        surveys=", ".join(sorted(reference.scales)),
-                    )
+            warnings += _scale_warnings(item, choice_list, form, reference)
+    return warnings
+
+
+def _english(texts: dict[str, str], form: FormSpec) -> str:
+    """The English text; a form without language columns (only the bare `label`, language
+    "default") is taken to be written in English, the item bank's language."""
+    if "en" in texts:
+        return texts["en"]
+    if "en" not in form.languages:
+        return texts.get(DEFAULT_LANGUAGE, "")
+    return ""
+
+
+def _wording_warnings(item: QuestionSpec, english: str, reference: ConceptReference) -> list[str]:
+    wordings = {_normal(w) for w in reference.wordings.values()}
+    if not english or not wordings or _normal(english) in wordings:
+        return []
+    surveys = ", ".join(sorted(reference.wordings))
+    return [WARNING_WORDING.format(name=item.name, key=item.harmonise, surveys=surveys)]
+
+
+def _scale_warnings(
+    item: QuestionSpec, choice_list: ChoiceListSpec, form: FormSpec, reference: ConceptReference
+) -> list[str]:
+    choices = [c for c in choice_list.choices if c.name != item.other_choice]
+    codes = frozenset(c.code for c in choices)
+    # A survey's scale includes its missing codes (WVS -1 "don't know", ESS 77 "refusal").
+    matching = [
+        survey
+        for survey, scale in sorted(reference.scales.items())
+        if codes <= scale | reference.missing_codes.get(survey, frozenset())
+    ]
+    if not matching:
+        return [
+            WARNING_SCALE.format(
+                name=item.name,
+                key=item.harmonise,
+                codes=sorted(codes),
+                surveys=", ".join(sorted(reference.scales)),
+            )
+        ]
+    warnings = []
+    for choice in choices:
+        english = _english(choice.labels, form)
+        # The surveys whose scale fits and which label this code (ESS labels endpoints only).
+        labelled = {
+            survey: reference.category_labels[survey][choice.code]
+            for survey in matching
+            if choice.code in reference.category_labels.get(survey, {})
+        }
+        expected = {_normal(label) for label in labelled.values()}
+        if english and expected and _normal(english) not in expected:
+            surveys = ", ".join(labelled)
+            warnings.append(
+                WARNING_CATEGORY_LABEL.format(
+                    name=item.name, key=item.harmonise, code=choice.code, surveys=surveys
                 )
+            )
     return warnings
 
 

@@ -35,9 +35,16 @@ ERROR_SYNTAX = "expression {expression!r}: {problem}"
 ERROR_UNKNOWN_FUNCTION = "unknown function {name}()"
 ERROR_ARGUMENT_COUNT = "{name}() takes {expected} argument(s), got {got}"
 ERROR_BAD_REGEX = "regex() pattern {pattern!r} is not a valid regular expression: {problem}"
+ERROR_TOO_DEEP = "nested too deeply"
 
 EPOCH = date(1970, 1, 1)
 _ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
+# XPath 1.0 section 4.4, number(): optional whitespace, an optional minus, then Digits
+# ('.' Digits?)? | '.' Digits, then whitespace; anything else (exponents, "Infinity",
+# "NaN", "1_000", a plus sign) is NaN.
+_XPATH_NUMBER = re.compile(r"^[ \t\r\n]*-?(?:\d+(?:\.\d*)?|\.\d+)[ \t\r\n]*$")
+# Java's (int) cast, which JavaRosa applies to index and digit arguments.
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 
 _TOKEN = re.compile(
     r"""
@@ -278,10 +285,19 @@ def _to_number(value: Value) -> float:
     as_date = _parse_date(value)
     if as_date is not None:
         return float((as_date - EPOCH).days)
-    try:
-        return float(value.strip()) if value.strip() else math.nan
-    except ValueError:
+    if _XPATH_NUMBER.match(value) is None:
         return math.nan
+    return float(value)
+
+
+def _to_int(value: Value) -> int:
+    """A number as Java's (int) cast makes it: NaN is 0, and out-of-range values clamp."""
+    number = _to_number(value)
+    if math.isnan(number):
+        return 0
+    if math.isinf(number):
+        return _INT_MAX if number > 0 else _INT_MIN
+    return max(_INT_MIN, min(_INT_MAX, math.trunc(number)))
 
 
 def _to_string(value: Value) -> str:
@@ -456,19 +472,49 @@ def _int(value: Value) -> float:
 
 def _round(args: list[Value]) -> float:
     number = _to_number(args[0])
-    digits = int(_to_number(args[1])) if len(args) > 1 else 0
+    digits = _to_int(args[1]) if len(args) > 1 else 0
     if math.isnan(number) or math.isinf(number):
         return number
-    # XPath rounds halves up (toward +Infinity), not to even as Python's round() does.
+    # Past the ~17 significant digits a float holds, rounding changes nothing; at the
+    # other end, rounding to a place above 10^308 gives 0 (and 10.0**digits would overflow
+    # or reach zero, so those ends are answered here).
+    if digits > 340:
+        return number
+    if digits < -340:
+        return 0.0
     scale = 10.0**digits
-    return math.floor(number * scale + 0.5) / scale
+    scaled = number * scale
+    if math.isinf(scaled) or scale == 0:
+        return number if math.isinf(scaled) else 0.0
+    # XPath rounds halves up (toward +Infinity), not to even as Python's round() does.
+    return math.floor(scaled + 0.5) / scale
+
+
+def _pow(args: list[Value]) -> float:
+    """Java's Math.pow (JavaRosa): a real result or NaN, never a complex number."""
+    base, exponent = _to_number(args[0]), _to_number(args[1])
+    if exponent == 0:
+        return 1.0
+    if math.isnan(base) or math.isnan(exponent):
+        return math.nan
+    odd_integer = exponent.is_integer() and abs(exponent) < 2**53 and int(exponent) % 2 == 1
+    try:
+        return math.pow(base, exponent)
+    except OverflowError:
+        return -math.inf if base < 0 and odd_integer else math.inf
+    except ValueError:
+        if base == 0:
+            # 0 to a negative power: +-Infinity, the sign of -0.0 kept for odd powers.
+            return math.copysign(math.inf, base) if odd_integer else math.inf
+        # A negative base to a fractional power has no real value.
+        return math.nan
 
 
 def _substr(args: list[Value]) -> str:
     # ODK's substr(string, start[, end]) is zero-based with an exclusive end.
     text = _to_string(args[0])
-    start = int(_to_number(args[1]))
-    end = int(_to_number(args[2])) if len(args) > 2 else len(text)
+    start = _to_int(args[1])
+    end = _to_int(args[2]) if len(args) > 2 else len(text)
     return text[max(start, 0) : max(end, 0)]
 
 
@@ -492,7 +538,11 @@ def _date(value: Value) -> Value:
     number = _to_number(value)
     if math.isnan(number) or math.isinf(number):
         return ""
-    return EPOCH + timedelta(days=math.floor(number))
+    try:
+        return EPOCH + timedelta(days=math.floor(number))
+    except OverflowError:
+        # Outside the years 1 to 9999: no date, as for any other invalid date.
+        return ""
 
 
 def _today() -> date:
@@ -501,7 +551,7 @@ def _today() -> date:
 
 def _selected_at(args: list[Value]) -> str:
     names = _choices(args[0])
-    index = int(_to_number(args[1]))
+    index = _to_int(args[1])
     return names[index] if 0 <= index < len(names) else ""
 
 
@@ -542,7 +592,7 @@ FUNCTIONS: dict[str, Function] = {
     "string": _plain(1, 1, lambda a: _to_string(a[0])),
     "round": _plain(1, 2, _round),
     "abs": _plain(1, 1, lambda a: abs(_to_number(a[0]))),
-    "pow": _plain(2, 2, lambda a: _to_number(a[0]) ** _to_number(a[1])),
+    "pow": _plain(2, 2, _pow),
     "min": _plain(1, None, lambda a: _extreme(a, min)),
     "max": _plain(1, None, lambda a: _extreme(a, max)),
     "concat": _plain(0, None, lambda a: "".join(_to_string(v) for v in a)),
@@ -575,25 +625,30 @@ def references(expression: str) -> set[str]:
     """Item names referenced via ${name}; raises ExpressionError on a syntax error."""
     if not expression.strip():
         return set()
-    return {node.name for node in _walk(parse(expression)) if isinstance(node, Ref)}
+    try:
+        return {node.name for node in _walk(parse(expression)) if isinstance(node, Ref)}
+    except RecursionError as exc:
+        # Parsing and walking recurse once per nesting level; Python's stack bounds that.
+        raise _syntax(expression, ERROR_TOO_DEEP) from exc
 
 
 def evaluate(expression: str, answers: Mapping[str, object], *, current: object = None) -> object:
     """The value of `expression`: bool, int or float, or str (dates as 'YYYY-MM-DD')."""
     if not expression.strip():
         return ""
-    try:
-        tree = parse(expression)
-    except RecursionError as exc:
-        raise _syntax(expression, "nested too deeply") from exc
     scope = _Scope(expression=expression, answers=answers, current=current)
-    return _to_python(_evaluate(tree, scope))
+    try:
+        return _to_python(_evaluate(parse(expression), scope))
+    except RecursionError as exc:
+        raise _syntax(expression, ERROR_TOO_DEEP) from exc
 
 
 def is_true(expression: str, answers: Mapping[str, object], *, current: object = None) -> bool:
     """XPath boolean() of the expression; an empty expression is true (no condition)."""
     if not expression.strip():
         return True
-    tree = parse(expression)
     scope = _Scope(expression=expression, answers=answers, current=current)
-    return _to_boolean(_evaluate(tree, scope))
+    try:
+        return _to_boolean(_evaluate(parse(expression), scope))
+    except RecursionError as exc:
+        raise _syntax(expression, ERROR_TOO_DEEP) from exc

@@ -31,6 +31,8 @@ FORMAT_VERSION = 1
 
 ERROR_NOT_JSON = "not valid JSON (line {line}, column {column}: {problem})"
 ERROR_SCHEMA = "at {path}: {problem}"
+ERROR_NOT_UTF8 = "not UTF-8 text (byte {position})"
+ERROR_TOO_DEEP = "not a questionnaire: the JSON is nested too deeply"
 
 _QUESTION_FIELDS = (
     "labels",
@@ -59,9 +61,13 @@ def read_json(path: Path) -> FormSpec:
     source = path.name
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise form_error(source, ERROR_NOT_UTF8.format(position=exc.start)) from exc
     except json.JSONDecodeError as exc:
         problem = ERROR_NOT_JSON.format(line=exc.lineno, column=exc.colno, problem=exc.msg)
         raise form_error(source, problem) from exc
+    except RecursionError as exc:
+        raise form_error(source, ERROR_TOO_DEEP) from exc
     form = form_from_dict(document, source)
     check_form(form, source)
     return form

@@ -34,6 +34,20 @@ ERROR_NOT_SELECT = "{column} is set but the item is a {type}, not a select"
 ERROR_OTHER_CHOICE = "other choice {choice!r} is not in list {list_name!r}"
 ERROR_NO_QUESTIONS = "the form has no questions"
 ERROR_CHOICE_CODES = "choice list {list_name!r}: choice codes must be unique"
+ERROR_CHOICE_CODE_RANGE = "code {code} of choice {name!r} is outside {low}..{high}"
+ERROR_TOO_LONG = "{value!r} is longer than {limit} characters"
+ERROR_ATTENTION_CHOICE = "attention check answer {value!r} is not a choice of list {list_name!r}"
+ERROR_SOURCE_LANGUAGE = "source language {code!r} is not one of the form's languages ({languages})"
+ERROR_UNDECLARED_LANGUAGE = (
+    "{where}: {field} has text in {code!r}, which is not one of the form's languages ({languages})"
+)
+ERROR_LANGUAGE_CODE = "language code {code!r} is longer than {limit} characters"
+
+# The sizes of the database columns these values are stored in (surveys/models.py).
+MAX_NAME_LENGTH = 100
+MAX_LANGUAGE_CODE_LENGTH = 16
+# Choice codes are stored as 32-bit integers (models.IntegerField, SPSS/Stata codes).
+MIN_CHOICE_CODE, MAX_CHOICE_CODE = -(2**31), 2**31 - 1
 
 
 class FormError(ValueError):
@@ -160,10 +174,13 @@ def check_form(form: FormSpec, source: str) -> None:
     questions = form.questions()
     if not questions:
         raise form_error(source, ERROR_NO_QUESTIONS)
+    _check_languages(form, source)
     _check_names(form, source)
+    _check_lengths(form, source)
     for choice_list in form.choice_lists:
         if len({choice.code for choice in choice_list.choices}) != len(choice_list.choices):
             raise form_error(source, ERROR_CHOICE_CODES.format(list_name=choice_list.name))
+        _check_codes(choice_list, source)
     for question in questions:
         _check_question(form, question, source)
     known = {q.name for q in questions} | {m.name for m in form.metadata_fields}
@@ -185,6 +202,78 @@ def _check_names(form: FormSpec, source: str) -> None:
                 problem = ERROR_DUPLICATE_NAME.format(name=name, first_row=seen[name])
                 raise form_error(source, problem, row=row, column="name")
             seen[name] = row
+
+
+def _check_languages(form: FormSpec, source: str) -> None:
+    """Every text is in a declared language, and the source language is one of them (the
+    XLSForm reader declares languages from its columns; a JSON file declares them)."""
+    declared = ", ".join(form.languages)
+    for code in form.languages:
+        if len(code) > MAX_LANGUAGE_CODE_LENGTH:
+            problem = ERROR_LANGUAGE_CODE.format(code=code, limit=MAX_LANGUAGE_CODE_LENGTH)
+            raise form_error(source, problem)
+    if form.source_language not in form.languages:
+        problem = ERROR_SOURCE_LANGUAGE.format(code=form.source_language, languages=declared)
+        raise form_error(source, problem)
+    for where, field_name, texts, row in _texts(form):
+        for code in texts:
+            if code not in form.languages:
+                problem = ERROR_UNDECLARED_LANGUAGE.format(
+                    where=where, field=field_name, code=code, languages=declared
+                )
+                raise form_error(source, problem, row=row)
+
+
+def _texts(form: FormSpec) -> list[tuple[str, str, dict[str, str], int]]:
+    """(where, field, texts by language, row) for every translated text of the form."""
+    texts = []
+    for page in form.pages:
+        texts.append((f"page {page.name!r}", "labels", page.labels, page.row))
+        texts += [
+            (f"item {q.name!r}", name, getattr(q, name), q.row)
+            for q in page.questions
+            for name in ("labels", "hints", "required_message", "constraint_message")
+        ]
+    for choice_list in form.choice_lists:
+        for choice in choice_list.choices:
+            where = f"choice {choice.name!r} of list {choice_list.name!r}"
+            texts.append((where, "labels", choice.labels, choice.row))
+    return texts
+
+
+def _check_lengths(form: FormSpec, source: str) -> None:
+    """Names and short columns fit their database columns (100 characters)."""
+    values: list[tuple[str, int, str]] = [(m.name, 0, "name") for m in form.metadata_fields]
+    for page in form.pages:
+        values += [(page.name, page.row, "name"), (page.appearance, page.row, "appearance")]
+        for q in page.questions:
+            values += [
+                (q.name, q.row, "name"),
+                (q.appearance, q.row, "appearance"),
+                (q.choice_list, q.row, "type"),
+                (q.other_choice, q.row, "other_choice"),
+                (q.harmonise, q.row, "harmonise"),
+                (q.attention_expected, q.row, "attention_check"),
+            ]
+    for choice_list in form.choice_lists:
+        for choice in choice_list.choices:
+            values += [
+                (choice_list.name, choice.row, "list_name"),
+                (choice.name, choice.row, "name"),
+            ]
+    for value, row, column in values:
+        if len(value) > MAX_NAME_LENGTH:
+            problem = ERROR_TOO_LONG.format(value=value, limit=MAX_NAME_LENGTH)
+            raise form_error(source, problem, row=row, column=column)
+
+
+def _check_codes(choice_list: ChoiceListSpec, source: str) -> None:
+    for choice in choice_list.choices:
+        if not MIN_CHOICE_CODE <= choice.code <= MAX_CHOICE_CODE:
+            problem = ERROR_CHOICE_CODE_RANGE.format(
+                code=choice.code, name=choice.name, low=MIN_CHOICE_CODE, high=MAX_CHOICE_CODE
+            )
+            raise form_error(source, problem, row=choice.row, column="code")
 
 
 def _check_question(form: FormSpec, question: QuestionSpec, source: str) -> None:
@@ -211,6 +300,14 @@ def _check_question(form: FormSpec, question: QuestionSpec, source: str) -> None
             choice=question.other_choice, list_name=choice_list.name
         )
         raise form_error(source, problem, row=row, column="type")
+    # A select_multiple check may expect several choices, space-separated (XLSForm style).
+    expected = question.attention_expected.split()
+    if question.type == "select_one" and question.attention_expected:
+        expected = [question.attention_expected]
+    for value in expected:
+        if value not in names:
+            problem = ERROR_ATTENTION_CHOICE.format(value=value, list_name=choice_list.name)
+            raise form_error(source, problem, row=row, column="attention_check")
 
 
 def _check_expression(

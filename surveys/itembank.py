@@ -7,7 +7,7 @@ the project reads is surveys/data/harmonised-items.yaml.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -77,11 +77,17 @@ class ConceptReference:
     wordings: dict[str, str]
     # {"wvs7": frozenset({1, 2}), "ess": frozenset({0, ..., 10})}: the valid answer codes.
     scales: dict[str, frozenset[int]]
+    # {"wvs7": frozenset({-1, -2, -4, -5})}: the survey's codes for "don't know", refusal, ...
+    missing_codes: dict[str, frozenset[int]] = field(default_factory=dict)
+    # {"wvs7": {1: "Most people can be trusted", 2: "..."}}: the English category labels.
+    category_labels: dict[str, dict[int, str]] = field(default_factory=dict)
 
 
 def concept_reference(key: str, definition: dict[str, Any]) -> ConceptReference:
     wordings: dict[str, str] = {}
     scales: dict[str, frozenset[int]] = {}
+    missing: dict[str, frozenset[int]] = {}
+    labels: dict[str, dict[int, str]] = {}
     for survey in ("wvs7", "ess"):
         block = definition.get(survey)
         if not isinstance(block, dict):
@@ -99,4 +105,16 @@ def concept_reference(key: str, definition: dict[str, Any]) -> ConceptReference:
             codes |= set(range(int(scale[1]), int(scale[2]) + 1))
         if codes:
             scales[survey] = frozenset(codes)
-    return ConceptReference(key=key, wordings=wordings, scales=scales)
+        missing_codes = {c for c in block.get("missing_codes") or [] if isinstance(c, int)}
+        if missing_codes:
+            missing[survey] = frozenset(missing_codes)
+        labels[survey] = {
+            int(category["code"]): str(category["label"])
+            for category in block.get("categories") or []
+            if isinstance(category, dict)
+            and isinstance(category.get("code"), int)
+            and category.get("label")
+        }
+    return ConceptReference(
+        key=key, wordings=wordings, scales=scales, missing_codes=missing, category_labels=labels
+    )

@@ -22,14 +22,12 @@ does not know (DESIGN.md "XLSForm columns Panelwave reads beyond the standard"):
 from __future__ import annotations
 
 import re
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from pyxform.errors import PyXFormError
 from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
 from pyxform.xls2json_backends import csv_to_dict, xls_to_dict, xlsx_to_dict
 
@@ -238,7 +236,10 @@ def _read_workbook(path: Path) -> dict[str, Any]:
         raise form_error(path.name, ERROR_FILE_TYPE)
     try:
         return reader(str(path))
-    except (PyXFormError, OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+    # A corrupt or hostile workbook makes the parsers under pyxform (xlrd, openpyxl, csv)
+    # raise nearly any exception type (xlrd's CompDocError, struct.error, IndexError,
+    # AssertionError, ...); each means the same thing: the file cannot be read.
+    except Exception as exc:
         problem = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise form_error(path.name, ERROR_UNREADABLE.format(problem=problem)) from exc
 

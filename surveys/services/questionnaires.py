@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from surveys.diff import VersionDiff, diff_forms
+from surveys.diff import ERROR_TYPE_CHANGED, ItemTypeChangedError, VersionDiff, diff_forms
 from surveys.formjson import form_to_dict, read_json, write_json
 from surveys.formspec import (
     ChoiceListSpec,
@@ -41,6 +41,7 @@ from surveys.models import (
     QuestionnaireVersion,
     Study,
     VersionStatus,
+    publishing,
 )
 from surveys.xlsform import read_xlsform, write_xlsform
 
@@ -49,7 +50,12 @@ EXPORT_SUFFIXES: dict[str, str] = {"xlsform": ".xlsx", "json": ".json"}
 
 ERROR_ALREADY_PUBLISHED = "version {version_id} is already published"
 ERROR_UNKNOWN_CONCEPTS = "not in the item bank (run load_item_bank?): {keys}"
+ERROR_NO_CONCEPTS = "name at least one item-bank concept"
 ERROR_EXPORT_FORMAT = "format {format!r} is not one of xlsform, json"
+
+
+class UnknownConceptError(ValueError):
+    """A questionnaire was asked for from concepts the item bank does not hold."""
 
 
 @dataclass(frozen=True)
@@ -124,8 +130,34 @@ def create_version(
     )
     version.full_clean()
     version.save()
+    refuse_changed_types(version, [(q.name, q.type) for q in form.questions()])
     _write_parts(version, form)
     return version
+
+
+def refuse_changed_types(version: QuestionnaireVersion, items: list[tuple[str, str]]) -> None:
+    """Refuse an item whose name a published version of the same questionnaire gives
+    another type (ItemTypeChangedError naming the item and both types).
+
+    Published versions are the ones waves field, so their item names are variables in the
+    panel's data; a draft that never went out can still be corrected or deleted.
+    """
+    types = dict(items)
+    earlier = (
+        Question.objects.filter(
+            version__questionnaire_id=version.questionnaire_id,
+            version__status=VersionStatus.PUBLISHED,
+            name__in=types,
+        )
+        .exclude(version_id=version.pk)
+        .order_by("version__number", "position")
+        .values_list("name", "type")
+    )
+    for name, old_type in earlier:
+        if types[name] != old_type:
+            raise ItemTypeChangedError(
+                ERROR_TYPE_CHANGED.format(name=name, old=old_type, new=types[name])
+            )
 
 
 def _write_parts(version: QuestionnaireVersion, form: FormSpec) -> None:
@@ -265,10 +297,14 @@ def publish_version(version_id: int) -> QuestionnaireVersion:
     version = QuestionnaireVersion.objects.select_for_update().get(pk=version_id)
     if version.is_frozen:
         raise FrozenVersionError(version.pk)
-    version.content_hash = content_hash(version_to_form(version))
+    form = version_to_form(version)
+    # The draft may have changed since it was written (admin, shell), so check again here.
+    refuse_changed_types(version, [(q.name, q.type) for q in form.questions()])
+    version.content_hash = content_hash(form)
     version.status = VersionStatus.PUBLISHED
     version.published_at = timezone.now()
-    version.save(update_fields=["status", "content_hash", "published_at"])
+    with publishing(version.pk):
+        version.save(update_fields=["status", "content_hash", "published_at"])
     return version
 
 
@@ -323,10 +359,13 @@ def start_questionnaire_from_concepts(
     Each concept becomes a select_one item named after the concept key, harmonised with it,
     on a page of its own; the wording is the English reference, to be translated.
     """
+    if not concept_keys:
+        raise UnknownConceptError(ERROR_NO_CONCEPTS)
+    concept_keys = list(dict.fromkeys(concept_keys))
     concepts = {c.key: c for c in ItemBankConcept.objects.filter(key__in=concept_keys)}
     unknown = [key for key in concept_keys if key not in concepts]
     if unknown:
-        raise ValueError(ERROR_UNKNOWN_CONCEPTS.format(keys=", ".join(unknown)))
+        raise UnknownConceptError(ERROR_UNKNOWN_CONCEPTS.format(keys=", ".join(unknown)))
     pages, lists = [], []
     for key in concept_keys:
         question, choice_list = _concept_item(key, concepts[key].definition)

@@ -2,21 +2,23 @@
 
 import json
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
 
-from surveys.models import QuestionnaireVersion
+from surveys.itembank import ITEM_BANK_PATH, read_item_bank
+from surveys.models import ItemBankConcept, QuestionnaireVersion
 from tests.builders import make_study
-from tests.surveys.forms import SAMPLES, write_form
+from tests.surveys.forms import SAMPLES, SURVEY, write_form
 
 pytestmark = pytest.mark.django_db
 
 
-def _run(*args: str) -> dict[str, object]:
+def _run(*args: str) -> dict[str, Any]:
     out = StringIO()
     call_command(*args, "--json", stdout=out)
-    result: dict[str, object] = json.loads(out.getvalue())
+    result: dict[str, Any] = json.loads(out.getvalue())
     return result
 
 
@@ -42,14 +44,100 @@ def test_import_publish_export_diff_round_trip(tmp_path):
             "import_questionnaire", str(out), "--study", "panel", "--name", f"copy-{suffix}"
         )
         diff = _run("diff_versions", str(imported["version"]), str(again["version"]))
-        assert diff == {"added": [], "removed": [], "changed": [], "warnings": []}
+        assert diff == {
+            "added": [],
+            "removed": [],
+            "changed": [],
+            "pages": {"added": [], "removed": [], "changed": []},
+            "form": [],
+            "warnings": [],
+        }
 
 
-def test_import_skip_unsupported_lists_skipped_items():
+def test_import_skip_unsupported_lists_skipped_items(tmp_path):
+    # given: the project's form with a photo and a geopoint question added
     make_study("panel")
+    survey = [
+        *SURVEY,
+        ["image", "selfie", "Photo", "Фото"],
+        ["geopoint", "where", "Where?", "Где?"],
+    ]
+    path = write_form(tmp_path / "photo.xlsx", survey=survey)
+    # when
+    imported = _run("import_questionnaire", str(path), "--study", "panel", "--skip-unsupported")
+    # then
+    assert (imported["items"], imported["skipped"]) == (
+        5,
+        [
+            {"row": 10, "name": "selfie", "type": "image"},
+            {"row": 11, "name": "where", "type": "geopoint"},
+        ],
+    )
+    version = QuestionnaireVersion.objects.get(pk=imported["version"])
+    assert not version.questions.filter(name__in=["selfie", "where"]).exists()
+
+
+def test_import_skip_unsupported_of_the_tutorial_skips_its_repeat_and_finds_no_questions():
+    make_study("panel")
+    with pytest.raises(CommandError) as caught:
+        _run(
+            "import_questionnaire",
+            str(SAMPLES / "tutorial.xls"),
+            "--study",
+            "panel",
+            "--skip-unsupported",
+        )
+    # Everything in tutorial.xls is inside its repeat, so nothing askable is left.
+    assert str(caught.value) == "tutorial.xls: the form has no questions"
+    assert QuestionnaireVersion.objects.count() == 0
+
+
+def test_import_into_an_unknown_study_is_refused():
     with pytest.raises(CommandError) as caught:
         _run("import_questionnaire", str(SAMPLES / "group.xlsx"), "--study", "nope")
     assert str(caught.value) == "no study with slug 'nope'"
+
+
+def test_load_item_bank_loads_every_concept_and_is_idempotent():
+    first = _run("load_item_bank")
+    again = _run("load_item_bank")
+    total = len(read_item_bank(ITEM_BANK_PATH))
+    assert first == {"created": total, "updated": 0, "total": total}
+    assert again == {"created": 0, "updated": total, "total": total}
+    concept = ItemBankConcept.objects.get(key="trust_people")
+    assert (concept.wvs7_item, concept.ess_variable) == ("Q57", "ppltrst")
+
+
+def test_load_item_bank_refuses_a_malformed_file_naming_it(tmp_path):
+    path = tmp_path / "bank.yaml"
+    path.write_text("schema_version: 2\nconcepts: {}\n", encoding="utf-8")
+    with pytest.raises(CommandError) as caught:
+        _run("load_item_bank", str(path))
+    assert str(caught.value) == f"{path}: schema_version 2 is not supported (expected 1)"
+    assert ItemBankConcept.objects.count() == 0
+
+
+def test_start_questionnaire_from_concepts_command():
+    make_study("panel")
+    _run("load_item_bank")
+    started = _run(
+        "start_questionnaire_from_concepts",
+        "trust_people",
+        "happiness",
+        "--study",
+        "panel",
+        "--name",
+        "core",
+    )
+    assert (started["questionnaire"], started["number"], started["items"]) == ("core", 1, 2)
+    version = QuestionnaireVersion.objects.get(pk=started["version"])
+    assert list(version.questions.values_list("harmonise", flat=True)) == [
+        "trust_people",
+        "happiness",
+    ]
+    with pytest.raises(CommandError) as caught:
+        _run("start_questionnaire_from_concepts", "nope", "--study", "panel", "--name", "x")
+    assert str(caught.value) == "not in the item bank (run load_item_bank?): nope"
 
 
 def test_import_refusal_is_one_line_naming_file_row_and_column():

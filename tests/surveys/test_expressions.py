@@ -1,10 +1,14 @@
 """The XLSForm expression subset, against the cases the XLSForm spec (xlsform.org) documents."""
 
+import math
 from datetime import UTC, datetime
 
 import pytest
 
 from surveys.expressions import ExpressionError, evaluate, is_true, references
+from surveys.formspec import FormError
+from surveys.xlsform import read_xlsform
+from tests.surveys.forms import SURVEY, write_form
 
 # -- relevant: the spec's examples -------------------------------------------------------
 
@@ -161,3 +165,72 @@ def test_bad_expressions_are_refused_with_the_expression_named(_case, expression
 def test_bad_regex_pattern_is_an_expression_error():
     with pytest.raises(ExpressionError, match="not a valid regular expression"):
         is_true("regex(., '(')", {}, current="x")
+
+
+# -- no other exception escapes: NaN, Infinity or an ExpressionError ----------------------
+
+
+def _is_nan(value: object) -> bool:
+    return isinstance(value, float) and math.isnan(value)
+
+
+@pytest.mark.parametrize(
+    ("_case", "expression", "answers"),
+    [
+        ("negative to a fraction has no real value", "pow(-8, 1 div 3)", {}),
+        ("square root of a negative", "pow(${x}, 0.5)", {"x": -4}),
+        ("NaN base", "pow('a', 2)", {}),
+        ("NaN exponent, even for base 1 (Java's Math.pow)", "pow(1, 'a')", {}),
+        ("round with NaN digits keeps NaN", "round('a', 'b')", {}),
+        ("exponent notation is not an XPath number", "number('1e3')", {}),
+        ("Infinity is not an XPath number", "number('Infinity')", {}),
+        ("nan is not an XPath number", "number('nan')", {}),
+        ("underscores are not an XPath number", "number('1_000')", {}),
+        ("a plus sign is not an XPath number", "number('+5')", {}),
+        ("an answer in exponent notation", "${x} + 1", {"x": "2e2"}),
+    ],
+)
+def test_values_with_no_number_are_nan(_case, expression, answers):
+    assert _is_nan(evaluate(expression, answers))
+
+
+@pytest.mark.parametrize(
+    ("_case", "expression", "expected"),
+    [
+        ("XPath number with spaces", "number(' -12.5 ')", -12.5),
+        ("XPath number with a trailing dot", "number('3.')", 3),
+        ("XPath number starting with a dot", "number('.5')", 0.5),
+        ("pow overflows to Infinity", "pow(10, 400) > 1000", True),
+        ("pow of a negative overflows to -Infinity", "pow(-10, 401) < -1000", True),
+        ("0 to a negative power is Infinity", "pow(0, -1) > 1000", True),
+        ("negative to an integer power", "pow(-2, 3)", -8),
+        ("anything to the power 0", "pow('a', 0)", 1),
+        ("round to 400 places keeps the number", "round(1.5, 400)", 1.5),
+        ("round a huge number to 10 places", "round(pow(10, 300) * pow(10, 8), 10) > 1", True),
+        ("round to -400 places is 0", "round(123, -400)", 0),
+        ("round to -2 places", "round(1250, -2)", 1300),
+        ("date of a huge day count is no date", "date(pow(10, 300) * pow(10, 8))", ""),
+        ("date of a number of days past year 9999", "date(9999999999)", ""),
+        ("a date with days added past 9999 is no date", "date(date('9999-12-31') + 1)", ""),
+        ("substr with a NaN start reads from 0", "substr('abc', 'x')", "abc"),
+        ("selected-at with a NaN index is the first", "selected-at('a b', 'x')", "a"),
+    ],
+)
+def test_extreme_arguments_follow_xpath_and_javarosa(_case, expression, expected):
+    assert evaluate(expression, {}) == expected
+
+
+@pytest.mark.parametrize(
+    "function", [references, lambda e: is_true(e, {}), lambda e: evaluate(e, {})]
+)
+def test_deep_nesting_is_an_expression_error(function):
+    expression = "(" * 5000 + "1" + ")" * 5000
+    with pytest.raises(ExpressionError, match="nested too deeply"):
+        function(expression)
+
+
+def test_deep_nesting_in_a_form_is_refused_with_the_row_named(tmp_path):
+    deep = "not(" * 3000 + "true()" + ")" * 3000
+    survey = [[*row[:4], deep, *row[5:]] if row[1] == "age" else row for row in SURVEY]
+    with pytest.raises(FormError, match=r"row 4, column relevant: .*nested too deeply"):
+        read_xlsform(write_form(tmp_path / "deep.xlsx", survey=survey))

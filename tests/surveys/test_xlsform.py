@@ -174,3 +174,71 @@ def test_not_a_workbook_is_refused(tmp_path):
     path.write_bytes(b"not a zip")
     with pytest.raises(FormError, match=r"^broken.xlsx: cannot be read as an XLSForm"):
         read_xlsform(path)
+
+
+LONG = "x" * 101
+
+
+@pytest.mark.parametrize(
+    ("_case", "row", "message"),
+    [
+        (
+            "name over 100 characters",
+            ["integer", LONG, "X", "", "", "", "", "", "", "", "", ""],
+            f"f.xlsx: row 10, column name: {LONG!r} is longer than 100 characters",
+        ),
+        (
+            "appearance over 100 characters",
+            ["integer", "x", "X", "", "", "", "", "", "", "", "", LONG],
+            f"f.xlsx: row 10, column appearance: {LONG!r} is longer than 100 characters",
+        ),
+        (
+            "harmonise over 100 characters",
+            ["integer", "x", "X", "", "", "", "", "", "", LONG, "", ""],
+            f"f.xlsx: row 10, column harmonise: {LONG!r} is longer than 100 characters",
+        ),
+        (
+            "attention check that is not a choice",
+            ["select_one agree", "x", "X", "", "", "", "", "", "", "", "agreed", ""],
+            "f.xlsx: row 10, column attention_check: attention check answer 'agreed' is not a "
+            "choice of list 'agree'",
+        ),
+        (
+            "attention check of a select_multiple naming one unknown choice",
+            ["select_multiple media", "x", "X", "", "", "", "", "", "", "", "tg radio", ""],
+            "f.xlsx: row 10, column attention_check: attention check answer 'radio' is not a "
+            "choice of list 'media'",
+        ),
+    ],
+)
+def test_long_values_and_bad_attention_checks_are_refused_with_the_row(
+    _case, row, message, tmp_path
+):
+    with pytest.raises(FormError) as caught:
+        read_xlsform(write_form(tmp_path / "f.xlsx", [*SURVEY, row]))
+    assert str(caught.value) == message
+
+
+def test_attention_check_of_several_choices_is_accepted(tmp_path):
+    row = ["select_multiple media", "x", "X", "", "", "", "", "", "", "", "tg tv", ""]
+    form = read_xlsform(write_form(tmp_path / "f.xlsx", [*SURVEY, row]))
+    assert form.questions()[-1].attention_expected == "tg tv"
+
+
+def test_long_choice_names_and_out_of_range_codes_are_refused_with_the_row(tmp_path):
+    long_choice = [*CHOICES, ["media", LONG, "Long", "Длинный"]]
+    with pytest.raises(FormError) as caught:
+        read_xlsform(write_form(tmp_path / "f.xlsx", choices=long_choice))
+    assert str(caught.value) == (
+        f"f.xlsx: row 8, column name: {LONG!r} is longer than 100 characters"
+    )
+    huge_code = [
+        [*row, "code"] if i == 0 else [*row, "3000000000" if i == 1 else ""]
+        for i, row in enumerate(CHOICES)
+    ]
+    with pytest.raises(FormError) as caught:
+        read_xlsform(write_form(tmp_path / "f.xlsx", choices=huge_code))
+    assert str(caught.value) == (
+        "f.xlsx: row 2, column code: code 3000000000 of choice '1' is outside "
+        "-2147483648..2147483647"
+    )

@@ -40,5 +40,12 @@ def _text(diff: VersionDiff) -> str:
     lines += [
         f"~ {item.name}: " + ", ".join(c.field for c in item.changes) for item in diff.changed
     ]
+    lines += [f"+ page {name}" for name in diff.pages_added]
+    lines += [f"- page {name}" for name in diff.pages_removed]
+    lines += [
+        f"~ page {page.name}: " + ", ".join(c.field for c in page.changes)
+        for page in diff.pages_changed
+    ]
+    lines += [f"~ form: {change.field}" for change in diff.form_changes]
     lines += [f"! {warning}" for warning in diff.warnings]
     return "\n".join(lines)

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from surveys.diff import ItemTypeChangedError
 from surveys.formspec import FormError
 from surveys.models import Study
 from surveys.services.questionnaires import import_questionnaire
@@ -40,7 +41,7 @@ class Command(BaseCommand):
                 skip_unsupported=options["skip_unsupported"],
                 questionnaire_name=options["name"],
             )
-        except FormError as exc:
+        except (FormError, ItemTypeChangedError) as exc:
             raise CommandError(str(exc)) from exc
         skipped = [{"row": s.row, "name": s.name, "type": s.type} for s in result.skipped]
         if options["json"]:

@@ -3,6 +3,7 @@
 import pytest
 from django.db import IntegrityError, connection, transaction
 
+from surveys.diff import ERROR_TYPE_CHANGED, ItemTypeChangedError
 from surveys.formspec import FormError
 from surveys.models import (
     FROZEN_VERSION_MESSAGE,
@@ -26,7 +27,7 @@ from surveys.services.questionnaires import (
 )
 from tests.builders import make_study
 from tests.conftest import postgres_only
-from tests.surveys.forms import SAMPLES, write_form
+from tests.surveys.forms import SAMPLES, SURVEY, write_form
 
 pytestmark = pytest.mark.django_db
 
@@ -118,7 +119,7 @@ def test_diff_versions_lists_a_changed_wording(published):
     )
     diff = diff_versions(published.pk, draft.pk)
     assert [(c.name, [f.field for f in c.changes], c.stale_translations) for c in diff.changed] == [
-        ("age", ["labels.en"], ("ru",))
+        ("age", ["labels.en"], ("labels.ru",))
     ]
 
 
@@ -206,3 +207,41 @@ def test_drafts_stay_editable(study, tmp_path):
     assert Question.objects.filter(version=draft, name="age").update(relevant="1 = 1") == 1
     draft.delete()
     assert QuestionnaireVersion.objects.count() == 0
+
+
+# -- an item's name is its identity: a changed type is refused at import and publish -------
+
+
+def _survey_with_age_as(age_type: str) -> list[list[str]]:
+    return [
+        row if row[1] != "age" else [row[0].replace("integer", age_type), *row[1:]]
+        for row in SURVEY
+    ]
+
+
+def test_import_refuses_a_name_a_published_version_gives_another_type(published, study, tmp_path):
+    path = write_form(tmp_path / "panel.xlsx", survey=_survey_with_age_as("text"))
+    with pytest.raises(ItemTypeChangedError) as caught:
+        import_questionnaire(path, study=study)
+    assert str(caught.value) == ERROR_TYPE_CHANGED.format(name="age", old="integer", new="text")
+    assert list(QuestionnaireVersion.objects.values_list("pk", flat=True)) == [published.pk]
+
+
+def test_import_accepts_a_changed_type_when_only_a_draft_had_the_old_one(study, tmp_path):
+    import_questionnaire(write_form(tmp_path / "panel.xlsx"), study=study)
+    path = write_form(tmp_path / "panel.xlsx", survey=_survey_with_age_as("decimal"))
+    assert import_questionnaire(path, study=study).version.number == 2
+
+
+def test_fork_refuses_nothing_when_types_are_kept(published):
+    assert fork_version(published.pk).number == 2
+
+
+def test_publish_refuses_a_draft_whose_item_changed_type(published):
+    draft = fork_version(published.pk)
+    Question.objects.filter(version=draft, name="age").update(type="text")
+    with pytest.raises(ItemTypeChangedError) as caught:
+        publish_version(draft.pk)
+    assert str(caught.value) == ERROR_TYPE_CHANGED.format(name="age", old="integer", new="text")
+    draft.refresh_from_db()
+    assert (draft.status, draft.content_hash) == ("draft", "")

@@ -1,0 +1,182 @@
+"""Shapes of the questionnaire API: what comes in (checked for shape and type only) and what
+goes out. Rules that need the database live in surveys/services/."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from surveys.formjson import form_to_dict
+from surveys.models import (
+    ItemBankConcept,
+    Questionnaire,
+    QuestionnaireVersion,
+    Study,
+    VersionStatus,
+)
+from surveys.services.questionnaires import EXPORT_SUFFIXES, version_to_form
+
+UPLOAD_SUFFIXES = (".xlsx", ".xls", ".csv", ".json")
+# A questionnaire of a few hundred items is well under 1 MB; 10 MB leaves room for an
+# XLSForm with embedded styles and still keeps one upload from filling the disk.
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+MAX_CONCEPTS = 500
+
+ERROR_UPLOAD_SUFFIX = "{name!r} is not a form file (use .xlsx, .xls, .csv or .json)"
+ERROR_UPLOAD_SIZE = "{name!r} is larger than {limit} bytes"
+
+
+class StudySerializer(serializers.ModelSerializer[Study]):
+    class Meta:
+        model = Study
+        fields = ["slug", "title", "languages", "default_language", "created_at"]
+        read_only_fields = fields
+
+
+class QuestionnaireSerializer(serializers.ModelSerializer[Questionnaire]):
+    study = serializers.CharField(source="study.slug", read_only=True)
+
+    class Meta:
+        model = Questionnaire
+        fields = ["id", "study", "name", "title", "created_at"]
+        read_only_fields = fields
+
+
+class VersionSerializer(serializers.ModelSerializer[QuestionnaireVersion]):
+    # A plain string in the schema: an enum here would collide with the other apps'
+    # "status" choice sets (drf-spectacular names enums by field name).
+    status = serializers.CharField(
+        read_only=True, help_text=" or ".join(VersionStatus.values) + " (published: frozen)"
+    )
+    questionnaire = serializers.CharField(source="questionnaire.name", read_only=True)
+    questionnaire_id = serializers.IntegerField(read_only=True)
+    study = serializers.CharField(source="questionnaire.study.slug", read_only=True)
+
+    class Meta:
+        model = QuestionnaireVersion
+        fields = [
+            "id",
+            "study",
+            "questionnaire",
+            "questionnaire_id",
+            "number",
+            "status",
+            "source_language",
+            "languages",
+            "title",
+            "content_hash",
+            "forked_from",
+            "created_at",
+            "published_at",
+        ]
+        read_only_fields = fields
+
+
+class VersionDetailSerializer(VersionSerializer):
+    form = serializers.SerializerMethodField()
+
+    class Meta(VersionSerializer.Meta):
+        fields = [*VersionSerializer.Meta.fields, "form"]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_form(self, version: QuestionnaireVersion) -> dict[str, Any]:
+        """The version in the native JSON format (surveys/data/questionnaire.schema.json)."""
+        return form_to_dict(version_to_form(version))
+
+
+class UploadFormSerializer(serializers.Serializer[Any]):
+    file = serializers.FileField(help_text="An XLSForm (.xlsx, .xls, .csv) or native JSON file.")
+    name = serializers.SlugField(
+        max_length=100,
+        required=False,
+        help_text="The questionnaire (default: the form_id setting, else the file name).",
+    )
+    skip_unsupported = serializers.BooleanField(
+        default=False, help_text="Skip items a web survey cannot ask, and list them."
+    )
+
+    def validate_file(self, upload: UploadedFile) -> UploadedFile:
+        name = PurePath(upload.name or "").name
+        if PurePath(name).suffix.lower() not in UPLOAD_SUFFIXES:
+            raise serializers.ValidationError(ERROR_UPLOAD_SUFFIX.format(name=name))
+        if (upload.size or 0) > MAX_UPLOAD_BYTES:
+            raise serializers.ValidationError(
+                ERROR_UPLOAD_SIZE.format(name=name, limit=MAX_UPLOAD_BYTES)
+            )
+        return upload
+
+
+class SkippedItemSerializer(serializers.Serializer[Any]):
+    row = serializers.IntegerField()
+    name = serializers.CharField(allow_blank=True)
+    type = serializers.CharField()
+
+
+class ImportResultSerializer(serializers.Serializer[Any]):
+    version = VersionSerializer()
+    items = serializers.IntegerField()
+    languages = serializers.ListField(child=serializers.CharField())
+    skipped = SkippedItemSerializer(many=True)
+
+
+class FieldChangeSerializer(serializers.Serializer[Any]):
+    field = serializers.CharField()
+    old = serializers.JSONField(allow_null=True)
+    new = serializers.JSONField(allow_null=True)
+
+
+class ItemChangeSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField()
+    changes = FieldChangeSerializer(many=True)
+    stale_translations = serializers.ListField(child=serializers.CharField())
+
+
+class PageDiffSerializer(serializers.Serializer[Any]):
+    added = serializers.ListField(child=serializers.CharField())
+    removed = serializers.ListField(child=serializers.CharField())
+    changed = ItemChangeSerializer(many=True)
+
+
+class VersionDiffSerializer(serializers.Serializer[Any]):
+    added = serializers.ListField(child=serializers.CharField())
+    removed = serializers.ListField(child=serializers.CharField())
+    changed = ItemChangeSerializer(many=True)
+    pages = PageDiffSerializer()
+    form = FieldChangeSerializer(many=True)
+    warnings = serializers.ListField(child=serializers.CharField())
+
+
+class ExportFormatSerializer(serializers.Serializer[Any]):
+    format = serializers.ChoiceField(choices=sorted(EXPORT_SUFFIXES))
+
+
+class ConceptSerializer(serializers.ModelSerializer[ItemBankConcept]):
+    class Meta:
+        model = ItemBankConcept
+        fields = [
+            "key",
+            "label",
+            "domain",
+            "wvs7_item",
+            "ess_variable",
+            "equivalence",
+            "definition",
+            "loaded_at",
+        ]
+        read_only_fields = fields
+
+
+class StartFromConceptsSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=100, help_text="The new questionnaire's name.")
+    concepts = serializers.ListField(
+        child=serializers.SlugField(max_length=100),
+        min_length=1,
+        max_length=MAX_CONCEPTS,
+        help_text="Item-bank concept keys, in the order the items are asked.",
+    )
