@@ -15,6 +15,11 @@ Two figures, each size in its own child process so its peak memory (ru_maxrss) i
   PostgreSQL server when DATABASE_URL names one. Loading the rows is not timed; the child
   that cleans is started after it, so its peak memory is the cleaning's alone.
 
+Each figure gives wall seconds and CPU seconds (user + sys from resource.getrusage): of the
+timed step inside the child (`cpu_seconds`) and of the whole child, generation and imports
+included (`child_cpu_seconds`, from the parent's RUSAGE_CHILDREN). On a shared machine wall
+time runs ahead of CPU time; the CPU figures are the ones to compare between runs.
+
 Prints one JSON line. `--sizes 100000,1000000` chooses the sizes of the figures asked for.
 """
 
@@ -58,13 +63,16 @@ def rules_child(n: int) -> dict[str, Any]:
         pd.factorize(frame.codes[:, j].astype(np.int64))
     baseline = time.perf_counter() - started
     started = time.perf_counter()
+    cpu = _cpu_seconds(resource.RUSAGE_SELF)
     report = run_rules(frame, CleaningConfig())
+    cpu = _cpu_seconds(resource.RUSAGE_SELF) - cpu
     seconds = time.perf_counter() - started
     return {
         "figure": "rules",
         "responses": frame.size,
         "items": frame.codes.shape[1] - 1,
         "seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu, 2),
         "baseline_seconds": round(baseline, 2),
         "ratio_to_baseline": round(seconds / baseline, 1) if baseline else 0.0,
         "rule_seconds": report.timings,
@@ -213,19 +221,23 @@ def end_to_end_child(n: int) -> dict[str, Any]:
 
     wave = Wave.objects.get(slug="bench-w1")
     started = time.perf_counter()
+    cpu = _cpu_seconds(resource.RUSAGE_SELF)
     run = clean_wave(wave.pk)
+    cpu = _cpu_seconds(resource.RUSAGE_SELF) - cpu
     seconds = time.perf_counter() - started
     return {
         "figure": "end_to_end",
         "database": connection.vendor,
         "responses": run.counts["responses"],
         "seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu, 2),
         "step_seconds": run.timings,
         "flags": run.counts["rules"],
     }
 
 
 def _child(kind: str, n: int) -> dict[str, Any]:
+    cpu = _cpu_seconds(resource.RUSAGE_CHILDREN)
     out = subprocess.run(
         [sys.executable, __file__, f"--{kind}-child", str(n)],
         check=True,
@@ -233,7 +245,13 @@ def _child(kind: str, n: int) -> dict[str, Any]:
         text=True,
     )
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    result["child_cpu_seconds"] = round(_cpu_seconds(resource.RUSAGE_CHILDREN) - cpu, 2)
     return result
+
+
+def _cpu_seconds(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _peak_mb() -> int:

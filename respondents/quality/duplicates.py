@@ -86,8 +86,13 @@ SPREAD_Z = 1.2816
 # Bands per bucket layer for the start-window search. Bands are about 7 items wide at 10^6
 # responses, so a pair matching on 85% of items meets in one band with p ~ 0.32; a pair in
 # one shared bucket is missed with p ~ 0.02 (10 bands), in both layers with p ~ 4e-4. Pairs
-# matching on 90% or more are also found by the wave-wide bands. More bands cost time
-# linearly (bench/README.md).
+# matching on 90% or more are also found by the wave-wide bands, in a varied population: in
+# a like-minded one (modal answer 85%) the wave-wide bands are about 20 items wide at 10^6
+# and miss a copy with 6 of 60 answers changed (90% match) with p ~ 0.2, the bucket bands
+# (about 11 items) with p ~ 0.03 per layer; so this pass is not skipped when the start-window
+# threshold is high. Nor are its bands cut: 5 instead of 10 find 97% instead of 100% of the
+# copies in tests/respondents/quality/test_duplicates.py's start-bucket test. The pass costs
+# about a quarter of the duplicate search (1.6 of 6.4 s at 530,000 responses; bench/README.md).
 WINDOW_BANDS = 10
 # An odd 64-bit constant mixing the bucket into a band hash (golden-ratio multiplier).
 BUCKET_MIX = 0x9E3779B97F4A7C15
@@ -186,7 +191,8 @@ def _same_answers(
     notes: list[str] = []
     window = config.duplicate_start_window_minutes * 60.0
     rows = np.flatnonzero(eligible)
-    full_hash = _row_hash(compact[rows], np.arange(compact.shape[1]), rng)
+    eligible_codes = _column_major(compact[rows])
+    full_hash = _row_hash(eligible_codes, np.arange(compact.shape[1]), rng)
     # One row per distinct answer vector: identical submissions must not calibrate the null.
     _, distinct = np.unique(full_hash, return_index=True)
     thresholds = match_thresholds(
@@ -197,7 +203,8 @@ def _same_answers(
         window_pairs=_count_window_pairs(frame.started_at, window),
     )
     notes.append(thresholds.note)
-    left, right = _candidate_pairs(frame, compact, rows, full_hash, config, rng, notes)
+    left, right = _candidate_pairs(frame, eligible_codes, rows, full_hash, config, rng, notes)
+    del eligible_codes
     share, common = percent_match(compact, left, right)
     same_device = (frame.fingerprint[left] >= 0) & (
         frame.fingerprint[left] == frame.fingerprint[right]
@@ -222,9 +229,10 @@ def _same_answers(
 
 def _compact(codes: CodeMatrix) -> Codes:
     # Equality is all that matters here; int16 halves memory and speeds the comparisons.
+    # Row-major, whatever the column selection left: percent_match gathers whole rows.
     if codes.size and int(codes.max()) < np.iinfo(np.int16).max:
-        return codes.astype(np.int16)
-    return codes
+        return codes.astype(np.int16, order="C")
+    return np.ascontiguousarray(codes)
 
 
 def percent_match(codes: Codes, left: IntArray, right: IntArray) -> tuple[FloatArray, IntArray]:
@@ -349,25 +357,25 @@ def _count_window_pairs(started: FloatArray, window: float) -> int:
 
 def _candidate_pairs(
     frame: WaveFrame,
-    codes: Codes,
+    eligible_codes: Codes,
     rows: IntArray,
     full_hash: npt.NDArray[np.uint64],
     config: CleaningConfig,
     rng: np.random.Generator,
     notes: list[str],
 ) -> tuple[IntArray, IntArray]:
-    """Candidate pairs among the eligible `rows`, whose full-vector hashes are `full_hash`."""
+    """Candidate pairs among the eligible `rows` (their answers `eligible_codes`, column-major;
+    their full-vector hashes `full_hash`)."""
     found: list[IntArray] = []
     skipped = 0
     # Identical vectors: link each to the first of its group, linear however large the group.
     groups = pd.Series(rows).groupby(full_hash).transform("first").to_numpy()
     found.append(_keys(groups[groups != rows], rows[groups != rows], frame.size))
-    eligible_codes = codes[rows]
     log_match = _log_match(eligible_codes)
     for band in _bands(log_match, rows.size, LSH_BANDS, rng):
-        complete = (eligible_codes[:, band] != MISSING_CODE).all(axis=1)
+        complete = _answered_all(eligible_codes, band)
         pairs, big = _pairs_in_blocks(
-            _row_hash(eligible_codes[complete], band, rng),
+            _row_hash(eligible_codes, band, rng)[complete],
             rows[complete],
             config.duplicate_max_block,
         )
@@ -384,7 +392,7 @@ def _candidate_pairs(
     found.append(window_keys)
     if skipped:
         notes.append(SKIPPED_BLOCKS.format(count=skipped, limit=config.duplicate_max_block))
-    keys = np.unique(np.concatenate(found))
+    keys = _distinct_sorted(np.concatenate(found))
     return keys // frame.size, keys % frame.size
 
 
@@ -414,34 +422,59 @@ def _bands(
 
 
 def _row_hash(codes: Codes, columns: IntArray, rng: np.random.Generator) -> npt.NDArray[np.uint64]:
+    """A hash of each row's answers on `columns`, accumulated one column at a time (a loop
+    per item, vectorised over the rows): no rows x columns uint64 temporary. `codes` should
+    be column-major (`_column_major`) so each column is one contiguous read."""
     multipliers = rng.integers(1, 2**63, size=len(columns), dtype=np.uint64) | np.uint64(1)
-    block = codes[:, columns].astype(np.uint64) + np.uint64(2)
+    hashes = np.zeros(codes.shape[0], dtype=np.uint64)
     # Wrapping uint64 arithmetic: a collision only costs one extra comparison.
     with np.errstate(over="ignore"):
-        return (block * multipliers).sum(axis=1, dtype=np.uint64)  # type: ignore[no-any-return]
+        for column, multiplier in zip(columns.tolist(), multipliers, strict=True):
+            term = codes[:, column].astype(np.uint64)
+            term += np.uint64(2)
+            term *= multiplier
+            hashes += term
+    return hashes
+
+
+def _answered_all(codes: Codes, columns: IntArray) -> BoolArray:
+    """Rows that answered every item of `columns` (one column at a time, as `_row_hash`)."""
+    answered = np.ones(codes.shape[0], dtype=np.bool_)
+    for column in columns.tolist():
+        answered &= codes[:, column] != MISSING_CODE
+    return answered
+
+
+def _column_major(codes: Codes) -> Codes:
+    # Band hashing reads a few columns of every row, dozens of times: column-major makes each
+    # column one contiguous read instead of a stride through the whole matrix.
+    return np.asfortranarray(codes)
+
+
+def _distinct_sorted(keys: IntArray) -> IntArray:
+    """np.unique by sorting: numpy 2.4's np.unique hashes integer arrays, which at tens of
+    millions of keys is over ten times slower than a sort (the cost that made the 10^6-row
+    bench miss its target; bench/README.md)."""
+    keys = np.sort(keys)
+    return keys[np.r_[True, keys[1:] != keys[:-1]]] if keys.size else keys
 
 
 def _pairs_in_blocks(
     hashes: npt.NDArray[np.uint64], rows: IntArray, limit: int
 ) -> tuple[tuple[IntArray, IntArray], int]:
     """All pairs of rows sharing a hash, for blocks of 2..limit rows; and blocks skipped."""
-    order = np.argsort(hashes, kind="stable")
+    # Any order within a block will do: its pairs become sorted keys.
+    order = np.argsort(hashes)
     sorted_hashes = hashes[order]
     starts = np.flatnonzero(np.r_[True, sorted_hashes[1:] != sorted_hashes[:-1]])
     sizes = np.diff(np.r_[starts, hashes.size])
-    lefts: list[IntArray] = []
-    rights: list[IntArray] = []
-    # One pass per distinct block size (a few), vectorised over the blocks of that size.
-    for size in np.unique(sizes[(sizes >= 2) & (sizes <= limit)]):
-        block_starts = starts[sizes == size]
-        a, b = np.triu_indices(int(size), 1)
-        lefts.append(rows[order[(block_starts[:, None] + a).ravel()]])
-        rights.append(rows[order[(block_starts[:, None] + b).ravel()]])
-    empty = np.zeros(0, dtype=np.int64)
-    pairs = (
-        np.concatenate(lefts) if lefts else empty,
-        np.concatenate(rights) if rights else empty,
-    )
+    # Each row pairs with the rows after it in its block (none outside 2..limit): the same
+    # repeat-and-offset expansion as the start-window pairs, linear in the pairs made.
+    paired = (sizes >= 2) & (sizes <= limit)
+    ends = np.repeat(np.where(paired, starts + sizes, 0), sizes)
+    reach = np.maximum(ends - np.arange(hashes.size) - 1, 0)
+    first, second = _expand(reach)
+    pairs = (rows[order[first]], rows[order[second]])
     return pairs, int((sizes > limit).sum())
 
 
@@ -464,10 +497,8 @@ def _window_pairs(
     reach = ends - np.arange(order.size) - 1
     total = int(reach.sum())
     if total <= WINDOW_CANDIDATES_PER_ROW * max(rows.size, 1):
-        # Pair each response with the next `reach` ones in start order, without a loop.
-        first = np.repeat(np.arange(order.size), reach)
-        offsets = np.arange(total) - np.repeat(np.cumsum(reach) - reach, reach) + 1
-        return _keys(rows[order[first]], rows[order[first + offsets]], frame.size), 0
+        first, second = _expand(reach)
+        return _keys(rows[order[first]], rows[order[second]], frame.size), 0
     # Too many to compare one by one: banded hashing inside buckets of twice the window,
     # laid twice, the second shifted by one window, so any two starts within the window
     # share a bucket in at least one layer. The bands are narrower than the wave-wide ones
@@ -475,17 +506,16 @@ def _window_pairs(
     # the lower matches that corroboration by start time allows.
     found: list[IntArray] = []
     skipped = 0
-    bucket_rows = codes[timed]
     largest = 0
     for shift in (0.0, window):
-        bucket = np.floor((started[timed] + shift) / (2 * window)).astype(np.int64)
-        largest = max(largest, int(np.bincount(bucket - bucket.min()).max()))
+        layer = np.floor((started[timed] + shift) / (2 * window)).astype(np.int64)
+        largest = max(largest, int(np.bincount(layer - layer.min()).max()))
     for shift in (0.0, window):
         bucket = np.floor((started[timed] + shift) / (2 * window)).astype(np.uint64)
         for band in _bands(log_match, largest, WINDOW_BANDS, rng):
-            complete = (bucket_rows[:, band] != MISSING_CODE).all(axis=1)
+            complete = _answered_all(codes, band)[timed]
             with np.errstate(over="ignore"):
-                hashes = _row_hash(bucket_rows[complete], band, rng) ^ (
+                hashes = _row_hash(codes, band, rng)[timed[complete]] ^ (
                     bucket[complete] * np.uint64(BUCKET_MIX)
                 )
             pairs, big = _pairs_in_blocks(hashes, rows[timed[complete]], config.duplicate_max_block)
@@ -502,6 +532,14 @@ def _window_pairs(
         )
     )
     return np.concatenate(found), skipped
+
+
+def _expand(reach: IntArray) -> tuple[IntArray, IntArray]:
+    """Position i paired with each of the `reach[i]` positions after it, without a loop."""
+    total = int(reach.sum())
+    first = np.repeat(np.arange(reach.size), reach)
+    offsets = np.arange(total) - np.repeat(np.cumsum(reach) - reach, reach) + 1
+    return first, first + offsets
 
 
 def _keys(left: IntArray, right: IntArray, n: int) -> IntArray:

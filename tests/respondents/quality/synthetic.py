@@ -232,3 +232,35 @@ def with_copies(wave: SyntheticWave, source: int, copies: int, *, gap_seconds: f
         language=frame.language[rows],
         now=float(completed.max()) + 3600.0,
     )
+
+
+def with_near_copies(
+    wave: SyntheticWave, sources: np.ndarray, *, changes: int, delays: np.ndarray, seed: int = 5
+) -> WaveFrame:
+    """The wave plus one copy of each row in `sources`, with `changes` substantive answers
+    changed, its own fingerprint, started `delays` seconds after its original. The copies are
+    the last `sources.size` rows."""
+    frame = wave.frame
+    rng = np.random.default_rng(seed)
+    rows = np.r_[np.arange(frame.size), sources]
+    codes = frame.codes[rows]
+    _perturb(rng, codes[frame.size :, : PAGES * ITEMS_PER_PAGE], changes)
+    started = np.r_[frame.started_at, frame.started_at[sources] + delays]
+    completed = started + (frame.completed_at - frame.started_at)[rows]
+    return dataclasses.replace(
+        frame,
+        response_ids=np.arange(1, rows.size + 1, dtype=np.int64),
+        is_complete=frame.is_complete[rows],
+        is_abandoned=frame.is_abandoned[rows],
+        started_at=started,
+        completed_at=completed,
+        updated_at=completed,
+        identity={k: np.r_[v, np.full(sources.size, -1)] for k, v in frame.identity.items()},
+        fingerprint=np.r_[frame.fingerprint, frame.fingerprint.max() + 1 + np.arange(sources.size)],
+        honeypot_filled=frame.honeypot_filled[rows],
+        page_times=frame.page_times[rows],
+        codes=codes,
+        values=np.where(codes >= 0, codes + 1, np.nan).astype(np.float64),
+        language=frame.language[rows],
+        now=float(completed.max()) + 3600.0,
+    )

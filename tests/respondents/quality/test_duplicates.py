@@ -1,11 +1,12 @@
 import numpy as np
 import pytest
 
+from respondents.quality import duplicates
 from respondents.quality.config import CleaningConfig
 from respondents.quality.duplicates import clusters, find_duplicates, percent_match
 from respondents.quality.rules import run_rules
 from tests.respondents.quality.conftest import recall_precision
-from tests.respondents.quality.synthetic import generate_wave, with_copies
+from tests.respondents.quality.synthetic import generate_wave, with_copies, with_near_copies
 
 
 @pytest.mark.parametrize("rule", ["duplicate:person", "duplicate:device", "duplicate:near"])
@@ -140,3 +141,30 @@ def test_near_copies_in_a_homogeneous_population_are_found():
     flagged = duplicate_rows(outcome) - wave.planted["duplicate:person"]
     assert len(flagged & copies) >= 0.95 * len(copies)
     assert len(flagged & copies) >= 0.90 * len(flagged)
+
+
+def test_near_copies_minutes_apart_are_found_by_the_start_bucket_search_alone(monkeypatch):
+    # given: 6,000 starts packed into 12 hours, about 80 later starts within 10 minutes of
+    # each (more than WINDOW_CANDIDATES_PER_ROW, so the window is searched by hashing in start
+    # buckets), plus copies of 300 respondents changing 8 of 60 answers (87% match), each
+    # from another device 1 to 9 minutes after its original; the wave-wide bands are off, so
+    # only the start-bucket search can pair a copy with its original
+    wave = generate_wave(
+        6000, fieldwork_days=0.5, share_duplicates=0, share_speeders=0, share_straightliners=0
+    )
+    sources = np.random.default_rng(3).choice(6000, size=300, replace=False)
+    delays = np.random.default_rng(4).uniform(60, 540, sources.size)
+    frame = with_near_copies(wave, sources, changes=8, delays=delays)
+    copies = set(range(6000, frame.size))
+    monkeypatch.setattr(duplicates, "LSH_BANDS", 0)
+
+    # when
+    outcome = find_duplicates(frame, CleaningConfig())
+
+    # then
+    assert any(
+        "searched by answer hashing inside 20-minute start buckets" in n for n in outcome.notes
+    )
+    found = duplicate_rows(outcome)
+    assert len(found & copies) >= 0.95 * len(copies)
+    assert len(found & copies) >= 0.90 * len(found)
