@@ -18,7 +18,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -33,6 +33,8 @@ from surveys.access import (
 )
 from surveys.admin_access import StudyScopedAdminMixin
 from surveys.models import (
+    Choice,
+    ChoiceList,
     FrozenVersionError,
     ItemBankConcept,
     Page,
@@ -185,7 +187,15 @@ class _ReadOnlyWhenFrozen:
         return _editable(request, obj) and super().has_add_permission(request, obj)  # type: ignore[misc]
 
 
+ERROR_FROZEN = (
+    "Version {version} is published and frozen: it cannot be changed or deleted. "
+    "Fork a new draft from it (the Fork action) to make changes."
+)
+
+
 def _frozen(obj: Any) -> bool:
+    if isinstance(obj, ChoiceList):
+        return obj.version.is_frozen
     return isinstance(obj, QuestionnaireVersion) and obj.is_frozen
 
 
@@ -194,6 +204,8 @@ def _editable(request: HttpRequest, obj: Any) -> bool:
         return False
     if isinstance(obj, QuestionnaireVersion):
         return can(request.user, Action.EDIT_QUESTIONNAIRES, obj.questionnaire.study_id)
+    if isinstance(obj, ChoiceList):
+        return can(request.user, Action.EDIT_QUESTIONNAIRES, obj.version.questionnaire.study_id)
     return True
 
 
@@ -236,6 +248,35 @@ class QuestionnaireVersionAdmin(StudyScopedAdminMixin, admin.ModelAdmin):  # typ
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return not _frozen(obj) and super().has_delete_permission(request, obj)
 
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        version = self.get_object(request, object_id) if object_id else None
+        if _frozen(version):
+            assert version is not None  # noqa: S101 (narrowed by _frozen)
+            # Said in words, where Django would answer a write with a bare 403.
+            self.message_user(request, ERROR_FROZEN.format(version=version.pk), messages.WARNING)
+            if request.method == "POST":
+                return HttpResponseRedirect(request.path)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        version = self.get_object(request, object_id)
+        if _frozen(version):
+            assert version is not None  # noqa: S101 (narrowed by _frozen)
+            self.message_user(request, ERROR_FROZEN.format(version=version.pk), messages.ERROR)
+            return HttpResponseRedirect(
+                reverse("admin:surveys_questionnaireversion_change", args=[version.pk])
+            )
+        response: HttpResponse = super().delete_view(request, object_id, extra_context)
+        return response
+
     @admin.action(description="Publish (freeze) the selected drafts")
     def publish(self, request: HttpRequest, queryset: QuerySet[QuestionnaireVersion]) -> None:
         for version_id in queryset.values_list("pk", flat=True):
@@ -249,6 +290,36 @@ class QuestionnaireVersionAdmin(StudyScopedAdminMixin, admin.ModelAdmin):  # typ
         for version_id in queryset.values_list("pk", flat=True):
             draft = fork_version(version_id)
             self.message_user(request, f"draft version {draft.pk} created")
+
+
+class ChoiceInline(_ReadOnlyWhenFrozen, admin.TabularInline):  # type: ignore[type-arg]
+    model = Choice
+    extra = 0
+    fields = ["position", "name", "code", "labels"]
+
+
+@admin.register(ChoiceList)
+class ChoiceListAdmin(StudyScopedAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    """Choice lists with their codes and labels; read-only once their version is frozen."""
+
+    list_display = ["name", "version"]
+    list_filter = ["version__questionnaire__study"]
+    search_fields = ["name"]
+    readonly_fields = ["version"]
+    inlines = [ChoiceInline]
+    study_path = "version__questionnaire__study"
+    view_right = Action.VIEW_QUESTIONNAIRES
+    edit_right = Action.EDIT_QUESTIONNAIRES
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Lists come with a version (import, fork); one added alone would belong to none.
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not _frozen(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not _frozen(obj) and super().has_delete_permission(request, obj)
 
 
 @admin.register(ItemBankConcept)
