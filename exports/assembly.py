@@ -6,18 +6,31 @@ Order of work (issue 6; methods.md 5.6):
 2. first pass over the answers, quasi-identifiers only: coarsen and make the release
    k-anonymous (exports/anonymise/kanon.py, per wave in the long layout), and write the
    disclosure report;
-3. `chunks()` streams the rows in random order in batches of responses (memory bounded):
+   Then the global-risk gate (methods.md 5.6 step 4): further suppression until ER/n is
+   within `spec.max_global_risk`; if even that cannot reach it, the report's release gate
+   says so (exports/anonymise/disclosure.py). In the wide layout the pattern of waves a
+   person took part in is released too (`wave_wN`, and the "not asked" cells of absent
+   waves), so it is part of the key: k and the risk are checked within each pattern;
+3. the relative speed index of every completed response, recomputed per wave from the page
+   times with the cleaning's own function (respondents/quality/speeders.py), so a
+   researcher can redo the speeder exclusion;
+4. `chunks()` streams the rows in random order in batches of responses (memory bounded):
    answers to columns (exports/columns.py), pid from the per-export key, scrubbed free
-   text, the released quasi-identifier values, and the wide layout if asked.
+   text (the findings counted into the report), the released quasi-identifier values and
+   the twins derived from them, and the wide layout if asked.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
 
 from exports import columns as col
 from exports.anonymise import kanon
@@ -26,14 +39,22 @@ from exports.anonymise.pseudonyms import Pseudonymiser, new_export_key
 from exports.anonymise.scrub import WITHHELD, scrub_all
 from exports.catalogue import Catalogue, build_catalogue
 from exports.dataset import Dataset, ExportSpec
-from exports.layouts import PERSON, widen_frame, widen_variables
-from exports.sampling import Sample, SampledResponse, current_flags, select_sample
-from respondents.models import QualityFlag, Response, ResponseStatus
-from surveys.models import Study
+from exports.layouts import PERSON, wide_name, widen_frame, widen_variables
+from exports.sampling import Sample, SampledResponse, WaveInfo, current_flags, select_sample
+from respondents.models import CleaningRun, CleaningRunStatus, Response, ResponseStatus, Wave
+from respondents.quality.config import CleaningConfig, CleaningConfigError
+from respondents.quality.speeders import reference_medians, relative_speed_index
+from surveys.models import Page, Study
 
 # Responses fetched and turned into rows per chunk: a few MB of JSON answers at 200 items.
 BATCH_RESPONSES = 2000
 FETCH_CHUNK = 500
+# Completed responses' page times read per round trip for the speed index.
+TIMES_CHUNK = 20_000
+# The cleaning settings the speed index uses (the rest of a run's config is not needed).
+SPEED_SETTINGS = ("speeder_rsi_cap", "speeder_min_reference")
+# The wide layout's grouping column for k-anonymity: the pattern of waves taken part in.
+PATTERN = "_waves_taken"
 
 ERROR_K = "k must be at least 1 (got {k})"
 
@@ -52,23 +73,30 @@ def build_dataset(spec: ExportSpec) -> Dataset:
     flags = current_flags(w.id for w in sample.waves)
     catalogue = build_catalogue(sample, flags, spec)
     released, report, quasi_notes = _anonymise_quasi(spec, sample, catalogue)
-    catalogue = catalogue.with_quasi_notes(quasi_notes, report["suppressions"])
+    suppressed = Counter(report["suppressions"]) + Counter(report["risk_suppressions"])
+    catalogue = catalogue.with_quasi_notes(quasi_notes, dict(suppressed))
+    speed = speed_indexes(sample)
     variables = [c.variable for c in catalogue.columns]
     if spec.layout == "wide":
         variables = widen_variables(variables, catalogue.item_waves, sample.waves)
     rows = sample.people if spec.layout == "wide" else len(sample.responses)
     pseudonymiser = Pseudonymiser(spec.pseudonym_key or new_export_key())
+    scrubbed: Counter[str] = Counter()
+    report["scrubbed"] = {}
 
     def chunks() -> Iterator[pd.DataFrame]:
         for batch in _batches(sample, spec):
-            frame = _rows(batch, catalogue, flags, spec)
+            frame = _rows(batch, catalogue, flags, spec, scrubbed=scrubbed, speed=speed)
             if spec.layout == "wide":
                 frame = widen_frame(frame, variables, sample.waves)
                 frame = _apply_released(frame, released, key=frame[PERSON])
             else:
                 frame = _apply_released(frame, released, key=frame.index)
+            _derive_released(frame, catalogue, sample.waves)
             frame[PERSON] = frame[PERSON].map(pseudonymiser.pid)
             frame = frame.rename(columns={PERSON: "pid"})
+            # The report travels with the files written after the last chunk.
+            report["scrubbed"] = dict(sorted(scrubbed.items()))
             yield frame[[v.name for v in variables]].reset_index(drop=True)
 
     return Dataset(
@@ -78,7 +106,7 @@ def build_dataset(spec: ExportSpec) -> Dataset:
         sample_definition=sample.definition,
         cleaning_rules=catalogue.cleaning_rules,
         disclosure_report=report,
-        missing_scheme=dict(col.MISSING_SCHEME),
+        missing_scheme=col.missing_scheme(spec.language),
         title=study.title,
         notes=catalogue.notes,
     )
@@ -122,6 +150,8 @@ def _rows(
     spec: ExportSpec,
     *,
     quasi_only: bool = False,
+    scrubbed: Counter[str] | None = None,
+    speed: dict[int, float] | None = None,
 ) -> pd.DataFrame:
     """One row per response of the batch, in batch order, internal person key kept."""
     fetched = _fetch(batch)
@@ -156,8 +186,10 @@ def _rows(
     items = pd.concat(parts) if parts else pd.DataFrame(index=ids)
     frame = pd.concat([meta, items.reindex(ids)], axis=1)
     if not quasi_only:
-        _add_quality(frame, fetched, flags, catalogue, batch)
-        _free_text(frame, catalogue, spec)
+        _add_quality(frame, fetched, flags, catalogue, batch, speed or {})
+        found = _free_text(frame, catalogue, spec)
+        if scrubbed is not None:
+            scrubbed.update(found)
     return frame
 
 
@@ -167,6 +199,7 @@ def _add_quality(
     flags: dict[int, set[str]],
     catalogue: Catalogue,
     batch: Sequence[SampledResponse],
+    speed: dict[int, float],
 ) -> None:
     ids = list(frame.index)
     frame["complete"] = [float(fetched[i][1] == ResponseStatus.COMPLETED) for i in ids]
@@ -184,19 +217,86 @@ def _add_quality(
     frame["flagged"] = [
         float(bool(flags.get(i))) if cleaned[i] else float(col.BREAK_OFF) for i in ids
     ]
-    scores = dict(
-        QualityFlag.objects.filter(
-            response_id__in=ids, rule="speeder", run_id__in=catalogue.run_ids
-        ).values_list("response_id", "score")
+    frame["speed_index"] = [speed.get(i, float(col.BREAK_OFF)) for i in ids]
+
+
+def speed_indexes(sample: Sample) -> dict[int, float]:
+    """Response id -> relative speed index, for the sample's completed responses whose
+    wave has page times; per wave, with the wave's references as the cleaning takes them."""
+    wanted = {r.response_id for r in sample.responses}
+    result: dict[int, float] = {}
+    for wave in sample.waves:
+        ids, rsi = _wave_speed_index(wave)
+        result.update(
+            (int(i), float(v))
+            for i, v in zip(ids, rsi, strict=True)
+            if i in wanted and not np.isnan(v)
+        )
+    return result
+
+
+def _wave_speed_index(wave: WaveInfo) -> tuple[np.ndarray, np.ndarray]:
+    pages = list(
+        Page.objects.filter(version_id=wave.version_id)
+        .order_by("position")
+        .values_list("name", flat=True)
     )
-    frame["speed_index"] = [_score(scores.get(i)) for i in ids]
+    if not pages:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    config = _speed_config(wave.id)
+    times = {
+        f"t{j}": KeyTextTransform("seconds", KeyTransform(page, KeyTransform("pages", "paradata")))
+        for j, page in enumerate(pages)
+    }
+    rows = list(
+        Response.objects.filter(wave_id=wave.id, status=ResponseStatus.COMPLETED)
+        .annotate(**times)
+        .order_by("pk")
+        .values_list("pk", "language", *times)
+        .iterator(chunk_size=TIMES_CHUNK)
+    )
+    if not rows:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    ids = np.array([row[0] for row in rows], dtype=np.int64)
+    matrix: npt.NDArray[np.float64] = np.asarray(
+        pd.DataFrame([row[2:] for row in rows], columns=list(times))
+        .apply(lambda column: pd.to_numeric(column, errors="coerce"))
+        .to_numpy(dtype=np.float64, na_value=np.nan),
+        dtype=np.float64,
+    )
+    languages = pd.Series([row[1] or None for row in rows], dtype=object)
+    groups = pd.factorize(languages)[0].astype(np.int64)
+    # Every row here is a completed response: all are references, as in the cleaning.
+    # Only the medians are used (the first element; the other outputs are the cleaning's
+    # notes and n_reference).
+    medians = reference_medians(
+        matrix,
+        np.arange(len(ids)),
+        groups,
+        min_reference=config.speeder_min_reference,
+    )[0]
+    return ids, relative_speed_index(matrix, medians, cap=config.speeder_rsi_cap)
 
 
-def _score(score: float | None) -> float:
-    return float(col.BREAK_OFF) if score is None else float(score)
+def _speed_config(wave_id: int) -> CleaningConfig:
+    """The speed settings of the wave's latest finished cleaning run, else the wave's own."""
+    run = (
+        CleaningRun.objects.filter(wave_id=wave_id, status=CleaningRunStatus.FINISHED)
+        .order_by("-started_at", "-pk")
+        .values_list("config", flat=True)
+        .first()
+    )
+    wave_config = Wave.objects.filter(pk=wave_id).values_list("cleaning_config", flat=True).first()
+    source = run if run else wave_config
+    chosen = {k: v for k, v in (source or {}).items() if k in SPEED_SETTINGS}
+    try:
+        return CleaningConfig.from_overrides(chosen)
+    except CleaningConfigError:
+        return CleaningConfig()
 
 
-def _free_text(frame: pd.DataFrame, catalogue: Catalogue, spec: ExportSpec) -> None:
+def _free_text(frame: pd.DataFrame, catalogue: Catalogue, spec: ExportSpec) -> Counter[str]:
+    found: Counter[str] = Counter()
     for column in catalogue.columns:
         if not column.is_free_text:
             continue
@@ -205,7 +305,9 @@ def _free_text(frame: pd.DataFrame, catalogue: Catalogue, spec: ExportSpec) -> N
         if spec.free_text == "withhold":
             frame[name] = [WITHHELD if v else "" for v in values]
         else:
-            frame[name] = scrub_all(values)[0]
+            frame[name], counts = scrub_all(values)
+            found.update(counts)
+    return found
 
 
 def _anonymise_quasi(
@@ -214,7 +316,13 @@ def _anonymise_quasi(
     quasi = catalogue.quasi_specs
     if not sample.responses:
         report = disclosure_report(
-            pd.DataFrame(), [], k=spec.k, group=None, suppressions={}, coarsening={}
+            pd.DataFrame(),
+            [],
+            k=spec.k,
+            group=None,
+            suppressions={},
+            coarsening={},
+            max_global_risk=spec.max_global_risk,
         )
         return pd.DataFrame(), report, {}
     parts = [
@@ -226,7 +334,8 @@ def _anonymise_quasi(
     catalogue.coarsened_labels.update(coarsened.value_labels)
     names = [q.name for q in quasi]
     frame: pd.DataFrame = coarsened.frame
-    group: str | None = "wave"
+    group, label = "wave", "wave"
+    describe = None
     if spec.layout == "wide":
         wide_vars = widen_variables(
             [c.variable for c in catalogue.quasi_columns],
@@ -234,18 +343,64 @@ def _anonymise_quasi(
             sample.waves,
             with_ids=False,
         )
-        frame = widen_frame(coarsened.frame, wide_vars, sample.waves).set_index(PERSON)
-        names, group = [v.name for v in wide_vars], None
-    suppressed = kanon.suppress_locally(frame, names, spec.k, group=group)
+        frame = widen_frame(coarsened.frame, wide_vars, sample.waves)
+        frame[PATTERN] = _participation_codes(long, sample.waves, frame[PERSON])
+        frame = frame.set_index(PERSON)
+        names, group, label = [v.name for v in wide_vars], PATTERN, "pattern of waves taken part in"
+        describe = _pattern_description(sample.waves)
+    suppressed = kanon.suppress_locally(frame, names, spec.k, group=group, group_name=describe)
+    reduced = kanon.reduce_global_risk(suppressed.frame, names, spec.max_global_risk, group=group)
     report = disclosure_report(
-        suppressed.frame,
+        reduced.frame,
         names,
         k=spec.k,
         group=group,
         suppressions=suppressed.counts,
         coarsening=coarsened.notes,
+        risk_suppressions=reduced.counts,
+        max_global_risk=spec.max_global_risk,
+        group_label=label,
     )
-    return suppressed.frame[names], report, coarsened.notes
+    return reduced.frame[names], report, coarsened.notes
+
+
+def _participation_codes(
+    long: pd.DataFrame, waves: Sequence[WaveInfo], persons: pd.Series
+) -> np.ndarray:
+    """Per person, the waves taken part in as a bit pattern (bit i = the i-th chosen wave)."""
+    code = pd.Series(0.0, index=pd.Index(persons))
+    for bit, wave in enumerate(waves):
+        took_part = set(long.loc[long["wave"] == wave.number, PERSON])
+        code += np.where(code.index.isin(took_part), float(2**bit), 0.0)
+    return code.to_numpy()
+
+
+def _pattern_description(waves: Sequence[WaveInfo]) -> Any:
+    def describe(value: object) -> str:
+        bits = int(float(str(value)))
+        taken = [w.name for bit, w in enumerate(waves) if bits & (1 << bit)]
+        return "the wide layout's group of people who took part in " + (
+            " and ".join(taken) + " only" if taken else "no wave"
+        )
+
+    return describe
+
+
+def _derive_released(frame: pd.DataFrame, catalogue: Catalogue, waves: Sequence[WaveInfo]) -> None:
+    """Twins of quasi-identifiers from their released values, never from the raw answer."""
+    for column in catalogue.derived_columns:
+        base, derive = column.released_from, column.derive
+        if base is None or derive is None:
+            continue
+        pairs = [(column.variable.name, base)]
+        if PERSON in frame.columns and column.variable.name not in frame.columns:
+            pairs = [
+                (wide_name(column.variable.name, w.number), wide_name(base, w.number))
+                for w in waves
+            ]
+        for name, source in pairs:
+            if name in frame.columns and source in frame.columns:
+                frame[name] = frame[source].astype("float64").map(derive).astype("float64")
 
 
 def _chunked(responses: list[SampledResponse]) -> Iterator[list[SampledResponse]]:

@@ -1,9 +1,17 @@
 """The export's columns in order, with their Variables (labels, codes, codebook notes).
 
 Order: pid, wave, version; the items in first-asked order (select_multiple: the codes then
-one 0/1 column per option; "other, specify" text beside its item; harmonised twins after
+one 0/1 column per option; "other, specify" text beside its item; every string column
+followed by its numeric `_status` companion holding the missing code; harmonised twins after
 their item); then quality and paradata: complete, duration, one 0/1 per cleaning flag,
 flagged, speed_index. Identifier items get no column.
+
+Quasi-identifiers (issue 6, methods.md 5.6): the base column is coarsened and made
+k-anonymous; nothing else may release more of it. So a quasi select_one's harmonised twins
+are derived from the released (coarsened, suppressed) value, and the twins of other quasi
+items (numbers, places, dates: a twin would carry the exact value coarsening removed), the
+"other, specify" text of a quasi select_one and quasi select_multiple items (a set of
+choices cannot be coarsened to k) are withheld, each with a codebook note.
 """
 
 from __future__ import annotations
@@ -24,6 +32,31 @@ from surveys.models import PrivacyClass, QuestionType
 
 RESERVED = {"pid", "wave", "version", "complete", "duration", "flagged", "speed_index"}
 NAME_LIMIT = 64
+STRING_STATUS_NOTE = (
+    "String columns (text, other-specify, select_multiple code lists) hold an empty string "
+    "whenever there is no text; the numeric <name>_status column beside each says why: "
+    "0 answered, -2 no answer, -3 not applicable, -4 not asked, -5 break-off."
+)
+SPEED_INDEX_NOTE = (
+    "Leiner's (2019) relative speed index, recomputed by the export for every completed "
+    "response from the page times with the cleaning's own function "
+    "(respondents/quality/speeders.py): per wave, page medians from the wave's completed "
+    "responses (per language where a language has enough), speed factors capped, mean over "
+    "the pages seen; pages with too few reference completes are left out; 1 = typical, "
+    "2 = twice as fast as the median; the cleaning flags RSI above its threshold."
+)
+QUASI_TWIN_NOTE = (
+    "derived from the released (coarsened, suppressed) value of {base}: -6 where {base} was "
+    "suppressed or merged into a rarer-categories code"
+)
+QUASI_TWINS_WITHHELD = (
+    "harmonised twins ({twins}) withheld: a twin of this quasi-identifier would release the "
+    "exact value that coarsening removes"
+)
+QUASI_OTHER_WITHHELD = (
+    "the 'other, specify' text of this quasi-identifier is withheld: free text cannot be "
+    "coarsened to k"
+)
 FREE_TEXT_NOTE = {
     "scrub": "free text scrubbed of e-mails, phone numbers, Telegram handles and links, URLs, "
     "IP and ID numbers (names and places are not detected: review before passing on)",
@@ -46,13 +79,25 @@ class Catalogue:
     flag_columns: dict[str, str]
     cleaning_rules: dict[str, Any]
     notes: list[str]
+    language: str = "en"
     coarsened_labels: dict[str, dict[int, str]] = field(default_factory=dict)
+
+    @property
+    def derived_columns(self) -> list[col.Column]:
+        """Columns computed from another column's released value (quasi twins)."""
+        return [c for c in self.columns if c.released_from is not None]
 
     def with_quasi_notes(
         self, notes: Mapping[str, list[str]], suppressions: Mapping[str, int]
     ) -> Catalogue:
+        scheme = col.missing_scheme(self.language)
+        with_suppressed = {**col.item_missing(self.language), col.SUPPRESSED: scheme[-6]}
+
         def update(column: col.Column) -> col.Column:
             name = column.variable.name
+            if column.released_from is not None:
+                variable = replace(column.variable, missing_codes=with_suppressed)
+                return replace(column, variable=variable)
             if name not in notes:
                 return column
             suppressed = sum(
@@ -61,7 +106,7 @@ class Catalogue:
             variable = replace(
                 column.variable,
                 value_labels=self.coarsened_labels.get(name, {}),
-                missing_codes={**col.ITEM_MISSING, col.SUPPRESSED: col.MISSING_SCHEME[-6]},
+                missing_codes=with_suppressed,
                 measure="ordinal",
                 notes=(
                     *column.variable.notes,
@@ -109,8 +154,11 @@ def build_catalogue(sample: Sample, flags: Mapping[int, set[str]], spec: ExportS
     item_columns: list[col.Column] = []
     quasi: list[col.Column] = []
     specs: list[QuasiColumn] = []
+    quasi_withheld: list[str] = []
     for item in items:
         made = _item_columns(item, spec, numbers, concepts, taken)
+        if item.privacy == PrivacyClass.QUASI and not made:
+            quasi_withheld.append(item.name)
         item_columns.extend(made)
         if item.privacy == PrivacyClass.QUASI and made:
             quasi.append(made[0])
@@ -131,7 +179,11 @@ def build_catalogue(sample: Sample, flags: Mapping[int, set[str]], spec: ExportS
     for column in item_columns:
         if column.item is not None:
             item_waves[column.variable.item or column.item.name] = item_waves[column.item.name]
-    columns = [*_id_columns(sample), *item_columns, *_quality_columns(flag_columns)]
+    columns = [
+        *_id_columns(sample),
+        *item_columns,
+        *_quality_columns(flag_columns, spec.language),
+    ]
     return Catalogue(
         columns=columns,
         item_columns=item_columns,
@@ -145,8 +197,12 @@ def build_catalogue(sample: Sample, flags: Mapping[int, set[str]], spec: ExportS
         run_ids=list(runs.values()),
         flag_columns=flag_columns,
         cleaning_rules=_cleaning_rules(runs, sample, rules),
+        language=spec.language,
         notes=[
             f"Items never exported (direct identifiers): {', '.join(withheld) or 'none'}.",
+            "Quasi-identifier items withheld (a set of choices cannot be coarsened to k): "
+            f"{', '.join(quasi_withheld) or 'none'}.",
+            STRING_STATUS_NOTE,
             "Contact details and panel keys are never exported; pid is keyed per export.",
             "Rows are in random order.",
             FREE_TEXT_NOTE[spec.free_text].capitalize() + ".",
@@ -181,7 +237,7 @@ def _item_columns(
         kind="numeric",
         item=item.name,
         wording=dict(latest.labels),
-        missing_codes=dict(col.ITEM_MISSING),
+        missing_codes=col.item_missing(language),
         notes=notes,
     )
     is_quasi = item.privacy == PrivacyClass.QUASI
@@ -191,32 +247,72 @@ def _item_columns(
             return []  # a set of choices cannot be coarsened to k: withheld (catalogue note)
         return _multiple_columns(item, base, language, taken)
     if item.type == QuestionType.SELECT_ONE:
-        out = [
-            col.Column(
-                replace(base, value_labels=item.value_labels(language)), item, col.single_choice
-            )
-        ]
+        choice = replace(base, value_labels=item.value_labels(language))
+        twins = _twins(item, base, concepts, taken, quasi=is_quasi)
+        if is_quasi and item.has_other:
+            choice = replace(choice, notes=(*choice.notes, QUASI_OTHER_WITHHELD))
+        out = [col.Column(choice, item, col.single_choice)]
         if item.has_other and not is_quasi:
             other = Variable(
                 name=safe_name(f"{item.name}_other", taken),
-                label=f"{label}: other, specify",
+                label=f"{label}: {col.label_text(language, 'other_specify')}",
                 kind="string",
                 item=item.name,
                 notes=(FREE_TEXT_NOTE[spec.free_text],),
             )
             out.append(col.Column(other, item, col.text("_other"), is_free_text=True))
-        out.extend(_twins(item, base, concepts, taken))
-        return out
+            out.append(_status_column(other, item, language, taken, "_other"))
+        return out + twins
     if item.type in (QuestionType.INTEGER, QuestionType.DECIMAL):
+        if is_quasi:
+            return [col.Column(_withheld_twins_note(item, base, concepts), item, col.numeric)]
         out = [col.Column(replace(base, measure="scale"), item, col.numeric)]
-        return out + _twins(item, base, concepts, taken)
+        return out + _twins(item, base, concepts, taken, quasi=False)
     if is_quasi:
-        return [col.Column(base, item, col.quasi_text)]
+        return [col.Column(_withheld_twins_note(item, base, concepts), item, col.quasi_text)]
     string = replace(base, kind="string", missing_codes={})
     if item.type == QuestionType.TEXT:
         string = replace(string, notes=(*notes, FREE_TEXT_NOTE[spec.free_text]))
-        return [col.Column(string, item, col.text(), is_free_text=True)]
-    return [col.Column(string, item, col.text())]
+        main = col.Column(string, item, col.text(), is_free_text=True)
+    else:
+        main = col.Column(string, item, col.text())
+    return [main, _status_column(string, item, language, taken)]
+
+
+def _status_column(
+    string: Variable, item: Item, language: str, taken: set[str], key_suffix: str = ""
+) -> col.Column:
+    """The numeric companion saying why a string column holds no text."""
+    variable = Variable(
+        name=safe_name(f"{string.name}_status", taken),
+        label=f"{string.label}: {col.label_text(language, 'status')}",
+        kind="numeric",
+        item=item.name,
+        value_labels={col.ANSWERED: col.label_text(language, "answered")},
+        missing_codes=col.item_missing(language),
+        notes=(f"why {string.name} holds no text (0 = it holds the answer)",),
+    )
+    return col.Column(variable, item, col.status(key_suffix))
+
+
+def _withheld_twins_note(
+    item: Item, base: Variable, concepts: Mapping[str, dict[str, Any]]
+) -> Variable:
+    definition = concepts.get(item.concept)
+    if not definition:
+        return base
+    codes = sorted({c.code for v in item.versions.values() for c in v.choices})
+    plans, _ = plan_twins(
+        definition, codes, hint=str(item.latest.extra.get("harmonise_source", ""))
+    )
+    if not plans:
+        return base
+    twins = ", ".join(f"{SOURCE_TITLE[p.target]} {p.target_id}" for p in plans)
+    return replace(
+        base,
+        concept=item.concept,
+        notes=(*base.notes, QUASI_TWINS_WITHHELD.format(twins=twins)),
+    )
 
 
 def _multiple_columns(
@@ -229,20 +325,29 @@ def _multiple_columns(
         notes=(*base.notes, "the chosen codes separated by spaces; one 0/1 column per option"),
     )
     out = [col.Column(codes, item, col.multiple_codes)]
+    out.append(_status_column(codes, item, language, taken))
     for option in item.options():
         suffix = option.name if re.fullmatch(r"[A-Za-z0-9_]+", option.name) else str(option.code)
         dummy = replace(
             base,
             name=safe_name(f"{item.name}_{suffix}", taken),
             label=f"{base.label}: {pick(option.labels, language) or option.name}",
-            value_labels={0: "Not chosen", 1: "Chosen"},
+            value_labels={
+                0: col.label_text(language, "not_chosen"),
+                1: col.label_text(language, "chosen"),
+            },
         )
         out.append(col.Column(dummy, item, col.option_dummy(option.name)))
     return out
 
 
 def _twins(
-    item: Item, base: Variable, concepts: Mapping[str, dict[str, Any]], taken: set[str]
+    item: Item,
+    base: Variable,
+    concepts: Mapping[str, dict[str, Any]],
+    taken: set[str],
+    *,
+    quasi: bool,
 ) -> list[col.Column]:
     definition = concepts.get(item.concept)
     if not definition:
@@ -253,18 +358,28 @@ def _twins(
     )
     out = []
     for plan in plans:
+        notes = (f"harmonised twin of {base.name}", *plan.notes, *missing)
+        if quasi:
+            notes = (*notes, QUASI_TWIN_NOTE.format(base=base.name))
         variable = Variable(
             name=safe_name(f"{base.name}_{plan.target}", taken),
             label=f"{base.label} [{SOURCE_TITLE[plan.target]} {plan.target_id}]",
             kind="numeric",
             measure="ordinal",
             value_labels=plan.value_labels,
-            missing_codes=dict(col.ITEM_MISSING),
+            missing_codes=dict(base.missing_codes),
             item=item.name,
             concept=item.concept,
-            notes=(f"harmonised twin of {base.name}", *plan.notes, *missing),
+            notes=notes,
         )
-        out.append(col.Column(variable, item, col.twin(plan)))
+        if quasi:
+            # Filled after disclosure control from the released base value (assembly).
+            derive = col.released_twin(plan, item.value_labels("en"))
+            out.append(
+                col.Column(variable, item, col.twin(plan), released_from=base.name, derive=derive)
+            )
+        else:
+            out.append(col.Column(variable, item, col.twin(plan)))
     return out
 
 
@@ -286,10 +401,10 @@ def _id_columns(sample: Sample) -> list[col.Column]:
     ]
 
 
-def _quality_columns(flag_columns: Mapping[str, str]) -> list[col.Column]:
+def _quality_columns(flag_columns: Mapping[str, str], language: str) -> list[col.Column]:
     noop = col.numeric
     not_cleaned = {col.BREAK_OFF: "Wave not cleaned"}
-    yes_no = {0: "No", 1: "Yes"}
+    yes_no = {0: col.label_text(language, "no"), 1: col.label_text(language, "yes")}
     variables = [
         Variable("complete", "Response completed (0 = break-off)", "numeric", value_labels=yes_no),
         Variable(
@@ -319,10 +434,14 @@ def _quality_columns(flag_columns: Mapping[str, str]) -> list[col.Column]:
         ),
         Variable(
             "speed_index",
-            "Relative speed index (Leiner 2019) stored by the cleaning run",
+            "Relative speed index (Leiner 2019), from the page times",
             "numeric",
             measure="scale",
-            missing_codes={col.BREAK_OFF: "Not stored (stored for flagged speeders only)"},
+            missing_codes={
+                col.BREAK_OFF: "Not computed: response not completed, or no page with "
+                "enough reference completes"
+            },
+            notes=(SPEED_INDEX_NOTE,),
         ),
     ]
     return [col.Column(v, None, noop) for v in variables]

@@ -108,6 +108,7 @@ def datapackage(
         "title": dataset.title,
         "created": about.created_at.isoformat(),
         "description": dataset.sample_definition,
+        "panelwave_release_gate": _verdict(dataset),
         "resources": [
             {
                 "name": "data",
@@ -330,6 +331,7 @@ def markdown(
         f"- Sample: {about.sample}; layout: {about.layout}; labels in `{about.language}`",
         f"- Flagged responses: {'included' if about.include_flagged else 'left out'}",
         f"- k-anonymity required: {about.k}",
+        f"- Release gate: {_verdict(dataset)}",
         "",
         "## Sample",
         "",
@@ -356,6 +358,8 @@ def markdown(
         "",
         "## Disclosure control",
         "",
+        _verdict(dataset),
+        "",
         "```json",
         json.dumps(dict(dataset.disclosure_report), ensure_ascii=False, indent=2, default=str),
         "```",
@@ -370,6 +374,11 @@ def markdown(
     for variable in dataset.variables:
         lines.extend(_variable_section(variable, names[variable.name]))
     return "\n".join(lines) + "\n"
+
+
+def _verdict(dataset: Dataset) -> str:
+    gate = dataset.disclosure_report.get("release_gate") or {}
+    return str(gate.get("verdict", "not checked"))
 
 
 def _shortening_table(shortenings: list[Shortening]) -> list[str]:

@@ -1,17 +1,25 @@
 """From stored answers to export columns, one version group of a batch at a time.
 
 Missing codes (methods.md 7.6, internal and negative so they never collide with answers):
-  -4 the item is not in this wave's version; -3 not applicable: the item (or its page) has
-  a `relevant` condition and holds no answer (the form neither asks nor stores hidden items);
-  -5 break-off: an abandoned response holds no answer; -2 no answer: left empty;
-  -6 removed by disclosure control. String columns hold "" for every missing case.
+  -4 the item is not in this wave's version;
+  -3 not applicable: the item's (or its page's) `relevant` condition is false for this
+     response's answers (the form neither asks nor stores hidden items), evaluated with the
+     form's own evaluator (surveys/expressions.py) once per distinct pattern of the answers
+     the condition reads; a condition that cannot be evaluated counts as shown, as the form
+     shows such an item (respondents/services/answers.py);
+  -5 break-off: an abandoned response holds no answer;
+  -2 no answer: shown (or not knowably hidden) and left empty;
+  -6 removed by disclosure control.
+String columns (text, "other, specify", the select_multiple code list) hold "" whenever
+there is no text; their companion `<name>_status` column (numeric) says why: 0 answered, or
+the missing code above. Labels come in the export's language (MISSING_LABELS, TEXTS).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -19,6 +27,7 @@ import pandas as pd
 from exports.dataset import Variable
 from exports.harmonise import TwinPlan
 from exports.items import Item, ItemVersion
+from surveys.expressions import ExpressionError, is_true, references
 
 DONT_KNOW = -1
 NO_ANSWER = -2
@@ -26,15 +35,63 @@ NOT_APPLICABLE = -3
 NOT_ASKED = -4
 BREAK_OFF = -5
 SUPPRESSED = -6
-MISSING_SCHEME: dict[int, str] = {
-    DONT_KNOW: "Don't know",
-    NO_ANSWER: "No answer (left empty)",
-    NOT_APPLICABLE: "Not applicable (hidden by skip logic)",
-    NOT_ASKED: "Not asked in this wave or version",
-    BREAK_OFF: "Break-off or technical missing",
-    SUPPRESSED: "Removed by disclosure control",
+ANSWERED = 0
+MISSING_LABELS: dict[str, dict[int, str]] = {
+    "en": {
+        DONT_KNOW: "Don't know",
+        NO_ANSWER: "No answer (left empty)",
+        NOT_APPLICABLE: "Not applicable (hidden by skip logic)",
+        NOT_ASKED: "Not asked in this wave or version",
+        BREAK_OFF: "Break-off or technical missing",
+        SUPPRESSED: "Removed by disclosure control",
+    },
+    "ru": {
+        DONT_KNOW: "Затрудняюсь ответить",
+        NO_ANSWER: "Нет ответа (оставлено пустым)",
+        NOT_APPLICABLE: "Неприменимо (скрыто логикой переходов)",
+        NOT_ASKED: "Не задавался в этой волне или версии",  # noqa: RUF001
+        BREAK_OFF: "Прерванное интервью или технический пропуск",
+        SUPPRESSED: "Удалено для защиты от раскрытия",
+    },
 }
-ITEM_MISSING = {code: MISSING_SCHEME[code] for code in (-2, -3, -4, -5)}
+# Short texts the export writes into labels, per language (English for any other).
+TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "other_specify": "other, specify",
+        "status": "answer status",
+        "answered": "Answered",
+        "yes": "Yes",
+        "no": "No",
+        "chosen": "Chosen",
+        "not_chosen": "Not chosen",
+    },
+    "ru": {
+        "other_specify": "другое (укажите)",
+        "status": "статус ответа",
+        "answered": "Ответ дан",
+        "yes": "Да",
+        "no": "Нет",
+        "chosen": "Выбрано",
+        "not_chosen": "Не выбрано",  # noqa: RUF001
+    },
+}
+ITEM_CODES = (NO_ANSWER, NOT_APPLICABLE, NOT_ASKED, BREAK_OFF)
+# English defaults, kept for callers that have no language.
+MISSING_SCHEME = MISSING_LABELS["en"]
+ITEM_MISSING = {code: MISSING_SCHEME[code] for code in ITEM_CODES}
+
+
+def missing_scheme(language: str) -> dict[int, str]:
+    return dict(MISSING_LABELS.get(language, MISSING_LABELS["en"]))
+
+
+def item_missing(language: str) -> dict[int, str]:
+    scheme = missing_scheme(language)
+    return {code: scheme[code] for code in ITEM_CODES}
+
+
+def label_text(language: str, key: str) -> str:
+    return TEXTS.get(language, TEXTS["en"]).get(key) or TEXTS["en"][key]
 
 
 @dataclass(frozen=True)
@@ -43,6 +100,8 @@ class Group:
 
     raw: pd.DataFrame
     abandoned: pd.Series
+    # Expression -> whether it holds for each row (filled on first use).
+    relevance: dict[str, pd.Series] = field(default_factory=dict, compare=False)
 
 
 Compute = Callable[[Item, ItemVersion | None, Group], pd.Series]
@@ -55,6 +114,10 @@ class Column:
     compute: Compute
     # Free text that is scrubbed before release.
     is_free_text: bool = False
+    # Computed after disclosure control from the released value of this column (a
+    # harmonised twin of a quasi-identifier), instead of from the raw answer.
+    released_from: str | None = None
+    derive: Callable[[float], float] | None = None
 
 
 def is_answered(value: Any) -> bool:
@@ -69,11 +132,56 @@ def raw_column(group: Group, key: str) -> pd.Series:
     return pd.Series([None] * len(group.raw), index=group.raw.index, dtype="object")
 
 
-def missing_codes(version: ItemVersion, group: Group) -> pd.Series:
-    codes = pd.Series(
-        float(NOT_APPLICABLE if version.relevant else NO_ANSWER), index=group.raw.index
-    )
-    codes[group.abandoned] = float(BREAK_OFF)
+def _hashable(value: Any) -> Any:
+    if not is_answered(value):
+        return None
+    if isinstance(value, list | tuple):
+        return tuple(str(v) for v in value)
+    return value
+
+
+def relevant_rows(expression: str, group: Group) -> pd.Series:
+    """Whether `expression` holds for each row's answers; True when it is empty or broken."""
+    if not expression.strip():
+        return pd.Series(True, index=group.raw.index)
+    cached = group.relevance.get(expression)
+    if cached is not None:
+        return cached
+    try:
+        names = sorted(references(expression))
+    except ExpressionError:
+        result = pd.Series(True, index=group.raw.index)
+        group.relevance[expression] = result
+        return result
+    columns = [raw_column(group, name).map(_hashable).tolist() for name in names]
+    patterns = list(zip(*columns, strict=True)) if names else [()] * len(group.raw)
+    # One evaluation per distinct pattern of the answers the condition reads.
+    outcome: dict[tuple[Any, ...], bool] = {}
+    for pattern in set(patterns):
+        answers = {
+            name: list(value) if isinstance(value, tuple) else value
+            for name, value in zip(names, pattern, strict=True)
+        }
+        try:
+            outcome[pattern] = is_true(expression, answers)
+        except ExpressionError:
+            outcome[pattern] = True
+    result = pd.Series([outcome[p] for p in patterns], index=group.raw.index, dtype=bool)
+    group.relevance[expression] = result
+    return result
+
+
+def missing_codes(
+    version: ItemVersion, group: Group, *, extra: pd.Series | None = None
+) -> pd.Series:
+    """The missing code each row gets where it holds no answer; `extra` narrows relevance
+    further (the "other, specify" text is shown only when the other choice is chosen)."""
+    shown = relevant_rows(version.relevant, group)
+    if extra is not None:
+        shown = shown & extra
+    codes = pd.Series(float(NO_ANSWER), index=group.raw.index)
+    codes[~shown] = float(NOT_APPLICABLE)
+    codes[group.abandoned & shown] = float(BREAK_OFF)
     return codes
 
 
@@ -137,12 +245,38 @@ def _choice_names(value: Any) -> list[str]:
     return value.split() if isinstance(value, str) else [str(v) for v in value]
 
 
+def _other_chosen(item: Item, version: ItemVersion, group: Group) -> pd.Series:
+    chosen = raw_column(group, item.name).map(lambda v: str(v) if is_answered(v) else None)
+    return chosen == version.other_choice
+
+
 def text(key_suffix: str = "") -> Compute:
     def compute(item: Item, version: ItemVersion | None, group: Group) -> pd.Series:
         if version is None:
             return not_asked(group, string=True)
         raw = raw_column(group, item.name + key_suffix)
         return raw.map(lambda v: str(v).strip() if is_answered(v) else "").astype("object")
+
+    return compute
+
+
+def status(key_suffix: str = "") -> Compute:
+    """Companion of a string column: 0 answered, else why there is no text."""
+
+    def compute(item: Item, version: ItemVersion | None, group: Group) -> pd.Series:
+        if version is None:
+            return not_asked(group, string=False)
+        raw = raw_column(group, item.name + key_suffix)
+        answered = raw.map(lambda v: is_answered(v) and bool(str(v).strip()))
+        if item.type == "select_multiple":
+            answered = raw.map(lambda v: bool(_choice_names(v)))
+        extra = None
+        if key_suffix == "_other":
+            if not version.other_choice:
+                return not_asked(group, string=False)
+            extra = _other_chosen(item, version, group)
+        codes = missing_codes(version, group, extra=extra)
+        return codes.where(~answered, float(ANSWERED)).astype("float64")
 
     return compute
 
@@ -165,3 +299,16 @@ def twin(plan: TwinPlan) -> Compute:
         return values.map(plan.apply).astype("float64")
 
     return compute
+
+
+def released_twin(plan: TwinPlan, original_codes: Mapping[int, str]) -> Callable[[float], float]:
+    """A quasi-identifier's twin from its released value: a code that survived disclosure
+    control recodes as usual; a merged ("other") or suppressed value is suppressed."""
+    kept = {float(code) for code in original_codes}
+
+    def derive(value: float) -> float:
+        if value < 0:
+            return value
+        return plan.apply(value) if value in kept else float(SUPPRESSED)
+
+    return derive

@@ -61,6 +61,9 @@ class ExportSpec:
     include_flagged: bool = False
     language: str = "en"
     free_text: FreeTextPolicy = "scrub"
+    # The release gate's limit on ER/n (methods.md 5.6 step 4; sdcMicro's default 0.01):
+    # assembly suppresses further until the risk is within it.
+    max_global_risk: float = 0.01
     # Secret key of this export's pseudonyms; new for every export, never stored.
     pseudonym_key: bytes = b""
 

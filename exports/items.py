@@ -142,7 +142,10 @@ def load_items(version_ids: Iterable[int]) -> list[Item]:
             version_id=question.version_id,
             type=question.type,
             labels=question.labels,
-            relevant=" and ".join(e for e in (question.page.relevant, question.relevant) if e),
+            # Parenthesised: a condition with `or` must not bind to its neighbour's `and`.
+            relevant=" and ".join(
+                f"({e})" for e in (question.page.relevant, question.relevant) if e.strip()
+            ),
             choices=tuple(choices.get(question.choice_list_id or 0, ())),
             other_choice=question.other_choice,
             harmonise=question.harmonise,

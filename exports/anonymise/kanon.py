@@ -12,7 +12,18 @@ Rule (issue 6; methods.md 5.2 "global recoding first, then local suppression", 5
    (within each group: each wave in the long layout). A suppressed value is released as
    SUPPRESSED (-6, methods.md 7.6) and counts as its own value; missing codes count as
    values too. This is k-anonymity in the strict sense: no "NA matches everything"
-   (sdcMicro's alpha = 0).
+   (sdcMicro's alpha = 0). A NOT_ASKED (-4) cell is never suppressed: it says the wave's
+   version does not ask the item (long layout) or the person did not take part in that wave
+   (wide layout), which the rest of the row releases anyway; the caller groups rows so
+   that every row of a group shares its -4 cells (the wave; the pattern of waves taken
+   part in), and a group smaller than k is refused.
+3. Global risk (methods.md 5.6 step 4): with r_i = 1/f_k the expected re-identifications
+   ER = sum r_i is the number of classes, so ER/n <= max_global_risk means classes of at
+   least 1/max_global_risk rows on average. `reduce_global_risk` suppresses further, the
+   smallest class first (it costs the fewest values per class removed): one value when
+   that merges the class into an existing one, else every value of the class (it joins
+   its group's all-suppressed class), until the limit holds or nothing is left to
+   suppress (then the report says the limit was not reached).
 Values here are numbers: codes and negative missing codes (< 0 is never coarsened).
 """
 
@@ -20,7 +31,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
@@ -29,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 SUPPRESSED = -6
+NOT_ASKED = -4
 AGE_BAND = 5
 AGE_TOP_CODE = 70
 # Values above this are not ages (years of birth, incomes): banded generically.
@@ -69,6 +81,15 @@ class Suppressed:
     frame: pd.DataFrame
     # Column -> values suppressed by local suppression (coarsening suppressions excluded).
     counts: dict[str, int]
+
+
+@dataclass
+class RiskReduced:
+    frame: pd.DataFrame
+    # Column -> values suppressed to bring the global risk within the limit.
+    counts: dict[str, int]
+    global_risk: float
+    within_limit: bool
 
 
 def coarsen(frame: pd.DataFrame, columns: Sequence[QuasiColumn], k: int) -> Coarsened:
@@ -225,12 +246,17 @@ def is_k_anonymous(frame: pd.DataFrame, columns: Sequence[str], k: int, group: s
 
 
 def suppress_locally(
-    frame: pd.DataFrame, columns: Sequence[str], k: int, *, group: str | None = None
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    k: int,
+    *,
+    group: str | None = None,
+    group_name: Callable[[object], str] | None = None,
 ) -> Suppressed:
     """Suppress values, most varied column first, until every class has >= k rows."""
     out = frame.copy()
     counts = dict.fromkeys(columns, 0)
-    _refuse_small_groups(out, k, group)
+    _refuse_small_groups(out, k, group, group_name or (lambda value: f"{group} {value}"))
     # Columns with many distinct values split classes most; suppressing them first
     # removes the fewest values (the Handbook's "least important first" without weights).
     order = sorted(columns, key=lambda c: -out[c].nunique(dropna=False))
@@ -238,14 +264,16 @@ def suppress_locally(
         unsafe = class_sizes(out, columns, group) < k
         if not unsafe.any():
             break
-        change = unsafe & (out[column] != SUPPRESSED)
+        change = unsafe & (out[column] != SUPPRESSED) & (out[column] != NOT_ASKED)
         out.loc[change, column] = float(SUPPRESSED)
         counts[column] += int(change.sum())
     _absorb_leftovers(out, columns, k, group, counts)
     return Suppressed(frame=out, counts=counts)
 
 
-def _refuse_small_groups(frame: pd.DataFrame, k: int, group: str | None) -> None:
+def _refuse_small_groups(
+    frame: pd.DataFrame, k: int, group: str | None, name: Callable[[object], str]
+) -> None:
     if group is None:
         if 0 < len(frame) < k:
             raise KAnonymityError(
@@ -254,9 +282,7 @@ def _refuse_small_groups(frame: pd.DataFrame, k: int, group: str | None) -> None
         return
     for value, rows in frame.groupby(group).size().items():
         if rows < k:
-            raise KAnonymityError(
-                ERROR_GROUP_TOO_SMALL.format(k=k, group=f"{group} {value}", rows=rows)
-            )
+            raise KAnonymityError(ERROR_GROUP_TOO_SMALL.format(k=k, group=name(value), rows=rows))
 
 
 def _absorb_leftovers(
@@ -267,7 +293,8 @@ def _absorb_leftovers(
     parts = frame.groupby(group).groups.values() if group else [frame.index]
     for index in parts:
         ids = _class_ids(frame.loc[index], columns)
-        everything_suppressed = (float(SUPPRESSED),) * len(columns)
+        # NOT_ASKED cells stay; the group's rows share them (see the module docstring).
+        everything_suppressed = _fully_suppressed(ids.iloc[0]) if len(ids) else ()
         short = k - int((ids == everything_suppressed).sum())
         if short <= 0 or short == k:
             continue
@@ -286,9 +313,90 @@ def _absorb_leftovers(
                 if len(donors) >= short:
                     break
         for column in columns:
-            change = frame.index.isin(donors) & (frame[column] != SUPPRESSED)
+            change = (
+                frame.index.isin(donors)
+                & (frame[column] != SUPPRESSED)
+                & (frame[column] != NOT_ASKED)
+            )
             frame.loc[change, column] = float(SUPPRESSED)
             counts[column] += int(change.sum())
+
+
+def _fully_suppressed(values: tuple[float, ...]) -> tuple[float, ...]:
+    return tuple(v if v == NOT_ASKED else float(SUPPRESSED) for v in values)
+
+
+def reduce_global_risk(
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    limit: float,
+    *,
+    group: str | None = None,
+) -> RiskReduced:
+    """Suppress further until ER/n <= limit (see the module docstring, step 3)."""
+    out = frame.copy()
+    counts = dict.fromkeys(columns, 0)
+    rows = len(out)
+    if rows == 0 or not columns:
+        risk = float(class_sizes(out, columns, group).rdiv(1.0).sum() / rows) if rows else 0.0
+        return RiskReduced(out, counts, risk, risk <= limit)
+    keys = [*([group] if group else []), *columns]
+    offset = 1 if group else 0
+    ids = pd.Series(
+        list(map(tuple, out[keys].astype("float64").fillna(-999.0).to_numpy().tolist())),
+        index=out.index,
+    )
+    sizes: dict[tuple[float, ...], int] = {}
+    for key in ids:
+        sizes[key] = sizes.get(key, 0) + 1
+    # Current class of each original class, followed through merges.
+    moved: dict[tuple[float, ...], tuple[float, ...]] = {}
+    order = sorted(range(len(columns)), key=lambda j: -out[columns[j]].nunique(dropna=False))
+    while len(sizes) / rows > limit:
+        movable = [c for c in sizes if _fully(c, offset) != c]
+        if not movable:
+            break
+        smallest = min(movable, key=lambda c: (sizes[c], c))
+        target = _merge_target(smallest, order, offset, sizes)
+        sizes[target] = sizes.get(target, 0) + sizes.pop(smallest)
+        for original, current in moved.items():
+            if current == smallest:
+                moved[original] = target
+        if smallest not in moved:
+            moved[smallest] = target
+    final = ids.map(lambda key: moved.get(key, key))
+    changed = final != ids
+    if changed.any():
+        before = np.array(ids[changed].tolist(), dtype=np.float64)
+        after = np.array(final[changed].tolist(), dtype=np.float64)
+        index = out.index[changed.to_numpy()]
+        for j, column in enumerate(columns):
+            diff = before[:, offset + j] != after[:, offset + j]
+            out.loc[index[diff], column] = after[diff, offset + j]
+            counts[column] += int(diff.sum())
+    risk = len(sizes) / rows
+    return RiskReduced(out, counts, risk, risk <= limit)
+
+
+def _fully(key: tuple[float, ...], offset: int) -> tuple[float, ...]:
+    return key[:offset] + _fully_suppressed(key[offset:])
+
+
+def _merge_target(
+    key: tuple[float, ...],
+    order: Sequence[int],
+    offset: int,
+    sizes: Mapping[tuple[float, ...], int],
+) -> tuple[float, ...]:
+    """Suppressing one value of `key` that lands it in an existing class, else all."""
+    for j in order:
+        value = key[offset + j]
+        if value in (float(SUPPRESSED), float(NOT_ASKED)):
+            continue
+        candidate = (*key[: offset + j], float(SUPPRESSED), *key[offset + j + 1 :])
+        if candidate in sizes:
+            return candidate
+    return _fully(key, offset)
 
 
 def _class_ids(part: pd.DataFrame, columns: Sequence[str]) -> pd.Series:

@@ -60,6 +60,21 @@ TELEGRAM_PATTERNS = [
         r"(?i)\b(?:https?://)?(?:t\.me|telegram\.me|telegram\.dog)/[A-Za-z0-9_+/-]+",
         0.95,
     ),
+    # The app's own links: tg://resolve?domain=name, tg://join?invite=..., tg://user?id=...
+    Pattern("telegram_app_link", r"(?i)\btg://[^\s<>\"']+", 0.95),
+    # A bare name after the word: "telegram: ivan_petrov", "тг - ivan_petrov".
+    Pattern(
+        "telegram_named",
+        r"(?i)(?<!\w)(?:telegram|tg|телеграмм?|телега|тг)\s*(?:[:=\u2013\u2014-]|\s+is\s+|\s+это\s+)"
+        r"\s*@?[A-Za-z][A-Za-z0-9_]{3,31}\b",
+        0.9,
+    ),
+    # After a Cyrillic word a Latin name cannot be Russian prose: "мой телеграм ivan_petrov".
+    Pattern(
+        "telegram_named_ru",
+        r"(?i)(?<!\w)(?:телеграмм?|телега|тг)\s+@?[A-Za-z][A-Za-z0-9_]{3,31}\b",
+        0.9,
+    ),
 ]
 RU_PHONE_PATTERNS = [
     # 8 (916) 123-45-67, +7 916 1234567, 89161234567: the domestic forms phonenumbers

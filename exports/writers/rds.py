@@ -1,9 +1,13 @@
 """R .rds through pyreadr: a data.frame with factors for labelled variables.
 
 pyreadr writes no variable or value labels (methods.md 7.2), so the decision is:
-- a numeric variable with value labels becomes an R factor whose levels are its labels in
-  code order (unused levels kept, so every wave's factor has the same levels); the codes
-  are in the codebook and datapackage.json;
+- a numeric variable whose every valid value in the file has a value label becomes an R
+  factor whose levels are its labels in code order (unused levels kept, so every wave's
+  factor has the same levels); the codes are in the codebook and datapackage.json;
+- a labelled variable holding values without a label (a 0-10 scale labelled only at its
+  ends, a harmonised twin with non-integer codes such as 6.4) stays numeric: a factor
+  would turn those values into NA. pyreadr writes no R attributes, so its labels are in
+  the codebook (and in the .sav/.dta exports, which haven reads as `labelled`);
 - missing codes become NA, since R has no user-defined missing values and factor levels
   such as "Not asked" would enter every analysis; the reason for each missing value is in
   the .sav, .dta, .csv and .parquet exports of the same data (haven::read_sav(user_na =
@@ -27,8 +31,10 @@ from exports.writers.base import Progress, WrittenFiles, assemble
 
 EXTENSION = "rds"
 NOTE = (
-    "R .rds: labelled variables are factors (levels = labels, codes in the codebook); "
-    "missing codes are NA (the reasons are in the .sav/.dta/.csv/.parquet exports)."
+    "R .rds: a labelled variable is a factor (levels = labels, codes in the codebook) when "
+    "every value it holds has a label; otherwise it stays numeric, with its value labels in "
+    "the codebook only (pyreadr writes no R attributes). Missing codes are NA (the reasons "
+    "are in the .sav/.dta/.csv/.parquet exports)."
 )
 
 
@@ -47,12 +53,12 @@ def write_rds(
 def r_column(variable: Variable, column: pd.Series) -> pd.Series:
     values = column.to_numpy(dtype=np.float64)
     is_missing = np.isin(values, list(variable.missing_codes)) | np.isnan(values)
-    if not variable.value_labels:
-        return pd.Series(np.where(is_missing, np.nan, values), index=column.index)
     codes = np.array(sorted(variable.value_labels), dtype=np.float64)
+    valid = values[~is_missing]
+    if not variable.value_labels or not np.isin(valid, codes).all():
+        return pd.Series(np.where(is_missing, np.nan, values), index=column.index)
     index = np.searchsorted(codes, values).clip(0, len(codes) - 1)
-    # Codes outside the labels (none expected) are NA rather than an invented level.
-    index[is_missing | (codes[index] != values)] = -1
+    index[is_missing] = -1
     levels = _unique_levels({int(c): variable.value_labels[int(c)] for c in codes})
     return pd.Series(
         pd.Categorical.from_codes(index, categories=pd.Index(levels)), index=column.index

@@ -9,7 +9,7 @@ People (P = panel member, O = open-link respondent without a PanelMember):
     A: 6 members in waves 1, 2, 3     B: 4 members in waves 1, 2
     C: 3 members in waves 2, 3        D: 2 members in waves 1, 3
     F: 2 members in wave 1 only (F[1] abandoned)
-    O: open-link responses: 5 in wave 1, 3 in wave 2, 2 in wave 3 (one person each)
+    O: open-link responses: 5 in wave 1, 3 in wave 2, 3 in wave 3 (one person each)
 
 Flags of each wave's latest finished cleaning run:
     A[0] wave 2 `speeder`                 -> left out
@@ -18,7 +18,9 @@ Flags of each wave's latest finished cleaning run:
     F[1] wave 1 `incomplete`              -> left out
     A[1] wave 1 `straightliner` from an OLDER run only -> kept
 
-Planted secrets that must never reach an export are in `PLANTED`.
+Quasi-identifiers: age, gender, city, and two tied to item-bank concepts (birth_year to
+`year_of_birth`, sex to `sex`), so their harmonised twins are tested against disclosure
+control. Planted secrets that must never reach an export are in `PLANTED`.
 """
 
 from __future__ import annotations
@@ -46,14 +48,14 @@ from tests.builders import build_version, make_study
 
 # Expected rows: (sample, layout, include_flagged) -> rows.
 EXPECTED_ROWS: dict[tuple[str, str, bool], int] = {
-    ("combined", "long", False): 45,
-    ("combined", "wide", False): 25,
+    ("combined", "long", False): 46,
+    ("combined", "wide", False): 26,
     ("panel", "long", False): 35,
     ("panel", "wide", False): 15,
     ("balanced", "long", False): 15,
     ("balanced", "wide", False): 5,
-    ("combined", "long", True): 48,
-    ("combined", "wide", True): 27,
+    ("combined", "long", True): 49,
+    ("combined", "wide", True): 28,
     ("panel", "long", True): 36,
     ("panel", "wide", True): 15,
     ("balanced", "long", True): 18,
@@ -99,6 +101,21 @@ V1_PAGES: list[dict[str, Any]] = [
                 "type": "text",
                 "privacy": "quasi",
                 "labels": {"en": "City you live in", "ru": "Город проживания"},
+            },
+            {
+                "name": "birth_year",
+                "type": "integer",
+                "privacy": "quasi",
+                "harmonise": "year_of_birth",
+                "labels": {"en": "Year of birth", "ru": "Год рождения"},
+            },
+            {
+                "name": "sex",
+                "type": "select_one",
+                "choices": "sex",
+                "privacy": "quasi",
+                "harmonise": "sex",
+                "labels": {"en": "Sex", "ru": "Пол (как в WVS)"},
             },
             {
                 "name": "passport",
@@ -156,6 +173,7 @@ GENDER = [
     ("2", {"en": "Woman", "ru": "Женщина"}),
     ("3", {"en": "Other", "ru": "Другое"}),
 ]
+SEX = [("1", {"en": "Male", "ru": "Мужской"}), ("2", {"en": "Female", "ru": "Женский"})]
 TRUST_V1 = [
     ("1", {"en": "Most people can be trusted", "ru": "Можно доверять"}),
     ("2", {"en": "Need to be very careful", "ru": "Нужно быть осторожным"}),
@@ -232,6 +250,8 @@ def _answers(index: int, wave_number: int, *, planted: bool) -> dict[str, Any]:
         "age": 19 + (index * 7) % 58,
         "gender": GENDER[index % 3 if index % 5 else 0][0],
         "city": CITIES[index % len(CITIES)],
+        "birth_year": 2025 - (19 + (index * 7) % 58),
+        "sex": SEX[(index // 2) % 2][0],
         "passport": PLANTED_IDENTIFIER,
         "trust": trust,
         "source": SOURCE[index % 3][0],
@@ -255,9 +275,9 @@ def _answers(index: int, wave_number: int, *, planted: bool) -> dict[str, Any]:
 
 
 def build_three_wave_panel(slug: str = "panel") -> ThreeWavePanel:
-    load_concepts("trust_people", "life_satisfaction")
+    load_concepts("trust_people", "life_satisfaction", "year_of_birth", "sex")
     study = make_study(slug)
-    choices = {"gender": GENDER, "trust": TRUST_V1, "media": MEDIA, "source": SOURCE}
+    choices = {"gender": GENDER, "sex": SEX, "trust": TRUST_V1, "media": MEDIA, "source": SOURCE}
     v1 = build_version(study, V1_PAGES, choices=choices)
     v2 = build_version(study, _v2_pages(), choices={**choices, "trust": TRUST_V2})
     start = datetime(2025, 1, 10, tzinfo=UTC)
@@ -300,7 +320,7 @@ def build_three_wave_panel(slug: str = "panel") -> ThreeWavePanel:
                     ResponseStatus.ABANDONED if (group, i) == ("F", 1) else ResponseStatus.COMPLETED
                 )
                 panel.responses.append(_response(waves[n - 1], member, counter, n, status))
-    for n, count in ((1, 5), (2, 3), (3, 2)):
+    for n, count in ((1, 5), (2, 3), (3, 3)):
         for _ in range(count):
             counter += 1
             panel.responses.append(

@@ -51,7 +51,7 @@ def test_export_data_includes_flagged_responses_when_asked(media, tmp_path):
 
     summary = _export(
         "--study", "panel", "--format", "parquet", "--sample", "combined", "--layout", "wide",
-        "--include-flagged", "--out", str(tmp_path / "out"),
+        "--include-flagged", "--k", "2", "--out", str(tmp_path / "out"),
     )  # fmt: skip
 
     assert summary["rows"] == EXPECTED_ROWS[("combined", "wide", True)]

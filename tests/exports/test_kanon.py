@@ -12,6 +12,7 @@ from exports.anonymise.kanon import (
     coarsen,
     common_places,
     merge_rare,
+    reduce_global_risk,
     suppress_locally,
 )
 
@@ -99,3 +100,53 @@ def test_coarsen_then_suppress_on_a_mixed_frame():
 
     assert coarsened.value_labels["city"] == {1: "Oslo", 2: "Riga"}
     assert strictly_k_anonymous(result.frame, ["age", "city", "sex"], 3)
+
+
+def test_suppress_locally_never_overwrites_not_asked_and_does_not_count_it():
+    # given a wide frame: three people absent from wave 2 (-4), k impossible without
+    # suppressing their wave-1 ages
+    frame = pd.DataFrame(
+        {
+            "pattern": [1.0] * 3 + [3.0] * 3,
+            "age_w1": [20.0, 30.0, 40.0, 20.0, 20.0, 30.0],
+            "age_w2": [-4.0, -4.0, -4.0, 25.0, 25.0, 25.0],
+        }
+    )
+
+    result = suppress_locally(frame, ["age_w1", "age_w2"], 3, group="pattern")
+
+    assert result.frame["age_w2"].tolist()[:3] == [-4.0, -4.0, -4.0]
+    assert result.counts == {"age_w1": 6, "age_w2": 0}
+    assert strictly_k_anonymous(result.frame, ["age_w1", "age_w2"], 3, group="pattern")
+
+
+def test_reduce_global_risk_suppresses_until_er_over_n_is_within_the_limit():
+    # given 400 rows in 40 classes of 10: ER/n = 0.1
+    frame = pd.DataFrame(
+        {
+            "age": [float(i % 20) for i in range(400)],
+            "sex": [float(i % 40 // 20) for i in range(400)],
+        }
+    )
+
+    result = reduce_global_risk(frame, ["age", "sex"], 0.01)
+
+    sizes = result.frame.groupby(["age", "sex"]).size()
+    assert len(sizes) / 400 <= 0.01
+    assert result.within_limit is True
+    assert result.global_risk == len(sizes) / 400
+    assert strictly_k_anonymous(result.frame, ["age", "sex"], 10)
+    assert ((result.frame == frame) | (result.frame == SUPPRESSED)).all().all()
+    assert result.counts == (result.frame != frame).sum().to_dict()
+
+
+def test_reduce_global_risk_says_when_the_limit_cannot_be_reached():
+    frame = pd.DataFrame(
+        {"wave": [1.0] * 10 + [2.0] * 10, "age": [float(i % 2) for i in range(20)]}
+    )
+
+    result = reduce_global_risk(frame, ["age"], 0.01, group="wave")
+
+    assert result.within_limit is False
+    assert result.global_risk == 2 / 20
+    assert set(result.frame["age"]) == {float(SUPPRESSED)}

@@ -15,6 +15,10 @@ from exports.anonymise.scrub import scrub
         ("handle", "тг @ivan_petrov спасибо", "@ivan_petrov", "<TELEGRAM>"),
         ("tme_link", "канал t.me/joinchat/AbCd", "t.me/joinchat", "<TELEGRAM>"),
         ("url", "см. https://example.com/page", "example.com", "<URL>"),
+        ("tg_app_link", "open tg://resolve?domain=ivan_petrov", "ivan_petrov", "<TELEGRAM>"),
+        ("bare_name", "telegram: ivan_petrov", "ivan_petrov", "<TELEGRAM>"),
+        ("bare_name_ru", "мой телеграм ivan_petrov, пишите", "ivan_petrov", "<TELEGRAM>"),
+        ("bare_name_tg", "тг - ivan_petrov", "ivan_petrov", "<TELEGRAM>"),
     ],
 )
 def test_scrub_replaces_contact_details_with_tags(_case, text, secret, tag):
@@ -30,3 +34,9 @@ def test_scrub_leaves_ordinary_text_alone():
 
     assert result.text == "Всё хорошо, жду лучших времён"
     assert result.found == {}
+
+
+def test_scrub_leaves_the_word_telegram_in_ordinary_english_alone():
+    result = scrub("I read telegram channels daily")
+
+    assert result.text == "I read telegram channels daily"

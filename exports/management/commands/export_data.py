@@ -11,7 +11,9 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import Max
 
+from exports.jobs import record_failure
 from exports.models import ExportFormat, ExportJob, ExportLayout, ExportSample, ExportStatus
 from exports.services import request_export
 
@@ -20,6 +22,8 @@ POLL_SECONDS = 1.0
 ERROR_FAILED = "export {job} failed: {error}"
 ERROR_TIMEOUT = "export {job} did not finish within {seconds} s (status {status}); it keeps running"
 ERROR_OUT = "--out {path} exists and is not a directory"
+# What the job row records for an error the runner did not expect (exports/tasks.py).
+UNEXPECTED = "unexpected error: {kind}"
 
 
 class Command(BaseCommand):
@@ -44,6 +48,9 @@ class Command(BaseCommand):
         if out.exists() and not out.is_dir():
             raise CommandError(ERROR_OUT.format(path=out))
         waves = [w.strip() for w in options["waves"].split(",") if w.strip()]
+        # In embedded mode the task runs inside request_export and its errors propagate;
+        # the job it saved is the newest one after this mark.
+        mark = ExportJob.objects.aggregate(last=Max("pk"))["last"] or 0
         try:
             job = request_export(
                 options["study"],
@@ -59,6 +66,11 @@ class Command(BaseCommand):
             )
         except ValidationError as exc:
             raise CommandError("; ".join(_messages(exc))) from exc
+        except Exception as exc:
+            failed = _failed_job(mark, exc)
+            if failed is None:
+                raise
+            raise CommandError(ERROR_FAILED.format(job=failed.pk, error=_one_line(failed))) from exc
         job = self._wait(job.pk, options["timeout"], quiet=options["json"])
         out.mkdir(parents=True, exist_ok=True)
         names = []
@@ -86,7 +98,7 @@ class Command(BaseCommand):
             if job.status == ExportStatus.DONE:
                 return job
             if job.status in (ExportStatus.FAILED, ExportStatus.EXPIRED):
-                raise CommandError(ERROR_FAILED.format(job=job.pk, error=job.error or job.status))
+                raise CommandError(ERROR_FAILED.format(job=job.pk, error=_one_line(job)))
             if time.monotonic() > deadline:
                 message = ERROR_TIMEOUT.format(job=job.pk, seconds=timeout, status=job.status)
                 raise CommandError(message)
@@ -94,6 +106,23 @@ class Command(BaseCommand):
                 progress = job.progress
                 self.stderr.write(f"export {job.pk}: {job.status} {progress}%")
             time.sleep(POLL_SECONDS)
+
+
+def _failed_job(mark: int, exc: Exception) -> ExportJob | None:
+    """The job the embedded task failed on, recorded as failed (its on_failure may not have
+    run yet); None when the error came before any job was saved."""
+    job = ExportJob.objects.filter(pk__gt=mark, requested_by=None).order_by("-pk").first()
+    if job is None:
+        return None
+    if job.status != ExportStatus.FAILED:
+        # The type only: an unexpected exception's text could quote data (exports/tasks.py).
+        record_failure(job.pk, UNEXPECTED.format(kind=type(exc).__name__))
+        job.refresh_from_db()
+    return job
+
+
+def _one_line(job: ExportJob) -> str:
+    return " ".join((job.error or job.status).split())
 
 
 def _messages(exc: ValidationError) -> list[str]:
