@@ -48,7 +48,9 @@ def test_a_published_version_says_it_is_frozen(client, team, alpha):
     assert ERROR_FROZEN.format(version=version.pk) in page.content.decode()
 
 
-def test_a_write_to_a_published_version_is_refused_in_words_and_changes_nothing(client, team, alpha):
+def test_a_write_to_a_published_version_is_refused_in_words_and_changes_nothing(
+    client, team, alpha
+):
     # given
     version = _published(alpha)
     before = version.content_hash
