@@ -74,7 +74,7 @@ def test_a_write_to_a_published_version_is_refused_in_words_and_changes_nothing(
 
 def test_choice_lists_show_codes_and_labels_read_only_when_published(client, team, alpha):
     version = _published(alpha)
-    choice_list = version.choice_lists.get()  # type: ignore[attr-defined]
+    choice_list = version.choice_lists.get()
     login_verified(client, team.researcher)
 
     page = client.get(f"/admin/surveys/choicelist/{choice_list.pk}/change/").content.decode()
@@ -87,7 +87,7 @@ def test_choice_lists_show_codes_and_labels_read_only_when_published(client, tea
 
 def test_an_outsider_sees_no_choice_list_of_another_study(client, team, alpha):
     version = _published(alpha)
-    choice_list = version.choice_lists.get()  # type: ignore[attr-defined]
+    choice_list = version.choice_lists.get()
     login_verified(client, team.outsider)
 
     listing = client.get("/admin/surveys/choicelist/").content.decode()
