@@ -31,6 +31,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from exports.anonymise.disclosure import MAX_GLOBAL_RISK
 from exports.anonymise.kanon import KAnonymityError
 from exports.anonymise.pseudonyms import new_export_key
 from exports.assembly import AssemblyError, build_dataset
@@ -139,6 +140,7 @@ def _build(job: ExportJob) -> None:
         language=str(options.get("language") or job.study.default_language),
         free_text=options.get("free_text", "scrub"),
         pseudonym_key=new_export_key(),
+        max_global_risk=float(options.get("max_global_risk", MAX_GLOBAL_RISK)),
     )
     dataset = build_dataset(spec)
     _set_progress(job.pk, PROGRESS_ASSEMBLED)

@@ -7,6 +7,7 @@ from typing import Any
 from django.urls import reverse
 from rest_framework import serializers
 
+from exports.anonymise.disclosure import MAX_GLOBAL_RISK
 from exports.models import ExportFormat, ExportJob, ExportLayout, ExportSample
 from exports.services.requests import DEFAULT_K, FREE_TEXT_POLICIES, MAX_K, MIN_K
 
@@ -27,6 +28,12 @@ class RequestExportSerializer(serializers.Serializer[Any]):
         min_value=MIN_K,
         max_value=MAX_K,
         help_text="Every combination of quasi-identifiers is shared by at least k rows.",
+    )
+    max_global_risk = serializers.FloatField(
+        default=MAX_GLOBAL_RISK,
+        min_value=0.0001,
+        max_value=1.0,
+        help_text="Largest expected re-identification rate ER/n of the release (methods 5.6).",
     )
     include_flagged = serializers.BooleanField(default=False)
     language = serializers.CharField(required=False, allow_blank=True, default="")

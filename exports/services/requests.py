@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from config.queueing import enqueue_on_commit
+from exports.anonymise.disclosure import MAX_GLOBAL_RISK
 from exports.models import (
     AuditAction,
     AuditEntry,
@@ -38,6 +39,7 @@ ERROR_WAVE = "wave {wave!r} does not belong to study {study!r}"
 ERROR_DUPLICATE_WAVE = "wave {wave!r} is listed twice"
 ERROR_CHOICE = "{field} must be one of {choices} (got {value!r})"
 ERROR_K = f"k must be an integer of at least {MIN_K} and at most {MAX_K} (got {{k!r}})"
+ERROR_MAX_RISK = "max_global_risk must be a number above 0 and at most 1 (got {value!r})"
 ERROR_LANGUAGE = "language must be one of the study's languages {choices} (got {value!r})"
 ERROR_PERMISSION = "only the study's owners and researchers may export its data"
 # The same for a study that does not exist and one the user holds no role on, so that an
@@ -61,6 +63,7 @@ def request_export(
     include_flagged: bool = False,
     language: str | None = None,
     free_text: str = "scrub",
+    max_global_risk: float = MAX_GLOBAL_RISK,
 ) -> ExportJob:
     """Save an export job and build it after commit.
 
@@ -79,6 +82,10 @@ def request_export(
         # type(), not isinstance: True is an int too, and k arrives from JSON and the shell.
         if type(k) is not int or not MIN_K <= k <= MAX_K:
             raise ValidationError({"k": ERROR_K.format(k=k)})
+        # methods.md 5.6 gates a release on ER/n <= 0.01 (sdcMicro's default); a team whose
+        # data-use agreement sets another limit says so here, and the report records it.
+        if isinstance(max_global_risk, bool) or not 0 < max_global_risk <= 1:
+            raise ValidationError({"max_global_risk": ERROR_MAX_RISK.format(value=max_global_risk)})
         language = language or study.default_language
         if study.languages and language not in study.languages:
             message = ERROR_LANGUAGE.format(choices=study.languages, value=language)
@@ -94,6 +101,7 @@ def request_export(
                 "include_flagged": include_flagged,
                 "language": language,
                 "free_text": free_text,
+                "max_global_risk": float(max_global_risk),
             },
             requested_by=requested_by,
         )

@@ -77,3 +77,25 @@ def test_export_data_exits_with_a_one_line_message_on_bad_input(
         )  # fmt: skip
 
     assert ExportJob.objects.count() == 0
+
+
+def test_export_data_applies_the_risk_limit_it_is_given(media, tmp_path):
+    # given: the fixture's 45 rows cannot reach the default ER/n of 0.01 without suppressing
+    build_three_wave_panel()
+    common = ["--study", "panel", "--format", "csv", "--sample", "combined", "--layout", "long"]
+
+    # when
+    strict = _export(*common, "--k", "2", "--out", str(tmp_path / "strict"))
+    lenient = _export(*common, "--k", "2", "--max-risk", "1", "--out", str(tmp_path / "lenient"))
+
+    # then
+    reports = {
+        job.options["max_global_risk"]: job.disclosure_report
+        for job in ExportJob.objects.order_by("pk")
+    }
+    assert strict["rows"] == lenient["rows"]
+    assert reports[0.01]["max_global_risk"] == 0.01
+    assert reports[1.0]["max_global_risk"] == 1.0
+    assert reports[1.0]["global_risk_within_limit"] is True
+    assert sum(reports[0.01]["risk_suppressions"].values()) > 0
+    assert sum(reports[1.0]["risk_suppressions"].values()) == 0

@@ -34,7 +34,13 @@ def test_request_export_saves_audits_and_builds_the_job_after_commit(
     assert len(callbacks) == 1
     assert job.status == ExportStatus.DONE
     assert job.waves == [panel.waves[0].pk, panel.waves[2].pk]
-    assert job.options == {"k": 3, "include_flagged": False, "language": "ru", "free_text": "scrub"}
+    assert job.options == {
+        "k": 3,
+        "include_flagged": False,
+        "language": "ru",
+        "free_text": "scrub",
+        "max_global_risk": 0.01,
+    }
     entry = AuditEntry.objects.get(job=job, action=AuditAction.EXPORT_REQUESTED)
     assert entry.user == alice
     assert entry.detail["format"] == "parquet"
@@ -50,6 +56,9 @@ def test_request_export_saves_audits_and_builds_the_job_after_commit(
         ("language not in study", {"language": "de"}, "language"),
         ("wave of another study", {"waves": ["other-w1"]}, "waves"),
         ("wave twice", {"waves": ["w1", "w1"]}, "waves"),
+        ("risk limit of 0", {"max_global_risk": 0}, "max_global_risk"),
+        ("risk limit above 1", {"max_global_risk": 1.5}, "max_global_risk"),
+        ("risk limit as a boolean", {"max_global_risk": True}, "max_global_risk"),
     ],
 )
 def test_request_export_refuses_bad_input_and_saves_nothing(_case, options, field):

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Max
 
+from exports.anonymise.disclosure import MAX_GLOBAL_RISK
 from exports.jobs import record_failure
 from exports.models import ExportFormat, ExportJob, ExportLayout, ExportSample, ExportStatus
 from exports.services import request_export
@@ -36,6 +37,12 @@ class Command(BaseCommand):
         parser.add_argument("--sample", required=True, choices=ExportSample.values)
         parser.add_argument("--layout", required=True, choices=ExportLayout.values)
         parser.add_argument("--k", type=int, default=5, help="k-anonymity to reach (>= 2)")
+        parser.add_argument(
+            "--max-risk",
+            type=float,
+            default=MAX_GLOBAL_RISK,
+            help="largest expected re-identification rate ER/n the release may have (0.01)",
+        )
         parser.add_argument("--include-flagged", action="store_true")
         parser.add_argument("--language", default=None, help="label language (study default)")
         parser.add_argument("--withhold-free-text", action="store_true")
@@ -63,6 +70,7 @@ class Command(BaseCommand):
                 include_flagged=options["include_flagged"],
                 language=options["language"],
                 free_text="withhold" if options["withhold_free_text"] else "scrub",
+                max_global_risk=options["max_risk"],
             )
         except ValidationError as exc:
             raise CommandError("; ".join(_messages(exc))) from exc
