@@ -27,27 +27,28 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.web.stack import (
+    create_database,
+    database_url,
+    drop_database,
+    migrate,
+    require_postgres,
+    server_url,
+)
+
 ITEMS = 200
 PAGES = 10
 DATABASE = "pw_bench_pipeline"
 
 
-def _server_url() -> str:
-    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    if not urlsplit(url).scheme.startswith("postgres"):
-        url = "postgres://postgres@127.0.0.1:5432/postgres"
-    return urlunsplit(urlsplit(url)._replace(path="/postgres"))
-
-
 def _bench_url() -> str:
-    return urlunsplit(urlsplit(_server_url())._replace(path=f"/{DATABASE}"))
+    return database_url(server_url(), DATABASE)
 
 
 def _django() -> None:
-    sys.path.insert(0, str(ROOT))
     os.environ["DATABASE_URL"] = _bench_url()
     os.environ.pop("REDIS_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -57,19 +58,12 @@ def _django() -> None:
 
 
 def prepare(rows: int) -> None:
-    import psycopg
-
-    with psycopg.connect(_server_url(), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
-        conn.execute(f"CREATE DATABASE {DATABASE}")
+    server = server_url()
+    require_postgres(server)
+    create_database(server, DATABASE)
     env = {**os.environ, "DATABASE_URL": _bench_url()}
     env.pop("REDIS_URL", None)
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-    )
+    migrate(env)
     subprocess.run([sys.executable, __file__, "setup", str(rows)], check=True)
 
 
@@ -213,10 +207,7 @@ def main() -> None:
             }
         )
     )
-    import psycopg
-
-    with psycopg.connect(_server_url(), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
+    drop_database(server_url(), DATABASE)
 
 
 if __name__ == "__main__":
