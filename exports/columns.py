@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from exports.dataset import Variable
@@ -126,6 +127,13 @@ def is_answered(value: Any) -> bool:
     return not (isinstance(value, float) and math.isnan(value))
 
 
+def answered_scalars(raw: pd.Series) -> pd.Series:
+    """is_answered for a column of scalar answers (numbers, single choices), vectorised:
+    the 200 items of a 1,000,000-row export make a Python call per value the export's cost."""
+    values = raw.to_numpy(dtype=object)
+    return pd.Series(pd.notna(values) & (values != ""), index=raw.index)
+
+
 def raw_column(group: Group, key: str) -> pd.Series:
     if key in group.raw.columns:
         return group.raw[key]
@@ -179,10 +187,11 @@ def missing_codes(
     shown = relevant_rows(version.relevant, group)
     if extra is not None:
         shown = shown & extra
-    codes = pd.Series(float(NO_ANSWER), index=group.raw.index)
-    codes[~shown] = float(NOT_APPLICABLE)
-    codes[group.abandoned & shown] = float(BREAK_OFF)
-    return codes
+    visible = shown.to_numpy(dtype=bool)
+    # numpy, not boolean assignment into a Series: a tenth of an export's time otherwise.
+    codes = np.where(visible, float(NO_ANSWER), float(NOT_APPLICABLE))
+    codes[group.abandoned.to_numpy(dtype=bool) & visible] = float(BREAK_OFF)
+    return pd.Series(codes, index=group.raw.index)
 
 
 def not_asked(group: Group, *, string: bool) -> pd.Series:
@@ -195,7 +204,7 @@ def numeric(item: Item, version: ItemVersion | None, group: Group) -> pd.Series:
     if version is None:
         return not_asked(group, string=False)
     raw = raw_column(group, item.name)
-    answered = raw.map(is_answered)
+    answered = answered_scalars(raw)
     values = pd.to_numeric(raw.where(answered), errors="coerce").astype("float64")
     return values.where(answered, missing_codes(version, group))
 
@@ -204,9 +213,16 @@ def single_choice(item: Item, version: ItemVersion | None, group: Group) -> pd.S
     if version is None:
         return not_asked(group, string=False)
     raw = raw_column(group, item.name)
-    answered = raw.map(is_answered)
-    codes = version.code_of()
-    values = raw.map(lambda v: float(codes[str(v)]) if str(v) in codes else math.nan)
+    answered = answered_scalars(raw)
+    names, codes = version.code_lookup
+    # One hash lookup over the column; an answer stored as a number rather than a choice
+    # name (an imported file) is looked up by its text, one by one.
+    found = names.get_indexer(pd.Index(raw, dtype=object))
+    values = pd.Series(np.where(found >= 0, codes[found], math.nan), index=raw.index)
+    stray = answered & values.isna()
+    if stray.any():
+        as_text = names.get_indexer(pd.Index(raw[stray].map(str), dtype=object))
+        values[stray] = np.where(as_text >= 0, codes[as_text], math.nan)
     # An answer outside the version's list (an import typo) is technical missing.
     values = values.where(~answered | values.notna(), float(BREAK_OFF))
     return values.where(answered, missing_codes(version, group)).astype("float64")

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
+
+import numpy as np
+import pandas as pd
 
 from surveys.models import (
     Choice,
@@ -50,6 +54,13 @@ class ItemVersion:
 
     def code_of(self) -> dict[str, int]:
         return {choice.name: choice.code for choice in self.choices}
+
+    @cached_property
+    def code_lookup(self) -> tuple[pd.Index, np.ndarray]:
+        """Choice names as an index and their codes as floats, in the same order: a whole
+        column of answers is coded with one hash lookup (Index.get_indexer)."""
+        names = pd.Index([choice.name for choice in self.choices], dtype=object)
+        return names, np.array([float(choice.code) for choice in self.choices])
 
 
 @dataclass

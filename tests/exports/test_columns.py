@@ -3,7 +3,7 @@ from __future__ import annotations
 import pandas as pd
 
 from exports import columns as col
-from exports.items import Item, ItemVersion
+from exports.items import ChoiceDef, Item, ItemVersion
 
 
 def _item(relevant: str) -> tuple[Item, ItemVersion]:
@@ -54,3 +54,22 @@ def test_a_select_multiple_answer_is_read_as_a_list_by_selected():
     group = _group([{"m": ["tv", "web"], "q": None}, {"m": ["web"], "q": None}])
 
     assert col.numeric(item, version, group).tolist() == [-2.0, -3.0]
+
+
+def test_single_choices_are_coded_by_name_by_number_text_or_as_technical_missing():
+    version = ItemVersion(
+        version_id=1, type="select_one", labels={"en": "Q"}, relevant="",
+        choices=(ChoiceDef(name="1", code=1, labels={}), ChoiceDef(name="dk", code=-1, labels={})),
+        other_choice="", harmonise="", extra={},
+    )  # fmt: skip
+    item = Item(name="q", type="select_one", privacy="", versions={1: version})
+    # a name; the same code stored as a number (an imported file); "don't know"; a code the
+    # version does not have; nothing; nothing in a break-off
+    group = _group(
+        [{"q": "1"}, {"q": 1}, {"q": "dk"}, {"q": "7"}, {"q": ""}, {"q": None}],
+        abandoned=[False, False, False, False, False, True],
+    )
+
+    values = col.single_choice(item, version, group)
+
+    assert values.tolist() == [1.0, 1.0, -1.0, -5.0, -2.0, -5.0]
