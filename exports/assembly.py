@@ -44,6 +44,7 @@ from exports.sampling import Sample, SampledResponse, WaveInfo, current_flags, s
 from respondents.models import CleaningRun, CleaningRunStatus, Response, ResponseStatus, Wave
 from respondents.quality.config import CleaningConfig, CleaningConfigError
 from respondents.quality.speeders import reference_medians, relative_speed_index
+from surveys.expressions import ExpressionError, references
 from surveys.models import Page, Study
 
 # Responses fetched and turned into rows per chunk: a few MB of JSON answers at 200 items.
@@ -136,11 +137,43 @@ def _batches(sample: Sample, spec: ExportSpec) -> Iterator[list[SampledResponse]
         yield batch
 
 
-def _fetch(batch: Sequence[SampledResponse]) -> dict[int, tuple[Any, ...]]:
+def _fetch(
+    batch: Sequence[SampledResponse], keys: Sequence[str] | None = None
+) -> dict[int, tuple[Any, ...]]:
+    """The batch's rows: pk, status, started_at, completed_at and the answers; with `keys`,
+    only those answers, extracted by the database (the quasi-identifier pass would otherwise
+    decode every response's whole document of answers a second time)."""
     wanted = [r.response_id for r in batch]
-    fields = ("pk", "status", "started_at", "completed_at", "answers")
-    rows = Response.objects.filter(pk__in=wanted).values_list(*fields)
-    return {row[0]: row for row in rows.iterator(chunk_size=FETCH_CHUNK)}
+    fields = ("pk", "status", "started_at", "completed_at")
+    responses = Response.objects.filter(pk__in=wanted)
+    if keys is None:
+        rows = responses.values_list(*fields, "answers")
+        return {row[0]: row for row in rows.iterator(chunk_size=FETCH_CHUNK)}
+    aliases = {f"answer_{i}": KeyTransform(key, "answers") for i, key in enumerate(keys)}
+    rows = responses.annotate(**aliases).values_list(*fields, *aliases)
+    fetched = {}
+    for row in rows.iterator(chunk_size=FETCH_CHUNK):
+        # A missing key comes back as None; an answer is never stored as null.
+        answers = {
+            key: value for key, value in zip(keys, row[4:], strict=True) if value is not None
+        }
+        fetched[row[0]] = (*row[:4], answers)
+    return fetched
+
+
+def _answer_keys(columns: Sequence[col.Column]) -> list[str]:
+    """The answers the columns read: their items' own, and those their conditions name."""
+    keys: set[str] = set()
+    for column in columns:
+        if column.item is None:
+            continue
+        keys.add(column.item.name)
+        for version in column.item.versions.values():
+            try:
+                keys.update(references(version.relevant) if version.relevant.strip() else ())
+            except ExpressionError:
+                continue  # counted as shown (exports/columns.py): it reads nothing
+    return sorted(keys)
 
 
 def _rows(
@@ -154,7 +187,7 @@ def _rows(
     speed: dict[int, float] | None = None,
 ) -> pd.DataFrame:
     """One row per response of the batch, in batch order, internal person key kept."""
-    fetched = _fetch(batch)
+    fetched = _fetch(batch, _answer_keys(catalogue.quasi_columns) if quasi_only else None)
     ids = [r.response_id for r in batch]
     meta = pd.DataFrame(
         {
