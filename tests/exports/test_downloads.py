@@ -130,10 +130,13 @@ def test_the_requester_who_lost_her_role_is_refused(built):
         make_download_links(job, alice)
 
 
-@pytest.mark.parametrize("persona", ["viewer", "other_study_researcher", "anonymous"])
+@pytest.mark.parametrize(
+    "persona", ["another_researcher", "viewer", "other_study_researcher", "anonymous"]
+)
 def test_links_are_made_only_for_the_requester_and_study_admins(built, persona):
     panel, _, job = built
     user = {
+        "another_researcher": lambda: member(panel.study, "rita"),
         "viewer": lambda: member(panel.study, "vera", StudyRole.VIEWER),
         "other_study_researcher": lambda: member(make_study("other"), "carol"),
         "anonymous": AnonymousUser,
