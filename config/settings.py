@@ -322,6 +322,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "respondents.send_reminders",
         "schedule": timedelta(hours=1),
     },
+    # Every fifteen minutes: a wave past its scheduled close is closed, so its break-offs
+    # become abandoned (exports, figures) at most a quarter of an hour late.
+    "close-overdue-waves": {
+        "task": "respondents.close_overdue_waves",
+        "schedule": timedelta(minutes=15),
+    },
     # Every five minutes: an export whose message was lost (broker down at request time, or
     # its worker killed) starts at most EXPORT_REQUEUE_AFTER plus five minutes late.
     "requeue-waiting-exports": {

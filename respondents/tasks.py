@@ -8,6 +8,7 @@ from django.conf import settings
 from respondents.fingerprints import destroy_expired_fingerprint_keys
 from respondents.services import invitations
 from respondents.services.cleaning import clean_wave, open_wave_ids
+from respondents.services.waves import close_overdue_waves
 
 
 @shared_task(name="respondents.clean_wave", acks_late=True)
@@ -53,3 +54,8 @@ def send_unsent_invitations_task() -> int:
 def destroy_expired_fingerprint_keys_task() -> int:
     # Idempotent: a second run finds the keys already empty.
     return destroy_expired_fingerprint_keys()
+
+
+@shared_task(name="respondents.close_overdue_waves", acks_late=True)
+def close_overdue_waves_task() -> int:
+    return len(close_overdue_waves())

@@ -217,6 +217,28 @@ def close_wave(wave: Wave) -> Wave:
     return change_wave_state(wave, WaveState.CLOSED)
 
 
+def close_overdue_waves(*, now: datetime | None = None) -> list[int]:
+    """Close every open wave whose scheduled close time has passed; returns their ids.
+
+    Such a wave already refuses new answers (is_accepting_responses), but until it is
+    closed its break-offs stay in progress, left out of exports and counted as partials.
+    The close time recorded stays the scheduled one: the fingerprint retention counts from
+    when answering ended, not from when this sweep ran.
+    """
+    moment = now or timezone.now()
+    due = Wave.objects.filter(state=WaveState.OPEN, closes_at__lte=moment).order_by("pk")
+    closed = []
+    for wave_id in list(due.values_list("pk", flat=True)):
+        with transaction.atomic():
+            wave = Wave.objects.select_for_update().get(pk=wave_id)
+            # Reopened or rescheduled since the query: not overdue any more.
+            if wave.state != WaveState.OPEN or wave.closes_at is None or wave.closes_at > moment:
+                continue
+            change_wave_state(wave, WaveState.CLOSED, now=wave.closes_at)
+        closed.append(wave_id)
+    return closed
+
+
 def is_accepting_responses(wave: Wave, *, now: datetime | None = None) -> bool:
     """Open, and not past a scheduled close time."""
     moment = now or timezone.now()
