@@ -145,7 +145,9 @@ def latest_runs(wave_ids: Iterable[int]) -> dict[int, int]:
 
 def current_flags(wave_ids: Iterable[int]) -> dict[int, set[str]]:
     """Response id -> rules flagged by its wave's latest run and not overridden."""
-    overridden = FlagOverride.objects.filter(response=OuterRef("response"), rule=OuterRef("rule"))
+    overridden = FlagOverride.objects.active().filter(
+        response=OuterRef("response"), rule=OuterRef("rule")
+    )
     flags = (
         QualityFlag.objects.filter(run_id__in=list(latest_runs(wave_ids).values()))
         .exclude(Exists(overridden))

@@ -90,7 +90,8 @@ class QualityFlagAdmin(ReadOnlyAdmin):
 
 @admin.register(FlagOverride)
 class FlagOverrideAdmin(ReadOnlyAdmin):
-    list_display = ["id", "response_id", "rule", "decided_by", "decided_at"]
-    list_filter = ["rule"]
+    list_display = ["id", "response_id", "rule", "decided_by", "decided_at", "revoked_at"]
+    list_filter = ["rule", ("revoked_at", admin.EmptyFieldListFilter)]
     readonly_fields = ["response", "rule", "reason", "decided_by", "decided_at"]
+    readonly_fields += ["revoked_at", "revoked_by", "revoke_reason"]
     study_path = "response__wave__study"

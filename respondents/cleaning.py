@@ -178,9 +178,9 @@ def _write_flags(
     run: CleaningRun, frame: WaveFrame, report: QualityReport
 ) -> tuple[dict[str, int], dict[str, int], int]:
     overrides = list(
-        FlagOverride.objects.filter(response__wave_id=run.wave_id).values_list(
-            "response_id", "rule"
-        )
+        FlagOverride.objects.active()
+        .filter(response__wave_id=run.wave_id)
+        .values_list("response_id", "rule")
     )
     written: dict[str, int] = {}
     suppressed: dict[str, int] = {}

@@ -256,8 +256,18 @@ class QualityFlag(models.Model):
         return f"{self.rule} on response {self.response_id}"
 
 
+class FlagOverrideQuerySet(models.QuerySet["FlagOverride"]):
+    def active(self) -> FlagOverrideQuerySet:
+        return self.filter(revoked_at__isnull=True)
+
+
 class FlagOverride(models.Model):
-    """A researcher's decision that a rule does not apply to a response; later runs keep it."""
+    """A researcher's decision that a rule does not apply to a response; later runs keep it.
+
+    Decisions are kept, never overwritten: a new decision on the same response and rule
+    revokes the earlier one (its row stays, with who revoked it, when and why), and a
+    revoked decision no longer holds the flag back. At most one decision is active.
+    """
 
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="flag_overrides")
     rule = models.CharField(max_length=64)
@@ -266,10 +276,26 @@ class FlagOverride(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    revoke_reason = models.TextField(blank=True)
+
+    objects = FlagOverrideQuerySet.as_manager()
 
     class Meta:
+        ordering = ["response", "rule", "decided_at"]
         constraints = [
-            models.UniqueConstraint(fields=["response", "rule"], name="one_override_per_rule")
+            models.UniqueConstraint(
+                fields=["response", "rule"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="one_active_override_per_rule",
+            )
         ]
 
     def __str__(self) -> str:

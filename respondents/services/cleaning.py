@@ -15,6 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from respondents.cleaning import run_cleaning
 from respondents.models import (
@@ -33,6 +34,9 @@ WAVE_NOT_FOUND = "wave {wave_id}: no such wave"
 RESPONSE_NOT_FOUND = "response {response_id}: no such response"
 UNKNOWN_RULE = "rule {rule!r}: a rule name starts with one of {families}"
 REASON_REQUIRED = "an override needs a reason"
+NO_ACTIVE_OVERRIDE = "response {response_id} has no active override of {rule!r}"
+# The revoke reason of a decision replaced by a newer one on the same response and rule.
+REPLACED = "replaced by a newer decision"
 
 
 class CleaningError(Exception):
@@ -94,15 +98,51 @@ def override_flag(
         raise CleaningError(REASON_REQUIRED)
     if not Response.objects.filter(pk=response_id).exists():
         raise CleaningError(RESPONSE_NOT_FOUND.format(response_id=response_id))
-    override, _ = FlagOverride.objects.update_or_create(
+    # The earlier decision is kept, revoked, never overwritten (the lock serialises two
+    # decisions on one response and rule).
+    _revoke(response_id, rule, reason=REPLACED, revoked_by=decided_by)
+    override = FlagOverride.objects.create(
         response_id=response_id,
         rule=rule,
-        defaults={"reason": reason.strip(), "decided_by": decided_by},
+        reason=reason.strip(),
+        decided_by=decided_by,  # type: ignore[misc]  # the project's user model, or None
     )
     current = QualityFlag.objects.filter(response_id=response_id).values_list("pk", "rule")
     covered = [pk for pk, flag_rule in current if override_covers(rule, flag_rule)]
     QualityFlag.objects.filter(pk__in=covered).delete()
     return override
+
+
+@transaction.atomic
+def revoke_override(
+    response_id: int, *, rule: str, reason: str, revoked_by: AbstractBaseUser | None = None
+) -> FlagOverride:
+    """Withdraw a researcher's override; the next cleaning run raises the flag again if the
+    rule still applies. The decision's row stays, marked revoked, with who, when and why."""
+    if not reason.strip():
+        raise CleaningError(REASON_REQUIRED)
+    revoked = _revoke(response_id, rule, reason=reason.strip(), revoked_by=revoked_by)
+    if revoked is None:
+        raise CleaningError(NO_ACTIVE_OVERRIDE.format(rule=rule, response_id=response_id))
+    return revoked
+
+
+def _revoke(
+    response_id: int, rule: str, *, reason: str, revoked_by: AbstractBaseUser | None
+) -> FlagOverride | None:
+    active = (
+        FlagOverride.objects.active()
+        .select_for_update()
+        .filter(response_id=response_id, rule=rule)
+        .first()
+    )
+    if active is None:
+        return None
+    active.revoked_at = timezone.now()
+    active.revoked_by = revoked_by  # type: ignore[assignment]  # the project's user model
+    active.revoke_reason = reason
+    active.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+    return active
 
 
 def current_run(wave_id: int) -> CleaningRun | None:
@@ -153,7 +193,7 @@ def cleaning_summary(wave: Wave) -> CleaningSummary:
         finished_at=run.finished_at if run else None,
         responses=responses.count(),
         flagged_responses=flags.values("response_id").distinct().count(),
-        overrides=FlagOverride.objects.filter(response__wave=wave).count(),
+        overrides=FlagOverride.objects.active().filter(response__wave=wave).count(),
         per_rule=per_rule,
         per_channel=per_channel,
         per_day=per_day,
