@@ -102,7 +102,7 @@ class OverrideFlagSerializer(serializers.Serializer[Any]):
 class FlagOverrideSerializer(serializers.ModelSerializer[FlagOverride]):
     class Meta:
         model = FlagOverride
-        fields = ["id", "response", "rule", "reason", "decided_by", "decided_at"]
+        fields = ["id", "response", "rule", "reason", "decided_by", "decided_at", "revoked_at"]
 
 
 class CleaningSummaryView(APIView):
