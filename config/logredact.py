@@ -16,6 +16,12 @@ TOKEN_PATH = re.compile(r"/(i|r|w|withdraw|resume|download)/[A-Za-z0-9_\-:.]{8,}
 TOKEN_QUERY = re.compile(r"([?&](?:token|t|signature)=)[^&\s\"]+")
 IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
 IPV6 = re.compile(r"\b(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{1,4}\b")
+# The compressed form ("2001:db8::1", "::1", "fe80::1"), the one addresses are usually
+# printed in: groups of hex digits on either side of one "::", one side possibly empty.
+IPV6_COMPRESSED = re.compile(
+    r"(?<![\w:])(?=[0-9a-fA-F:]*[0-9a-fA-F])(?:[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{1,4})*)?::"
+    r"(?:[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{1,4})*)?(?![\w:])"
+)
 # Deliberately wider than a valid address: anything shaped like one goes.
 EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
 # t.me/<handle> links, and @handle where the "@" does not follow a word character (so the
@@ -32,6 +38,7 @@ def redact(text: str) -> str:
     text = TELEGRAM_LINK.sub("t.me/[telegram]", text)
     text = TELEGRAM_HANDLE.sub("@[telegram]", text)
     text = IPV4.sub("[ip]", text)
+    text = IPV6_COMPRESSED.sub("[ip]", text)
     return IPV6.sub("[ip]", text)
 
 

@@ -204,6 +204,10 @@ def check_role_change(study: Study, user: Any, role: str | None) -> None:
     the refusal before anything is saved."""
     if role is not None:
         _check_role(role)
+    # One role change per study at a time: the study row is the lock. Locking only the
+    # changed membership would let two owners demote each other at once (each locks a
+    # different row, each still counts two owners), leaving the study with none.
+    lock_study_for_role_change(study)
     current = StudyMembership.objects.select_for_update().filter(study=study, user=user).first()
     if current is not None and current.role == StudyRole.OWNER and role != StudyRole.OWNER:
         _refuse_last_owner(study, user.get_username())
@@ -225,6 +229,7 @@ def grant_role(*, study_slug: str, username: str, role: str) -> Grant:
 def revoke_role(*, study_slug: str, username: str) -> None:
     """Remove the user's role on the study; a study always keeps at least one owner."""
     study, user = _study_and_user(study_slug, username)
+    lock_study_for_role_change(study)  # before the membership, as grant_role locks them
     membership = StudyMembership.objects.select_for_update().filter(study=study, user=user).first()
     if membership is None:
         raise AccessError(ERROR_NO_ROLE.format(username=username, slug=study_slug))
@@ -232,9 +237,17 @@ def revoke_role(*, study_slug: str, username: str) -> None:
     membership.delete()
 
 
+def lock_study_for_role_change(study: Study) -> None:
+    """Take the study's row lock, which every change of a role on it holds to the end of its
+    transaction (check_role_change), so the last-owner check cannot race."""
+    list(Study.objects.select_for_update().filter(pk=study.pk).values_list("pk", flat=True))
+
+
 def _refuse_last_owner(study: Study, username: str) -> None:
-    # Locked rows: two owners demoting each other at once cannot both pass this check.
-    owners = StudyMembership.objects.select_for_update().filter(study=study, role=StudyRole.OWNER)
+    # The caller holds the study's lock (check_role_change), so no other role change of
+    # this study runs between this count and the write. (A lock on the counted rows would
+    # not do: Django drops FOR UPDATE from count().)
+    owners = StudyMembership.objects.filter(study=study, role=StudyRole.OWNER)
     if owners.count() <= 1:
         raise AccessError(ERROR_LAST_OWNER.format(username=username, slug=study.slug))
 

@@ -8,7 +8,9 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 
 from surveys.access import (
@@ -179,3 +181,32 @@ def test_create_api_token_refuses_a_manager_without_an_authenticator_in_one_line
     with pytest.raises(CommandError, match=r"^user 'farid' has a role that sees contact details"):
         call_command("create_api_token", "farid")
     assert not Token.objects.filter(user=team.manager).exists()
+
+
+@pytest.mark.parametrize(
+    ("_case", "change"),
+    [
+        ("_case_grant", lambda: grant_role(study_slug="alpha", username="olga", role="viewer")),
+        ("_case_revoke", lambda: revoke_role(study_slug="alpha", username="olga")),
+    ],
+)
+def test_a_role_change_locks_the_study_row_before_any_membership(studies, team, _case, change):
+    # Two owners demoting each other at once each lock only their own target membership
+    # unless the study row serialises them; a count() never locks (Django drops FOR UPDATE).
+    # given a second owner, so the change is allowed
+    StudyMembership.objects.filter(user=team.manager).update(role=StudyRole.OWNER)
+
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        change()
+
+    # then: the study row is locked (read by its id) before any membership is read
+    sql = [q["sql"] for q in queries]
+    lock = next(
+        i for i, s in enumerate(sql) if 'FROM "surveys_study" WHERE "surveys_study"."id" =' in s
+    )
+    membership = next(i for i, s in enumerate(sql) if 'FROM "surveys_studymembership"' in s)
+    assert lock < membership
+    if connection.features.has_select_for_update:
+        assert "FOR UPDATE" in sql[lock]
+    assert StudyMembership.objects.filter(role=StudyRole.OWNER).count() == 1

@@ -7,8 +7,10 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
+from surveys.diff import ERROR_TYPE_CHANGED
 from surveys.itembank import ITEM_BANK_PATH, read_item_bank
-from surveys.models import ItemBankConcept, QuestionnaireVersion
+from surveys.models import ItemBankConcept, Question, QuestionnaireVersion
+from surveys.services.questionnaires import fork_version
 from tests.builders import make_study
 from tests.surveys.forms import SAMPLES, SURVEY, write_form
 
@@ -161,3 +163,24 @@ def test_unknown_version_is_named():
     with pytest.raises(CommandError) as caught:
         _run("diff_versions", "998", "999")
     assert str(caught.value) == "no questionnaire version 998"
+
+
+def test_publish_refusing_a_changed_item_type_is_a_one_line_error():
+    # given a published version and a fork whose item `age` was changed to another type
+    make_study("panel")
+    imported = _run("import_questionnaire", str(SAMPLES / "group.xlsx"), "--study", "panel")
+    _run("publish_version", str(imported["version"]))
+    draft = fork_version(imported["version"])
+    question = draft.questions.order_by("position").first()
+    assert question is not None
+    new_type = "text" if question.type != "text" else "integer"
+    Question.objects.filter(pk=question.pk).update(type=new_type)
+
+    # when / then: a CommandError naming the item and both types, and the draft stays a draft
+    with pytest.raises(CommandError) as caught:
+        _run("publish_version", str(draft.pk))
+    assert str(caught.value) == ERROR_TYPE_CHANGED.format(
+        name=question.name, old=question.type, new=new_type
+    )
+    draft.refresh_from_db()
+    assert draft.status == "draft"

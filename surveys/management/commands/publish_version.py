@@ -3,6 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from surveys.diff import ItemTypeChangedError
 from surveys.models import FrozenVersionError, QuestionnaireVersion
 from surveys.services.questionnaires import publish_version
 
@@ -22,7 +23,9 @@ class Command(BaseCommand):
             version = publish_version(version_id)
         except QuestionnaireVersion.DoesNotExist as exc:
             raise CommandError(ERROR_NO_VERSION.format(version_id=version_id)) from exc
-        except FrozenVersionError as exc:
+        except (FrozenVersionError, ItemTypeChangedError) as exc:
+            # ItemTypeChangedError: the draft gives an item another type than a published
+            # version does (checked again at publish, see the service).
             raise CommandError(str(exc)) from exc
         if options["json"]:
             summary = {
