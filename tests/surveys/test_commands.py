@@ -2,6 +2,7 @@
 
 import json
 from io import StringIO
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -184,3 +185,23 @@ def test_publish_refusing_a_changed_item_type_is_a_one_line_error():
     )
     draft.refresh_from_db()
     assert draft.status == "draft"
+
+
+@pytest.mark.parametrize("_case", ["a directory", "an unwritable file"])
+def test_export_to_a_path_it_cannot_write_is_a_one_line_error(tmp_path, _case):
+    # given
+    make_study("panel")
+    imported = _run("import_questionnaire", str(SAMPLES / "group.xlsx"), "--study", "panel")
+    if _case == "a directory":
+        out, expected = tmp_path, f"{tmp_path}: is a directory; give the file to write"
+    else:
+        # procfs refuses the write even to root (CI runs as root, so chmod would not do)
+        out, expected = Path("/proc/version"), "/proc/version: cannot write the file"
+
+    # when / then
+    with pytest.raises(CommandError) as caught:
+        _run(
+            "export_questionnaire", str(imported["version"]), "--format", "json", "--out", str(out)
+        )
+    assert str(caught.value).startswith(expected)
+    assert "\n" not in str(caught.value)

@@ -9,6 +9,8 @@ from surveys.services.questionnaires import export_questionnaire
 
 ERROR_NO_VERSION = "no questionnaire version {version_id}"
 ERROR_NO_DIRECTORY = "{path}: the directory does not exist"
+ERROR_IS_DIRECTORY = "{path}: is a directory; give the file to write"
+ERROR_CANNOT_WRITE = "{path}: cannot write the file ({reason})"
 
 
 class Command(BaseCommand):
@@ -24,10 +26,15 @@ class Command(BaseCommand):
         out = Path(options["out"])
         if not out.parent.is_dir():
             raise CommandError(ERROR_NO_DIRECTORY.format(path=out.parent))
+        if out.is_dir():
+            raise CommandError(ERROR_IS_DIRECTORY.format(path=out))
         try:
             path = export_questionnaire(options["version_id"], format=options["format"], out=out)
         except QuestionnaireVersion.DoesNotExist as exc:
             raise CommandError(ERROR_NO_VERSION.format(version_id=options["version_id"])) from exc
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            raise CommandError(ERROR_CANNOT_WRITE.format(path=out, reason=reason)) from exc
         if options["json"]:
             self.stdout.write(json.dumps({"version": options["version_id"], "file": str(path)}))
         else:
