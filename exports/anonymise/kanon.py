@@ -119,7 +119,9 @@ def band_numbers(
     if is_age and values[valid].max(skipna=True) > AGE_MAX_PLAUSIBLE:
         is_age = False
     width = AGE_BAND if is_age else _round_width(values[valid])
-    lower = (values / width).apply(math.floor) * width
+    # np.floor, not math.floor: an answer that is not a number (an import, a type changed
+    # between versions) is NaN here, and math.floor(NaN) raises.
+    lower = (values / width).apply(np.floor) * width
     if is_age:
         lower = lower.where(lower < AGE_TOP_CODE, AGE_TOP_CODE)
     starts = sorted(int(v) for v in lower[valid].dropna().unique())
