@@ -394,7 +394,30 @@ def _anonymise_quasi(
         max_global_risk=spec.max_global_risk,
         group_label=label,
     )
+    if spec.layout == "long" and len(sample.waves) > 1:
+        report["people_unique_across_waves"] = _unique_across_waves(reduced.frame, names)
+        report["people_unique_across_waves_note"] = LINKED_WAVES_NOTE
     return reduced.frame[names], report, coarsened.notes
+
+
+# The long layout is made k-anonymous wave by wave (issue 6); its pid joins a person's rows,
+# so the report also counts the people whose values over all their waves nobody shares.
+LINKED_WAVES_NOTE = (
+    "k-anonymity holds within each wave. A person's rows share one pid, so joined across "
+    "waves their quasi-identifier values single out this many people; the wide layout is "
+    "made k-anonymous over all waves together."
+)
+
+
+def _unique_across_waves(frame: pd.DataFrame, names: list[str]) -> int:
+    rows = frame[["wave", *names]].astype(str).agg("|".join, axis=1)
+    signature = (
+        pd.DataFrame({PERSON: frame[PERSON], "row": rows})
+        .sort_values([PERSON, "row"])
+        .groupby(PERSON)["row"]
+        .agg("#".join)
+    )
+    return int((signature.map(signature.value_counts()) == 1).sum())
 
 
 def _participation_codes(
