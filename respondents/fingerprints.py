@@ -21,13 +21,14 @@ import ipaddress
 import secrets
 from datetime import datetime, timedelta
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.fernet import InvalidToken
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from respondents.models import Wave, WaveState
+from respondents.services.contacts import contact_fernet
 
 IPV4_PREFIX = 24
 IPV6_PREFIX = 48
@@ -37,15 +38,10 @@ USER_AGENT_CHARS = 256
 FINGERPRINT_VERSION = "v1"
 
 
-def _fernet() -> MultiFernet:
-    # Newest key first: encrypt() uses it, decrypt() tries each (key rotation).
-    return MultiFernet([Fernet(key.encode()) for key in settings.PANELWAVE_CONTACT_KEYS])
-
-
 def new_encrypted_key() -> str:
     """A fresh random wave key, encrypted for Wave.fingerprint_key."""
     raw_key = base64.urlsafe_b64encode(secrets.token_bytes(32))
-    return _fernet().encrypt(raw_key).decode()
+    return contact_fernet().encrypt(raw_key).decode()
 
 
 def _wave_key(wave: Wave) -> bytes | None:
@@ -53,7 +49,7 @@ def _wave_key(wave: Wave) -> bytes | None:
     if not wave.fingerprint_key:
         return None
     try:
-        return base64.urlsafe_b64decode(_fernet().decrypt(wave.fingerprint_key.encode()))
+        return base64.urlsafe_b64decode(contact_fernet().decrypt(wave.fingerprint_key.encode()))
     except InvalidToken:
         # The key was encrypted under a contact key since dropped from the environment.
         return None
@@ -112,6 +108,15 @@ def network_fingerprint_request(wave: Wave, request: HttpRequest) -> str:
     return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
 
 
+def imported_fingerprint(wave: Wave, text: str) -> str | None:
+    """The wave-keyed hash of a fingerprint collected elsewhere (import_responses), or None
+    once the wave's key is destroyed."""
+    key = _wave_key(wave)
+    if key is None:
+        return None
+    return hmac.new(key, f"import|{text}".encode(), hashlib.sha256).hexdigest()
+
+
 def destroy_expired_fingerprint_keys(*, now: datetime | None = None) -> int:
     """Empty the key of every wave whose fieldwork ended more than
     FINGERPRINT_RETENTION_DAYS ago.
@@ -137,7 +142,7 @@ def destroy_expired_fingerprint_keys(*, now: datetime | None = None) -> int:
 
 def rotate_fingerprint_keys() -> int:
     """Re-encrypt every live wave key under the newest contact key (after a key rotation)."""
-    fernet = _fernet()
+    fernet = contact_fernet()
     rotated = 0
     for wave in Wave.objects.exclude(fingerprint_key="").only("pk", "fingerprint_key"):
         wave.fingerprint_key = fernet.rotate(wave.fingerprint_key.encode()).decode()

@@ -38,7 +38,9 @@ class ConsentForm(forms.Form):
 
     @property
     def honeypot_filled(self) -> bool:
-        return bool(self.is_valid() and self.cleaned_data["website"])
+        # Read raw, not from cleaned_data: a value past max_length makes the form invalid,
+        # and a bot must not slip past the honeypot by filling it with a long string.
+        return bool(str(self.data.get(HONEYPOT_FIELD, "")).strip())
 
     @property
     def resume_offer(self) -> str:

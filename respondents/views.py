@@ -140,8 +140,9 @@ def _posted(request: HttpRequest) -> dict[str, list[str]]:
 
 def _posted_step(request: HttpRequest) -> int:
     # A missing or garbled step can match no real step, so the post is treated as stale.
+    # isdecimal, not isdigit: "²" is a digit that int() refuses (a 500 instead of "stale").
     raw = request.POST.get(STEP_FIELD, "")
-    return int(raw) if raw.isdigit() else -1
+    return int(raw) if raw.isdecimal() else -1
 
 
 def _start(request: HttpRequest, wave: Wave, language: str, **link: Any) -> HttpResponse | Response:

@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 from config.queueing import enqueue_on_commit
 from respondents.models import FlagOverride, QualityFlag, Wave
 from respondents.models import Response as SurveyResponse
+from respondents.quality.config import CleaningConfig, CleaningConfigError
 from respondents.quality.rules import RULE_FAMILIES, family_of
 from respondents.services.cleaning import (
     REASON_REQUIRED,
@@ -123,6 +124,12 @@ class CleanWaveView(APIView):
         serializer = CleanWaveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         overrides = serializer.validated_data["config_overrides"] or None
+        # Checked here, not only in the task: a bad key is the caller's 400, not a worker's
+        # failure after a 202 (or a 500 where tasks run eagerly).
+        try:
+            CleaningConfig.from_overrides(overrides)
+        except CleaningConfigError as exc:
+            raise ValidationError({"config_overrides": [str(exc)]}) from exc
         enqueue_on_commit(clean_wave_task, wave.pk, overrides)
         return Response({"wave": wave.pk, "status": "queued"}, status=status.HTTP_202_ACCEPTED)
 

@@ -154,6 +154,7 @@ class InvitationRunSerializer(serializers.Serializer[Any]):
     emails_queued = serializers.IntegerField()
     telegram_pending = serializers.IntegerField()
     without_contact = serializers.IntegerField()
+    possible_duplicates = serializers.IntegerField()
 
 
 class InvitationCountsSerializer(serializers.Serializer[Any]):

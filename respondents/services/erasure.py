@@ -49,8 +49,12 @@ def erase_member(member: PanelMember, *, with_responses: bool = False) -> Erasur
         logger.info("erased panel member %s with %d responses", pseudonym, responses_deleted)
         return Erasure(pseudonym, contact_erased, responses_deleted, member_deleted=True)
     revoke_pending_invitations(locked)
-    fields = ["panel_key_hash"]
+    # A possible-duplicate link says "these two gave the same e-mail or handle": with one
+    # side's contact erased, the other side's contact would still name the erased person.
+    PanelMember.objects.filter(possible_duplicate_of=locked).update(possible_duplicate_of=None)
+    fields = ["panel_key_hash", "possible_duplicate_of"]
     locked.panel_key_hash = None
+    locked.possible_duplicate_of = None
     if locked.status != MemberStatus.WITHDRAWN:
         locked.status = MemberStatus.WITHDRAWN
         locked.withdrawn_at = timezone.now()

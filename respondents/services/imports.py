@@ -33,8 +33,6 @@ by row, each in its own savepoint, so a rejected row never leaves anything behin
 from __future__ import annotations
 
 import csv
-import hashlib
-import hmac
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -46,7 +44,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import translation
 
-from respondents.fingerprints import _wave_key
+from respondents.fingerprints import imported_fingerprint
 from respondents.models import MemberStatus, PanelMember, Response, ResponseStatus, Wave, WaveState
 from respondents.services.answers import check_page, page_is_relevant
 from respondents.services.contacts import keyed_hash
@@ -244,7 +242,9 @@ def _already_imported(wave: Wave, source_ids: list[str]) -> set[str | None]:
 def _import_batch(
     wave: Wave, layout: _Layout, batch: list[tuple[int, list[str]]], tally: _Tally
 ) -> None:
-    source_ids = [values[layout.header.index("source_id")].strip() for _n, values in batch]
+    column = layout.header.index("source_id")
+    # A row cut short before its source_id cell is rejected by _prepare_row (field count).
+    source_ids = [values[column].strip() for _n, values in batch if column < len(values)]
     already = _already_imported(wave, source_ids)
     rows: list[_Row] = []
     for number, values in batch:
@@ -390,11 +390,11 @@ def _language(schema: FormSchema, text: str, reasons: list[str]) -> str:
 def _fingerprint(wave: Wave, text: str, tally: _Tally) -> str:
     if not text:
         return ""
-    key = _wave_key(wave)
-    if key is None:
+    fingerprint = imported_fingerprint(wave, text)
+    if fingerprint is None:
         tally.notes.add("fingerprints dropped: the wave's fingerprint key has been destroyed")
         return ""
-    return hmac.new(key, f"import|{text}".encode(), hashlib.sha256).hexdigest()
+    return fingerprint
 
 
 def _raw_answer(question: FormQuestion, text: str) -> list[str]:

@@ -152,3 +152,17 @@ def test_manager_withdraws_a_member(fieldwork):
     assert reply.json()["status"] == "withdrawn"
     member.refresh_from_db()
     assert member.status == MemberStatus.WITHDRAWN
+
+
+def test_the_schema_of_an_invite_run_names_every_key_the_endpoint_returns(
+    fieldwork, django_capture_on_commit_callbacks
+):
+    study, _version, wave, _member = fieldwork
+    client = client_for(study, StudyRole.FIELDWORK_MANAGER)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        invited = client.post(f"{API}/waves/{wave.pk}/invitations/", {}, format="json")
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+
+    documented = schema["components"]["schemas"]["InvitationRun"]["properties"]
+    assert set(documented) == set(invited.json())

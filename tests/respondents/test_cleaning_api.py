@@ -112,3 +112,29 @@ def test_override_with_an_unknown_rule_is_a_400_naming_it(planted):
 
     assert reply.status_code == 400
     assert "rule 'sloppy'" in reply.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("_case", "overrides", "message"),
+    [
+        ("unknown key", {"speed": 2}, "unknown key 'speed'"),
+        ("bad value", {"speeder_rsi_threshold": "fast"}, "'speeder_rsi_threshold' must be"),
+    ],
+)
+def test_a_bad_config_override_is_a_400_naming_it_and_nothing_is_queued(
+    planted, django_capture_on_commit_callbacks, _case, overrides, message
+):
+    client = client_for(planted, StudyRole.RESEARCHER)
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        reply = client.post(
+            f"/api/v1/waves/{planted.wave.pk}/cleaning/runs/",
+            {"config_overrides": overrides},
+            format="json",
+        )
+
+    assert reply.status_code == 400
+    assert reply.json()["field"] == "config_overrides"
+    assert message in reply.json()["detail"]
+    assert callbacks == []
+    assert CleaningRun.objects.filter(wave=planted.wave).count() == 1

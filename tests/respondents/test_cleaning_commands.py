@@ -92,3 +92,14 @@ def test_override_flag_command_names_an_unknown_user():
         call_command(
             "override_flag", str(planted.ids["bot"]), "bot", "--reason", "x", "--user", "nobody"
         )
+
+
+def test_clean_wave_refuses_a_report_path_that_is_a_directory_before_running(tmp_path):
+    planted = build_cleaning_wave()
+    runs_before = planted.wave.cleaning_runs.count()
+
+    with pytest.raises(CommandError) as refused:
+        call_command("clean_wave", str(planted.wave.pk), "--report", str(tmp_path))
+
+    assert str(refused.value) == f"{tmp_path}: is a directory, not a file"
+    assert planted.wave.cleaning_runs.count() == runs_before

@@ -116,3 +116,24 @@ def test_erase_member_command_fails_without_echoing_the_address(panelist):
         call_command("erase_member", "--email", "nobody@example.org")
 
     assert str(error.value) == "no panel member matches"
+
+
+@pytest.mark.parametrize("_case", ["the later member is erased", "the earlier member is erased"])
+def test_erasure_unlinks_possible_duplicates_so_no_contact_names_the_erased_member(_case):
+    # given two members who gave the same address: the later one points at the earlier
+    study, _version = make_fieldwork_study()
+    earlier = make_member(study, email="anna@example.org")
+    later = make_member(study, email="anna@example.org")
+    later.refresh_from_db()
+    assert later.possible_duplicate_of == earlier
+    erased, kept = (later, earlier) if _case == "the later member is erased" else (earlier, later)
+
+    # when
+    erase_member(erased)
+
+    # then the kept member's contact no longer leads to the erased member's answers
+    erased.refresh_from_db()
+    kept.refresh_from_db()
+    assert erased.possible_duplicate_of is None
+    assert kept.possible_duplicate_of is None
+    assert PanelMember.objects.filter(possible_duplicate_of__isnull=False).count() == 0

@@ -472,3 +472,39 @@ def test_a_page_posted_after_the_wave_stops_is_refused_and_saves_nothing(_case):
         before.paradata,
         "about",
     )
+
+
+@pytest.mark.parametrize("_case", ["²", "1²", "-1", "x", ""])
+def test_a_garbled_step_is_a_stale_post_not_a_server_error(_case):
+    # given a respondent on the first page
+    wave = make_wave()
+    client = Client()
+    url = start_open(client, wave, **EN)
+    page = client.get(url, **EN).content.decode()
+    before = Response.objects.get()
+
+    # when the step field is garbled ("²" is a digit to str.isdigit that int() refuses)
+    post = {**page_post(page, GOOD_PAGES["about"]), "_pw_step": _case}
+    answered = client.post(url, post, **EN)
+
+    # then the post is stale: sent back to the page, nothing saved
+    assert answered.status_code == 303
+    assert answered["Location"] == url
+    after = Response.objects.get()
+    assert (after.current_page, after.answers) == (before.current_page, before.answers)
+
+
+@pytest.mark.parametrize("_case", ["short", "longer than the field allows"])
+def test_a_honeypot_filled_on_the_consent_page_is_recorded_however_long(_case):
+    # given a bot that fills every field, with more than max_length characters or not
+    wave = make_wave()
+    client = Client()
+    client.get(f"/s/{wave.slug}/")
+    spam = "http://spam" if _case == "short" else "x" * 600
+
+    # when
+    started = client.post(f"/s/{wave.slug}/", {"website": spam})
+
+    # then it is let through like a person, and marked
+    assert started.status_code == 303
+    assert Response.objects.get().honeypot_filled is True

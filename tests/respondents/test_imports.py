@@ -247,3 +247,22 @@ def test_fingerprints_are_dropped_once_the_wave_key_is_destroyed(waves, tmp_path
     assert result.imported == 1
     assert Response.objects.get().fingerprint == ""
     assert result.notes == ("fingerprints dropped: the wave's fingerprint key has been destroyed",)
+
+
+def test_a_short_row_missing_its_source_id_cell_is_rejected_not_a_crash(waves, tmp_path):
+    # given source_id in the last column, and a row cut short before it
+    wave, _other = waves
+    header = [*HEADER[1:], "source_id"]
+    path = write_csv(tmp_path / "short.csv", [row()], header=header)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("researcher-key-002,2026-03-02T09:00:00+00:00\n")
+
+    # when
+    result = import_responses(wave, path)
+
+    # then the short row is rejected with its number, and the good row still loads
+    assert (result.imported, result.rejected) == (1, 1)
+    assert [(error.row, error.reason) for error in result.errors] == [
+        (3, imports.ERROR_FIELD_COUNT.format(got=2, expected=len(header)))
+    ]
+    assert list(Response.objects.values_list("source_id", flat=True)) == ["ext-1"]

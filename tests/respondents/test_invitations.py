@@ -224,7 +224,7 @@ def test_telegram_links_command_writes_the_csv(
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert len(rows) == 1
     assert rows[0]["link"].startswith("http")
-    assert "1" in stdout.getvalue()
+    assert stdout.getvalue() == f"wave {wave.pk}: 1 Telegram links written to {out}\n"
 
 
 def test_reminders_go_to_non_completers_when_due_and_stop_at_the_maximum(
@@ -465,3 +465,28 @@ def test_a_refused_recipient_is_retried_without_the_address_reaching_the_log(
         send_invitation(invitation.pk)
     assert str(failure.value) == message
     assert "anna.k" not in "".join(traceback.format_exception(failure.value))
+
+
+def test_telegram_links_command_refuses_an_unwritable_path_in_one_line(fieldwork, tmp_path):
+    _study, _version, wave = fieldwork
+    target = tmp_path / "already-a-directory"
+    target.mkdir()
+
+    with pytest.raises(CommandError) as refused:
+        call_command("telegram_links", "--wave", str(wave.pk), "--out", str(target))
+
+    assert str(refused.value) == f"{target}: Is a directory"
+    assert Invitation.objects.filter(sent_at__isnull=False).count() == 0
+
+
+def test_telegram_links_file_is_readable_by_its_owner_only(
+    fieldwork, tmp_path, django_capture_on_commit_callbacks
+):
+    study, _version, wave = fieldwork
+    make_member(study, telegram="olga_k2024")
+    invite(wave, django_capture_on_commit_callbacks)
+    out = tmp_path / "links.csv"
+
+    call_command("telegram_links", "--wave", str(wave.pk), "--out", str(out), stdout=io.StringIO())
+
+    assert out.stat().st_mode & 0o777 == 0o600

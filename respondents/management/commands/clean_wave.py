@@ -27,6 +27,8 @@ class Command(BaseCommand):
         report: Path | None = options["report"]
         if report is not None and not report.parent.is_dir():
             raise CommandError(f"{report}: directory {report.parent} does not exist")
+        if report is not None and report.is_dir():
+            raise CommandError(f"{report}: is a directory, not a file")
         # The service runs in-process, as the clean_wave task does, so the report below
         # reads the flags this run wrote.
         try:
@@ -34,7 +36,11 @@ class Command(BaseCommand):
         except CleaningError as exc:
             raise CommandError(str(exc)) from exc
         if report is not None:
-            with report.open("w", newline="", encoding="utf-8") as handle:
+            try:
+                handle = report.open("w", newline="", encoding="utf-8")
+            except OSError as exc:
+                raise CommandError(f"{report}: {exc.strerror}") from None
+            with handle:
                 writer = csv.writer(handle)
                 writer.writerow(REPORT_HEADER)
                 for source_id, rule, score, detail in current_flags(run.wave_id):

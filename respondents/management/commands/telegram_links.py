@@ -1,4 +1,5 @@
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--resend",
             action="store_true",
-            help="include links already sent but not completed (their old links stop working)",
+            help="include links already sent but not completed, with new links (the earlier "
+            "links keep working)",
         )
         parser.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -32,7 +34,12 @@ class Command(BaseCommand):
         wave = Wave.objects.filter(pk=options["wave"]).select_related("study").first()
         if wave is None:
             raise CommandError(f"wave {options['wave']} does not exist")
-        with out.open("w", newline="", encoding="utf-8") as handle:
+        try:
+            # Owner-only from the first byte: the file holds live links and handles.
+            descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        except OSError as exc:
+            raise CommandError(f"{out}: {exc.strerror}") from None
+        with open(descriptor, "w", newline="", encoding="utf-8") as handle:
             rows = write_telegram_links(wave, handle, resend=options["resend"])
         if options["json"]:
             self.stdout.write(json.dumps({"wave": wave.pk, "links": rows, "out": str(out)}))
