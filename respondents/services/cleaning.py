@@ -96,10 +96,11 @@ def override_flag(
         raise CleaningError(UNKNOWN_RULE.format(rule=rule, families=", ".join(RULE_FAMILIES)))
     if not reason.strip():
         raise CleaningError(REASON_REQUIRED)
-    if not Response.objects.filter(pk=response_id).exists():
+    # The response row's lock serialises two decisions on one response, the first one
+    # included (with no override yet there is no override row to lock).
+    if Response.objects.select_for_update().filter(pk=response_id).first() is None:
         raise CleaningError(RESPONSE_NOT_FOUND.format(response_id=response_id))
-    # The earlier decision is kept, revoked, never overwritten (the lock serialises two
-    # decisions on one response and rule).
+    # The earlier decision is kept, revoked, never overwritten.
     _revoke(response_id, rule, reason=REPLACED, revoked_by=decided_by)
     override = FlagOverride.objects.create(
         response_id=response_id,

@@ -6,9 +6,12 @@ from __future__ import annotations
 import io
 import json
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from respondents.models import FlagOverride, QualityFlag
 from respondents.services.cleaning import (
@@ -20,6 +23,7 @@ from respondents.services.cleaning import (
     revoke_override,
 )
 from tests.builders import make_user
+from tests.conftest import postgres_only
 from tests.respondents.cleaning_wave import build_cleaning_wave
 
 pytestmark = pytest.mark.django_db
@@ -93,3 +97,28 @@ def test_the_command_revokes_with_a_reason():
     assert FlagOverride.objects.active().count() == 0
     with pytest.raises(CommandError, match="no active override"):
         call_command("override_flag", str(speeder), "speeder:rsi", "--revoke", "--reason", "x")
+
+
+@postgres_only()
+@pytest.mark.django_db(transaction=True)
+def test_two_first_decisions_at_once_both_stand_one_of_them_active():
+    # given
+    planted = build_cleaning_wave()
+    speeder = planted.ids["speeder"]
+    start = threading.Barrier(2)
+
+    def decide(reason: str) -> str:
+        start.wait(timeout=10)
+        try:
+            return override_flag(speeder, rule="speeder:rsi", reason=reason).reason
+        finally:
+            connection.close()
+
+    # when
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        reasons = list(pool.map(decide, ["first", "second"]))
+
+    # then: neither failed; both are on record, the later one active
+    assert sorted(reasons) == ["first", "second"]
+    assert FlagOverride.objects.filter(response_id=speeder).count() == 2
+    assert FlagOverride.objects.active().filter(response_id=speeder).count() == 1
