@@ -37,6 +37,7 @@ from bench.web.stack import (
     migrate,
     require_postgres,
     server_url,
+    setup_django,
 )
 
 ITEMS = 200
@@ -49,12 +50,10 @@ def _bench_url() -> str:
 
 
 def _django() -> None:
-    os.environ["DATABASE_URL"] = _bench_url()
+    # Embedded settings on the bench database: eager Celery, no Redis.
     os.environ.pop("REDIS_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
+    setup_django({"DATABASE_URL": _bench_url()})
 
 
 def prepare(rows: int) -> None:

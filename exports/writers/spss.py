@@ -29,6 +29,7 @@ from exports.writers.base import (
     labelled_codes,
     shorten_bytes,
 )
+from exports.writers.readstat import refusals_as_writer_errors
 
 ERROR_READSTAT = "SPSS refused the file: {error}"
 EXTENSION = "sav"
@@ -68,7 +69,7 @@ def write_sav(
     )
     frame = assemble(dataset, progress)
     path = directory / f"{basename}.{EXTENSION}"
-    try:
+    with refusals_as_writer_errors(ERROR_READSTAT):
         pyreadstat.write_sav(
             frame,
             str(path),
@@ -80,9 +81,6 @@ def write_sav(
             # Bytecode row compression: a classic .sav every reader opens, several times smaller.
             row_compress=True,
         )
-    except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError) as exc:
-        # ReadStat's messages name the limit, never a data value.
-        raise WriterError(ERROR_READSTAT.format(error=exc)) from exc
     return WrittenFiles(
         paths=[path],
         shortenings=shortener.made,

@@ -30,12 +30,12 @@ from exports.dataset import Dataset, Variable
 from exports.writers.base import (
     Progress,
     Shortener,
-    WriterError,
     WrittenFiles,
     assemble,
     shorten_bytes,
     shorten_chars,
 )
+from exports.writers.readstat import refusals_as_writer_errors
 
 ERROR_READSTAT = "Stata refused the file: {error}"
 EXTENSION = "dta"
@@ -89,7 +89,7 @@ def write_dta(
         kind="file_label",
     )
     path = directory / f"{basename}.{EXTENSION}"
-    try:
+    with refusals_as_writer_errors(ERROR_READSTAT):
         pyreadstat.write_dta(
             frame,
             str(path),
@@ -99,9 +99,6 @@ def write_dta(
             variable_value_labels=value_labels,
             missing_user_values=missing,
         )
-    except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError) as exc:
-        # ReadStat's messages name the limit, never a data value.
-        raise WriterError(ERROR_READSTAT.format(error=exc)) from exc
     return WrittenFiles(
         paths=[path],
         shortenings=shortener.made,
