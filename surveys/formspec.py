@@ -150,6 +150,8 @@ class FormSpec:
     settings: dict[str, str] = field(default_factory=dict)
     metadata_fields: tuple[MetadataField, ...] = ()
     skipped: tuple[SkippedItem, ...] = field(default=(), compare=False)
+    # What the reader changed or ignored and the author should know (row and column named).
+    warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def questions(self) -> list[QuestionSpec]:
         return [question for page in self.pages for question in page.questions]
