@@ -1,16 +1,18 @@
 """Constructs of real KoboToolbox and ODK forms that the XLSForm reader must take as their
 authors meant (forms built here with openpyxl, reproducing what real forms contain)."""
 
+from pathlib import Path
+
 import pytest
 
-from surveys.formspec import FormError
+from surveys.formspec import FormError, FormSpec
 from surveys.xlsform import read_xlsform, write_xlsform
 from tests.surveys.forms import write_form
 
 HEAD = ["type", "name", "label", "relevant", "constraint"]
 
 
-def _round_trip(form, tmp_path):
+def _round_trip(form: FormSpec, tmp_path: Path) -> None:
     write_xlsform(form, tmp_path / "out.xlsx")
     assert read_xlsform(tmp_path / "out.xlsx") == form
 
