@@ -161,7 +161,7 @@ class FormSpec:
 
 
 def choice_codes(names: list[str]) -> list[int]:
-    """The name when every name of the list is an integer, else 1..n (DESIGN.md exports)."""
+    """The name when every name of the list is an integer, else 1..n (docs/design.md exports)."""
     if names and all(_is_integer(name) for name in names):
         return [int(name) for name in names]
     return list(range(1, len(names) + 1))

@@ -3,7 +3,7 @@
 Django-free. Sheets are read with pyxform's own readers (pyxform.xls2json_backends), so a
 file reads here as it reads in ODK and KoboToolbox; the rows are then interpreted here,
 because Panelwave keeps the row numbers for its error messages and reads columns pyxform
-does not know (DESIGN.md "XLSForm columns Panelwave reads beyond the standard"):
+does not know (docs/design.md "XLSForm columns Panelwave reads beyond the standard"):
 
 - `privacy` (identifier | quasi | sensitive), `harmonise` (an item-bank concept key),
   `attention_check` (the answer an attentive respondent gives), `other_choice` (the choice
