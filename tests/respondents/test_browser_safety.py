@@ -17,7 +17,7 @@ pytestmark = [
 
 
 def test_leave_quickly_replaces_the_page_and_no_cookie_outlives_the_browser(live_server):
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415 (only the browser tests need it)
+    from playwright.sync_api import sync_playwright
 
     # given a study whose neutral site is another page of the test server
     wave = make_wave()
