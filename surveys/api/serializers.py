@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import PurePath
 from typing import Any
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -109,10 +110,9 @@ class UploadFormSerializer(serializers.Serializer[Any]):
         name = PurePath(upload.name or "").name
         if PurePath(name).suffix.lower() not in UPLOAD_SUFFIXES:
             raise serializers.ValidationError(ERROR_UPLOAD_SUFFIX.format(name=name))
-        if (upload.size or 0) > MAX_UPLOAD_BYTES:
-            raise serializers.ValidationError(
-                ERROR_UPLOAD_SIZE.format(name=name, limit=MAX_UPLOAD_BYTES)
-            )
+        limit = min(MAX_UPLOAD_BYTES, settings.FORM_MAX_FILE_BYTES)
+        if (upload.size or 0) > limit:
+            raise serializers.ValidationError(ERROR_UPLOAD_SIZE.format(name=name, limit=limit))
         return upload
 
 
@@ -120,6 +120,22 @@ class SkippedItemSerializer(serializers.Serializer[Any]):
     row = serializers.IntegerField()
     name = serializers.CharField(allow_blank=True)
     type = serializers.CharField()
+
+
+class FormImportStatusSerializer(serializers.Serializer[Any]):
+    """A large form's import, run by a Celery task: queued, done (with the version) or
+    failed (with the refusal naming file, row and column)."""
+
+    id = serializers.IntegerField()
+    study = serializers.CharField()
+    filename = serializers.CharField()
+    status = serializers.ChoiceField(choices=["queued", "done", "failed"])
+    version = serializers.IntegerField(allow_null=True)
+    items = serializers.IntegerField(allow_null=True)
+    languages = serializers.ListField(child=serializers.CharField())
+    skipped = serializers.ListField(child=serializers.DictField())
+    warnings = serializers.ListField(child=serializers.CharField())
+    error = serializers.CharField(allow_blank=True)
 
 
 class ImportResultSerializer(serializers.Serializer[Any]):

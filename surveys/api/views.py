@@ -11,10 +11,10 @@ row and column, with `field` "file".
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tempfile
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -38,6 +38,7 @@ from surveys.api.permissions import StudyRolePermission
 from surveys.api.serializers import (
     ConceptSerializer,
     ExportFormatSerializer,
+    FormImportStatusSerializer,
     ImportResultSerializer,
     QuestionnaireSerializer,
     StartFromConceptsSerializer,
@@ -49,14 +50,20 @@ from surveys.api.serializers import (
 )
 from surveys.diff import ItemTypeChangedError
 from surveys.formspec import FormError
-from surveys.models import ItemBankConcept, Questionnaire, QuestionnaireVersion, Study
+from surveys.models import (
+    ItemBankConcept,
+    Questionnaire,
+    QuestionnaireImport,
+    QuestionnaireVersion,
+    Study,
+)
+from surveys.services.form_imports import form_import_status, temporary_form_file, upload_form
 from surveys.services.questionnaires import (
     EXPORT_SUFFIXES,
     UnknownConceptError,
     diff_versions,
     export_questionnaire,
     fork_version,
-    import_questionnaire,
     publish_version,
     start_questionnaire_from_concepts,
 )
@@ -148,47 +155,59 @@ class VersionDetailView(_StudyRoleView):
         return Response(VersionDetailSerializer(self.version(version_id)).data)
 
 
-@contextmanager
-def _saved_upload(upload: UploadedFile) -> Iterator[Path]:
-    """The upload as a file under a fresh temporary directory, named like the upload (the
-    suffix picks the reader; the name appears in error messages and names the
-    questionnaire when the form has no form_id)."""
+def _upload_name(upload: UploadedFile) -> str:
+    """A safe file name like the upload's (the suffix picks the reader; the name appears in
+    error messages and names the questionnaire when the form has no form_id)."""
     written = PurePath(upload.name or "form").name
     stem = re.sub(r"[^A-Za-z0-9_-]+", "_", PurePath(written).stem)[:80] or "form"
-    with tempfile.TemporaryDirectory(prefix="panelwave-upload-") as directory:
-        path = Path(directory) / f"{stem}{PurePath(written).suffix.lower()}"
-        with path.open("wb") as out:
-            for chunk in upload.chunks():
-                out.write(chunk)
-        yield path
+    return f"{stem}{PurePath(written).suffix.lower()}"
 
 
 class UploadQuestionnaireView(_StudyRoleView):
     """A form file (multipart field `file`) becomes a new draft version, as
-    import_questionnaire does."""
+    import_questionnaire does: at once (201) for a small form, through a Celery task for a
+    large one (202, then GET the import's status)."""
 
     parser_classes = [MultiPartParser, FormParser]
     study_actions = EDIT
 
-    @extend_schema(request=UploadFormSerializer, responses={201: ImportResultSerializer})
+    @extend_schema(
+        request=UploadFormSerializer,
+        responses={201: ImportResultSerializer, 202: FormImportStatusSerializer},
+    )
     def post(self, request: Request, slug: str) -> Response:
         study = self.study(slug)
         incoming = UploadFormSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
+        options = {
+            "skip_unsupported": data["skip_unsupported"],
+            "allow_no_labels": data["allow_no_labels"],
+            "questionnaire_name": data.get("name"),
+        }
+        upload: UploadedFile = data["file"]
         try:
-            with _saved_upload(data["file"]) as path:
-                result = import_questionnaire(
-                    path,
-                    study=study,
-                    skip_unsupported=data["skip_unsupported"],
-                    allow_no_labels=data["allow_no_labels"],
-                    questionnaire_name=data.get("name"),
-                )
+            with temporary_form_file(_upload_name(upload), upload.chunks()) as path:
+                outcome = upload_form(path, study=study, options=options, requested_by=request.user)
         except (FormError, ItemTypeChangedError) as exc:
             raise ValidationError({"file": [str(exc)]}) from exc
-        body = ImportResultSerializer(result).data
+        if outcome.queued is not None:
+            queued = form_import_status(outcome.queued.pk)
+            body = FormImportStatusSerializer(dataclasses.asdict(queued)).data  # type: ignore[arg-type]
+            return Response(body, status=status.HTTP_202_ACCEPTED)
+        body = ImportResultSerializer(outcome.result).data
         return Response(body, status=status.HTTP_201_CREATED)
+
+
+class FormImportStatusView(_StudyRoleView):
+    """How a large form's import went."""
+
+    @extend_schema(responses=FormImportStatusSerializer)
+    def get(self, request: Request, import_id: int) -> Response:
+        job = get_object_or_404(QuestionnaireImport, pk=import_id)
+        self.check_object_permissions(request, job)
+        found = form_import_status(job.pk)
+        return Response(FormImportStatusSerializer(dataclasses.asdict(found)).data)  # type: ignore[arg-type]
 
 
 class PublishVersionView(_StudyRoleView):
