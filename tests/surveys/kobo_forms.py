@@ -39,7 +39,9 @@ SURVEY = [
     _row(
         "select_one YES_NO", "consent", "Do you agree to take part?", "Unakubali?", required="yes"
     ),
-    _row("text", "resp_name", "Your first name", "Jina lako", relevant="${consent} = \u2018yes\u2019"),
+    _row(
+        "text", "resp_name", "Your first name", "Jina lako", relevant="${consent} = \u2018yes\u2019"
+    ),
     _row(
         "begin group",
         "household",
