@@ -350,9 +350,7 @@ def _check_names(form: FormSpec, source: str) -> None:
             path = (*question_groups(page, question), question.xlsform_name)
             earlier = siblings.get(path, seen.get(question.name))
             if earlier is not None:
-                problem = ERROR_DUPLICATE_NAME.format(
-                    name=question.xlsform_name, first_row=earlier
-                )
+                problem = ERROR_DUPLICATE_NAME.format(name=question.xlsform_name, first_row=earlier)
                 raise form_error(source, problem, row=question.row, column="name")
             siblings[path] = seen[question.name] = question.row
 
