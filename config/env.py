@@ -61,7 +61,7 @@ def env_secret(name: str, *, var_dir: Path, generate: bool) -> str:
         return value
     if not generate:
         raise ImproperlyConfigured(
-            f"{name} is not set; it is required when DJANGO_DEBUG is off "
+            f"{name} is not set; it is required in production (DJANGO_DEBUG=false) "
             f"(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
         )
     path = var_dir / "secrets" / name.lower()
