@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -59,7 +59,7 @@ def temp_dir() -> Path:
 
 
 @contextmanager
-def temporary_form_file(filename: str, content: Iterator[bytes]) -> Iterator[Path]:
+def temporary_form_file(filename: str, content: Iterable[bytes]) -> Iterator[Path]:
     """`content` written to a file named `filename` in a fresh directory, removed on exit
     whatever happens (the sweep covers a killed process)."""
     with tempfile.TemporaryDirectory(prefix=TEMP_PREFIX, dir=temp_dir()) as directory:

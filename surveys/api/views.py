@@ -12,13 +12,11 @@ row and column, with `field` "file".
 from __future__ import annotations
 
 import dataclasses
-import re
 import tempfile
 from collections.abc import Iterable
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import Any
 
-from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -57,7 +55,7 @@ from surveys.models import (
     QuestionnaireVersion,
     Study,
 )
-from surveys.services.form_imports import form_import_status, temporary_form_file, upload_form
+from surveys.services.form_imports import form_import_status, upload_form
 from surveys.services.questionnaires import (
     EXPORT_SUFFIXES,
     UnknownConceptError,
@@ -67,6 +65,7 @@ from surveys.services.questionnaires import (
     publish_version,
     start_questionnaire_from_concepts,
 )
+from surveys.services.uploads import saved_upload
 
 READ = {"GET": Action.VIEW_QUESTIONNAIRES}
 EDIT = {"POST": Action.EDIT_QUESTIONNAIRES}
@@ -155,14 +154,6 @@ class VersionDetailView(_StudyRoleView):
         return Response(VersionDetailSerializer(self.version(version_id)).data)
 
 
-def _upload_name(upload: UploadedFile) -> str:
-    """A safe file name like the upload's (the suffix picks the reader; the name appears in
-    error messages and names the questionnaire when the form has no form_id)."""
-    written = PurePath(upload.name or "form").name
-    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", PurePath(written).stem)[:80] or "form"
-    return f"{stem}{PurePath(written).suffix.lower()}"
-
-
 class UploadQuestionnaireView(_StudyRoleView):
     """A form file (multipart field `file`) becomes a new draft version, as
     import_questionnaire does: at once (201) for a small form, through a Celery task for a
@@ -172,7 +163,7 @@ class UploadQuestionnaireView(_StudyRoleView):
     study_actions = EDIT
 
     @extend_schema(
-        request=UploadFormSerializer,
+        request={"multipart/form-data": UploadFormSerializer},
         responses={201: ImportResultSerializer, 202: FormImportStatusSerializer},
     )
     def post(self, request: Request, slug: str) -> Response:
@@ -185,9 +176,9 @@ class UploadQuestionnaireView(_StudyRoleView):
             "allow_no_labels": data["allow_no_labels"],
             "questionnaire_name": data.get("name"),
         }
-        upload: UploadedFile = data["file"]
+        upload = data["file"]
         try:
-            with temporary_form_file(_upload_name(upload), upload.chunks()) as path:
+            with saved_upload(upload.name or "", upload.chunks()) as path:
                 outcome = upload_form(path, study=study, options=options, requested_by=request.user)
         except (FormError, ItemTypeChangedError) as exc:
             raise ValidationError({"file": [str(exc)]}) from exc
