@@ -11,6 +11,8 @@ urlpatterns = [
     path("accounts/", include("surveys.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("dashboard/", include("respondents.dashboard.urls")),
+    # The staff workspace: each app's pages of a study, in that app.
+    path("workspace/<slug:study>/", include("respondents.workspace.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     # One include per app's api/urls.py.

@@ -17,10 +17,9 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from config.queueing import enqueue_on_commit
 from exports.services import request_export
 from respondents.models import Wave
-from respondents.tasks import clean_wave_task
+from respondents.services.cleaning import request_cleaning
 
 EXPORT_QUEUED = "Export {job} of {study} ({waves}) queued: anonymised CSV, every response, long."
 
@@ -28,10 +27,10 @@ EXPORT_QUEUED = "Export {job} of {study} ({waves}) queued: anonymised CSV, every
 class WaveCleaningActionsMixin:
     @admin.action(description="Run the cleaning rules")
     def clean_action(self, request: HttpRequest, queryset: QuerySet[Wave]) -> None:
-        waves = list(queryset.values_list("pk", "name"))
-        for wave_id, _name in waves:
-            enqueue_on_commit(clean_wave_task, wave_id)
-        names = ", ".join(name for _pk, name in waves)
+        waves = list(queryset)
+        for wave in waves:
+            request_cleaning(wave)
+        names = ", ".join(wave.name for wave in waves)
         self.message_user(  # type: ignore[attr-defined]
             request, f"Cleaning queued for {names}.", messages.SUCCESS
         )

@@ -3,23 +3,23 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
-# A module import, not names: services.invitations imports this module to enqueue, and the
-# cycle resolves only if neither side reads the other's names at import time.
+# Module imports, not names: services.invitations and services.cleaning import this module
+# to enqueue, and the cycle resolves only if neither side reads the other's names at import
+# time.
 from respondents.fingerprints import destroy_expired_fingerprint_keys
-from respondents.services import invitations
-from respondents.services.cleaning import clean_wave, open_wave_ids
+from respondents.services import cleaning, invitations
 from respondents.services.waves import close_overdue_waves
 
 
 @shared_task(name="respondents.clean_wave", acks_late=True)
 def clean_wave_task(wave_id: int, config_overrides: dict[str, object] | None = None) -> int:
-    return clean_wave(wave_id, config_overrides=config_overrides).pk
+    return cleaning.clean_wave(wave_id, config_overrides=config_overrides).pk
 
 
 @shared_task(name="respondents.clean_open_waves", acks_late=True)
 def clean_open_waves_task() -> int:
     # One task per wave, so a large wave does not hold up the others.
-    wave_ids = open_wave_ids()
+    wave_ids = cleaning.open_wave_ids()
     for wave_id in wave_ids:
         clean_wave_task.delay(wave_id)
     return len(wave_ids)

@@ -13,10 +13,12 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from config.queueing import enqueue_on_commit
+from respondents import tasks
 from respondents.cleaning import run_cleaning
 from respondents.models import (
     CleaningRun,
@@ -74,6 +76,22 @@ def clean_wave(wave_id: int, *, config_overrides: Mapping[str, Any] | None = Non
     except CleaningConfigError as exc:
         raise CleaningError(f"wave {wave_id}: {exc}") from exc
     return run_cleaning(wave, config)
+
+
+def request_cleaning(wave: Wave, *, config_overrides: Mapping[str, Any] | None = None) -> None:
+    """Queue a cleaning run of the wave, to start once the caller's transaction commits.
+
+    The one way the workspace, the admin and the API ask for cleaning (the clean_wave
+    command runs it in-process, to write its report). A bad override is refused here, as the
+    caller's error, before anything is queued; a broker outage leaves an open wave for the
+    half-hourly clean_open_waves sweep (config/queueing.py).
+    """
+    try:
+        CleaningConfig.from_overrides(wave.cleaning_config, config_overrides)
+    except CleaningConfigError as exc:
+        raise CleaningError(f"wave {wave.pk}: {exc}") from exc
+    overrides = dict(config_overrides) if config_overrides else None
+    enqueue_on_commit(tasks.clean_wave_task, wave.pk, overrides)
 
 
 def open_wave_ids() -> list[int]:
@@ -151,6 +169,30 @@ def current_run(wave_id: int) -> CleaningRun | None:
         CleaningRun.objects.filter(wave_id=wave_id, status=CleaningRunStatus.FINISHED)
         .order_by("-finished_at", "-pk")
         .first()
+    )
+
+
+def latest_run(wave_id: int) -> CleaningRun | None:
+    """The wave's most recently started run, whatever its status (running, failed...)."""
+    return CleaningRun.objects.filter(wave_id=wave_id).order_by("-started_at", "-pk").first()
+
+
+def wave_flags(wave_id: int, *, rule: str = "") -> QuerySet[QualityFlag]:
+    """The wave's current flags by rule then response, each with its response; `rule` a
+    family (speeder) or a full rule name (duplicate:exact) narrows them."""
+    flags = QualityFlag.objects.filter(response__wave_id=wave_id).select_related("response")
+    if rule:
+        flags = flags.filter(Q(rule=rule) | Q(rule__startswith=f"{rule}:"))
+    return flags.order_by("rule", "response_id")
+
+
+def active_overrides(wave_id: int) -> QuerySet[FlagOverride]:
+    """The decisions that hold flags back in the wave, newest first."""
+    return (
+        FlagOverride.objects.active()
+        .filter(response__wave_id=wave_id)
+        .select_related("response", "decided_by")
+        .order_by("-decided_at", "-pk")
     )
 
 

@@ -1,0 +1,22 @@
+"""The fieldwork workspace, under /workspace/<study>/ (config/urls.py)."""
+
+from django.urls import path
+
+from respondents.workspace import cleaning, waves
+
+app_name = "fieldwork"
+
+urlpatterns = [
+    path("waves/", waves.wave_list, name="waves"),
+    path("waves/new/", waves.wave_new, name="wave-new"),
+    path("waves/<int:wave_id>/", waves.wave_detail, name="wave"),
+    path("waves/<int:wave_id>/cleaning/", cleaning.cleaning_review, name="cleaning"),
+    path("waves/<int:wave_id>/cleaning/run/", cleaning.cleaning_run, name="cleaning-run"),
+    path(
+        "waves/<int:wave_id>/cleaning/override/",
+        cleaning.cleaning_override,
+        name="cleaning-override",
+    ),
+    # Last: open, close, reopen, invite, remind (each a POST that calls one service).
+    path("waves/<int:wave_id>/<slug:step>/", waves.wave_step, name="wave-step"),
+]
