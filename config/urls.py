@@ -13,6 +13,7 @@ urlpatterns = [
     path("dashboard/", include("respondents.dashboard.urls")),
     # The staff workspace: each app's pages of a study, in that app.
     path("workspace/<slug:study>/", include("respondents.workspace.urls")),
+    path("workspace/<slug:study>/", include("exports.workspace.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     # One include per app's api/urls.py.
