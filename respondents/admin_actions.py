@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from respondents.models import Wave
-from respondents.services.cleaning import request_cleaning
+from respondents.services.cleaning_requests import request_cleaning
 
 EXPORT_CHOOSE = "{study}: choose the format and the options of the export of {waves}."
 

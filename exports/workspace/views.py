@@ -30,7 +30,7 @@ from exports.workspace.verdict import describe_report
 from respondents.models import Wave
 from surveys.access import Action
 from surveys.models import Study
-from surveys.workspace.access import study_for
+from surveys.workspace.access import study_page
 
 JOBS_LISTED = 50
 # While a job is queued or running its page reloads this often (no JavaScript needed).
@@ -45,10 +45,10 @@ def _job(study: Study, job_id: int) -> ExportJob:
     )
 
 
-def export_list(request: HttpRequest, study: str) -> HttpResponse:
-    current = study_for(request, study, Action.EXPORT)
-    jobs = ExportJob.objects.filter(study=current).select_related("requested_by")
-    context = {"study": current, "jobs": jobs.order_by("-created_at", "-pk")[:JOBS_LISTED]}
+@study_page(Action.EXPORT)
+def export_list(request: HttpRequest, study: Study) -> HttpResponse:
+    jobs = ExportJob.objects.filter(study=study).select_related("requested_by")
+    context = {"study": study, "jobs": jobs.order_by("-created_at", "-pk")[:JOBS_LISTED]}
     return render(request, "workspace/exports/export_list.html", context)
 
 
@@ -65,15 +65,15 @@ def _show_refusal(form: ExportRequestForm, exc: ValidationError) -> None:
         form.add_error(name if name in form.fields else None, problems)
 
 
-def export_new(request: HttpRequest, study: str) -> HttpResponse:
-    current = study_for(request, study, Action.EXPORT)
+@study_page(Action.EXPORT)
+def export_new(request: HttpRequest, study: Study) -> HttpResponse:
     initial = {"waves": _initial_waves(request)}
-    form = ExportRequestForm(request.POST or None, study=current, initial=initial)
+    form = ExportRequestForm(request.POST or None, study=study, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             job = request_export(
-                current,
+                study,
                 requested_by=request.user,
                 waves=data["waves"] or None,
                 sample=data["sample"],
@@ -89,9 +89,9 @@ def export_new(request: HttpRequest, study: str) -> HttpResponse:
             _show_refusal(form, exc)
         else:
             messages.success(request, _("Export %(job)d is queued.") % {"job": job.pk})
-            return redirect("exports_ws:job", study=current.slug, job_id=job.pk)
+            return redirect("exports_ws:job", study=study.slug, job_id=job.pk)
     status = 400 if form.errors else 200
-    context = {"study": current, "form": form}
+    context = {"study": study, "form": form}
     return render(request, "workspace/exports/export_new.html", context, status=status)
 
 
@@ -100,12 +100,12 @@ def _wave_names(job: ExportJob) -> list[str]:
     return [names.get(pk, str(pk)) for pk in job.waves]
 
 
-def export_detail(request: HttpRequest, study: str, job_id: int) -> HttpResponse:
-    current = study_for(request, study, Action.EXPORT)
-    job = _job(current, job_id)
+@study_page(Action.EXPORT)
+def export_detail(request: HttpRequest, study: Study, job_id: int) -> HttpResponse:
+    job = _job(study, job_id)
     downloadable = job.status == ExportStatus.DONE and may_download(request.user, job)
     context: dict[str, Any] = {
-        "study": current,
+        "study": study,
         "job": job,
         "wave_names": _wave_names(job),
         "words": describe_report(job.disclosure_report),
@@ -116,11 +116,11 @@ def export_detail(request: HttpRequest, study: str, job_id: int) -> HttpResponse
     return render(request, "workspace/exports/export_detail.html", context)
 
 
-def export_file(request: HttpRequest, study: str, job_id: int, name: str) -> HttpResponse:
+@study_page(Action.DOWNLOAD)
+def export_file(request: HttpRequest, study: Study, job_id: int, name: str) -> HttpResponse:
     """A fresh signed link to one file, followed at once: the dashboard lists files by
     name, and a link signed when the list was drawn could expire before it is clicked."""
-    current = study_for(request, study, Action.DOWNLOAD)
-    job = _job(current, job_id)
+    job = _job(study, job_id)
     if name not in {Path(path).name for path in job.files}:
         return render(
             request, "staff/download_refused.html", {"reason": _("No such file.")}, status=404

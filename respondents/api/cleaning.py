@@ -29,8 +29,8 @@ from respondents.services.cleaning import (
     CleaningError,
     cleaning_summary,
     override_flag,
-    request_cleaning,
 )
+from respondents.services.cleaning_requests import request_cleaning
 from surveys.access import Action
 from surveys.api.permissions import require_on
 

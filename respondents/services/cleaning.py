@@ -17,8 +17,6 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from config.queueing import enqueue_on_commit
-from respondents import tasks
 from respondents.cleaning import run_cleaning
 from respondents.models import (
     CleaningRun,
@@ -76,22 +74,6 @@ def clean_wave(wave_id: int, *, config_overrides: Mapping[str, Any] | None = Non
     except CleaningConfigError as exc:
         raise CleaningError(f"wave {wave_id}: {exc}") from exc
     return run_cleaning(wave, config)
-
-
-def request_cleaning(wave: Wave, *, config_overrides: Mapping[str, Any] | None = None) -> None:
-    """Queue a cleaning run of the wave, to start once the caller's transaction commits.
-
-    The one way the workspace, the admin and the API ask for cleaning (the clean_wave
-    command runs it in-process, to write its report). A bad override is refused here, as the
-    caller's error, before anything is queued; a broker outage leaves an open wave for the
-    half-hourly clean_open_waves sweep (config/queueing.py).
-    """
-    try:
-        CleaningConfig.from_overrides(wave.cleaning_config, config_overrides)
-    except CleaningConfigError as exc:
-        raise CleaningError(f"wave {wave.pk}: {exc}") from exc
-    overrides = dict(config_overrides) if config_overrides else None
-    enqueue_on_commit(tasks.clean_wave_task, wave.pk, overrides)
 
 
 def open_wave_ids() -> list[int]:

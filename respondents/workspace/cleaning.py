@@ -1,4 +1,4 @@
-"""Cleaning review in the staff workspace: the latest run, the current flags by rule with
+"""Cleaning review in the staff workspace: the latest run, the study flags by rule with
 their reasons, running the rules again, and overriding a flag with a reason.
 
 Thin: access through surveys.workspace.access, work through respondents.services.cleaning
@@ -27,13 +27,13 @@ from respondents.services.cleaning import (
     cleaning_summary,
     latest_run,
     override_flag,
-    request_cleaning,
     wave_flags,
 )
+from respondents.services.cleaning_requests import request_cleaning
 from respondents.workspace.forms import OverrideFlagForm
 from surveys.access import Action, can
 from surveys.models import Study
-from surveys.workspace.access import study_for
+from surveys.workspace.access import study_page
 
 FLAGS_PER_PAGE = 50
 # While a run is awaited the page reloads itself this often (no JavaScript needed).
@@ -65,9 +65,9 @@ def _is_awaited(request: HttpRequest, wave: Wave) -> bool:
     return latest is None or latest.pk <= int(after)
 
 
-def cleaning_review(request: HttpRequest, study: str, wave_id: int) -> HttpResponse:
-    current = study_for(request, study, Action.VIEW_CLEANING)
-    wave = _wave(current, wave_id)
+@study_page(Action.VIEW_CLEANING)
+def cleaning_review(request: HttpRequest, study: Study, wave_id: int) -> HttpResponse:
+    wave = _wave(study, wave_id)
     rule = request.GET.get("rule", "")
     if family_of(rule) not in RULE_FAMILIES:
         rule = ""
@@ -77,7 +77,7 @@ def cleaning_review(request: HttpRequest, study: str, wave_id: int) -> HttpRespo
     for name, count in summary.per_rule.items():
         per_family[family_of(name)] += count
     context = {
-        "study": current,
+        "study": study,
         "wave": wave,
         "summary": summary,
         "latest": latest_run(wave.pk),
@@ -85,7 +85,7 @@ def cleaning_review(request: HttpRequest, study: str, wave_id: int) -> HttpRespo
         "rules": [(name, RULE_MEANINGS[name], per_family[name]) for name in RULE_FAMILIES],
         "flags": flags.get_page(request.GET.get("page")),
         "overrides": active_overrides(wave.pk)[:FLAGS_PER_PAGE],
-        "can_clean": can(request.user, Action.CLEAN, current),
+        "can_clean": can(request.user, Action.CLEAN, study),
         "refresh": REFRESH_SECONDS if _is_awaited(request, wave) else None,
     }
     return render(request, "workspace/respondents/cleaning.html", context)
@@ -97,32 +97,32 @@ def _back(study: Study, wave: Wave, query: str = "") -> HttpResponse:
 
 
 @require_POST
-def cleaning_run(request: HttpRequest, study: str, wave_id: int) -> HttpResponse:
-    current = study_for(request, study, Action.CLEAN)
-    wave = _wave(current, wave_id)
+@study_page(Action.CLEAN)
+def cleaning_run(request: HttpRequest, study: Study, wave_id: int) -> HttpResponse:
+    wave = _wave(study, wave_id)
     before = latest_run(wave.pk)
     try:
         request_cleaning(wave)
     except CleaningError as exc:
         messages.error(request, str(exc))
-        return _back(current, wave)
+        return _back(study, wave)
     messages.success(request, _("Cleaning of %(name)s is queued.") % {"name": wave.name})
-    return _back(current, wave, f"after={before.pk if before else 0}")
+    return _back(study, wave, f"after={before.pk if before else 0}")
 
 
 def _user(request: HttpRequest) -> AbstractBaseUser | None:
-    # study_for has refused anonymous visitors; the check is for the type.
+    # study_page has refused anonymous visitors; the check is for the type.
     return request.user if isinstance(request.user, AbstractBaseUser) else None
 
 
 @require_POST
-def cleaning_override(request: HttpRequest, study: str, wave_id: int) -> HttpResponse:
-    current = study_for(request, study, Action.CLEAN)
-    wave = _wave(current, wave_id)
+@study_page(Action.CLEAN)
+def cleaning_override(request: HttpRequest, study: Study, wave_id: int) -> HttpResponse:
+    wave = _wave(study, wave_id)
     form = OverrideFlagForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("An override needs a reason: nothing was changed."))
-        return _back(current, wave)
+        return _back(study, wave)
     data = form.cleaned_data
     # A response of another wave answers 404, as a wave of another study does.
     response = get_object_or_404(Response, pk=data["response"], wave=wave)
@@ -138,4 +138,4 @@ def cleaning_override(request: HttpRequest, study: str, wave_id: int) -> HttpRes
             _("%(rule)s no longer applies to response %(response)s.")
             % {"rule": data["rule"], "response": response.source_id or response.pk},
         )
-    return _back(current, wave)
+    return _back(study, wave)

@@ -1,12 +1,14 @@
-"""The fieldwork workspace, under /workspace/<study>/ (config/urls.py)."""
+"""Respondent-side workspace pages of a study, under /workspace/<slug:study>/: its home,
+its waves and their cleaning review."""
 
 from django.urls import path
 
-from respondents.workspace import cleaning, waves
+from respondents.workspace import cleaning, home, waves
 
 app_name = "fieldwork"
 
 urlpatterns = [
+    path("", home.study_home, name="home"),
     path("waves/", waves.wave_list, name="waves"),
     path("waves/new/", waves.wave_new, name="wave-new"),
     path("waves/<int:wave_id>/", waves.wave_detail, name="wave"),

@@ -25,7 +25,7 @@ from respondents.services.waves import change_wave_state, create_wave, open_wave
 from respondents.workspace.forms import OpenWaveForm
 from surveys.access import Action, actions_of
 from surveys.models import Study
-from surveys.workspace.access import study_for
+from surveys.workspace.access import study_for, study_page
 
 
 def _wave(study: Study, wave_id: int) -> Wave:
@@ -40,21 +40,21 @@ def _rights(request: HttpRequest, study: Study) -> dict[str, bool]:
     return {action.value: action in allowed for action in Action}
 
 
-def wave_list(request: HttpRequest, study: str) -> HttpResponse:
-    current = study_for(request, study, Action.VIEW_FIGURES)
-    context = {"study": current, "waves": study_waves(current), "can": _rights(request, current)}
+@study_page(Action.VIEW_FIGURES)
+def wave_list(request: HttpRequest, study: Study) -> HttpResponse:
+    context = {"study": study, "waves": study_waves(study), "can": _rights(request, study)}
     return render(request, "workspace/respondents/wave_list.html", context)
 
 
-def wave_new(request: HttpRequest, study: str) -> HttpResponse:
-    current = study_for(request, study, Action.RUN_WAVES)
-    form = OpenWaveForm(request.POST or None, study=current)
+@study_page(Action.RUN_WAVES)
+def wave_new(request: HttpRequest, study: Study) -> HttpResponse:
+    form = OpenWaveForm(request.POST or None, study=study)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         make = open_wave if data["open_now"] else create_wave
         try:
             wave = make(
-                current,
+                study,
                 data["version"],
                 data["name"],
                 channels=data["channels"],
@@ -64,18 +64,18 @@ def wave_new(request: HttpRequest, study: str) -> HttpResponse:
             form.add_error(None, exc)
         else:
             messages.success(request, _(WAVE_MADE[wave.state]) % {"name": wave.name})
-            return redirect("fieldwork:wave", study=current.slug, wave_id=wave.pk)
+            return redirect("fieldwork:wave", study=study.slug, wave_id=wave.pk)
     status = 400 if form.errors else 200
-    context = {"study": current, "form": form}
+    context = {"study": study, "form": form}
     return render(request, "workspace/respondents/wave_new.html", context, status=status)
 
 
-def wave_detail(request: HttpRequest, study: str, wave_id: int) -> HttpResponse:
-    current = study_for(request, study, Action.VIEW_FIGURES)
-    wave = _wave(current, wave_id)
-    can = _rights(request, current)
+@study_page(Action.VIEW_FIGURES)
+def wave_detail(request: HttpRequest, study: Study, wave_id: int) -> HttpResponse:
+    wave = _wave(study, wave_id)
+    can = _rights(request, study)
     context = {
-        "study": current,
+        "study": study,
         "wave": wave,
         "figures": wave_figures(wave),
         "links": wave_links(wave),
@@ -172,13 +172,15 @@ STEPS = {
 
 
 @require_POST
-def wave_step(request: HttpRequest, study: str, wave_id: int, step: str) -> HttpResponse:
+@study_page(Action.VIEW_FIGURES)
+def wave_step(request: HttpRequest, study: Study, wave_id: int, step: str) -> HttpResponse:
     if step not in STEPS:
         raise Http404
-    current = study_for(request, study, STEPS[step].right)
-    wave = _wave(current, wave_id)
+    # Each step needs its own right, which the decorator could not know.
+    study = study_for(request, study.slug, STEPS[step].right)
+    wave = _wave(study, wave_id)
     try:
         messages.success(request, STEPS[step].run(wave))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-    return redirect("fieldwork:wave", study=current.slug, wave_id=wave.pk)
+    return redirect("fieldwork:wave", study=study.slug, wave_id=wave.pk)
