@@ -1,7 +1,7 @@
 """Typed readers for environment variables.
 
 Each raises ImproperlyConfigured naming the variable, so a bad deployment stops at start-up
-with a message an operator can act on (STYLE.md point 14).
+with a message an operator can act on (docs/conventions.md point 14).
 """
 
 from __future__ import annotations

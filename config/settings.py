@@ -245,7 +245,7 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
 SECURE_CONTENT_TYPE_NOSNIFF = True
-# Respondent pages load nothing from other hosts and run no inline script (DESIGN.md,
+# Respondent pages load nothing from other hosts and run no inline script (docs/design.md,
 # privacy model); the browsable API docs loosen this per view.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -341,7 +341,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     },
     # Daily: FINGERPRINT_RETENTION_DAYS is counted in days, so a wave's fingerprint key
     # outlives it by at most a day; after that no stored fingerprint can be recomputed or
-    # matched (DESIGN.md, privacy model). Covers waves left open past their closes_at.
+    # matched (docs/design.md, privacy model). Covers waves left open past their closes_at.
     "destroy-expired-fingerprint-keys": {
         "task": "respondents.destroy_expired_fingerprint_keys",
         "schedule": timedelta(days=1),
