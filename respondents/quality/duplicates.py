@@ -18,17 +18,21 @@ Pew's critique; 3.4 the specification).
   There are three budgets, each judged on its own: all pairs (uncorroborated), pairs
   sharing a device fingerprint, and pairs starting within the window. (One budget for the
   last two would let start-window pairs, which grow as n^2, raise the bar for fingerprint
-  evidence, which does not.) The chance distribution is a binomial matched to the mean of
-  the permutation null (each item shuffled independently, docs/methods.md 3.4.3) and to the
-  larger spread of that null and of the observed random pairs: correlated answers in a
-  like-minded population widen the observed spread, and this is what makes look-alikes
-  common. The calibration must not be moved by the duplicates it is looking for, so it is
-  computed over distinct answer vectors only (a mass of identical submissions counts once),
-  and the observed spread is read from the 10%/50%/90% quantiles of the match shares (the
-  larger half-width), not their variance: a cluster of near copies sits above the 90th
-  percentile unless it holds about a third of the wave. When even an exact match is
-  expected by chance (few items, homogeneous answers), only corroborated pairs are
-  flagged; the run notes give the thresholds and the null and observed quantiles.
+  evidence, which does not.) How many chance pairs a threshold lets through is read off the
+  wave itself (respondents/quality/lookalikes.py): sampled distinct responses are compared
+  with thousands of others, the pairs are counted by the number of answers that differ, and
+  the tail closer than the sample sees is extrapolated from the lowest counts it does see.
+  A like-minded population, a short form or a crowd of straightliners fills that tail, and
+  the thresholds rise by themselves; a varied one leaves it empty, and a pair differing in
+  one or two of 30+ answers is flagged without corroboration. A threshold lets a pair with
+  at most D differing answers (of the typical number both answered) through, for the
+  largest D whose expected chance pairs stay within the budget; never below the floor.
+  The calibration must not be moved by the duplicates it is looking for: it runs on
+  distinct answer vectors only (a mass of identical submissions counts once), and near
+  copies caught in its sample, apart from the chance tail, are left out. When even an
+  exact match is expected by chance, only corroborated pairs are flagged. The run notes
+  say, per budget, how many equal answers a pair needs and how many chance pairs that
+  lets through, and what the sample saw.
 - Candidates (never all pairs): identical vectors by exact hashing; locality-sensitive
   hashing on bands of items (rows that agree exactly on every item of a band meet), with
   the band width chosen so a random pair meets with probability about 1/n; every pair
@@ -63,7 +67,8 @@ from respondents.quality.frame import (
     RuleOutcome,
     WaveFrame,
 )
-from respondents.quality.lookalikes import Lookalikes, measure
+from respondents.quality.lookalikes import COPY_GAP, Lookalikes, measure
+from respondents.quality.straightlining import straightliners
 
 # Answer codes compared for equality only: int16 when they fit, else int32.
 Codes = npt.NDArray[np.signedinteger[Any]]
@@ -111,9 +116,10 @@ AT_FLOOR = (
 NO_THRESHOLD = (
     "never on this evidence alone: even identical answers are expected {expected} times by chance"
 )
-ALL_PAIRS = "the {pairs} pairs of distinct answer vectors"
+ALL_PAIRS = "the {pairs} pairs of distinct answer vectors (pairs of two straightliners apart)"
 FINGERPRINT_PAIRS = "the {pairs} pairs sharing a fingerprint"
 WINDOW_PAIRS = "the {pairs} pairs starting that close"
+STRAIGHT_PAIRS = "the {pairs} pairs of straightliners' distinct answer vectors"
 LOOKALIKES_NOTE = (
     "duplicate look-alikes: {queries} sampled responses compared with {references} others "
     "({compared} pairs, over {items} items): of those pairs, {quantiles} answers differ"
@@ -128,8 +134,8 @@ TAIL = (
     "fitted on {start} to {end})"
 )
 LEFT_OUT = (
-    "; {count} pairs with fewer than {below} differing answers, apart from the rest, were "
-    "left out as likely copies"
+    "; {count} pairs were left out as likely copies (a response's nearest other, at least "
+    "{gap} answers closer than its second nearest)"
 )
 TOO_FEW_PAIRS = (
     "duplicate: {count} distinct answer vectors, no pair to measure chance look-alikes on; "
@@ -153,6 +159,8 @@ OFF = 1.5  # above any share: never on this evidence alone
 class MatchThresholds:
     # > 1 means: never on this evidence alone
     uncorroborated: float
+    # ...for a pair of two straightliners
+    uncorroborated_straight: float
     shared_fingerprint: float
     start_window: float
     notes: tuple[str, ...]
@@ -225,8 +233,11 @@ def _same_answers(
     full_hash = _row_hash(eligible_codes, np.arange(compact.shape[1]), rng)
     # One row per distinct answer vector: identical submissions must not calibrate the null.
     _, distinct = np.unique(full_hash, return_index=True)
+    straight = straightliners(frame, config).flagged
+    calibrated = rows[np.sort(distinct)]
     thresholds = match_thresholds(
-        compact[rows[np.sort(distinct)]],
+        compact[calibrated],
+        straight[calibrated],
         config,
         rng,
         fingerprint_pairs=_count_shared_fingerprint_pairs(frame.fingerprint),
@@ -242,7 +253,11 @@ def _same_answers(
     apart = np.abs(frame.started_at[left] - frame.started_at[right])
     close = apart <= window
     # The bar each pair must reach: the lowest its evidence allows.
-    bar = np.full(left.size, thresholds.uncorroborated)
+    bar = np.where(
+        straight[left] & straight[right],
+        thresholds.uncorroborated_straight,
+        thresholds.uncorroborated,
+    )
     bar = np.where(same_device, np.minimum(bar, thresholds.shared_fingerprint), bar)
     bar = np.where(close, np.minimum(bar, thresholds.start_window), bar)
     qualifies = (common >= config.duplicate_min_items) & (share >= bar - 1e-12)
@@ -287,49 +302,70 @@ def percent_match(codes: Codes, left: IntArray, right: IntArray) -> tuple[FloatA
 
 def match_thresholds(
     codes: Codes,
+    straight: BoolArray,
     config: CleaningConfig,
     rng: np.random.Generator,
     *,
     fingerprint_pairs: int,
     window_pairs: int,
 ) -> MatchThresholds:
-    """The three thresholds (module docstring), calibrated on `codes`, which should hold one
-    row per distinct answer vector; and the notes that explain them."""
+    """The thresholds (module docstring), calibrated on `codes`, which should hold one row
+    per distinct answer vector (`straight`: the rows of straightliners); and the notes that
+    explain them."""
     n = codes.shape[0]
     floor = config.duplicate_match_floor
-    found = measure(codes, rng, min_common=config.duplicate_min_items) if n >= 2 else None
+    alpha = config.duplicate_null_alpha
+    minutes = config.duplicate_start_window_minutes
+    min_common = config.duplicate_min_items
+    found = measure(codes, rng, min_common=min_common, apart=straight) if n >= 2 else None
     if found is None or found.compared == 0:
         note = TOO_FEW_PAIRS.format(count=n, floor=floor)
-        return MatchThresholds(floor, floor, floor, (note,))
+        return MatchThresholds(floor, floor, floor, floor, (note,))
     chance = found.chance_share()
+    k = int(straight.sum())
     budgets = (
-        ("without corroboration", n * (n - 1) / 2, ALL_PAIRS),
+        ("without corroboration", n * (n - 1) / 2 - k * (k - 1) / 2, ALL_PAIRS),
         ("with a shared fingerprint", fingerprint_pairs, FINGERPRINT_PAIRS),
-        (
-            f"with starts within {config.duplicate_start_window_minutes:g} min",
-            window_pairs,
-            WINDOW_PAIRS,
-        ),
+        (f"with starts within {minutes:g} min", window_pairs, WINDOW_PAIRS),
     )
     shares: list[float] = []
     notes: list[str] = []
     for evidence, pairs, among in budgets:
-        share, note = _threshold(chance * pairs, found.items, floor, config.duplicate_null_alpha)
+        share, note = _threshold(chance * pairs, found.items, floor, alpha)
         shares.append(share)
         notes.append(
             f"duplicate {evidence}: {note} among {among.format(pairs=_count(pairs))}"
-            f" (budget {config.duplicate_null_alpha:g})"
+            f" (budget {alpha:g})"
         )
+    # Straightliners answer alike by answering carelessly: pairs of them get a threshold of
+    # their own, calibrated on them alone (a crowd of them must not raise everybody's).
+    among_straight = measure(codes[straight], rng, min_common=min_common) if k >= 2 else None
+    if among_straight is not None and among_straight.compared:
+        straight_share, note = _threshold(
+            among_straight.chance_share() * (k * (k - 1) / 2), among_straight.items, floor, alpha
+        )
+        notes.append(
+            f"duplicate between two straightliners without corroboration: {note} among "
+            f"{STRAIGHT_PAIRS.format(pairs=_count(k * (k - 1) / 2))} (budget {alpha:g})"
+        )
+    else:
+        straight_share = shares[0]
     summary = THRESHOLDS_NOTE.format(
         t_any=_shown(shares[0]),
         t_device=_shown(shares[1]),
         t_window=_shown(shares[2]),
         device_pairs=fingerprint_pairs,
         window_pairs=window_pairs,
-        minutes=config.duplicate_start_window_minutes,
+        minutes=minutes,
         floor=floor,
     )
-    return MatchThresholds(*shares, (summary, *notes, _lookalike_note(found)))
+    return MatchThresholds(
+        shares[0],
+        straight_share,
+        shares[1],
+        shares[2],
+        (summary, *notes, _lookalike_note(found)),
+    )
 
 
 def _threshold(
@@ -382,9 +418,7 @@ def _lookalike_note(found: Lookalikes) -> str:
         if found.anchor > 0
         else ""
     )
-    left_out = (
-        LEFT_OUT.format(count=found.left_out, below=found.left_out_below) if found.left_out else ""
-    )
+    left_out = LEFT_OUT.format(count=found.left_out, gap=COPY_GAP) if found.left_out else ""
     return LOOKALIKES_NOTE.format(
         queries=_count(found.queries),
         references=_count(found.references),

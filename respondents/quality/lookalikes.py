@@ -4,7 +4,7 @@ A duplicate threshold is only as good as its estimate of chance look-alikes: how
 of different people give nearly the same answers depends on the population (like-minded
 people agree), the form (few items, few options) and sub-populations (straightliners answer
 alike), none of which a formula over item shares sees. So the distribution is measured on
-the wave itself (docs/cleaning.md, "Duplicates"):
+the wave itself (docs/methods.md 3.4):
 
 - Counting. QUERY_ROWS distinct answer vectors, drawn at random, are compared with
   REFERENCE_ROWS others (every one in a wave up to that size): for each pair, the answers
@@ -20,10 +20,12 @@ the wave itself (docs/cleaning.md, "Duplicates"):
   does see below that point and above the extrapolation is kept: those are the look-alikes
   a binomial does not foresee (straightliners, a cluster of like-minded people).
 - Near copies in the sample would teach the calibration that near copies are common. A
-  copy sits at one or two differing answers, apart from the continuous tail of chance
-  look-alikes: counts below an empty bin under the bulk are left out as likely duplicates.
-  Where copies merge with a dense tail (a like-minded wave), they stay in and only raise
-  the threshold.
+  copy stands alone: its original is far closer to it than anything else, while chance
+  look-alikes thin out gradually. So a sampled response whose nearest other is COPY_GAP or
+  more answers closer than its second nearest has that one pair set aside; set-aside pairs
+  return where the tail fitted without them makes their number plausible (PLAUSIBLE).
+  Where copies have company (a like-minded wave), they stay in and only raise the
+  threshold.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from respondents.quality.frame import MISSING_CODE, FloatArray, IntArray
+from respondents.quality.frame import MISSING_CODE, BoolArray, FloatArray, IntArray
 
 Codes = npt.NDArray[np.signedinteger[Any]]
 
@@ -52,6 +54,22 @@ ONE_HOT_LEVELS = 32
 # would let Poisson noise set the slope) and is fitted on FIT_BINS bins from there.
 ANCHOR_PAIRS = 10
 FIT_BINS = 4
+# How fast the tail steepens toward identical answers: a binomial's ratio between
+# neighbouring counts shrinks as (d + 1) / (items - d); real waves mix people more and less
+# alike, whose tail steepens more slowly. Counted over every pair of 20,000 synthetic
+# responses (tests/respondents/quality/synthetic.py: correlated batteries, straightliners),
+# like-minded over 60 items and varied over 37, the ratio shrank as about the square root of
+# the binomial's; with the full binomial shape the extrapolation expected 100 times fewer
+# pairs at five differing answers than there were.
+TAIL_SHAPE = 0.5
+# A sampled response whose nearest other is at least this many answers closer than its
+# second nearest is taken for a copy (or the original of one) and that pair left out: chance
+# look-alikes thin out gradually (the nearest and second nearest of a response are usually
+# within a couple of answers of each other), a copy stands alone.
+COPY_GAP = 4
+# ...unless the extrapolated tail gives a count as large as the suspects' at that distance
+# this chance: then they are look-alikes that happen to stand alone (straightliners do).
+PLAUSIBLE = 0.01
 
 
 @dataclass(frozen=True)
@@ -69,8 +87,7 @@ class Lookalikes:
     nearest: IntArray  # per query, the differing answers to its nearest reference
     anchor: int  # extrapolated below this many differing answers
     fit_end: int  # fitted on anchor..fit_end
-    left_out: int  # pairs left out as likely copies (below a gap)
-    left_out_below: int  # ...all closer than this many differing answers
+    left_out: int  # pairs left out as likely copies
 
     def chance_share(self) -> FloatArray:
         """Per number of differing answers D: the share of pairs with at most D."""
@@ -82,16 +99,25 @@ class Lookalikes:
         return int(reached[0]) if reached.size else self.items
 
 
-def measure(codes: Codes, rng: np.random.Generator, *, min_common: int) -> Lookalikes:
-    """Look-alikes among `codes`, one row per distinct answer vector (at least two rows)."""
+def measure(
+    codes: Codes,
+    rng: np.random.Generator,
+    *,
+    min_common: int,
+    apart: BoolArray | None = None,
+) -> Lookalikes:
+    """Look-alikes among `codes`, one row per distinct answer vector (at least two rows);
+    pairs of two rows marked in `apart` are not counted (they are judged on their own)."""
     n = codes.shape[0]
     queries = np.sort(rng.choice(n, size=min(n, QUERY_ROWS), replace=False))
     references = np.sort(rng.choice(n, size=min(n, REFERENCE_ROWS), replace=False))
     # The typical number of items two responses both answered: distances are rescaled to it.
     answered = (codes[queries] != MISSING_CODE).sum(axis=1)
     items = max(int(np.median(answered)), 1)
-    observed, nearest = _compare(codes, queries, references, min_common, items)
-    expected, anchor, fit_end, left_out, below = _tail(observed, items)
+    if apart is None:
+        apart = np.zeros(n, dtype=np.bool_)
+    observed, suspects, nearest = _compare(codes, queries, references, min_common, items, apart)
+    expected, anchor, fit_end, left_out = _tail(observed, suspects, items)
     return Lookalikes(
         items=items,
         distinct=n,
@@ -104,22 +130,27 @@ def measure(codes: Codes, rng: np.random.Generator, *, min_common: int) -> Looka
         anchor=anchor,
         fit_end=fit_end,
         left_out=left_out,
-        left_out_below=below,
     )
 
 
 def _compare(
-    codes: Codes, queries: IntArray, references: IntArray, min_common: int, items: int
-) -> tuple[IntArray, IntArray]:
+    codes: Codes,
+    queries: IntArray,
+    references: IntArray,
+    min_common: int,
+    items: int,
+    apart: BoolArray,
+) -> tuple[IntArray, IntArray, IntArray]:
     """Query x reference pairs with at least `min_common` items in common (self-pairs left
-    out) counted by differing answers rescaled to `items`; and per query the rescaled
-    distance to its nearest reference (-1 when none qualifies)."""
+    out) counted by differing answers rescaled to `items`; of those, the suspected copies;
+    and per query the rescaled distance to its nearest reference (-1 when none qualifies)."""
     narrow, offsets, width = _one_hot_layout(codes)
     wide = [j for j in range(codes.shape[1]) if j not in narrow]
     ref_codes = codes[references]
     ref_hot = _one_hot(ref_codes, narrow, offsets, width).T.copy()
     ref_answered = (ref_codes != MISSING_CODE).astype(np.float32).T.copy()
     observed = np.zeros(items + 1, dtype=np.int64)
+    suspects = np.zeros(items + 1, dtype=np.int64)
     nearest = np.full(queries.size, -1, dtype=np.int64)
     for start in range(0, queries.size, QUERY_CHUNK):
         rows = queries[start : start + QUERY_CHUNK]
@@ -133,6 +164,7 @@ def _compare(
             a, b = query_codes[:, j, None], ref_codes[None, :, j]
             differ -= (a == b) & (a != MISSING_CODE)
         keep &= rows[:, None] != references[None, :]
+        keep &= ~(apart[rows][:, None] & apart[references][None, :])
         # Rescaled to `items` common answers, so a skipped item does not count as different.
         differ *= items
         differ /= np.maximum(common, 1.0)
@@ -142,9 +174,17 @@ def _compare(
         distance = differ.astype(np.int64)
         observed += np.bincount(distance[keep], minlength=items + 1)
         distance[~keep] = items + 1
-        closest = distance.min(axis=1)
+        if distance.shape[1] >= 2:
+            two = np.partition(distance, 1, axis=1)
+            closest, second = two[:, 0], two[:, 1]
+        else:
+            closest = second = distance.min(axis=1, initial=items + 1)
         nearest[start : start + rows.size] = np.where(closest <= items, closest, -1)
-    return observed, nearest
+        # A response whose nearest other is far closer than its second: likely a copy and
+        # its original, whose distance says nothing about chance.
+        copy = (closest <= items) & (closest + COPY_GAP <= second)
+        suspects += np.bincount(closest[copy], minlength=items + 1)
+    return observed, suspects, nearest
 
 
 def _one_hot_layout(codes: Codes) -> tuple[list[int], list[int], int]:
@@ -172,40 +212,60 @@ def _one_hot(
     return hot
 
 
-def _tail(observed: IntArray, items: int) -> tuple[FloatArray, int, int, int, int]:
-    """Expected pairs compared per number of differing answers (module docstring)."""
-    counts = observed.astype(np.float64)
-    if not counts.any():
-        return counts, 0, 0, 0, 0
-    # The continuous tail: from the mode down to the first empty bin.
-    mode = int(np.argmax(counts))
-    empty = np.flatnonzero(counts[: mode + 1] == 0)
-    start = int(empty[-1]) + 1 if empty.size else 0
-    left_out = int(counts[:start].sum())
-    counts[:start] = 0.0
+def _tail(observed: IntArray, suspects: IntArray, items: int) -> tuple[FloatArray, int, int, int]:
+    """Expected pairs compared per number of differing answers (module docstring); the
+    anchor, the last bin fitted, and the suspected copies left out."""
+    counts = (observed - suspects).astype(np.float64)
+    if not observed.any():
+        return counts, 0, 0, 0
     reached = np.flatnonzero(np.cumsum(counts) >= ANCHOR_PAIRS)
-    anchor = int(reached[0]) if reached.size else mode
+    anchor = int(reached[0]) if reached.size else int(np.argmax(observed))
     fit = np.arange(anchor, min(anchor + FIT_BINS, items + 1))
     fit = fit[counts[fit] > 0]
+    model = _extrapolated(counts, fit, anchor, items)
+    # Suspects as many as the tail makes plausible (a lone pair where the tail expects a
+    # few tenths: straightliners, say) are chance look-alikes after all.
+    left_out = 0
+    for d in np.flatnonzero(suspects):
+        if _poisson_at_least(int(suspects[d]), float(model[d])) >= PLAUSIBLE:
+            counts[d] += suspects[d]
+        else:
+            left_out += int(suspects[d])
+    expected = np.maximum(_extrapolated(counts, fit, anchor, items), counts)
+    return expected, anchor, int(fit[-1]) if fit.size else anchor, left_out
+
+
+def _extrapolated(counts: FloatArray, fit: IntArray, anchor: int, items: int) -> FloatArray:
+    """`counts` from `anchor` up; below it, the tail shape fitted on the bins `fit`."""
     log_choose = np.array(
         [
-            math.lgamma(items + 1) - math.lgamma(b + 1) - math.lgamma(items - b + 1)
-            for b in range(items + 1)
+            math.lgamma(items + 1) - math.lgamma(d + 1) - math.lgamma(items - d + 1)
+            for d in range(items + 1)
         ]
     )
-    # log count - log C(items, d) is linear in d for a binomial; its slope is log(q / (1 - q)).
+    # log count - TAIL_SHAPE * log C(items, d) is linear in d; a binomial has slope
+    # log(q / (1 - q)) with TAIL_SHAPE 1.
     if fit.size >= 2:
         weights = np.sqrt(counts[fit])
         design = np.vstack([np.ones(fit.size), fit]).T * weights[:, None]
-        target = (np.log(counts[fit]) - log_choose[fit]) * weights
-        slope = float(np.linalg.lstsq(design, target, rcond=None)[0][1])
+        target = (np.log(counts[fit]) - TAIL_SHAPE * log_choose[fit]) * weights
+        slope: float | None = float(np.linalg.lstsq(design, target, rcond=None)[0][1])
     else:
-        slope = math.inf  # nothing to fit: a flat tail, the cautious guess
-    expected = counts.copy()
+        slope = None  # nothing to fit: a flat tail, the cautious guess
+    model = np.zeros(items + 1)
+    model[anchor:] = counts[anchor:]
     level = counts[anchor]
     for d in range(anchor - 1, -1, -1):
-        # f(d) / f(d+1) for a binomial: (d + 1) / (items - d) * (1 - q) / q.
-        ratio = 1.0 if math.isinf(slope) else (d + 1) / (items - d) * math.exp(-slope)
+        # f(d) / f(d + 1): ((d + 1) / (items - d)) ** TAIL_SHAPE * exp(-slope), at most 1.
+        ratio = 1.0 if slope is None else ((d + 1) / (items - d)) ** TAIL_SHAPE * math.exp(-slope)
         level *= min(ratio, 1.0)
-        expected[d] = max(level, counts[d])
-    return expected, anchor, int(fit[-1]) if fit.size else anchor, left_out, start
+        model[d] = level
+    return model
+
+
+def _poisson_at_least(k: int, mean: float) -> float:
+    """P(X >= k) for X ~ Poisson(mean)."""
+    if mean <= 0:
+        return 0.0 if k > 0 else 1.0
+    below = sum(math.exp(i * math.log(mean) - mean - math.lgamma(i + 1)) for i in range(k))
+    return max(0.0, 1.0 - below)
