@@ -68,7 +68,7 @@ from respondents.quality.frame import (
     WaveFrame,
 )
 from respondents.quality.lookalikes import COPY_GAP, Lookalikes, measure
-from respondents.quality.straightlining import straightliners
+from respondents.quality.straightlining import straightliner_rows
 
 # Answer codes compared for equality only: int16 when they fit, else int32.
 Codes = npt.NDArray[np.signedinteger[Any]]
@@ -233,7 +233,7 @@ def _same_answers(
     full_hash = _row_hash(eligible_codes, np.arange(compact.shape[1]), rng)
     # One row per distinct answer vector: identical submissions must not calibrate the null.
     _, distinct = np.unique(full_hash, return_index=True)
-    straight = straightliners(frame, config).flagged
+    straight = straightliner_rows(frame, config)
     calibrated = rows[np.sort(distinct)]
     thresholds = match_thresholds(
         compact[calibrated],

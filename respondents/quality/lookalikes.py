@@ -57,10 +57,9 @@ FIT_BINS = 4
 # How fast the tail steepens toward identical answers: a binomial's ratio between
 # neighbouring counts shrinks as (d + 1) / (items - d); real waves mix people more and less
 # alike, whose tail steepens more slowly. Counted over every pair of 20,000 synthetic
-# responses (tests/respondents/quality/synthetic.py: correlated batteries, straightliners),
-# like-minded over 60 items and varied over 37, the ratio shrank as about the square root of
-# the binomial's; with the full binomial shape the extrapolation expected 100 times fewer
-# pairs at five differing answers than there were.
+# responses (tests/respondents/quality/synthetic.py: correlated batteries), the ratio shrank
+# about as the square root of the binomial's: from 9 to 15 differing answers of 60 in a
+# like-minded wave, from 15 to 18 of 37 in a varied one.
 TAIL_SHAPE = 0.5
 # A sampled response whose nearest other is at least this many answers closer than its
 # second nearest is taken for a copy (or the original of one) and that pair left out: chance

@@ -140,23 +140,57 @@ class Straightliners:
 
 
 def straightliners(frame: WaveFrame, config: CleaningConfig) -> Straightliners:
-    """The rule's verdict per row (also read by the duplicate rule: straightliners answer
-    alike without being one person)."""
+    """The rule's verdict per row, with each battery's indices for the details."""
+    batteries, long_enough, note = _judged_batteries(frame, config)
+    found = battery_indices(frame, batteries, max_skipped=config.straightliner_max_skipped)
+    counts = np.asarray(found.straight.sum(axis=1), dtype=np.int64)
+    if note:
+        return Straightliners(np.zeros(frame.size, dtype=np.bool_), batteries, found, counts, note)
+    flagged = _verdict(found.straight, long_enough, config)
+    return Straightliners(flagged, batteries, found, counts, "")
+
+
+def straightliner_rows(frame: WaveFrame, config: CleaningConfig) -> BoolArray:
+    """The rule's verdict per row without the indices (the duplicate rule reads it:
+    straightliners answer alike without being one person). A battery is straight when
+    enough of it is answered and its answered codes are all equal: longstring over
+    answered items = items answered, found here from the row's lowest and highest code."""
+    batteries, long_enough, note = _judged_batteries(frame, config)
+    if note:
+        return np.zeros(frame.size, dtype=np.bool_)
+    straight = np.zeros((frame.size, len(batteries)), dtype=np.bool_)
+    for b, battery in enumerate(batteries):
+        block = frame.codes[:, list(battery.columns)]
+        answered = block != MISSING_CODE
+        count = answered.sum(axis=1)
+        highest = block.max(axis=1)
+        lowest = np.where(answered, block, np.iinfo(block.dtype).max).min(axis=1)
+        enough = count >= max(2, len(battery.columns) - config.straightliner_max_skipped)
+        straight[:, b] = enough & (lowest == highest)
+    return _verdict(straight, long_enough, config)
+
+
+def _judged_batteries(
+    frame: WaveFrame, config: CleaningConfig
+) -> tuple[tuple[Battery, ...], BoolArray, str]:
     batteries = tuple(
         b for b in frame.batteries if len(b.columns) >= config.straightliner_min_items
     )
     needed = config.straightliner_min_batteries
     single = config.straightliner_single_battery_items
     long_enough = np.array([len(b.columns) >= single for b in batteries], dtype=np.bool_)
-    found = battery_indices(frame, batteries, max_skipped=config.straightliner_max_skipped)
-    counts = np.asarray(found.straight.sum(axis=1), dtype=np.int64)
     if len(batteries) < needed and not long_enough.any():
         note = TOO_FEW_BATTERIES.format(
             count=len(batteries), items=config.straightliner_min_items, needed=needed
         )
-        return Straightliners(np.zeros(frame.size, dtype=np.bool_), batteries, found, counts, note)
-    flagged = (counts >= needed) | (found.straight & long_enough).any(axis=1)
-    return Straightliners(flagged, batteries, found, counts, "")
+        return batteries, long_enough, note
+    return batteries, long_enough, ""
+
+
+def _verdict(straight: BoolArray, long_enough: BoolArray, config: CleaningConfig) -> BoolArray:
+    counts = straight.sum(axis=1)
+    flagged = (counts >= config.straightliner_min_batteries) | (straight & long_enough).any(axis=1)
+    return np.asarray(flagged, dtype=np.bool_)
 
 
 def _details(

@@ -189,7 +189,7 @@ def near_copies(wave, copies: int, *, seed: int = 9):
 def resolved_share(outcome, sources, first_copy: int) -> float:
     flagged = duplicate_rows(outcome)
     pairs = zip(sources.tolist(), range(first_copy, first_copy + sources.size), strict=True)
-    return sum((a in flagged) != (b in flagged) for a, b in pairs) / sources.size
+    return float(sum((a in flagged) != (b in flagged) for a, b in pairs) / sources.size)
 
 
 def test_near_copies_in_a_varied_wave_are_flagged_without_corroboration():
