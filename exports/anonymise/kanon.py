@@ -52,6 +52,13 @@ ALL_LABEL = "Any answer (detail removed for k-anonymity)"
 # Widening factors of the number bands and thresholds (in multiples of k) of the merges.
 WIDEN = (1, 2, 4)
 THRESHOLDS = (1, 5, 25)
+SHARES = (0.01, 0.03, 0.1)
+# The largest share of a quasi-identifier's answers local suppression may remove before a
+# coarser recoding is preferred (ARX's suppression limit, per variable): sex 1%, age and
+# categories such as country 5%; places, numbers and dates have none (they are recoded
+# only when that loses less). A recoding over a limit is still chosen when none keeps it.
+SUPPRESSION_LIMIT = {"sex": 0.01, "age": 0.05, "category": 0.05}
+OVER_LIMIT_PENALTY = 100.0
 IMPORTANCE = {"sex": 4, "age": 3, "category": 2, "place": 1, "numeric": 1, "date": 1}
 # Search steps before the walk stops (a lattice of 4 levels per quasi-identifier).
 MAX_STEPS = 40
@@ -75,6 +82,10 @@ class QuasiColumn:
     @property
     def importance(self) -> int:
         return IMPORTANCE["sex"] if self.is_sex else IMPORTANCE[self.kind]
+
+    @property
+    def suppression_limit(self) -> float:
+        return SUPPRESSION_LIMIT.get("sex" if self.is_sex else self.kind, 1.0)
 
 
 @dataclass(frozen=True)
@@ -109,18 +120,19 @@ def ladder(series: pd.Series, column: QuasiColumn, k: int) -> list[Recoding]:
         is_age = column.kind == "age"
         steps = [band_numbers(series, k, is_age=is_age, widen=w) for w in WIDEN]
     elif column.kind == "place":
-        steps = [common_places(series, k * t) for t in THRESHOLDS]
+        steps = [common_places(series, t) for t in _thresholds(series, k)]
     elif column.kind == "date":
         steps = [quarters(series), quarters(series, years=True)]
     else:
-        steps = [merge_rare(series, column.labels, k * t) for t in THRESHOLDS]
+        steps = [merge_rare(series, column.labels, t) for t in _thresholds(series, k)]
     steps.append(removed(series))
     base = _entropy(steps[0][0])
     out: list[Recoding] = []
     seen: set[int] = set()
     for index, (coded, labels, note) in enumerate(steps):
         distinct = int(coded[coded >= 0].nunique())
-        if distinct in seen or (distinct <= 1 and index < len(steps) - 1):
+        last = index == len(steps) - 1
+        if index > 0 and (distinct in seen or (distinct <= 1 and not last)):
             # A threshold that merges nothing more is not a new level, and one that
             # merges everything is the last level, removal.
             continue
@@ -128,6 +140,13 @@ def ladder(series: pd.Series, column: QuasiColumn, k: int) -> list[Recoding]:
         loss = 1.0 - _entropy(coded) / base if base > 0 else 0.0
         out.append(Recoding(coded, labels, note, max(0.0, loss)))
     return out
+
+
+def _thresholds(series: pd.Series, k: int) -> list[int]:
+    """Merge thresholds in rows: multiples of k, and shares of the rows answered."""
+    answered = int(series.map(lambda v: isinstance(v, str) or (v == v and v >= 0)).sum())
+    shares = [math.ceil(answered * share) for share in SHARES]
+    return sorted({k * t for t in THRESHOLDS} | {t for t in shares if t > k})
 
 
 def _entropy(coded: pd.Series) -> float:
@@ -168,6 +187,7 @@ def anonymise(
     ladders = {c.name: ladder(frame[c.name], c, k) for c in columns}
     order = [c.name for c in sorted(columns, key=lambda c: (c.importance, c.name))]
     weights = {c.name: c.importance for c in columns}
+    limits = {c.name: c.suppression_limit for c in columns}
     answered = {c.name: int((ladders[c.name][0].coded >= 0).sum()) or 1 for c in columns}
 
     def evaluate(levels: dict[str, int]) -> tuple[float, Outcome]:
@@ -177,10 +197,11 @@ def anonymise(
         }
         # The restoring pass only gives back; ranking recodings without it is 3x faster.
         outcome = suppress(people, order, k, restore=False)
-        loss = sum(
-            weights[name] * (ladders[name][level].loss + outcome.suppressed[name] / answered[name])
-            for name, level in levels.items()
-        )
+        loss = 0.0
+        for name, level in levels.items():
+            share = outcome.suppressed[name] / answered[name]
+            loss += weights[name] * (ladders[name][level].loss + share)
+            loss += OVER_LIMIT_PENALTY * max(0.0, share - limits[name])
         return loss, outcome
 
     levels = {c.name: 0 for c in columns}
@@ -336,7 +357,8 @@ def common_places(series: pd.Series, k: int) -> tuple[pd.Series, dict[int, str],
     """Free-text places kept (as codes labelled with the place) when named by at least
     `k` rows (case and spacing ignored); rarer places merged into one "other" code."""
     is_text = series.map(lambda v: isinstance(v, str) and bool(v.strip()))
-    keys = series[is_text].map(normalise_place)
+    texts = series[is_text]
+    keys = texts.map({t: normalise_place(t) for t in pd.unique(texts)})
     counts = keys.value_counts()
     common = sorted(str(key) for key, count in counts.items() if count >= k)
     shown = {key: series[is_text][keys == key].iloc[0].strip() for key in common}
