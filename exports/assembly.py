@@ -405,13 +405,8 @@ def _anonymise_quasi(
     return released[columns], report, result.notes
 
 
-<<<<<<< HEAD
 # The pid joins a person's rows in the long layout, so k-anonymity is made over each
 # person's values across the waves of the export (exports/anonymise/units.py).
-=======
-# The long layout is made k-anonymous wave by wave; its pid joins a person's rows,
-# so the report also counts the people whose values over all their waves nobody shares.
->>>>>>> main
 LINKED_WAVES_NOTE = (
     "k-anonymity holds over each person's quasi-identifier values across the waves of the "
     "export (the pid joins their rows); this many people have values nobody else shares."

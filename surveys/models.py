@@ -62,7 +62,6 @@ class Study(models.Model):
     default_language = models.CharField(max_length=16, default="en")
     # {"ru": "...", "en": "..."}: shown on the consent page before the first question.
     consent_text = models.JSONField(default=dict, blank=True)
-<<<<<<< HEAD
     # How many people the study's sample is drawn from, when the team knows it: exports
     # then weight the disclosure risk by it and gate a release on ER/n (docs/methods.md
     # 5.6). Unknown (an open-link sample of an unknown population): no ER/n gate.
@@ -70,7 +69,7 @@ class Study(models.Model):
         null=True,
         blank=True,
         help_text=_("People the sample is drawn from; leave empty when unknown."),
-=======
+    )
     # A respondent's open tab, history and bookmarks name the page by its title: a study
     # whose respondents could be endangered by that sets a neutral one ("Notes").
     neutral_title = models.CharField(
@@ -83,7 +82,6 @@ class Study(models.Model):
         blank=True,
         help_text="Where the “leave quickly” link on respondent pages goes; empty: "
         "the site's PANELWAVE_LEAVE_URL.",
->>>>>>> main
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -1,6 +1,5 @@
 """The disclosure-risk report that goes with every export.
 
-<<<<<<< HEAD
 Measures (docs/methods.md 5.1, 5.6 steps 4 and 8), over people (the unit of k-anonymity,
 exports/anonymise/units.py):
 - f_k: how many people share a person's released quasi-identifier values; k reached =
@@ -16,22 +15,6 @@ exports/anonymise/units.py):
   applies); a failed gate means the files are pseudonymised personal data, not anonymous;
 - free-text scrubbing: how many findings of each kind were replaced;
 - the code version that built the release.
-=======
-Measures (docs/methods.md 5.1, sdcMicro without weights; 5.6 step 4 and step 8):
-- f_k: how many released rows share a row's combination of quasi-identifier values (within
-  each wave in the long layout); k reached = min f_k;
-- individual risk r_i = 1 / f_k; sample uniques = rows with f_k = 1;
-- expected re-identifications ER = sum of r_i; global risk = ER / n, compared with
-  sdcMicro's default max_global_risk of 0.01;
-- suppressions per variable (coarsening and local suppression), and the further
-  suppressions made to bring the global risk within the limit;
-- the release gate (docs/methods.md 5.6 step 4): passed when k is reached and ER/n is within
-  the limit; assembly suppresses further first (kanon.reduce_global_risk), so a failed gate
-  means even that could not reach the limit (too few rows per group), and the files are
-  then pseudonymised personal data, not anonymous (docs/methods.md 6.5): the report says so;
-- free-text scrubbing: how many findings of each kind were replaced;
-- the code version that built the release (docs/methods.md 5.6 step 8).
->>>>>>> main
 """
 
 from __future__ import annotations
@@ -53,11 +36,7 @@ MAX_GLOBAL_RISK = 0.01
 REPORT_VERSION = 3
 GATE_FAILED = (
     "NOT ANONYMOUS: the release gate failed ({reasons}); treat these files as pseudonymised "
-<<<<<<< HEAD
-    "personal data (docs/methods.md 6) and do not pass them on"
-=======
     "personal data (docs/methods.md 6.5) and do not pass them on"
->>>>>>> main
 )
 GATE_PASSED = "k-anonymous: every person shares their quasi-identifier values with {others}"
 GATE_RESTRICTED = (
