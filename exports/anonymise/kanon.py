@@ -58,7 +58,7 @@ SHARES = (0.01, 0.03, 0.1)
 # categories such as country 5%; places, numbers and dates have none (they are recoded
 # only when that loses less). A recoding over a limit is still chosen when none keeps it.
 SUPPRESSION_LIMIT = {"sex": 0.01, "age": 0.05, "category": 0.05}
-OVER_LIMIT_PENALTY = 100.0
+OVER_LIMIT_PENALTY = 20.0
 IMPORTANCE = {"sex": 4, "age": 3, "category": 2, "place": 1, "numeric": 1, "date": 1}
 # Search steps before the walk stops (a lattice of 4 levels per quasi-identifier).
 MAX_STEPS = 40
