@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("surveys", "0005_study_neutral_title_leave_url"),
+        ("surveys", "0006_nested_groups_calculations"),
     ]
 
     operations = [
