@@ -205,7 +205,7 @@ def _export(page: Any, base: str, tmp_path: Path) -> tuple[ExportJob, Path]:
     assert page.locator("#job-status").inner_text() == "Done"
     assert (
         page.locator("#verdict-headline").inner_text()
-        == describe_report(job.disclosure_report).headline
+        == describe_report(job.disclosure_report).verdict[0]
     )
     _staff_page(page, "first-study-9-export.png")
     sav = page.locator("#files a", has_text=".sav")
