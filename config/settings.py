@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 import dj_email_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -204,6 +205,13 @@ EXPORT_RETENTION = timedelta(days=env_int("EXPORT_RETENTION_DAYS", 7))
 EXPORT_REQUEUE_AFTER = timedelta(minutes=env_int("EXPORT_REQUEUE_AFTER_MINUTES", 10))
 # Days after a wave closes before its fingerprint key is destroyed.
 FINGERPRINT_RETENTION_DAYS = env_int("FINGERPRINT_RETENTION_DAYS", 90)
+# Backups (docs/operations.md): encrypted to an age public key whose private half the server
+# never holds; the identity file is needed only by restore and verify_backup.
+PANELWAVE_BACKUP_RECIPIENT = env_str("PANELWAVE_BACKUP_RECIPIENT", "")
+PANELWAVE_BACKUP_IDENTITY = env_str("PANELWAVE_BACKUP_IDENTITY", "")
+BACKUP_DIR = Path(env_str("PANELWAVE_BACKUP_DIR", str(VAR_DIR / "backups")))
+BACKUP_KEEP = env_int("PANELWAVE_BACKUP_KEEP", 14)
+BACKUP_HOUR_UTC = env_int("PANELWAVE_BACKUP_HOUR", 2)
 # Reverse proxies in front of gunicorn that append to X-Forwarded-For (0: use REMOTE_ADDR
 # only, so a client cannot forge its network). Read only by respondents/fingerprints.py.
 PANELWAVE_TRUSTED_PROXY_COUNT = env_int("PANELWAVE_TRUSTED_PROXY_COUNT", 0)
@@ -351,6 +359,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "delete-expired-exports": {
         "task": "exports.delete_expired_exports",
         "schedule": timedelta(hours=1),
+    },
+    # Nightly, at a quiet hour: one encrypted snapshot into BACKUP_DIR, keeping the newest
+    # BACKUP_KEEP. Off (the task says so in the log) until PANELWAVE_BACKUP_RECIPIENT is set.
+    "nightly-backup": {
+        "task": "exports.nightly_backup",
+        "schedule": crontab(hour=BACKUP_HOUR_UTC, minute=17),
     },
 }
 
