@@ -53,7 +53,8 @@ def age_keys(settings, tmp_path):
 def _command(name: str, *args: str) -> dict[str, Any]:
     out = io.StringIO()
     call_command(name, *args, "--json", stdout=out)
-    return json.loads(out.getvalue())
+    payload: dict[str, Any] = json.loads(out.getvalue())
+    return payload
 
 
 def _url(database: Database) -> str:
