@@ -1,7 +1,7 @@
 """Typed readers for environment variables.
 
 Each raises ImproperlyConfigured naming the variable, so a bad deployment stops at start-up
-with a message an operator can act on (STYLE.md point 14).
+with a message an operator can act on (docs/conventions.md point 14).
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def env_secret(name: str, *, var_dir: Path, generate: bool) -> str:
         return value
     if not generate:
         raise ImproperlyConfigured(
-            f"{name} is not set; it is required when DJANGO_DEBUG is off "
+            f"{name} is not set; it is required in production (DJANGO_DEBUG=false) "
             f"(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
         )
     path = var_dir / "secrets" / name.lower()

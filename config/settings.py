@@ -22,20 +22,28 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PANELWAVE_VAR_DIR", str(BASE_DIR / "var"))).resolve()
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
+# Three modes. DJANGO_DEBUG=true is the demo (`make demo` sets it): Django's debug pages.
+# Unset is the embedded default for scripts and tests on one machine: no debug pages (they
+# print settings and request data), but secrets are generated under var/ and cookies go over
+# plain HTTP. DJANGO_DEBUG=false is production: secrets must come from the environment.
+DEBUG = env_bool("DJANGO_DEBUG", False)
+PRODUCTION = not env_bool("DJANGO_DEBUG", True)
 
-# Secrets: generated once under var/ in the embedded default (keyed hashes must stay stable);
-# required from the environment when DEBUG is off.
-SECRET_KEY = env_secret("SECRET_KEY", var_dir=VAR_DIR, generate=DEBUG)
+# Secrets: generated once under var/ outside production (keyed hashes must stay stable);
+# required from the environment in production.
+_GENERATE_SECRETS = not PRODUCTION
+SECRET_KEY = env_secret("SECRET_KEY", var_dir=VAR_DIR, generate=_GENERATE_SECRETS)
 # Fernet keys for contact details at rest, newest first: rotation adds a key in front, then
 # `rotate_contact_keys` re-encrypts and the old key can be dropped.
 PANELWAVE_CONTACT_KEYS = [
     key.strip()
-    for key in env_secret("PANELWAVE_CONTACT_KEYS", var_dir=VAR_DIR, generate=DEBUG).split(",")
+    for key in env_secret(
+        "PANELWAVE_CONTACT_KEYS", var_dir=VAR_DIR, generate=_GENERATE_SECRETS
+    ).split(",")
     if key.strip()
 ]
 # HMAC key for blind indexes (finding duplicate contacts) and imported panel keys.
-PANELWAVE_HASH_KEY = env_secret("PANELWAVE_HASH_KEY", var_dir=VAR_DIR, generate=DEBUG)
+PANELWAVE_HASH_KEY = env_secret("PANELWAVE_HASH_KEY", var_dir=VAR_DIR, generate=_GENERATE_SECRETS)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -174,9 +182,9 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 # local-memory cache are complete, though axes warns about it (W001).
 SILENCED_SYSTEM_CHECKS = ["axes.W006"] + ([] if REDIS_URL else ["axes.W001"])
 # Two-factor authentication is always required of owners and fieldwork managers (they see
-# contact details); superusers see everything, so it is required of them too, except in
-# DEBUG (the embedded demo), unless this says otherwise.
-PANELWAVE_SUPERUSER_2FA = env_bool("PANELWAVE_SUPERUSER_2FA", not DEBUG)
+# contact details); superusers see everything, so it is required of them too in production,
+# unless this says otherwise.
+PANELWAVE_SUPERUSER_2FA = env_bool("PANELWAVE_SUPERUSER_2FA", PRODUCTION)
 
 # Staff sessions expire after a working day of inactivity; respondents keep no login session.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
@@ -247,13 +255,13 @@ INVITATION_MAX_REMINDERS = env_int("INVITATION_MAX_REMINDERS", 2)
 INVITATION_REMINDER_DAYS = env_int("INVITATION_REMINDER_DAYS", 4)
 
 # Behind a TLS-terminating proxy in production.
-if not DEBUG:
+if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
 SECURE_CONTENT_TYPE_NOSNIFF = True
-# Respondent pages load nothing from other hosts and run no inline script (DESIGN.md,
+# Respondent pages load nothing from other hosts and run no inline script (docs/design.md,
 # privacy model); the browsable API docs loosen this per view.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -270,6 +278,8 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 SECURE_REFERRER_POLICY = "no-referrer"
+# Debug pages and error reports never print a connection URL's password.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "config.errorreports.CredentialSafeReporterFilter"
 X_FRAME_OPTIONS = "DENY"
 
 REST_FRAMEWORK = {
@@ -282,7 +292,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["config.apifilters.FilterBackend"],
     "EXCEPTION_HANDLER": "config.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
@@ -349,7 +359,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     },
     # Daily: FINGERPRINT_RETENTION_DAYS is counted in days, so a wave's fingerprint key
     # outlives it by at most a day; after that no stored fingerprint can be recomputed or
-    # matched (DESIGN.md, privacy model). Covers waves left open past their closes_at.
+    # matched (docs/design.md, privacy model). Covers waves left open past their closes_at.
     "destroy-expired-fingerprint-keys": {
         "task": "respondents.destroy_expired_fingerprint_keys",
         "schedule": timedelta(days=1),

@@ -97,7 +97,7 @@ class StudyMembership(models.Model):
 
 
 class ItemBankConcept(models.Model):
-    """One concept of shared/reference/harmonised-items.yaml, kept whole in `definition`."""
+    """One concept of the item bank (surveys/data/harmonised-items.yaml), kept whole in `definition`."""
 
     key = models.SlugField(max_length=100, unique=True)
     label = models.CharField(max_length=300)

@@ -1,6 +1,6 @@
 """Free-text scrubbing: emails, phone numbers, Telegram handles and links, URLs, IPs.
 
-Rule (methods.md 5.5 and DESIGN.md "Privacy model"): released free text is run through
+Rule (docs/methods.md 5.5 and docs/design.md "Privacy model"): released free text is run through
 Presidio with the slim spaCy engine (no model download, no NER: pattern recognizers only)
 plus custom recognizers for Telegram `@handles` and `t.me/...` links and Russian and
 regional phone formats; each finding is replaced by a visible tag such as `<EMAIL>`.

@@ -100,6 +100,10 @@ class UploadFormSerializer(serializers.Serializer[Any]):
     skip_unsupported = serializers.BooleanField(
         default=False, help_text="Skip items a web survey cannot ask, and list them."
     )
+    allow_no_labels = serializers.BooleanField(
+        default=False,
+        help_text="Accept a form whose items have no labels (respondents see item names).",
+    )
 
     def validate_file(self, upload: UploadedFile) -> UploadedFile:
         name = PurePath(upload.name or "").name
@@ -123,6 +127,7 @@ class ImportResultSerializer(serializers.Serializer[Any]):
     items = serializers.IntegerField()
     languages = serializers.ListField(child=serializers.CharField())
     skipped = SkippedItemSerializer(many=True)
+    warnings = serializers.ListField(child=serializers.CharField())
 
 
 class FieldChangeSerializer(serializers.Serializer[Any]):

@@ -182,6 +182,7 @@ class UploadQuestionnaireView(_StudyRoleView):
                     path,
                     study=study,
                     skip_unsupported=data["skip_unsupported"],
+                    allow_no_labels=data["allow_no_labels"],
                     questionnaire_name=data.get("name"),
                 )
         except (FormError, ItemTypeChangedError) as exc:
