@@ -16,6 +16,7 @@ from exports.jobs import (
     run_export_job,
     waiting_export_ids,
 )
+from exports.retention import apply_retention
 
 logger = logging.getLogger(__name__)
 
@@ -67,3 +68,13 @@ def nightly_backup_task() -> str | None:
         return None
     made = nightly_backup()
     return str(made.file)
+
+
+@shared_task(name="exports.apply_retention", acks_late=True)
+def apply_retention_task() -> dict[str, int]:
+    runs = apply_retention()
+    return {
+        "contacts": sum(run.contacts for run in runs),
+        "unfinished_responses": sum(run.unfinished_responses for run in runs),
+        "export_jobs": sum(run.export_jobs for run in runs),
+    }
