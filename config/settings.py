@@ -101,6 +101,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "surveys.workspace.context.workspace",
             ],
         },
     },
@@ -158,7 +159,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "/accounts/login/"
-LOGIN_REDIRECT_URL = "/dashboard/"
+LOGIN_REDIRECT_URL = "/workspace/"
 # Axes first: it refuses a locked-out username before the password is even checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -282,7 +283,11 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     }
 }
-SECURE_REFERRER_POLICY = "no-referrer"
+# "same-origin": a link to another site carries no Referer (a respondent's token or a study's
+# name in the path never leaves), while the site's own form posts carry their Origin, which
+# Django's CSRF check compares. Under "no-referrer" Chromium posts forms with `Origin: null`,
+# so every form failed CSRF. Firefox and Safari send the real Origin under this policy too.
+SECURE_REFERRER_POLICY = "same-origin"
 # Debug pages and error reports never print a connection URL's password.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "config.errorreports.CredentialSafeReporterFilter"
 X_FRAME_OPTIONS = "DENY"
