@@ -50,6 +50,14 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [part.strip() for part in raw.split(",") if part.strip()]
 
 
+def env_url(name: str, default: str) -> str:
+    """An http(s) address: anything else (javascript:, a bare host) is refused."""
+    raw = os.environ.get(name, "").strip() or default
+    if not raw.startswith(("https://", "http://")) or len(raw) <= len("https://"):
+        raise ImproperlyConfigured(f"{name} must be an http:// or https:// address, not {raw!r}")
+    return raw
+
+
 def env_secret(name: str, *, var_dir: Path, generate: bool) -> str:
     """A secret from the environment, or, in the embedded default, one kept under var/.
 

@@ -16,7 +16,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_int, env_list, env_secret, env_str
+from config.env import env_bool, env_int, env_list, env_secret, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PANELWAVE_VAR_DIR", str(BASE_DIR / "var"))).resolve()
@@ -73,6 +73,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything parses a body (the CSRF check reads request.POST).
+    "config.bodylimits.RequestBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -101,6 +103,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "respondents.context_processors.leave_quickly",
                 "surveys.workspace.context.workspace",
             ],
         },
@@ -193,6 +196,17 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# The CSRF cookie lives as long as the browser session, not Django's default year: a
+# respondent who closes the browser leaves no cookie behind that shows they took part.
+CSRF_COOKIE_AGE = None
+# The "leave quickly" link on every respondent page replaces the page with this address
+# (a study may set its own).
+PANELWAVE_LEAVE_URL = env_url("PANELWAVE_LEAVE_URL", "https://www.google.com/")
+# Request bodies, refused before anything reads them (config/bodylimits.py). Respondent
+# pages post small url-encoded forms: 256 KB holds a page of twenty 2,000-character answers
+# in Cyrillic, each letter six bytes once url-encoded. Staff uploads are questionnaires.
+RESPONDENT_MAX_BODY_BYTES = env_int("RESPONDENT_MAX_BODY_BYTES", 256 * 1024)
+STAFF_MAX_UPLOAD_BYTES = env_int("STAFF_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ru", _("Russian"))]

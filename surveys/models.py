@@ -62,6 +62,19 @@ class Study(models.Model):
     default_language = models.CharField(max_length=16, default="en")
     # {"ru": "...", "en": "..."}: shown on the consent page before the first question.
     consent_text = models.JSONField(default=dict, blank=True)
+    # A respondent's open tab, history and bookmarks name the page by its title: a study
+    # whose respondents could be endangered by that sets a neutral one ("Notes").
+    neutral_title = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="When set, respondent pages show this as their title and tab name instead "
+        "of the questionnaire's title.",
+    )
+    leave_url = models.URLField(
+        blank=True,
+        help_text="Where the “leave quickly” link on respondent pages goes; empty: "
+        "the site's PANELWAVE_LEAVE_URL.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     # When the study is over for good (no more waves): every contact detail is deleted
     # contact_retention_days later (docs/operations.md, retention).
@@ -391,6 +404,9 @@ class Page(VersionPart):
     labels = models.JSONField(default=dict, blank=True)
     relevant = models.TextField(blank=True)
     appearance = models.CharField(max_length=100, blank=True)
+    # Groups inside the page's group, shown as titled sections: [{"path": "a/b",
+    # "labels": {...}, "relevant": "...", "appearance": "..."}] in order of their begin.
+    sections = models.JSONField(default=list, blank=True)
 
     objects = VersionPartQuerySet.as_manager()
 
@@ -470,6 +486,8 @@ class QuestionType(models.TextChoices):
     TEXT = "text", "Text"
     NOTE = "note", "Note"
     DATE = "date", "Date"
+    # Never asked: computed from other answers as the respondent answers, and exported.
+    CALCULATE = "calculate", "Calculate"
 
 
 class PrivacyClass(models.TextChoices):
@@ -484,8 +502,13 @@ class Question(VersionPart):
         QuestionnaireVersion, on_delete=models.CASCADE, related_name="questions"
     )
     page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="questions")
-    # The item's identity across versions and its variable name in exports.
+    # The item's identity across versions and its variable name in exports; unique in the
+    # version (a name that repeats across groups is derived from the group path).
     name = models.CharField(max_length=100)
+    # The name as the form writes it, when it differs from `name` (see above).
+    written_name = models.CharField(max_length=100, blank=True)
+    # The path of the inner groups (sections) of its page that hold the item: "a/b".
+    section = models.CharField(max_length=300, blank=True)
     position = models.PositiveIntegerField()
     type = models.CharField(max_length=32, choices=QuestionType.choices)
     labels = models.JSONField(default=dict, blank=True)
@@ -495,6 +518,11 @@ class Question(VersionPart):
     relevant = models.TextField(blank=True)
     constraint = models.TextField(blank=True)
     constraint_message = models.JSONField(default=dict, blank=True)
+    # XLSForm `calculation` (the value of a calculate item), `default` (a literal or an
+    # expression) and `choice_filter` (a cascading select's test of each choice).
+    calculation = models.TextField(blank=True)
+    default = models.TextField(blank=True)
+    choice_filter = models.TextField(blank=True)
     appearance = models.CharField(max_length=100, blank=True)
     choice_list = models.ForeignKey(
         # RESTRICT, not PROTECT: a list in use cannot be deleted alone, but deleting a draft

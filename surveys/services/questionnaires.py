@@ -27,6 +27,7 @@ from surveys.formspec import (
     MetadataField,
     PageSpec,
     QuestionSpec,
+    SectionSpec,
     SkippedItem,
 )
 from surveys.itembank import ConceptReference, concept_reference
@@ -189,6 +190,15 @@ def _write_parts(version: QuestionnaireVersion, form: FormSpec) -> None:
             labels=p.labels,
             relevant=p.relevant,
             appearance=p.appearance,
+            sections=[
+                {
+                    "path": s.path,
+                    "labels": s.labels,
+                    "relevant": s.relevant,
+                    "appearance": s.appearance,
+                }
+                for s in p.sections
+            ],
         )
         for position, p in enumerate(form.pages, start=1)
     ]
@@ -201,6 +211,8 @@ def _write_parts(version: QuestionnaireVersion, form: FormSpec) -> None:
                     version=version,
                     page=page,
                     name=q.name,
+                    written_name=q.written_name,
+                    section=q.section,
                     position=len(questions) + 1,
                     type=q.type,
                     labels=q.labels,
@@ -210,6 +222,9 @@ def _write_parts(version: QuestionnaireVersion, form: FormSpec) -> None:
                     relevant=q.relevant,
                     constraint=q.constraint,
                     constraint_message=q.constraint_message,
+                    calculation=q.calculation,
+                    default=q.default,
+                    choice_filter=q.choice_filter,
                     appearance=q.appearance,
                     choice_list=lists.get(q.choice_list) if q.choice_list else None,
                     other_choice=q.other_choice,
@@ -244,6 +259,15 @@ def version_to_form(version: QuestionnaireVersion) -> FormSpec:
             labels=p.labels,
             relevant=p.relevant,
             appearance=p.appearance,
+            sections=tuple(
+                SectionSpec(
+                    path=str(s["path"]),
+                    labels=dict(s.get("labels", {})),
+                    relevant=str(s.get("relevant", "")),
+                    appearance=str(s.get("appearance", "")),
+                )
+                for s in p.sections
+            ),
             questions=tuple(by_page.get(p.pk, [])),
         )
         for p in version.pages.order_by("position")
@@ -281,6 +305,11 @@ def _question_spec(q: Question) -> QuestionSpec:
         relevant=q.relevant,
         constraint=q.constraint,
         constraint_message=q.constraint_message,
+        calculation=q.calculation,
+        default=q.default,
+        choice_filter=q.choice_filter,
+        section=q.section,
+        written_name=q.written_name,
         appearance=q.appearance,
         choice_list=q.choice_list.name if q.choice_list else "",
         other_choice=q.other_choice,
