@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('surveys', '0004_reference_distribution'),
+        ('surveys', '0006_nested_groups_calculations'),
     ]
 
     operations = [
