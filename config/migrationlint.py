@@ -15,10 +15,16 @@ from urllib.parse import urlsplit, urlunsplit
 
 # Our apps; Django's and third parties' migrations are theirs to keep compatible.
 APPS = ("surveys", "respondents", "exports")
-# Applied before the first release, when no older code ran against the schema: each adds a
-# column with a Python-side default (the old code would leave it NULL). New migrations
-# add the column nullable instead, and a later release fills and tightens it.
-BASELINE = ("0002_cleaning_run_status", "0005_flag_override_history")
+# Written before the first release, when no older code ran against the schema: each adds a
+# column with a Python-side default (the old code would leave it NULL). From the first
+# release on, a migration adds the column nullable instead, and a later release fills and
+# tightens it; nothing is added here after that.
+BASELINE = (
+    "0002_cleaning_run_status",
+    "0005_flag_override_history",
+    "0005_study_neutral_title_leave_url",
+    "0006_nested_groups_calculations",
+)
 
 
 def _server_only(url: str) -> str:
