@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('surveys', '0006_nested_groups_calculations'),
+        ('surveys', '0007_questionnaire_import'),
     ]
 
     operations = [
