@@ -84,7 +84,7 @@ def test_set_margins_then_a_combined_export_carries_a_raking_weight(panel, media
     [sav] = out.glob("*.sav")
     frame, meta = pyreadstat.read_sav(str(sav))
     assert "weight_rake" in frame.columns
-    assert "Raking weight" in meta.column_names_to_labels["weight_rake"]
+    assert "Raking weight" in str(meta.column_names_to_labels["weight_rake"])
     # The raked, banded weights give women and men about half each.
     share = (
         frame.loc[frame["sex"] == frame["sex"].min(), "weight_rake"].sum()
@@ -116,7 +116,7 @@ def test_a_panel_export_carries_an_attrition_weight(panel, media, tmp_path):
     )
     [sav] = out.glob("*.sav")
     frame, meta = pyreadstat.read_sav(str(sav))
-    assert "Attrition weight" in meta.column_names_to_labels["weight_attrition"]
+    assert "Attrition weight" in str(meta.column_names_to_labels["weight_attrition"])
     second_wave = frame[frame["wave"] == 2]["weight_attrition"]
     # men stayed less, so they weigh more than women in wave 2
     assert second_wave.nunique() > 1
