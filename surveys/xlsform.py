@@ -53,6 +53,7 @@ from surveys.formspec import (
     choice_codes,
     form_error,
 )
+from surveys.languages import known_code, language_code
 
 ERROR_FILE_TYPE = "not an XLSForm file type (use .xlsx, .xls or .csv)"
 ERROR_UNREADABLE = "cannot be read as an XLSForm ({problem})"
@@ -77,6 +78,7 @@ WARNING_AT = "row {row}, column {column}: {problem}"
 WARNING_TYPOGRAPHIC = "typographic quotes or non-breaking spaces replaced: {expression!r}"
 WARNING_STRAY_CHOICE = "row {row} of the choices sheet has no list_name and is ignored"
 WARNING_NO_LABELS = "no item has a label: respondents will see item names"
+WARNING_EMPTY_LANGUAGE = "language {language!r} has no text in any column and is left out"
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 _LANGUAGE = re.compile(r"^(?P<name>.*?)\s*\((?P<code>[A-Za-z][A-Za-z0-9_\-]*)\)\s*$")
@@ -110,25 +112,6 @@ _QUESTION_TYPES = {
     "calculate": "calculate",
 }
 PHONE_CONSTRAINT = r"regex(., '^\d*$')"
-# Language names commonly written without a code (`label::English`), mapped to ISO 639-1.
-_LANGUAGE_CODES = {
-    "english": "en",
-    "russian": "ru",
-    "ukrainian": "uk",
-    "belarusian": "be",
-    "kazakh": "kk",
-    "georgian": "ka",
-    "armenian": "hy",
-    "french": "fr",
-    "german": "de",
-    "spanish": "es",
-    "portuguese": "pt",
-    "arabic": "ar",
-    "persian": "fa",
-    "turkish": "tr",
-    "chinese": "zh",
-    "polish": "pl",
-}
 _COLUMN_ALIASES = {
     "caption": "label",
     "relevance": "relevant",
@@ -247,6 +230,8 @@ def read_xlsform(
         if not allow_no_labels:
             raise form_error(source, ERROR_NO_LABELS)
         reader.warnings.append(WARNING_NO_LABELS)
+    pages = assign_export_names(reader.pages)
+    _drop_empty_languages(reader, pages, lists, title_names)
     if not reader.languages:
         reader.languages.append(reader.default_language)
     source_language = (
@@ -259,7 +244,7 @@ def read_xlsform(
     form = FormSpec(
         languages=tuple(reader.languages),
         source_language=source_language,
-        pages=tuple(assign_export_names(reader.pages)),
+        pages=tuple(pages),
         choice_lists=tuple(lists),
         title=title,
         language_names=reader.language_names,
@@ -292,6 +277,26 @@ def _read_workbook(path: Path) -> dict[str, Any]:
         raise form_error(path.name, ERROR_UNREADABLE.format(problem=problem)) from exc
 
 
+def _drop_empty_languages(
+    reader: _Reader, pages: list[PageSpec], lists: list[ChoiceListSpec], titles: dict[str, str]
+) -> None:
+    """A language column with no text in it (a translation never made) is dropped, with a
+    warning, rather than offered to respondents as an empty form."""
+    texts: list[dict[str, str]] = [titles]
+    for page in pages:
+        texts += [page.labels, *(section.labels for section in page.sections)]
+        for q in page.questions:
+            texts += [q.labels, q.hints, q.required_message, q.constraint_message]
+    texts += [choice.labels for choice_list in lists for choice in choice_list.choices]
+    used = {code for text in texts for code, value in text.items() if value}
+    if not used:
+        return
+    for code in [code for code in reader.languages if code not in used]:
+        reader.languages.remove(code)
+        reader.language_names.pop(code, None)
+        reader.warnings.append(WARNING_EMPTY_LANGUAGE.format(language=code))
+
+
 def _title_languages(settings: dict[str, str], reader: _Reader) -> dict[str, str]:
     """`form_title::Name (code)` settings columns: the title in further languages."""
     titles = {}
@@ -303,12 +308,13 @@ def _title_languages(settings: dict[str, str], reader: _Reader) -> dict[str, str
 def _language(written: str, reader: _Reader, *, register: bool = True) -> str:
     match = _LANGUAGE.match(written)
     if match:
-        name, code = match["name"].strip(), match["code"]
+        name, code = match["name"].strip(), known_code(match["code"])
     else:
         name = written.strip()
-        code = _LANGUAGE_CODES.get(name.lower(), name)
-    if name and name != code:
-        reader.language_names[code] = name
+        code = language_code(name)
+    if name and name.lower() != code.lower():
+        # Two spellings of one language ("Swahili", "swahili") merge; the first names it.
+        reader.language_names.setdefault(code, name)
     if register and code not in reader.languages:
         reader.languages.append(code)
     return code

@@ -184,3 +184,28 @@ def test_calculate_needs_a_calculation(tmp_path):
     ]
     with pytest.raises(FormError, match="row 2, column calculation: a calculate item needs"):
         read_xlsform(write_form(tmp_path / "f.xlsx", survey, [["list_name", "name"]]))
+
+
+def test_language_names_become_codes_merged_and_empty_ones_dropped(tmp_path):
+    survey = [
+        [
+            "type",
+            "name",
+            "label::EN",
+            "label::Swahili",
+            "hint::swahili",
+            "label::العربية",
+            "label::French (fr)",
+        ],
+        ["text", "q1", "Name", "Jina", "Andika jina", "الاسم", ""],
+        ["integer", "q2", "Age", "Umri", "", "العمر", ""],
+    ]
+    # A default language nobody translated into (a template's leftover).
+    settings = [["default_language"], ["French (fr)"]]
+    path = write_form(tmp_path / "f.xlsx", survey, [["list_name", "name"]], settings)
+    form = read_xlsform(path)
+    assert form.languages == ("en", "sw", "ar")
+    assert form.language_names == {"sw": "Swahili", "ar": "العربية"}
+    assert form.questions()[0].hints == {"sw": "Andika jina"}
+    assert form.warnings == ("language 'fr' has no text in any column and is left out",)
+    _round_trip(form, tmp_path)
