@@ -579,3 +579,41 @@ class ReferenceDistribution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.concept} {self.source} {self.country} {self.category}"
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    DONE = "done", _("Imported")
+    FAILED = "failed", _("Refused")
+
+
+class QuestionnaireImport(models.Model):
+    """A large form file waiting for, or read by, the import task (surveys/services/
+    form_imports.py). The file's bytes are kept here, not on a web machine's disk, so any
+    worker can read them; they are dropped once the import has finished either way."""
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="form_imports")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    filename = models.CharField(max_length=120)
+    content = models.BinaryField(editable=False)
+    # skip_unsupported, allow_no_labels, questionnaire_name: import_questionnaire's options.
+    options = models.JSONField(default=dict)
+    status = models.CharField(
+        max_length=16, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    version = models.ForeignKey(
+        QuestionnaireVersion, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    # items, languages, skipped, warnings once done.
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"import {self.pk} ({self.status})"

@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from surveys.diff import ERROR_TYPE_CHANGED, ItemTypeChangedError, VersionDiff, diff_forms
+from surveys.filebounds import FileBoundsError, FileLimits, FormFileShape, check_form_file
 from surveys.formjson import form_to_dict, read_json, write_json
 from surveys.formspec import (
     ChoiceListSpec,
@@ -29,6 +31,7 @@ from surveys.formspec import (
     QuestionSpec,
     SectionSpec,
     SkippedItem,
+    form_error,
 )
 from surveys.itembank import ConceptReference, concept_reference
 from surveys.models import (
@@ -68,6 +71,27 @@ class ImportResult:
     warnings: list[str]
 
 
+def form_file_limits() -> FileLimits:
+    return FileLimits(
+        file_bytes=settings.FORM_MAX_FILE_BYTES,
+        unpacked_bytes=settings.FORM_MAX_UNPACKED_BYTES,
+        members=settings.FORM_MAX_ZIP_MEMBERS,
+        ratio=settings.FORM_MAX_ZIP_RATIO,
+        rows=settings.FORM_MAX_ROWS,
+        columns=settings.FORM_MAX_COLUMNS,
+        cells=settings.FORM_MAX_CELLS,
+    )
+
+
+def check_form_bounds(path: Path) -> FormFileShape:
+    """The file's size, zip directory, rows and cells against the limits; FormError (naming
+    the file and the bound) before any parser has read it."""
+    try:
+        return check_form_file(path, form_file_limits())
+    except FileBoundsError as exc:
+        raise form_error(path.name, str(exc)) from exc
+
+
 def read_form(
     path: Path,
     *,
@@ -75,8 +99,9 @@ def read_form(
     allow_no_labels: bool = False,
     media: Path | None = None,
 ) -> FormSpec:
-    """An XLSForm (.xlsx, .xls, .csv) or native JSON (.json) file, read and checked;
+    """An XLSForm (.xlsx, .xls, .csv) or native JSON (.json) file, bounded, read and checked;
     `media` is the directory holding the CSV files its select_*_from_file items name."""
+    check_form_bounds(path)
     if path.suffix.lower() == ".json":
         return read_json(path)
     return read_xlsform(
