@@ -7,12 +7,9 @@ from typing import Any
 from celery import Task, shared_task
 from django.db import InterfaceError, OperationalError
 
-from exports.jobs import (
-    delete_expired_exports,
-    record_failure,
-    run_export_job,
-    waiting_export_ids,
-)
+# The runner (exports.jobs) is imported inside each task: it loads pandas, pyarrow, the
+# file writers and the free-text scrubber (spaCy), which every web process and command
+# imports this module for (to enqueue) and would otherwise load at start-up.
 
 
 class ExportTask(Task):  # type: ignore[type-arg]
@@ -21,6 +18,8 @@ class ExportTask(Task):  # type: ignore[type-arg]
     def on_failure(self, exc: Exception, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
         job_id = kwargs.get("job_id", args[0] if args else None)
         if job_id is not None:
+            from exports.jobs import record_failure  # noqa: PLC0415 (heavy: loaded on use)
+
             # The type only: an unexpected exception's text could quote data.
             record_failure(int(job_id), f"unexpected error: {type(exc).__name__}")
 
@@ -36,17 +35,23 @@ class ExportTask(Task):  # type: ignore[type-arg]
     max_retries=5,
 )
 def build_export_task(job_id: int) -> int | None:
+    from exports.jobs import run_export_job  # noqa: PLC0415 (heavy: loaded on use)
+
     job = run_export_job(job_id)
     return job.pk if job is not None else None
 
 
 @shared_task(name="exports.delete_expired_exports", acks_late=True)
 def delete_expired_exports_task() -> int:
+    from exports.jobs import delete_expired_exports  # noqa: PLC0415 (heavy: loaded on use)
+
     return delete_expired_exports()
 
 
 @shared_task(name="exports.requeue_waiting_exports", acks_late=True)
 def requeue_waiting_exports_task() -> int:
+    from exports.jobs import waiting_export_ids  # noqa: PLC0415 (heavy: loaded on use)
+
     job_ids = waiting_export_ids()
     for job_id in job_ids:
         build_export_task.delay(job_id)

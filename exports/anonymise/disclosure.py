@@ -28,8 +28,8 @@ from typing import Any
 import pandas as pd
 
 from exports.anonymise.kanon import class_sizes
+from exports.anonymise.limits import MAX_GLOBAL_RISK
 
-MAX_GLOBAL_RISK = 0.01
 REPORT_VERSION = 2
 GATE_FAILED = (
     "NOT ANONYMOUS: the release gate failed ({reasons}); treat these files as pseudonymised "
