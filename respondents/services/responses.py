@@ -31,9 +31,10 @@ from respondents.services.answers import (
     AnswerValue,
     PageCheck,
     check_page,
-    page_is_relevant,
+    page_is_asked,
     prune_hidden,
     relevant_pages,
+    with_calculations,
 )
 from respondents.services.form_schema import FormSchema, load_form
 from respondents.services.waves import is_accepting_responses
@@ -190,7 +191,8 @@ def _new_response(
     )
     _record_metadata(response, schema, "start", now)
     _record_metadata(response, schema, "today", now)
-    first = relevant_pages(schema, {})
+    response.answers = with_calculations(schema, {}, language=language or schema.source_language)
+    first = relevant_pages(schema, response.answers)
     if first:
         _enter_page(response, first[0].name, now)
     else:
@@ -323,7 +325,7 @@ def _neighbour(
     names = [p.name for p in schema.pages]
     index = names.index(page) + step
     while 0 <= index < len(names):
-        if page_is_relevant(schema.pages[index], answers):
+        if page_is_asked(schema.pages[index], answers):
             return names[index]
         index += step
     return None
@@ -348,7 +350,8 @@ def _apply(
         if question.name not in visible:
             answers.pop(question.name, None)
             answers.pop(question.other_name, None)
-    response.answers = prune_hidden(schema, answers)
+    language = response.language or schema.source_language
+    response.answers = with_calculations(schema, prune_hidden(schema, answers), language=language)
 
 
 @transaction.atomic
