@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from celery import Task, shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-# The runner (exports.jobs) is imported inside each task: it loads pandas, pyarrow, the
-# file writers and the free-text scrubber (spaCy), which every web process and command
-# imports this module for (to enqueue) and would otherwise load at start-up.
+# The runners (exports.jobs, and exports.retention and the backup service, which use it)
+# are imported inside each task: they load pandas, pyarrow, the file writers and the
+# free-text scrubber (spaCy), which every web process and command imports this module for
+# (to enqueue) and would otherwise load at start-up.
+
+logger = logging.getLogger(__name__)
 
 
 class ExportTask(Task):  # type: ignore[type-arg]
@@ -56,3 +61,28 @@ def requeue_waiting_exports_task() -> int:
     for job_id in job_ids:
         build_export_task.delay(job_id)
     return len(job_ids)
+
+
+@shared_task(name="exports.nightly_backup", acks_late=False)
+def nightly_backup_task() -> str | None:
+    # Not acks_late: a backup cut short by a restart is simply made again the next night,
+    # rather than redelivered to run beside the next scheduled one.
+    if not settings.PANELWAVE_BACKUP_RECIPIENT:
+        logger.error("nightly backup skipped: PANELWAVE_BACKUP_RECIPIENT is not set")
+        return None
+    from exports.backups.service import nightly_backup  # noqa: PLC0415 (heavy: loaded on use)
+
+    made = nightly_backup()
+    return str(made.file)
+
+
+@shared_task(name="exports.apply_retention", acks_late=True)
+def apply_retention_task() -> dict[str, int]:
+    from exports.retention import apply_retention  # noqa: PLC0415 (heavy: loaded on use)
+
+    runs = apply_retention()
+    return {
+        "contacts": sum(run.contacts for run in runs),
+        "unfinished_responses": sum(run.unfinished_responses for run in runs),
+        "export_jobs": sum(run.export_jobs for run in runs),
+    }
