@@ -56,6 +56,7 @@ from respondents.quality.frame import (
     WaveFrame,
 )
 from respondents.quality.rules import QualityReport, override_covers, run_rules
+from respondents.wave_copy import copy_columns
 from surveys.models import Choice, Page, Question, QuestionType
 
 # Rows fetched per database round trip: large enough to amortise it, small enough that a
@@ -229,9 +230,15 @@ def _write_flags(
 # Loading -----------------------------------------------------------------------------------
 
 
-def load_wave_frame(wave: Wave, *, config: CleaningConfig, now: datetime) -> WaveFrame:
+def load_wave_frame(
+    wave: Wave, *, config: CleaningConfig, now: datetime, through_copy: bool | None = None
+) -> WaveFrame:
+    """The wave as arrays. On PostgreSQL it is read through COPY (respondents/wave_copy.py)
+    unless `through_copy` is False; elsewhere row by row through the ORM."""
     layout = _layout(wave.version_id)
-    columns = _fetch_columns(wave, layout)
+    if through_copy is None:
+        through_copy = connection.vendor == "postgresql"
+    columns = _fetch_columns(wave, layout, through_copy=through_copy)
     ids = columns.ids
     checks = [
         AttentionCheck(item.name, j, _expected_code(item, layout.choices, columns.tables[j]))
@@ -324,7 +331,7 @@ class _Columns:
     tables: list[dict[Any, int]]
 
 
-def _fetch_columns(wave: Wave, layout: _Layout) -> _Columns:
+def _fetch_columns(wave: Wave, layout: _Layout, *, through_copy: bool) -> _Columns:
     annotations: dict[str, Any] = {
         f"a{j}": KeyTextTransform(item.name, "answers") for j, item in enumerate(layout.items)
     }
@@ -344,9 +351,14 @@ def _fetch_columns(wave: Wave, layout: _Layout) -> _Columns:
     )
     tables: list[dict[Any, int]] = [{} for _ in layout.items]
     parts: list[dict[str, np.ndarray]] = []
-    rows = query.iterator(chunk_size=LOAD_CHUNK)
-    while chunk := list(itertools.islice(rows, LOAD_CHUNK)):
-        parts.append(_encode_chunk(chunk, layout, tables))
+    if through_copy:
+        names = [item.name for item in layout.items]
+        for fixed, items, seconds in copy_columns(wave.pk, names, list(layout.pages)):
+            parts.append(encode_columns(fixed, items, seconds, layout, tables))
+    else:
+        rows = query.iterator(chunk_size=LOAD_CHUNK)
+        while chunk := list(itertools.islice(rows, LOAD_CHUNK)):
+            parts.append(_encode_chunk(chunk, layout, tables))
     if not parts:
         parts.append(_encode_chunk([], layout, tables))
     joined = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
@@ -360,38 +372,52 @@ def _encode_chunk(
     width = len(FIXED_FIELDS) + len(layout.items) + len(layout.pages)
     raw = list(zip(*chunk, strict=True)) if chunk else [() for _ in range(width)]
     fixed = dict(zip(FIXED_FIELDS, raw, strict=False))
-    n = len(chunk)
+    offset = len(FIXED_FIELDS)
+    return encode_columns(
+        {
+            "ids": np.asarray(fixed["id"], dtype=np.int64),
+            "status": np.asarray(fixed["status"], dtype=object),
+            "language": np.asarray(fixed["language"], dtype=object),
+            "source_id": np.asarray(fixed["source_id"], dtype=object),
+            "fingerprint": np.asarray(fixed["fingerprint"], dtype=object),
+            "member": _ids(fixed["member_id"]),
+            "invitation": _ids(fixed["invitation_id"]),
+            "honeypot": np.asarray(fixed["honeypot_filled"], dtype=np.bool_),
+            "started_at": _epoch(fixed["started_at"]),
+            "completed_at": _epoch(fixed["completed_at"]),
+            "updated_at": _epoch(fixed["updated_at"]),
+        },
+        raw[offset : offset + len(layout.items)],
+        raw[offset + len(layout.items) :],
+        layout,
+        tables,
+    )
+
+
+def encode_columns(
+    fixed: dict[str, np.ndarray],
+    items: Sequence[Sequence[Any] | np.ndarray],
+    page_seconds: Sequence[Sequence[Any] | np.ndarray],
+    layout: _Layout,
+    tables: list[dict[Any, int]],
+) -> dict[str, np.ndarray]:
+    """A chunk's arrays from its fixed fields (already arrays) and its raw item and
+    page-seconds columns, as the database gives them (text, or None)."""
+    n = len(fixed["ids"])
     codes = np.full((n, len(layout.items)), MISSING_CODE, dtype=np.int32)
     values = np.full((n, len(layout.items)), np.nan)
-    offset = len(FIXED_FIELDS)
     # One pass per item (60 or so), vectorised over the chunk's responses.
     for j, item in enumerate(layout.items):
-        codes[:, j], values[:, j] = _encode(item, raw[offset + j], layout.choices, tables[j])
-    offset += len(layout.items)
+        codes[:, j], values[:, j] = _encode(item, items[j], layout.choices, tables[j])
     page_times = np.full((n, len(layout.pages)), np.nan)
     for p in range(len(layout.pages)):
-        page_times[:, p] = pd.to_numeric(pd.Series(raw[offset + p], dtype=object), errors="coerce")
-    return {
-        "ids": np.asarray(fixed["id"], dtype=np.int64),
-        "status": np.asarray(fixed["status"], dtype=object),
-        "language": np.asarray(fixed["language"], dtype=object),
-        "source_id": np.asarray(fixed["source_id"], dtype=object),
-        "fingerprint": np.asarray(fixed["fingerprint"], dtype=object),
-        "member": _ids(fixed["member_id"]),
-        "invitation": _ids(fixed["invitation_id"]),
-        "honeypot": np.asarray(fixed["honeypot_filled"], dtype=np.bool_),
-        "started_at": _epoch(fixed["started_at"]),
-        "completed_at": _epoch(fixed["completed_at"]),
-        "updated_at": _epoch(fixed["updated_at"]),
-        "codes": codes,
-        "values": values,
-        "page_times": page_times,
-    }
+        page_times[:, p] = pd.to_numeric(pd.Series(page_seconds[p], dtype=object), errors="coerce")
+    return {**fixed, "codes": codes, "values": values, "page_times": page_times}
 
 
 def _encode(
     item: _Item,
-    raw: Sequence[Any],
+    raw: Sequence[Any] | np.ndarray,
     choices: dict[int, dict[str, tuple[int, int]]],
     table: dict[Any, int],
 ) -> tuple[np.ndarray, np.ndarray]:
