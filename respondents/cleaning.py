@@ -32,6 +32,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from django.db import connection, transaction
 from django.db.models import Q
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
@@ -396,7 +398,7 @@ def _encode_chunk(
 
 def encode_columns(
     fixed: dict[str, np.ndarray],
-    items: Sequence[Sequence[Any] | np.ndarray],
+    items: Sequence[Sequence[Any] | np.ndarray | pa.Array],
     page_seconds: Sequence[Sequence[Any] | np.ndarray],
     layout: _Layout,
     tables: list[dict[Any, int]],
@@ -408,7 +410,11 @@ def encode_columns(
     values = np.full((n, len(layout.items)), np.nan)
     # One pass per item (60 or so), vectorised over the chunk's responses.
     for j, item in enumerate(layout.items):
-        codes[:, j], values[:, j] = _encode(item, items[j], layout.choices, tables[j])
+        column = items[j]
+        if isinstance(column, pa.Array):
+            codes[:, j], values[:, j] = _encode_distinct(item, column, layout.choices, tables[j])
+        else:
+            codes[:, j], values[:, j] = _encode(item, column, layout.choices, tables[j])
     page_times = np.full((n, len(layout.pages)), np.nan)
     for p in range(len(layout.pages)):
         page_times[:, p] = pd.to_numeric(pd.Series(page_seconds[p], dtype=object), errors="coerce")
@@ -438,6 +444,26 @@ def _encode(
     if item.type == QuestionType.TEXT:
         normalised = normalised.str.strip().str.casefold()
     return _shared_codes(normalised, table), np.full(len(raw), np.nan)
+
+
+def _encode_distinct(
+    item: _Item,
+    column: pa.Array,
+    choices: dict[int, dict[str, tuple[int, int]]],
+    table: dict[Any, int],
+) -> tuple[np.ndarray, np.ndarray]:
+    """`_encode` of a column read through COPY, done once per distinct answer (a handful
+    per item) and spread to the rows by pyarrow, in order of first appearance as `_encode`
+    would meet them."""
+    encoded = pc.dictionary_encode(column)
+    distinct = encoded.dictionary.to_numpy(zero_copy_only=False)
+    distinct_codes, distinct_values = _encode(item, distinct, choices, table)
+    at = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    answered = at >= 0
+    picked = np.maximum(at, 0)
+    codes = np.where(answered, distinct_codes[picked] if distinct.size else 0, MISSING_CODE)
+    values = np.where(answered, distinct_values[picked] if distinct.size else 0.0, np.nan)
+    return codes.astype(np.int32), values.astype(np.float64)
 
 
 def _shared_codes(series: pd.Series[Any], table: dict[Any, int]) -> np.ndarray:

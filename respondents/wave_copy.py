@@ -39,7 +39,7 @@ FIXED = (
     ("updated_at", "extract(epoch FROM updated_at)::float8", pa.float64()),
 )
 
-Columns = tuple[dict[str, np.ndarray], list[np.ndarray], list[np.ndarray]]
+Columns = tuple[dict[str, np.ndarray], list[pa.Array], list[np.ndarray]]
 
 
 class _CopyStream(io.RawIOBase):
@@ -67,7 +67,8 @@ class _CopyStream(io.RawIOBase):
 def copy_columns(wave_id: int, items: list[str], pages: list[str]) -> Iterator[Columns]:
     """Per batch: the fixed fields as arrays (ids; texts as objects with None; member and
     invitation -1 when absent; timestamps as epoch seconds, NaN when absent), then each
-    item's answer as text (None when absent) and each page's seconds as text."""
+    item's answers as a pyarrow string array (null when absent) and each page's seconds as
+    text."""
     item_names = [f"a{j}" for j in range(len(items))]
     page_names = [f"t{p}" for p in range(len(pages))]
     select = ", ".join(
@@ -113,6 +114,6 @@ def _arrays(batch: pa.RecordBatch, items: list[str], pages: list[str]) -> Column
             fixed[name] = column.to_numpy(zero_copy_only=False).astype(object)
         else:
             fixed[name] = column.to_numpy(zero_copy_only=False)
-    texts = [batch.column(name).to_numpy(zero_copy_only=False) for name in items]
+    texts = [batch.column(name) for name in items]
     seconds = [batch.column(name).to_numpy(zero_copy_only=False) for name in pages]
     return fixed, texts, seconds
