@@ -12,6 +12,7 @@ from django.db import connection
 from respondents.cleaning import load_wave_frame
 from respondents.models import Response, ResponseStatus
 from respondents.quality.config import CleaningConfig
+from respondents.quality.frame import WaveFrame
 from tests.respondents.cleaning_wave import START, build_cleaning_wave
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 4, 1, tzinfo=UTC)
 
 
-def frames():
+def frames() -> tuple[WaveFrame, WaveFrame]:
     wave = build_cleaning_wave().wave
     # Texts a CSV reading could mistake: a null marker, an empty answer, a quoted newline.
     for k, comment in enumerate(["NA", "", 'two\nlines, "quoted"', "null"]):
