@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 
-TOKEN_PATH = re.compile(r"/(i|r|w|withdraw|resume|download)/[A-Za-z0-9_\-:.]{8,}")
+TOKEN_PATH = re.compile(r"/(i|r|v|w|withdraw|resume|download)/[A-Za-z0-9_\-:.]{8,}")
 TOKEN_QUERY = re.compile(r"([?&](?:token|t|signature)=)[^&\s\"]+")
 IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
 IPV6 = re.compile(r"\b(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{1,4}\b")

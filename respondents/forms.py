@@ -87,6 +87,20 @@ class JoinPanelForm(forms.Form):
         return cleaned
 
 
+class TookPartBeforeForm(forms.Form):
+    """A returner's "I took part before": the e-mail they gave in an earlier wave."""
+
+    earlier_email = forms.EmailField(
+        label=_("The e-mail address you gave us before"),
+        max_length=254,
+        error_messages={
+            "invalid": _("Enter a valid e-mail address, like name@example.org."),
+            "required": _("Enter the e-mail address you gave us before."),
+        },
+    )
+    website = forms.CharField(required=False, max_length=500)
+
+
 @dataclass(frozen=True)
 class ChoiceView:
     name: str

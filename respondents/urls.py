@@ -15,5 +15,7 @@ urlpatterns = [
     path("i/<str:token>/", views.personal_link_view, name="personal"),
     path("r/<str:token>/", views.resume_view, name="resume"),
     path("r/<str:token>/join/", views.join_panel_view, name="join"),
+    path("r/<str:token>/before/", views.took_part_before_view, name="before"),
+    path("v/<str:token>/", views.verify_view, name="verify"),
     path("w/<str:token>/", views_panel.withdraw_view, name="withdraw"),
 ]

@@ -32,11 +32,21 @@ from respondents.forms import (
     STEP_FIELD,
     ConsentForm,
     JoinPanelForm,
+    TookPartBeforeForm,
     build_page_view,
 )
 from respondents.models import Response, ResponseStatus, Wave
 from respondents.services.answers import answers_as_raw
 from respondents.services.form_schema import load_form, localise
+from respondents.services.linkage_verification import (
+    Refusal,
+    Requested,
+    VerificationRefusedError,
+    can_ask,
+    check_verification,
+    confirm_verification,
+    request_verification,
+)
 from respondents.services.panel_signup import join_panel
 from respondents.services.responses import (
     Action,
@@ -68,6 +78,10 @@ OFFER_SESSION_PREFIX = "panelwave:offer:"
 # A language button on a questionnaire page posts the page with this action prefix, so the
 # answers typed so far are kept when the language changes (no script needed).
 LANGUAGE_ACTION = "lang:"
+# After "I took part before" the end page says one thing whether or not the address is known.
+BEFORE_QUERY = "before"
+BEFORE_ASKED = "asked"
+BEFORE_LIMITED = "limit"
 
 CONTROL_FIELDS = frozenset(
     {"csrfmiddlewaretoken", PAGE_FIELD, STEP_FIELD, SHOWN_FIELD, ACTION_FIELD, HONEYPOT_FIELD}
@@ -367,14 +381,25 @@ def _show_page(
 
 
 def _show_end(
-    request: HttpRequest, response: Response, *, url: str, form: JoinPanelForm
+    request: HttpRequest,
+    response: Response,
+    *,
+    url: str,
+    form: JoinPanelForm,
+    before_form: TookPartBeforeForm | None = None,
 ) -> HttpResponse:
+    before = str(request.GET.get(BEFORE_QUERY, ""))
     context = {
         "can_join": response.invitation_id is None and response.member_id is None,
         "has_joined": response.invitation_id is None and response.member_id is not None,
         "join_action": url.rstrip("/") + "/join/",
         "form": form,
         "honeypot_field": HONEYPOT_FIELD,
+        "can_say_before": can_ask(response),
+        "before_action": url.rstrip("/") + "/before/",
+        "before_form": before_form or TookPartBeforeForm(),
+        "before_asked": before == BEFORE_ASKED,
+        "before_limited": before == BEFORE_LIMITED,
     }
     return _render(request, "end.html", response.wave.study, response.language, context)
 
@@ -397,3 +422,48 @@ def join_panel_view(request: HttpRequest, token: str) -> HttpResponse:
             response.pk, email=form.cleaned_data["email"], telegram=form.cleaned_data["telegram"]
         )
     return _see_other(url)
+
+
+@respondent_page
+@require_http_methods(["POST"])
+def took_part_before_view(request: HttpRequest, token: str) -> HttpResponse:
+    response = resolve_resume_token(token)
+    if response is None or response.status != ResponseStatus.COMPLETED:
+        return _unavailable(request)
+    url = reverse("respondents:resume", args=[token])
+    form = TookPartBeforeForm(request.POST)
+    with translation.override(response.language or "en"):
+        is_valid = form.is_valid()
+    if not is_valid:
+        return _show_end(request, response, url=url, form=JoinPanelForm(), before_form=form)
+    outcome = Requested.NOT_SENT
+    # A filled honeypot is a bot: it reads the same answer, and no message goes out.
+    if not form.cleaned_data["website"]:
+        outcome = request_verification(response, form.cleaned_data["earlier_email"])
+    shown = BEFORE_LIMITED if outcome == Requested.RATE_LIMITED else BEFORE_ASKED
+    return _see_other(f"{url}?{BEFORE_QUERY}={shown}")
+
+
+@respondent_page
+@require_http_methods(["GET", "POST"])
+def verify_view(request: HttpRequest, token: str) -> HttpResponse:
+    """The one-time link of "I took part before": GET asks, POST links (a mail scanner that
+    prefetches the link links nothing)."""
+    try:
+        found = check_verification(token)
+        if request.method == "POST":
+            confirm_verification(token)
+    except VerificationRefusedError as refused:
+        if refused.response is None:
+            return _unavailable(request)
+        context = {
+            "is_used": refused.refusal == Refusal.USED,
+            "is_closed": refused.refusal == Refusal.CLOSED,
+        }
+        study = refused.response.wave.study
+        language = pick_language(request, study, refused.response.language)
+        return _render(request, "verify_refused.html", study, language, context, status=410)
+    study = found.response.wave.study
+    language = pick_language(request, study, found.response.language)
+    is_linked = request.method == "POST"
+    return _render(request, "verify.html", study, language, {"is_linked": is_linked})

@@ -1,0 +1,227 @@
+"""Verified linking: a returner who came back through the open link proves, by a click in a
+message sent to the contact an earlier member stored, that they are that member.
+
+`request_verification(response, email)`: the end page's "I took part before". The typed
+address is only hashed into its blind index to find the member; it is never stored, logged
+or written to. If it matches an active member of the study with a completed response in an
+earlier wave, a one-time link goes to the address stored for that member (decrypted by
+services/contacts.py), so typing someone else's address only sends that person a link they
+can ignore. The caller shows the same page whatever happened: no enumeration.
+
+`confirm_verification(token)`: following the link links the later response to the member's
+latest earlier response (services/linkage.py, how "verified"). The link is a signed token
+(django.core.signing, its own salt, MAX_AGE) naming the response and the member; it is
+one-time because a response already linked is refused, and a closed wave refuses it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.template.loader import render_to_string
+from redis.exceptions import RedisError
+
+from config.links import site_link
+from respondents.delivery import message_language
+from respondents.models import (
+    LinkHow,
+    LinkStatus,
+    MemberStatus,
+    PanelMember,
+    Response,
+    ResponseLink,
+    ResponseStatus,
+)
+from respondents.services.contacts import find_members_by_contact, reveal_contact
+from respondents.services.linkage import earlier_waves, link_response
+from respondents.services.waves import is_accepting_responses
+
+logger = logging.getLogger(__name__)
+
+SALT = "panelwave.respondents.verified-link"
+MAX_AGE = timedelta(hours=48)
+# Requests per response: enough for a typo or two, too few to try a list of addresses.
+REQUEST_LIMIT = 3
+REQUEST_WINDOW_SECONDS = int(MAX_AGE.total_seconds())
+VERIFY_PATH = "/v/{token}/"
+REASON = "verified by e-mail"
+
+
+class Requested(StrEnum):
+    # The caller shows the same page for SENT and NOT_SENT: the difference never reaches the
+    # person who typed the address.
+    SENT = "sent"
+    NOT_SENT = "not_sent"
+    RATE_LIMITED = "rate_limited"
+
+
+class Refusal(StrEnum):
+    INVALID = "invalid"  # tampered, expired, unknown, withdrawn: one answer for all
+    USED = "used"
+    CLOSED = "closed"
+
+
+class VerificationRefusedError(Exception):
+    """`response` is set only for a correctly signed link (USED, CLOSED), so a page naming
+    the refusal in the response's language reveals nothing to someone who guessed."""
+
+    def __init__(self, refusal: Refusal, response: Response | None = None) -> None:
+        super().__init__(f"verified link refused: {refusal}")
+        self.refusal = refusal
+        self.response = response
+
+
+@dataclass(frozen=True)
+class Verification:
+    response: Response
+    member: PanelMember
+    earlier: Response
+
+
+def can_ask(response: Response) -> bool:
+    """A finished open-link response not yet tied to an earlier person."""
+    if response.status != ResponseStatus.COMPLETED or response.invitation_id is not None:
+        return False
+    if ResponseLink.objects.filter(response=response, status=LinkStatus.LINKED).exists():
+        return False
+    # A member made in this very wave is the newcomer record of joining the panel again.
+    member = response.member
+    return member is None or member.recruited_in_id == response.wave_id
+
+
+def latest_earlier_response(response: Response, member: PanelMember) -> Response | None:
+    waves = earlier_waves(response.wave)
+    return (
+        Response.objects.filter(member=member, wave__in=waves, status=ResponseStatus.COMPLETED)
+        .order_by("-started_at", "-pk")
+        .first()
+    )
+
+
+def request_verification(response: Response, email: str) -> Requested:
+    """Send the one-time link if the address belongs to an earlier member; see the module."""
+    if not _within_limit(response):
+        return Requested.RATE_LIMITED
+    if not can_ask(response):
+        return Requested.NOT_SENT
+    try:
+        members = find_members_by_contact(email=email, study_id=response.wave.study_id)
+    except ValidationError:
+        return Requested.NOT_SENT
+    for member in members:
+        if member.status != MemberStatus.ACTIVE or member.pk == response.member_id:
+            continue
+        if latest_earlier_response(response, member) is None:
+            continue
+        stored = reveal_contact(member).email
+        if not stored:
+            continue
+        return _send(response, member, stored)
+    return Requested.NOT_SENT
+
+
+def _within_limit(response: Response) -> bool:
+    key = f"respondents:verify-requests:{response.pk}"
+    try:
+        cache.add(key, 0, timeout=REQUEST_WINDOW_SECONDS)
+        try:
+            count = cache.incr(key)
+        except ValueError:
+            cache.set(key, 1, timeout=REQUEST_WINDOW_SECONDS)
+            count = 1
+    except (RedisError, OSError):
+        # Fail closed: without a counter the form could be used to try address after address.
+        logger.warning("verified-link request refused: the cache is unreachable")
+        return False
+    return count <= REQUEST_LIMIT
+
+
+def make_token(response: Response, member: PanelMember) -> str:
+    return signing.dumps({"r": response.pk, "m": member.pk}, salt=SALT)
+
+
+def verify_link(token: str) -> str:
+    return site_link(VERIFY_PATH.format(token=token))
+
+
+def _send(response: Response, member: PanelMember, address: str) -> Requested:
+    language = message_language(member)
+    context = {
+        "study": response.wave.study.title,
+        "wave": response.wave.name,
+        "verify_link": verify_link(make_token(response, member)),
+        "hours": int(MAX_AGE.total_seconds() // 3600),
+    }
+    subject = render_to_string(f"respondents/email/verify_subject_{language}.txt", context)
+    body = render_to_string(f"respondents/email/verify_{language}.txt", context)
+    message = EmailMessage(
+        subject=" ".join(subject.split()),
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[address],
+    )
+    try:
+        message.send()
+    except OSError as error:
+        # The exception may carry the address (smtplib): log only its kind and the pseudonym.
+        logger.warning(
+            "verified-link message to member %s not sent (%s)",
+            member.pseudonym,
+            type(error).__name__,
+        )
+        return Requested.NOT_SENT
+    return Requested.SENT
+
+
+def check_verification(token: str) -> Verification:
+    """What the link would link; VerificationRefusedError if it may not be followed."""
+    try:
+        payload = signing.loads(token, salt=SALT, max_age=MAX_AGE)
+        response_id, member_id = int(payload["r"]), int(payload["m"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        raise VerificationRefusedError(Refusal.INVALID) from None
+    response = (
+        Response.objects.select_related("wave__study", "member").filter(pk=response_id).first()
+    )
+    member = PanelMember.objects.filter(pk=member_id, status=MemberStatus.ACTIVE).first()
+    if response is None or member is None or member.study_id != response.wave.study_id:
+        raise VerificationRefusedError(Refusal.INVALID)
+    if ResponseLink.objects.filter(response=response, status=LinkStatus.LINKED).exists():
+        raise VerificationRefusedError(Refusal.USED, response)
+    if response.member_id == member.pk:
+        raise VerificationRefusedError(Refusal.USED, response)
+    if not is_accepting_responses(response.wave):
+        raise VerificationRefusedError(Refusal.CLOSED, response)
+    earlier = latest_earlier_response(response, member)
+    if earlier is None or not can_ask(response):
+        raise VerificationRefusedError(Refusal.INVALID)
+    return Verification(response=response, member=member, earlier=earlier)
+
+
+@transaction.atomic
+def confirm_verification(token: str) -> ResponseLink:
+    """Link the later response to the member's latest earlier response, once."""
+    found = check_verification(token)
+    # The lock serialises two clicks: the second finds the response linked.
+    Response.objects.select_for_update(of=("self",)).get(pk=found.response.pk)
+    found = check_verification(token)
+    link = ResponseLink.objects.select_for_update().filter(response=found.response).first()
+    if link is None:
+        link = ResponseLink(response=found.response)
+    # The person's click outweighs a guess: a candidate, or a decision on a guessed pair,
+    # gives way to the pair they proved.
+    link.earlier_response = found.earlier
+    link.status = LinkStatus.CANDIDATE
+    link.probability = None
+    link.second_probability = None
+    link.save()
+    return link_response(link, how=LinkHow.VERIFIED, user=None, reason=REASON)
