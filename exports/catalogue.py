@@ -58,8 +58,11 @@ QUASI_OTHER_WITHHELD = (
     "coarsened to k"
 )
 FREE_TEXT_NOTE = {
-    "scrub": "free text scrubbed of e-mails, phone numbers, Telegram handles and links, URLs, "
-    "IP and ID numbers (names and places are not detected: review before passing on)",
+    "scrub": "free text scrubbed of people's names, street addresses and flat numbers, "
+    "e-mails (spelled-out ones too), phone numbers, messenger handles and links, URLs, IP, "
+    "card and ID numbers, each replaced by a tag such as <NAME>; public figures, cities and "
+    "countries stay (see the disclosure report for the counts and docs/free-text.md for the "
+    "measured recall)",
     "withhold": "free text withheld on request: only whether an answer was given is released",
 }
 
