@@ -263,7 +263,15 @@ def _item_columns(
                 item=item.name,
                 notes=(FREE_TEXT_NOTE[spec.free_text],),
             )
-            out.append(col.Column(other, item, col.text("_other"), is_free_text=True))
+            out.append(
+                col.Column(
+                    other,
+                    item,
+                    col.text("_other"),
+                    is_free_text=True,
+                    answer_key=f"{item.name}_other",
+                )
+            )
             out.append(_status_column(other, item, language, taken, "_other"))
         return out + twins
     if item.type in (QuestionType.INTEGER, QuestionType.DECIMAL):
@@ -276,7 +284,7 @@ def _item_columns(
     string = replace(base, kind="string", missing_codes={})
     if item.type == QuestionType.TEXT:
         string = replace(string, notes=(*notes, FREE_TEXT_NOTE[spec.free_text]))
-        main = col.Column(string, item, col.text(), is_free_text=True)
+        main = col.Column(string, item, col.text(), is_free_text=True, answer_key=item.name)
     else:
         main = col.Column(string, item, col.text())
     return [main, _status_column(string, item, language, taken)]

@@ -300,3 +300,13 @@ class FlagOverride(models.Model):
 
     def __str__(self) -> str:
         return f"override {self.rule} on response {self.response_id}"
+
+
+# Free-text models live with their feature (respondents/freetext/); imported here so Django
+# registers them under this app.
+from respondents.freetext.models import (  # noqa: E402
+    FreeTextSettings as FreeTextSettings,
+)
+from respondents.freetext.models import (  # noqa: E402
+    ScrubbedAnswer as ScrubbedAnswer,
+)

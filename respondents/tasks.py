@@ -6,6 +6,10 @@ from django.conf import settings
 # A module import, not names: services.invitations imports this module to enqueue, and the
 # cycle resolves only if neither side reads the other's names at import time.
 from respondents.fingerprints import destroy_expired_fingerprint_keys
+
+# Registered with the worker through this module (Celery discovers `<app>.tasks`).
+from respondents.freetext.tasks import rescrub_stale_task as rescrub_stale_task
+from respondents.freetext.tasks import scrub_responses_task as scrub_responses_task
 from respondents.services import invitations
 from respondents.services.cleaning import clean_wave, open_wave_ids
 from respondents.services.waves import close_overdue_waves

@@ -26,6 +26,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from redis.exceptions import RedisError
 
+from config.queueing import enqueue_on_commit
+from respondents.freetext import tasks as freetext_tasks
 from respondents.models import Invitation, Response, ResponseStatus, Wave
 from respondents.services.answers import (
     AnswerValue,
@@ -314,6 +316,8 @@ def _complete(response: Response, schema: FormSchema, now: datetime) -> None:
     _enter_page(response, END_PAGE, now)
     if response.invitation_id is not None:
         Invitation.objects.filter(pk=response.invitation_id).update(completed_at=now)
+    # Scrub-once: the free-text answers are scrubbed and stored in the background.
+    enqueue_on_commit(freetext_tasks.scrub_responses_task, [response.pk])
 
 
 def _neighbour(
