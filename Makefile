@@ -18,11 +18,14 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# The demo is the one place debug pages are on by default (DJANGO_DEBUG=false overrides).
+DEMO_ENV = env -u DATABASE_URL -u REDIS_URL DJANGO_DEBUG=$(or $(DJANGO_DEBUG),true)
+
 demo: $(VENV)/.installed
-	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py migrate --no-input
-	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py collectstatic --no-input -v 0
-	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py load_demo --port $(PORT)
-	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	$(DEMO_ENV) $(BIN)/python manage.py migrate --no-input
+	$(DEMO_ENV) $(BIN)/python manage.py collectstatic --no-input -v 0
+	$(DEMO_ENV) $(BIN)/python manage.py load_demo --port $(PORT)
+	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -1,4 +1,4 @@
-"""Benchmark: cleaning 100,000 and 1,000,000 responses of 60 items (DESIGN.md target:
+"""Benchmark: cleaning 100,000 and 1,000,000 responses of 60 items (docs/design.md target:
 10^6 in under 60 s on 2 cores and under 4 GB).
 
 Two figures, each size in its own child process so its peak memory (ru_maxrss) is its own:

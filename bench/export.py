@@ -1,5 +1,5 @@
 """Benchmark: writing 1,000,000 responses x 200 items to Parquet and SPSS, against
-PostgreSQL's own `COPY ... TO STDOUT` of the same rows (DESIGN.md target: at least half the
+PostgreSQL's own `COPY ... TO STDOUT` of the same rows (docs/design.md target: at least half the
 speed of COPY, memory bounded, under 2 GB).
 
 Creates its own database (`pw_bench_export` on the DATABASE_URL server, default

@@ -1,5 +1,5 @@
 """Benchmark: the real anonymised export, end to end, against PostgreSQL's own
-`COPY ... TO STDOUT` of the same rows (DESIGN.md target: at least half the speed of COPY,
+`COPY ... TO STDOUT` of the same rows (docs/design.md target: at least half the speed of COPY,
 memory bounded, under 2 GB).
 
 bench/export.py times the file writers alone on a flat table. This one times what a

@@ -1,4 +1,4 @@
-"""Reliability scenario: PostgreSQL restarted under load (issue 8). Requests fail cleanly
+"""Reliability scenario: PostgreSQL restarted under load. Requests fail cleanly
 (an error page, 5xx: never a dropped connection, a hang or a half-written answer set), and
 service resumes by itself once PostgreSQL is back.
 

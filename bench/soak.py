@@ -1,5 +1,5 @@
 """Reliability scenario: 200 concurrent respondents for 60 seconds through gunicorn on
-PostgreSQL; every answer sent is stored (issue 8).
+PostgreSQL; every answer sent is stored.
 
 Same stack as bench/submit.py (its own database `pw_bench_soak`, Panelwave's gunicorn with
 DJANGO_DEBUG off), same client: each of the 200 client threads is a respondent going through

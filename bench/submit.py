@@ -1,5 +1,5 @@
 """Benchmark: respondent page submits through gunicorn on PostgreSQL at 32 concurrent
-clients, against a bare Django view doing one INSERT on the same stack (DESIGN.md target: at
+clients, against a bare Django view doing one INSERT on the same stack (docs/design.md target: at
 least half the bare view's throughput, p99 under 100 ms, zero answers lost).
 
 Creates its own database (`pw_bench_submit` on the DATABASE_URL server, default

@@ -1,7 +1,7 @@
 """Typed readers for environment variables.
 
 Each raises ImproperlyConfigured naming the variable, so a bad deployment stops at start-up
-with a message an operator can act on (STYLE.md point 14).
+with a message an operator can act on (docs/conventions.md point 14).
 """
 
 from __future__ import annotations
@@ -50,6 +50,14 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [part.strip() for part in raw.split(",") if part.strip()]
 
 
+def env_url(name: str, default: str) -> str:
+    """An http(s) address: anything else (javascript:, a bare host) is refused."""
+    raw = os.environ.get(name, "").strip() or default
+    if not raw.startswith(("https://", "http://")) or len(raw) <= len("https://"):
+        raise ImproperlyConfigured(f"{name} must be an http:// or https:// address, not {raw!r}")
+    return raw
+
+
 def env_secret(name: str, *, var_dir: Path, generate: bool) -> str:
     """A secret from the environment, or, in the embedded default, one kept under var/.
 
@@ -61,7 +69,7 @@ def env_secret(name: str, *, var_dir: Path, generate: bool) -> str:
         return value
     if not generate:
         raise ImproperlyConfigured(
-            f"{name} is not set; it is required when DJANGO_DEBUG is off "
+            f"{name} is not set; it is required in production (DJANGO_DEBUG=false) "
             f"(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
         )
     path = var_dir / "secrets" / name.lower()

@@ -1,7 +1,7 @@
 """Gunicorn settings for `make serve`.
 
 No access log: its lines would carry the peer address and personal-link tokens in paths,
-and no raw IP or token may reach a log (DESIGN.md, privacy model). Errors still go to the
+and no raw IP or token may reach a log (docs/design.md, privacy model). Errors still go to the
 error log, through Django's redacting filter.
 """
 

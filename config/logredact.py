@@ -2,7 +2,7 @@
 
 Personal links carry invitation and resume tokens in their paths, and a web server's
 request line would otherwise carry them into the log; IP addresses must never be written
-anywhere (DESIGN.md, privacy model); contact details (e-mail addresses, Telegram handles)
+anywhere (docs/design.md, privacy model); contact details (e-mail addresses, Telegram handles)
 can reach a log through an exception text, for instance SMTPRecipientsRefused, which
 names the refused address. The filter cleans the message and the formatted traceback.
 """

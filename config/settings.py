@@ -15,26 +15,34 @@ import dj_email_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_int, env_list, env_secret, env_str
+from config.env import env_bool, env_int, env_list, env_secret, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PANELWAVE_VAR_DIR", str(BASE_DIR / "var"))).resolve()
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
+# Three modes. DJANGO_DEBUG=true is the demo (`make demo` sets it): Django's debug pages.
+# Unset is the embedded default for scripts and tests on one machine: no debug pages (they
+# print settings and request data), but secrets are generated under var/ and cookies go over
+# plain HTTP. DJANGO_DEBUG=false is production: secrets must come from the environment.
+DEBUG = env_bool("DJANGO_DEBUG", False)
+PRODUCTION = not env_bool("DJANGO_DEBUG", True)
 
-# Secrets: generated once under var/ in the embedded default (keyed hashes must stay stable);
-# required from the environment when DEBUG is off.
-SECRET_KEY = env_secret("SECRET_KEY", var_dir=VAR_DIR, generate=DEBUG)
+# Secrets: generated once under var/ outside production (keyed hashes must stay stable);
+# required from the environment in production.
+_GENERATE_SECRETS = not PRODUCTION
+SECRET_KEY = env_secret("SECRET_KEY", var_dir=VAR_DIR, generate=_GENERATE_SECRETS)
 # Fernet keys for contact details at rest, newest first: rotation adds a key in front, then
 # `rotate_contact_keys` re-encrypts and the old key can be dropped.
 PANELWAVE_CONTACT_KEYS = [
     key.strip()
-    for key in env_secret("PANELWAVE_CONTACT_KEYS", var_dir=VAR_DIR, generate=DEBUG).split(",")
+    for key in env_secret(
+        "PANELWAVE_CONTACT_KEYS", var_dir=VAR_DIR, generate=_GENERATE_SECRETS
+    ).split(",")
     if key.strip()
 ]
 # HMAC key for blind indexes (finding duplicate contacts) and imported panel keys.
-PANELWAVE_HASH_KEY = env_secret("PANELWAVE_HASH_KEY", var_dir=VAR_DIR, generate=DEBUG)
+PANELWAVE_HASH_KEY = env_secret("PANELWAVE_HASH_KEY", var_dir=VAR_DIR, generate=_GENERATE_SECRETS)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -64,6 +72,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything parses a body (the CSRF check reads request.POST).
+    "config.bodylimits.RequestBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -92,6 +102,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "respondents.context_processors.leave_quickly",
+                "surveys.workspace.context.workspace",
             ],
         },
     },
@@ -149,7 +161,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "/accounts/login/"
-LOGIN_REDIRECT_URL = "/dashboard/"
+LOGIN_REDIRECT_URL = "/workspace/"
 # Axes first: it refuses a locked-out username before the password is even checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -173,9 +185,9 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 # local-memory cache are complete, though axes warns about it (W001).
 SILENCED_SYSTEM_CHECKS = ["axes.W006"] + ([] if REDIS_URL else ["axes.W001"])
 # Two-factor authentication is always required of owners and fieldwork managers (they see
-# contact details); superusers see everything, so it is required of them too, except in
-# DEBUG (the embedded demo), unless this says otherwise.
-PANELWAVE_SUPERUSER_2FA = env_bool("PANELWAVE_SUPERUSER_2FA", not DEBUG)
+# contact details); superusers see everything, so it is required of them too in production,
+# unless this says otherwise.
+PANELWAVE_SUPERUSER_2FA = env_bool("PANELWAVE_SUPERUSER_2FA", PRODUCTION)
 
 # Staff sessions expire after a working day of inactivity; respondents keep no login session.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
@@ -183,6 +195,17 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# The CSRF cookie lives as long as the browser session, not Django's default year: a
+# respondent who closes the browser leaves no cookie behind that shows they took part.
+CSRF_COOKIE_AGE = None
+# The "leave quickly" link on every respondent page replaces the page with this address
+# (a study may set its own).
+PANELWAVE_LEAVE_URL = env_url("PANELWAVE_LEAVE_URL", "https://www.google.com/")
+# Request bodies, refused before anything reads them (config/bodylimits.py). Respondent
+# pages post small url-encoded forms: 256 KB holds a page of twenty 2,000-character answers
+# in Cyrillic, each letter six bytes once url-encoded. Staff uploads are questionnaires.
+RESPONDENT_MAX_BODY_BYTES = env_int("RESPONDENT_MAX_BODY_BYTES", 256 * 1024)
+STAFF_MAX_UPLOAD_BYTES = env_int("STAFF_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ru", _("Russian"))]
@@ -239,13 +262,13 @@ INVITATION_MAX_REMINDERS = env_int("INVITATION_MAX_REMINDERS", 2)
 INVITATION_REMINDER_DAYS = env_int("INVITATION_REMINDER_DAYS", 4)
 
 # Behind a TLS-terminating proxy in production.
-if not DEBUG:
+if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
 SECURE_CONTENT_TYPE_NOSNIFF = True
-# Respondent pages load nothing from other hosts and run no inline script (DESIGN.md,
+# Respondent pages load nothing from other hosts and run no inline script (docs/design.md,
 # privacy model); the browsable API docs loosen this per view.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -261,7 +284,13 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     }
 }
-SECURE_REFERRER_POLICY = "no-referrer"
+# "same-origin": a link to another site carries no Referer (a respondent's token or a study's
+# name in the path never leaves), while the site's own form posts carry their Origin, which
+# Django's CSRF check compares. Under "no-referrer" Chromium posts forms with `Origin: null`,
+# so every form failed CSRF. Firefox and Safari send the real Origin under this policy too.
+SECURE_REFERRER_POLICY = "same-origin"
+# Debug pages and error reports never print a connection URL's password.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "config.errorreports.CredentialSafeReporterFilter"
 X_FRAME_OPTIONS = "DENY"
 
 REST_FRAMEWORK = {
@@ -274,7 +303,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["config.apifilters.FilterBackend"],
     "EXCEPTION_HANDLER": "config.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
@@ -349,7 +378,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     },
     # Daily: FINGERPRINT_RETENTION_DAYS is counted in days, so a wave's fingerprint key
     # outlives it by at most a day; after that no stored fingerprint can be recomputed or
-    # matched (DESIGN.md, privacy model). Covers waves left open past their closes_at.
+    # matched (docs/design.md, privacy model). Covers waves left open past their closes_at.
     "destroy-expired-fingerprint-keys": {
         "task": "respondents.destroy_expired_fingerprint_keys",
         "schedule": timedelta(days=1),

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from config.api import SwaggerView, api_not_found
 from config.health import healthz
+from config.landing import landing
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -11,6 +12,10 @@ urlpatterns = [
     path("accounts/", include("surveys.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("dashboard/", include("respondents.dashboard.urls")),
+    # The staff workspace: surveys' pages (the caller's studies, a new study, questionnaires,
+    # members) and each app's study pages under workspace/<slug:study>/.
+    path("workspace/", include("surveys.workspace.urls")),
+    path("workspace/<slug:study>/", include("respondents.workspace.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     # One include per app's api/urls.py.
@@ -21,5 +26,6 @@ urlpatterns = [
     path("api/v1/", include("exports.urls")),
     # After every API route: the rest of /api/ answers 404 in the API's JSON.
     re_path(r"^api/(?:.*/)?$", api_not_found, name="api-not-found"),
+    path("", landing, name="landing"),
     path("", include("respondents.urls")),
 ]

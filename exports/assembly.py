@@ -1,12 +1,12 @@
 """build_dataset: the anonymised Dataset the writers and the codebook read.
 
-Order of work (issue 6; methods.md 5.6):
+Order of work (docs/methods.md 5.6):
 1. sample the responses (exports/sampling.py) and merge the waves' versions by item name
    (exports/items.py); identifier items and all contact data are never read into a column;
 2. first pass over the answers, quasi-identifiers only: coarsen and make the release
    k-anonymous (exports/anonymise/kanon.py, per wave in the long layout), and write the
    disclosure report;
-   Then the global-risk gate (methods.md 5.6 step 4): further suppression until ER/n is
+   Then the global-risk gate (docs/methods.md 5.6 step 4): further suppression until ER/n is
    within `spec.max_global_risk`; if even that cannot reach it, the report's release gate
    says so (exports/anonymise/disclosure.py). In the wide layout the pattern of waves a
    person took part in is released too (`wave_wN`, and the "not asked" cells of absent
@@ -406,7 +406,7 @@ def _anonymise_quasi(
     return reduced.frame[names], report, coarsened.notes
 
 
-# The long layout is made k-anonymous wave by wave (issue 6); its pid joins a person's rows,
+# The long layout is made k-anonymous wave by wave; its pid joins a person's rows,
 # so the report also counts the people whose values over all their waves nobody shares.
 LINKED_WAVES_NOTE = (
     "k-anonymity holds within each wave. A person's rows share one pid, so joined across "

@@ -6,7 +6,7 @@ followed by its numeric `_status` companion holding the missing code; harmonised
 their item); then quality and paradata: complete, duration, one 0/1 per cleaning flag,
 flagged, speed_index. Identifier items get no column.
 
-Quasi-identifiers (issue 6, methods.md 5.6): the base column is coarsened and made
+Quasi-identifiers (docs/methods.md 5.6): the base column is coarsened and made
 k-anonymous; nothing else may release more of it. So a quasi select_one's harmonised twins
 are derived from the released (coarsened, suppressed) value, and the twins of other quasi
 items (numbers, places, dates: a twin would carry the exact value coarsening removed), the

@@ -1,6 +1,6 @@
 """The codebook that goes with every export, machine-readable and human-readable.
 
-Four files beside the data (issue 6; methods.md 7.4, 7.5, 5.6 step 8):
+Four files beside the data (docs/methods.md 7.4, 7.5, 5.6 step 8):
 - `datapackage.json`: a Frictionless Data Package v2; each field with its title (label),
   `categories` ({value, label}) and `missingValues` ({value, label}) objects;
 - `<basename>_ddi.xml`: DDI-Codebook 2.5 (codeBook > stdyDscr, fileDscr, dataDscr/var with

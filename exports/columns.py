@@ -1,6 +1,6 @@
 """From stored answers to export columns, one version group of a batch at a time.
 
-Missing codes (methods.md 7.6, internal and negative so they never collide with answers):
+Missing codes (docs/methods.md 7.6, internal and negative so they never collide with answers):
   -4 the item is not in this wave's version;
   -3 not applicable: the item's (or its page's) `relevant` condition is false for this
      response's answers (the form neither asks nor stores hidden items), evaluated with the

@@ -3,7 +3,7 @@
 Django-free: assembly (sampling, layouts, anonymisation) builds a Dataset from the database;
 writers (exports/writers/) and the codebook read only this. Every frame chunk has exactly
 the columns of `variables`, in that order; numeric columns hold float64 (or nullable
-integers) with the negative internal missing codes of methods.md section 7.6 in place of
+integers) with the negative internal missing codes of docs/methods.md section 7.6 in place of
 missing answers; string columns hold str.
 """
 
@@ -61,7 +61,7 @@ class ExportSpec:
     include_flagged: bool = False
     language: str = "en"
     free_text: FreeTextPolicy = "scrub"
-    # The release gate's limit on ER/n (methods.md 5.6 step 4; sdcMicro's default 0.01):
+    # The release gate's limit on ER/n (docs/methods.md 5.6 step 4; sdcMicro's default 0.01):
     # assembly suppresses further until the risk is within it.
     max_global_risk: float = 0.01
     # Secret key of this export's pseudonyms; new for every export, never stored.

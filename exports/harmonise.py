@@ -1,6 +1,6 @@
 """Harmonised twins: an item tied to an item-bank concept, coded as WVS-7 and ESS code it.
 
-Rules (shared/reference/README.md, "harmonisation"):
+Rules (docs/item-bank.md, "How a twin is made"):
 - The item is asked in one source's format (`wvs7` or `ess`): named by the question's
   `extra["harmonise_source"]`, else the source whose codes contain all the item's codes,
   else the source that has recodes to the other.
@@ -24,7 +24,7 @@ SOURCES = ("wvs7", "ess")
 SOURCE_ID_FIELD = {"wvs7": "item", "ess": "variable"}
 SOURCE_TITLE = {"wvs7": "WVS-7", "ess": "ESS"}
 SCALE_CODES = {"scale_0_10": range(11), "scale_1_10": range(1, 11)}
-# A recode target with no equivalent: "Break-off or technical missing" (methods.md 7.6).
+# A recode target with no equivalent: "Break-off or technical missing" (docs/methods.md 7.6).
 NO_EQUIVALENT = -5
 
 ERROR_EXPRESSION = "cannot read the arithmetic expression {expression!r}: {problem}"

@@ -1,6 +1,6 @@
 """The export's item catalogue: items of the chosen waves' versions merged by name.
 
-Rules (issue 6): waves fielded on different versions merge by item name, never silently:
+Rules: waves fielded on different versions merge by item name, never silently:
 an item's wording or choices that differ between versions are named in the codebook notes;
 items marked `identifier` never leave the database; `note` items carry no data.
 """

@@ -1,6 +1,6 @@
 """run_export_job: build one export's files and publish them with the status change.
 
-Safe to run twice (STYLE.md point 12):
+Safe to run twice (docs/conventions.md point 12):
 - The claim: on PostgreSQL a session advisory lock on the job id proves no other worker is
   building it (a killed worker's connection closes and frees it), then a conditional UPDATE
   moves the row from queued/running to running. A duplicate delivery finds the lock held, or

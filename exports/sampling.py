@@ -1,6 +1,6 @@
 """Which responses an export holds: the sample (combined / panel / balanced) and flags.
 
-Rules (issue 6, DESIGN.md "exports"):
+Rules (docs/design.md "exports"):
 - Responses that count: completed and abandoned (break-offs keep their answers; the
   cleaning run flags them `incomplete`). Responses still in progress are left out.
 - A response is flagged when its wave's latest finished CleaningRun holds a QualityFlag for

@@ -1,4 +1,4 @@
-"""Celery tasks of exports: thin wrappers over exports.jobs (STYLE.md point 12)."""
+"""Celery tasks of exports: thin wrappers over exports.jobs (docs/conventions.md point 12)."""
 
 from __future__ import annotations
 

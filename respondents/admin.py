@@ -1,6 +1,6 @@
 """Fieldwork admin: waves (with their figures), panel members, invitations, responses.
 
-Privacy (DESIGN.md): no list shows a contact, token, fingerprint or answer; contacts have
+Privacy (docs/design.md): no list shows a contact, token, fingerprint or answer; contacts have
 no admin at all; members and responses are removed only through erase_member, never by a
 bare delete. Every action calls a service, as the commands and the API do.
 """

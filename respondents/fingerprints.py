@@ -1,6 +1,6 @@
 """Keyed device fingerprints for duplicate detection and rate limits, never raw addresses.
 
-Rule (methods.md section 3.3 and 3.4; DESIGN.md, privacy model): a fingerprint is
+Rule (docs/methods.md section 3.3 and 3.4; docs/design.md, privacy model): a fingerprint is
 HMAC-SHA256 under a random per-wave key of the respondent's network prefix (/24 for IPv4,
 /48 for IPv6) and coarse browser signals (user agent, first Accept-Language tag). An
 unkeyed hash of an IPv4 address falls to enumeration of 2**32 values; a keyed one does not,

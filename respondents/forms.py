@@ -25,7 +25,7 @@ PAGE_FIELD = "_pw_page"
 STEP_FIELD = "_pw_step"
 SHOWN_FIELD = "_pw_shown"
 ACTION_FIELD = "_pw_action"
-# The honeypot has a plausible name (methods.md section 4) so form-filling bots fill it;
+# The honeypot has a plausible name (docs/methods.md section 4) so form-filling bots fill it;
 # people never see it (hidden by the stylesheet, skipped by keyboard and screen readers).
 HONEYPOT_FIELD = "website"
 # The signed resume token the consent form was rendered with (respondents/tokens.py).

@@ -1,6 +1,6 @@
 """Waves, panel members and their contacts, invitations, responses and quality flags.
 
-Privacy (DESIGN.md): no raw IP or user agent is stored (only a per-wave keyed hash);
+Privacy (docs/design.md): no raw IP or user agent is stored (only a per-wave keyed hash);
 contact details sit in their own table, encrypted; invitation and resume tokens are stored
 only as hashes; `__str__` never shows contact data, tokens or answers.
 """

@@ -1,16 +1,24 @@
+"""Celery tasks of respondents: thin wrappers over services and runners.
+
+Services queue work here; these tasks call runners (respondents.delivery for messages) that
+never import this module, so there is no import cycle.
+"""
+
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from celery import shared_task
 from django.conf import settings
+from django.db import transaction
 
-# A module import, not names: services.invitations imports this module to enqueue, and the
-# cycle resolves only if neither side reads the other's names at import time.
+from config.queueing import enqueue_all_on_commit
+from respondents import delivery
 from respondents.fingerprints import destroy_expired_fingerprint_keys
 
 # Registered with the worker through this module (Celery discovers `<app>.tasks`).
 from respondents.freetext.tasks import rescrub_stale_task as rescrub_stale_task
 from respondents.freetext.tasks import scrub_responses_task as scrub_responses_task
-from respondents.services import invitations
 from respondents.services.cleaning import clean_wave, open_wave_ids
 from respondents.services.waves import close_overdue_waves
 
@@ -38,20 +46,31 @@ def clean_open_waves_task() -> int:
     retry_backoff=True,
     max_retries=5,
 )
-def send_invitation_task(invitation_id: int, kind: invitations.MessageKind = "invitation") -> bool:
+def send_invitation_task(invitation_id: int, kind: delivery.MessageKind = "invitation") -> bool:
     # OSError covers SMTP and network failures, raised as MailDeliveryError (an OSError
     # whose text names no address); the send is idempotent, so a retry is safe.
-    return invitations.send_invitation(invitation_id, kind=kind)
+    return delivery.send_invitation(invitation_id, kind=kind)
+
+
+def enqueue_sends(invitation_ids: Iterable[int], kind: delivery.MessageKind) -> None:
+    """Queue one send per invitation once the caller's transaction commits."""
+    enqueue_all_on_commit(send_invitation_task, [(pk, kind) for pk in invitation_ids])
 
 
 @shared_task(name="respondents.send_reminders", acks_late=True)
 def send_reminders_task() -> int:
-    return invitations.send_reminders()
+    ids = delivery.due_reminder_ids()
+    with transaction.atomic():
+        enqueue_sends(ids, "reminder")
+    return len(ids)
 
 
 @shared_task(name="respondents.send_unsent_invitations", acks_late=True)
 def send_unsent_invitations_task() -> int:
-    return invitations.send_unsent_invitations()
+    ids = delivery.stalled_invitation_ids()
+    with transaction.atomic():
+        enqueue_sends(ids, "invitation")
+    return len(ids)
 
 
 @shared_task(name="respondents.destroy_expired_fingerprint_keys", acks_late=True)

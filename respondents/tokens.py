@@ -1,4 +1,4 @@
-"""The only code that issues, hashes and resolves respondent tokens (STYLE.md point 7).
+"""The only code that issues, hashes and resolves respondent tokens (docs/conventions.md point 7).
 
 Three kinds of secret reach respondents:
 - the personal-link token of an Invitation (`/i/<token>/`): each message re-issues it,
@@ -37,7 +37,7 @@ from respondents.models import (
     Wave,
 )
 
-# 32 bytes = 256 bits, twice the 128-bit floor of methods.md section 3.4.
+# 32 bytes = 256 bits, twice the 128-bit floor of docs/methods.md section 3.4.
 TOKEN_BYTES = 32
 # token_urlsafe(32) gives 43 characters; anything far outside that is not one of ours and
 # is refused before it costs a database query.

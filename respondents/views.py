@@ -112,7 +112,14 @@ def _render(
         page = render(
             request,
             f"respondents/{template}",
-            {"study": study, "language": language, "languages": _language_links(study), **context},
+            {
+                "study": study,
+                "language": language,
+                "languages": _language_links(study),
+                **context,
+                # A neutral title replaces the questionnaire's wherever the page shows one.
+                **({"title": study.neutral_title} if study.neutral_title else {}),
+            },
             status=status,
         )
     page["Content-Language"] = language

@@ -3,7 +3,7 @@ withdraws. Thin: the token is resolved by respondents.tokens and the withdrawal 
 respondents.services.invitations.withdraw_member.
 
 The page speaks the language the member's messages were written in (preferred language,
-else the study's default: services.invitations.message_language), with the same language
+else the study's default: respondents.delivery.message_language), with the same language
 switch (?lang=) as the other respondent pages; an unknown or erased member gets the same
 neutral page as a bad link.
 """
@@ -16,8 +16,9 @@ from django.utils import translation
 from django.utils.translation import get_language_info
 from django.views.decorators.http import require_http_methods
 
+from respondents.delivery import EMAIL_LANGUAGES, message_language
 from respondents.models import MemberStatus
-from respondents.services.invitations import EMAIL_LANGUAGES, message_language, withdraw_member
+from respondents.services.invitations import withdraw_member
 from respondents.tokens import resolve_withdraw_token
 from respondents.views import respondent_page
 

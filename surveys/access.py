@@ -165,6 +165,17 @@ def studies_where(user: AnyUser, action: Action | str) -> QuerySet[Study]:
     ).distinct()
 
 
+def may_create_study(user: AnyUser) -> bool:
+    """Superusers, holders of Django's `surveys.add_study` permission (granted in the admin)
+    and owners of a study may start a new study, of which they become the owner."""
+    if not user.is_authenticated:
+        return False
+    permitted: Any = user  # PermissionsMixin's has_perm; AbstractBaseUser lacks it in typing
+    if _is_superuser(user) or permitted.has_perm("surveys.add_study"):
+        return True
+    return StudyMembership.objects.filter(user_id=user.pk, role=StudyRole.OWNER).exists()
+
+
 def requires_two_factor(user: AnyUser) -> bool:
     """Users who can see contact details must sign in with a second factor."""
     if not user.is_authenticated:

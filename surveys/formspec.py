@@ -150,6 +150,8 @@ class FormSpec:
     settings: dict[str, str] = field(default_factory=dict)
     metadata_fields: tuple[MetadataField, ...] = ()
     skipped: tuple[SkippedItem, ...] = field(default=(), compare=False)
+    # What the reader changed or ignored and the author should know (row and column named).
+    warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def questions(self) -> list[QuestionSpec]:
         return [question for page in self.pages for question in page.questions]
@@ -159,7 +161,7 @@ class FormSpec:
 
 
 def choice_codes(names: list[str]) -> list[int]:
-    """The name when every name of the list is an integer, else 1..n (DESIGN.md exports)."""
+    """The name when every name of the list is an integer, else 1..n (docs/design.md exports)."""
     if names and all(_is_integer(name) for name in names):
         return [int(name) for name in names]
     return list(range(1, len(names) + 1))

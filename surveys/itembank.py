@@ -1,6 +1,6 @@
 """The WVS-7 / ESS item bank: parse harmonised-items.yaml into typed concepts.
 
-Django-free. The file and its fields are described in shared/reference/README.md; the copy
+Django-free. The file and its fields are described in docs/item-bank.md; the copy
 the project reads is surveys/data/harmonised-items.yaml.
 """
 

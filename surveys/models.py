@@ -62,6 +62,19 @@ class Study(models.Model):
     default_language = models.CharField(max_length=16, default="en")
     # {"ru": "...", "en": "..."}: shown on the consent page before the first question.
     consent_text = models.JSONField(default=dict, blank=True)
+    # A respondent's open tab, history and bookmarks name the page by its title: a study
+    # whose respondents could be endangered by that sets a neutral one ("Notes").
+    neutral_title = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="When set, respondent pages show this as their title and tab name instead "
+        "of the questionnaire's title.",
+    )
+    leave_url = models.URLField(
+        blank=True,
+        help_text="Where the “leave quickly” link on respondent pages goes; empty: "
+        "the site's PANELWAVE_LEAVE_URL.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -97,7 +110,7 @@ class StudyMembership(models.Model):
 
 
 class ItemBankConcept(models.Model):
-    """One concept of shared/reference/harmonised-items.yaml, kept whole in `definition`."""
+    """One concept of the item bank (surveys/data/harmonised-items.yaml), kept whole in `definition`."""
 
     key = models.SlugField(max_length=100, unique=True)
     label = models.CharField(max_length=300)

@@ -3,7 +3,7 @@
 Django-free. Sheets are read with pyxform's own readers (pyxform.xls2json_backends), so a
 file reads here as it reads in ODK and KoboToolbox; the rows are then interpreted here,
 because Panelwave keeps the row numbers for its error messages and reads columns pyxform
-does not know (DESIGN.md "XLSForm columns Panelwave reads beyond the standard"):
+does not know (docs/design.md "XLSForm columns Panelwave reads beyond the standard"):
 
 - `privacy` (identifier | quasi | sensitive), `harmonise` (an item-bank concept key),
   `attention_check` (the answer an attentive respondent gives), `other_choice` (the choice
@@ -17,6 +17,10 @@ does not know (DESIGN.md "XLSForm columns Panelwave reads beyond the standard"):
   geopoint, barcode, repeat, calculate, ...) are refused with the row named, or skipped and
   listed when `skip_unsupported` is set. `phone number` is a text item with pyxform's digits
   constraint and, unless the row says otherwise, the privacy class `identifier`.
+- As pyxform does: a choices row without list_name is ignored (with a warning), and list
+  names keep their case. Expressions whose quotes Excel made typographic, or that carry
+  non-breaking spaces, are straightened with a warning. A form whose items have no label
+  at all is refused unless `allow_no_labels` is set.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from openpyxl import Workbook
 from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
 from pyxform.xls2json_backends import csv_to_dict, xls_to_dict, xlsx_to_dict
 
+from surveys.expressions import ExpressionError, references
 from surveys.formspec import (
     DEFAULT_LANGUAGE,
     SELECT_TYPES,
@@ -62,13 +67,28 @@ ERROR_UNCLOSED_GROUP = "group {name!r} is never closed with 'end group'"
 ERROR_REQUIRED = "{value!r} is not yes or no"
 ERROR_CODE = "code {value!r} is not an integer"
 ERROR_DUPLICATE_CHOICE = "choice {name!r} appears twice in list {list_name!r}"
+ERROR_NO_LABELS = (
+    "no item has a label, so respondents would see item names; add a label column "
+    "(label or label::Language (code)) or import with --allow-no-labels"
+)
+WARNING_AT = "row {row}, column {column}: {problem}"
+WARNING_TYPOGRAPHIC = "typographic quotes or non-breaking spaces replaced: {expression!r}"
+WARNING_STRAY_CHOICE = "row {row} of the choices sheet has no list_name and is ignored"
+WARNING_NO_LABELS = "no item has a label: respondents will see item names"
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 _LANGUAGE = re.compile(r"^(?P<name>.*?)\s*\((?P<code>[A-Za-z][A-Za-z0-9_\-]*)\)\s*$")
+# The keyword is matched whatever its case; the list name is kept as written, since
+# pyxform and ODK look lists up case-sensitively (`select_one AFG_PROV`).
 _SELECT = re.compile(
     r"^(?P<kind>select_one|select one from|select one|select1|select_multiple"
     r"|select multiple from|select multiple|select all that apply from|select all that apply)"
-    r"\s+(?P<list>[^\s]+)(?P<other>\s+or[_ ]other|\s+or specify other)?$"
+    r"\s+(?P<list>[^\s]+)(?P<other>\s+or[_ ]other|\s+or specify other)?$",
+    re.IGNORECASE,
+)
+_BLOCK = re.compile(
+    r"^(?P<edge>begin|end)[ _]?(?P<block>group|repeat|loop)(?:\s+(?:over\s+)?(?P<list>\S+))?$",
+    re.IGNORECASE,
 )
 _SELECT_KIND = {
     "select_one": "select_one",
@@ -176,13 +196,30 @@ class _Reader:
     metadata: list[MetadataField] = field(default_factory=list)
     skipped: list[SkippedItem] = field(default_factory=list)
     other_lists: set[str] = field(default_factory=set)
+    warnings: list[str] = field(default_factory=list)
+
+    def expression(self, row: _Row, column: str) -> str:
+        """The row's expression in `column`, with Excel's autocorrect undone (see
+        _normalise_expression) and a warning when that changed it."""
+        written = row.get(column)
+        cleaned = _normalise_expression(written)
+        if cleaned != written:
+            problem = WARNING_TYPOGRAPHIC.format(expression=written)
+            self.warnings.append(WARNING_AT.format(row=row.number, column=column, problem=problem))
+        return cleaned
 
 
 # -- reading ----------------------------------------------------------------------------
 
 
-def read_xlsform(path: Path, *, skip_unsupported: bool = False) -> FormSpec:
-    """Read and check an XLSForm; raises FormError naming the file, row and column."""
+def read_xlsform(
+    path: Path, *, skip_unsupported: bool = False, allow_no_labels: bool = False
+) -> FormSpec:
+    """Read and check an XLSForm; raises FormError naming the file, row and column.
+
+    A form none of whose items has a label (an early ODK form, or a sheet of names) is
+    refused unless `allow_no_labels`, since respondents would be shown the item names.
+    """
     source = path.name
     workbook = _read_workbook(path)
     sheets = {name.lower(): rows for name, rows in workbook.items() if isinstance(rows, list)}
@@ -200,6 +237,10 @@ def read_xlsform(path: Path, *, skip_unsupported: bool = False) -> FormSpec:
     choices = _rows(sheets.get("choices", []), reader)
     _read_survey(survey, reader)
     lists = _read_choices(choices, reader)
+    if not any(c.base == "label" for row in survey for c in row.cells):
+        if not allow_no_labels:
+            raise form_error(source, ERROR_NO_LABELS)
+        reader.warnings.append(WARNING_NO_LABELS)
     if not reader.languages:
         reader.languages.append(reader.default_language)
     source_language = (
@@ -219,6 +260,7 @@ def read_xlsform(path: Path, *, skip_unsupported: bool = False) -> FormSpec:
         settings=settings,
         metadata_fields=tuple(reader.metadata),
         skipped=tuple(reader.skipped),
+        warnings=tuple(reader.warnings),
     )
     check_form(form, source)
     return form
@@ -375,12 +417,16 @@ def _read_survey_row(
 
 
 def _normalise_type(written: str) -> str:
-    kind = " ".join(written.strip().lower().split())
-    for compact in ("begin", "end"):
-        for block in ("group", "repeat", "loop"):
-            if kind in (f"{compact}_{block}", f"{compact}{block}"):
-                return f"{compact} {block}"
-    return kind
+    """The type in lower case with single spaces, except a select's list name (kept as
+    written); `begin_group`, `begingroup` and `begin loop over <list>` become `begin group`
+    and `begin loop`."""
+    kind = " ".join(written.strip().split())
+    block = _BLOCK.match(kind)
+    if block:
+        return f"{block['edge'].lower()} {block['block'].lower()}"
+    if _SELECT.match(kind):
+        return kind
+    return kind.lower()
 
 
 def _refuse_unmatched(row: _Row, kind: str, reader: _Reader) -> None:
@@ -416,7 +462,7 @@ def _page(group: _OpenGroup, reader: _Reader) -> PageSpec:
         name=group.name,
         questions=tuple(group.questions),
         labels=row.translated("label", reader.default_language),
-        relevant=row.get("relevant"),
+        relevant=reader.expression(row, "relevant"),
         appearance=row.get("appearance"),
         row=row.number,
     )
@@ -425,7 +471,7 @@ def _page(group: _OpenGroup, reader: _Reader) -> PageSpec:
 def _question(row: _Row, kind: str, reader: _Reader) -> QuestionSpec | None:
     select = _SELECT.match(kind)
     if select:
-        qtype = _SELECT_KIND.get(select["kind"], "select_multiple")
+        qtype = _SELECT_KIND.get(select["kind"].lower(), "select_multiple")
         choice_list, other = select["list"], "other" if select["other"] else ""
         if other:
             reader.other_lists.add(choice_list)
@@ -442,8 +488,8 @@ def _question(row: _Row, kind: str, reader: _Reader) -> QuestionSpec | None:
         hints=row.translated("hint", language),
         required=_yes_no(row, reader),
         required_message=row.translated("required_message", language),
-        relevant=row.get("relevant"),
-        constraint=row.get("constraint"),
+        relevant=reader.expression(row, "relevant"),
+        constraint=reader.expression(row, "constraint"),
         constraint_message=row.translated("constraint_message", language),
         appearance=row.get("appearance"),
         choice_list=choice_list,
@@ -461,6 +507,42 @@ def _question(row: _Row, kind: str, reader: _Reader) -> QuestionSpec | None:
             privacy=question.privacy or "identifier",
         )
     return question
+
+
+# Excel's autocorrect turns quotes typographic, and pasted text brings non-breaking spaces.
+_TYPOGRAPHIC = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u00a0": " ",
+        "\u2007": " ",
+        "\u202f": " ",
+    }
+)
+_SPACES = str.maketrans({"\u00a0": " ", "\u2007": " ", "\u202f": " "})
+
+
+def _normalise_expression(written: str) -> str:
+    """Non-breaking spaces become spaces; typographic quotes become straight quotes when
+    the expression does not parse as written (a quote inside a string literal is kept)."""
+    spaced = written.translate(_SPACES)
+    if spaced == written.translate(_TYPOGRAPHIC):
+        return spaced
+    try:
+        references(spaced)
+    except ExpressionError:
+        straight = written.translate(_TYPOGRAPHIC)
+        try:
+            references(straight)
+        except ExpressionError:
+            return spaced
+        return straight
+    return spaced
 
 
 def _yes_no(row: _Row, reader: _Reader) -> bool:
@@ -482,12 +564,9 @@ def _read_choices(rows: list[_Row], reader: _Reader) -> list[ChoiceListSpec]:
     for row in rows:
         list_name = row.get("list_name")
         if not list_name:
-            raise form_error(
-                reader.source,
-                ERROR_MISSING.format(column="list_name"),
-                row=row.number,
-                column="list_name",
-            )
+            # pyxform ignores such a row (often a note or a stray cell), so ODK does too.
+            reader.warnings.append(WARNING_STRAY_CHOICE.format(row=row.number))
+            continue
         grouped.setdefault(list_name, []).append(row)
     lists = [_choice_list(name, list_rows, reader) for name, list_rows in grouped.items()]
     return [_with_other(choice_list, reader) for choice_list in lists]

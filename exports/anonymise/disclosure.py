@@ -1,6 +1,6 @@
 """The disclosure-risk report that goes with every export.
 
-Measures (methods.md 5.1, sdcMicro without weights; 5.6 step 4 and step 8):
+Measures (docs/methods.md 5.1, sdcMicro without weights; 5.6 step 4 and step 8):
 - f_k: how many released rows share a row's combination of quasi-identifier values (within
   each wave in the long layout); k reached = min f_k;
 - individual risk r_i = 1 / f_k; sample uniques = rows with f_k = 1;
@@ -8,12 +8,12 @@ Measures (methods.md 5.1, sdcMicro without weights; 5.6 step 4 and step 8):
   sdcMicro's default max_global_risk of 0.01;
 - suppressions per variable (coarsening and local suppression), and the further
   suppressions made to bring the global risk within the limit;
-- the release gate (methods.md 5.6 step 4): passed when k is reached and ER/n is within
+- the release gate (docs/methods.md 5.6 step 4): passed when k is reached and ER/n is within
   the limit; assembly suppresses further first (kanon.reduce_global_risk), so a failed gate
   means even that could not reach the limit (too few rows per group), and the files are
-  then pseudonymised personal data, not anonymous (methods.md 6.5): the report says so;
+  then pseudonymised personal data, not anonymous (docs/methods.md 6.5): the report says so;
 - free-text scrubbing: how many findings of each kind were replaced;
-- the code version that built the release (methods.md 5.6 step 8).
+- the code version that built the release (docs/methods.md 5.6 step 8).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ MAX_GLOBAL_RISK = 0.01
 REPORT_VERSION = 2
 GATE_FAILED = (
     "NOT ANONYMOUS: the release gate failed ({reasons}); treat these files as pseudonymised "
-    "personal data (methods.md 6.5) and do not pass them on"
+    "personal data (docs/methods.md 6.5) and do not pass them on"
 )
 GATE_PASSED = "k-anonymous and within the global-risk limit"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

@@ -1,23 +1,23 @@
 """k-anonymity for quasi-identifiers: coarsening, then local suppression.
 
-Rule (issue 6; methods.md 5.2 "global recoding first, then local suppression", 5.6 step 3):
+Rule (docs/methods.md 5.2 "global recoding first, then local suppression", 5.6 step 3):
 1. Coarsen each quasi-identifier:
-   - age: 5-year bands, top-coded at 70+ (methods.md 5.6); other numbers: bands of a round
+   - age: 5-year bands, top-coded at 70+ (docs/methods.md 5.6); other numbers: bands of a round
      width; then the lowest and highest bands are merged inward until each holds >= k rows;
    - categories: codes held by fewer than k rows are merged into one "Other (merged)" code;
    - free-text places: kept (as codes, labelled with the place) only when >= k rows name the
      same place (case and spacing ignored), otherwise suppressed;
-   - dates: year and quarter (emigration month to quarter, methods.md 5.6).
+   - dates: year and quarter (emigration month to quarter, docs/methods.md 5.6).
 2. Local suppression until every combination of released values is shared by >= k rows
    (within each group: each wave in the long layout). A suppressed value is released as
-   SUPPRESSED (-6, methods.md 7.6) and counts as its own value; missing codes count as
+   SUPPRESSED (-6, docs/methods.md 7.6) and counts as its own value; missing codes count as
    values too. This is k-anonymity in the strict sense: no "NA matches everything"
    (sdcMicro's alpha = 0). A NOT_ASKED (-4) cell is never suppressed: it says the wave's
    version does not ask the item (long layout) or the person did not take part in that wave
    (wide layout), which the rest of the row releases anyway; the caller groups rows so
    that every row of a group shares its -4 cells (the wave; the pattern of waves taken
    part in), and a group smaller than k is refused.
-3. Global risk (methods.md 5.6 step 4): with r_i = 1/f_k the expected re-identifications
+3. Global risk (docs/methods.md 5.6 step 4): with r_i = 1/f_k the expected re-identifications
    ER = sum r_i is the number of classes, so ER/n <= max_global_risk means classes of at
    least 1/max_global_risk rows on average. `reduce_global_risk` suppresses further, the
    smallest class first (it costs the fewest values per class removed): one value when

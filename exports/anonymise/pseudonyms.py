@@ -1,6 +1,6 @@
 """Per-export pseudonyms: the only code that turns a person into an export `pid`.
 
-Rule (methods.md section 6, "Per-release pseudonym"): pid = base32(HMAC-SHA256(K, person))
+Rule (docs/methods.md section 6, "Per-release pseudonym"): pid = base32(HMAC-SHA256(K, person))
 cut to 26 characters, where K is a secret key drawn fresh for every export and never stored.
 - One export: the same person gets the same pid in every wave, so panel analysis works.
 - Two exports: different keys, so two releases cannot be joined on pid.
@@ -37,7 +37,7 @@ def new_export_key() -> bytes:
 def person_reference(*, member_id: int | None, response_id: int) -> str:
     """Who a row belongs to: the panel member, else the single open-link response."""
     # A respondent without a PanelMember cannot be linked across waves, so each such
-    # response is its own one-wave person (DESIGN.md samples; exports/sampling.py).
+    # response is its own one-wave person (docs/design.md samples; exports/sampling.py).
     if member_id is not None:
         return f"member:{member_id}"
     return f"response:{response_id}"

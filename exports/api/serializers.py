@@ -1,4 +1,4 @@
-"""Shapes and types only; the rules live in exports.services (STYLE.md point 8)."""
+"""Shapes and types only; the rules live in exports.services (docs/conventions.md point 8)."""
 
 from __future__ import annotations
 

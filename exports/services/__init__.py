@@ -1,4 +1,4 @@
-"""Export services: requests, access rules and signed downloads (STYLE.md point 4)."""
+"""Export services: requests, access rules and signed downloads (docs/conventions.md point 4)."""
 
 from exports.services.access import may_download, may_export
 from exports.services.downloads import (

@@ -1,7 +1,7 @@
 """Who may export a study's data and download its exports: surveys.access decides.
 
 Exporting needs Action.EXPORT on the study. An export's files are for the researcher who
-asked for it and the study's admins (issue 6): downloading needs Action.DOWNLOAD on the
+asked for it and the study's admins: downloading needs Action.DOWNLOAD on the
 study (owners and researchers; superusers everywhere) and, besides, being the requester or
 holding Action.MANAGE_ACCESS (owners, superusers). An export may be passed on only by
 those who answer for it, so a second researcher asks for their own. Having requested an

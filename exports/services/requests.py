@@ -82,7 +82,7 @@ def request_export(
         # type(), not isinstance: True is an int too, and k arrives from JSON and the shell.
         if type(k) is not int or not MIN_K <= k <= MAX_K:
             raise ValidationError({"k": ERROR_K.format(k=k)})
-        # methods.md 5.6 gates a release on ER/n <= 0.01 (sdcMicro's default); a team whose
+        # docs/methods.md 5.6 gates a release on ER/n <= 0.01 (sdcMicro's default); a team whose
         # data-use agreement sets another limit says so here, and the report records it.
         if isinstance(max_global_risk, bool) or not 0 < max_global_risk <= 1:
             raise ValidationError({"max_global_risk": ERROR_MAX_RISK.format(value=max_global_risk)})

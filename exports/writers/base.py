@@ -2,7 +2,7 @@
 
 Labels too long for a format are shortened visibly (an ellipsis, or a `_N` suffix on names,
 which cannot hold one) and every shortening is returned, so the codebook can list the full
-text; nothing is ever cut silently (issue 6; methods.md 7.1 measured the limits).
+text; nothing is ever cut silently (docs/methods.md 7.1 measured the limits).
 
 Django-free: writers read only exports.dataset.
 """

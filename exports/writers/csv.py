@@ -1,7 +1,7 @@
-"""CSV, UTF-8, codes not labels (methods.md 7.3): the labels are in the codebook.
+"""CSV, UTF-8, codes not labels (docs/methods.md 7.3): the labels are in the codebook.
 
 Streamed chunk by chunk, so memory holds one chunk whatever the study's size. Missing
-answers keep their negative internal codes (methods.md 7.6), declared in datapackage.json.
+answers keep their negative internal codes (docs/methods.md 7.6), declared in datapackage.json.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Codes, not labels, as in CSV; each field carries its label, measure, value labels and
 missing codes as JSON in the field metadata (key b"panelwave"), and the schema carries the
-missing-code scheme, so the file describes itself (methods.md 7.3). Parquet has no length
+missing-code scheme, so the file describes itself (docs/methods.md 7.3). Parquet has no length
 limits on these, so nothing is shortened.
 """
 

@@ -1,6 +1,6 @@
 """R .rds through pyreadr: a data.frame with factors for labelled variables.
 
-pyreadr writes no variable or value labels (methods.md 7.2), so the decision is:
+pyreadr writes no variable or value labels (docs/methods.md 7.2), so the decision is:
 - a numeric variable whose every valid value in the file has a value label becomes an R
   factor whose levels are its labels in code order (unused levels kept, so every wave's
   factor has the same levels); the codes are in the codebook and datapackage.json;

@@ -1,6 +1,6 @@
 """SPSS .sav through pyreadstat: variable labels, value labels, user-defined missing values.
 
-Limits measured with pyreadstat 1.3.7 (methods.md 7.1): names at most 64 bytes (longer is an
+Limits measured with pyreadstat 1.3.7 (docs/methods.md 7.1): names at most 64 bytes (longer is an
 error, so it fails loudly here first), variable labels 256 bytes and value labels 120 bytes
 (longer are cut silently by ReadStat, so they are shortened here, visibly, and recorded).
 The negative internal missing codes are declared missing with the range -9..-1 (SPSS allows

@@ -1,5 +1,5 @@
 """Stata .dta version 15 through pyreadstat: UTF-8, so Cyrillic survives (version 13 writes
-mojibake, methods.md 7.1).
+mojibake, docs/methods.md 7.1).
 
 Stata's limits, shortened visibly and recorded for the codebook, never cut silently:
 - names at most 32 characters, and not a Stata reserved word; pyreadstat also names each

@@ -1,6 +1,6 @@
 """Attention checks: items with an expected answer ("choose 'disagree' here").
 
-Rule name: `attention`. Source: shared/reference/methods.md section 4 (server-side checks in
+Rule name: `attention`. Source: docs/methods.md section 4 (server-side checks in
 place of third-party CAPTCHAs) and 2.3.6 (export the individual flag, let analysts combine).
 
 A check counts as failed when it was answered with anything but the expected answer; an

@@ -1,12 +1,12 @@
 """Bot signals: a filled honeypot, and timings no human reader produces.
 
-Rule names: `bot:honeypot`, `bot:timing`. Source: shared/reference/methods.md section 4
+Rule names: `bot:honeypot`, `bot:timing`. Source: docs/methods.md section 4
 (honeypot field; server-side timing checks instead of reCAPTCHA or Turnstile, which would
 send respondents' signals to third parties).
 
 Impossible timing: a completed response whose elapsed time is negative, or under half a
 second per answered item (nobody reads a question that fast; speeders answer at about
-2 seconds per item, methods.md 1.2).
+2 seconds per item, docs/methods.md 1.2).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Breakoffs: responses that stopped before the end.
 
-Rule name: `incomplete`. Source: shared/reference/methods.md 1.3.6 and 3.4.4 (flag, never
+Rule name: `incomplete`. Source: docs/methods.md 1.3.6 and 3.4.4 (flag, never
 delete; exports decide).
 
 Flagged: responses marked abandoned, and in-progress responses untouched for 24 hours (a

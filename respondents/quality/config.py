@@ -1,7 +1,7 @@
 """Rule settings for response-quality cleaning: the documented defaults and their overrides.
 
 Every threshold the rules use is a named constant here, with its source in
-shared/reference/methods.md (sections 1-4). A wave's `cleaning_config` JSON may override any
+docs/methods.md (sections 1-4). A wave's `cleaning_config` JSON may override any
 of them by its lower-case name; an unknown key or a value of the wrong kind is refused with
 a message naming the key, so a typo never silently falls back to a default.
 """
@@ -13,33 +13,33 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-# Speeders (methods.md 1.1, 1.3). Leiner's RSI: page speed factors clipped at 3, flag > 2.0.
+# Speeders (docs/methods.md 1.1, 1.3). Leiner's RSI: page speed factors clipped at 3, flag > 2.0.
 SPEEDER_RSI_THRESHOLD = 2.0
 SPEEDER_RSI_CAP = 3.0
 # SoSci fills TIME_RSI only with at least 10 cases; we require 10 completes per page.
 SPEEDER_MIN_REFERENCE = 10
 # Greszki, Meyer & Schoen (2015): total time at most half the median of completes.
 SPEEDER_TOTAL_SHARE = 0.5
-# Bowling et al. (2023): a page is rapid below 2 seconds per item; methods.md 1.3.3 flags
+# Bowling et al. (2023): a page is rapid below 2 seconds per item; docs/methods.md 1.3.3 flags
 # when at least max(1, ceil(10% of pages seen)) pages are rapid.
 SPEEDER_PAGE_SECONDS_PER_ITEM = 2.0
 SPEEDER_PAGE_SHARE = 0.1
 
-# Straightlining (methods.md 2.3): batteries of >= 5 items sharing a choice list; a
+# Straightlining (docs/methods.md 2.3): batteries of >= 5 items sharing a choice list; a
 # respondent is flagged when straight (longstring = length, IRV = 0) on >= 2 batteries.
 STRAIGHTLINER_MIN_ITEMS = 5
 STRAIGHTLINER_MIN_BATTERIES = 2
-# A battery still counts as straight with this many items skipped (methods.md 2.3 reads
+# A battery still counts as straight with this many items skipped (docs/methods.md 2.3 reads
 # longstring = length; one skipped item in an otherwise identical grid is still the same
 # answer down the grid, and careless' NA-breaks-the-run would hide it).
 STRAIGHTLINER_MAX_SKIPPED = 1
 
-# Duplicates (methods.md 3.2, 3.4). Kuriakose & Robbins' 85% is the floor only: the
+# Duplicates (docs/methods.md 3.2, 3.4). Kuriakose & Robbins' 85% is the floor only: the
 # threshold actually used is raised until the permutation null expects fewer than
 # DUPLICATE_NULL_ALPHA chance pairs above it (Pew 2016: 85% alone flags look-alikes).
 DUPLICATE_MATCH_FLOOR = 0.85
 DUPLICATE_NULL_ALPHA = 0.01
-# Corroboration (methods.md 3.4.3, a recommendation): a shared fingerprint or start times
+# Corroboration (docs/methods.md 3.4.3, a recommendation): a shared fingerprint or start times
 # within 10 minutes.
 DUPLICATE_START_WINDOW_MINUTES = 10.0
 # A percent match over fewer common answered items says little.
@@ -48,14 +48,14 @@ DUPLICATE_MIN_ITEMS = 10
 # band: quadratic pairs inside them would cost more than they reveal.
 DUPLICATE_MAX_BLOCK = 200
 
-# Attention checks (methods.md 4, server-side checks): flag on one failed check.
+# Attention checks (docs/methods.md 4, server-side checks): flag on one failed check.
 ATTENTION_MIN_FAILED = 1
 
 # Breakoffs: an in-progress response untouched this long is a breakoff, not a respondent
 # still answering.
 INCOMPLETE_STALE_HOURS = 24.0
 
-# Bots (methods.md 4): below half a second per answered item nobody reads the questions.
+# Bots (docs/methods.md 4): below half a second per answered item nobody reads the questions.
 BOT_MIN_SECONDS_PER_ITEM = 0.5
 
 # Counts where 0 is meaningful ("no skipped item allowed"); every other setting is positive.

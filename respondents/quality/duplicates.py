@@ -1,7 +1,7 @@
 """Duplicates: the same person twice, the same device twice, the same answers twice.
 
 Rule names: `duplicate:person`, `duplicate:device`, `duplicate:exact`, `duplicate:near`.
-Source: shared/reference/methods.md section 3 (3.2 Kuriakose & Robbins' percent match and
+Source: docs/methods.md section 3 (3.2 Kuriakose & Robbins' percent match and
 Pew's critique; 3.4 the specification).
 
 - person: the same panel member or invitation (imported panel keys resolve to members, one
@@ -19,7 +19,7 @@ Pew's critique; 3.4 the specification).
   sharing a device fingerprint, and pairs starting within the window. (One budget for the
   last two would let start-window pairs, which grow as n^2, raise the bar for fingerprint
   evidence, which does not.) The chance distribution is a binomial matched to the mean of
-  the permutation null (each item shuffled independently, methods.md 3.4.3) and to the
+  the permutation null (each item shuffled independently, docs/methods.md 3.4.3) and to the
   larger spread of that null and of the observed random pairs: correlated answers in a
   like-minded population widen the observed spread, and this is what makes look-alikes
   common. The calibration must not be moved by the duplicates it is looking for, so it is
@@ -37,7 +37,7 @@ Pew's critique; 3.4 the specification).
   WINDOW_CANDIDATES_PER_ROW per response, else (the normal case in a large wave) the same
   banded hashing inside start-time buckets, with bands narrow enough that a random pair in
   a bucket meets with probability about 1/(bucket size); the run notes say so.
-- Resolution (methods.md 3.4.4): pairs form clusters; in each, the first complete response
+- Resolution (docs/methods.md 3.4.4): pairs form clusters; in each, the first complete response
   (earliest completion, then earliest start) stays unflagged and the others are flagged,
   so exactly one of a duplicate pair stays unflagged.
 """

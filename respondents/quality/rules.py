@@ -1,7 +1,7 @@
 """All quality rules over one wave frame, in a fixed order, with their timings.
 
 The order only matters for the run record; rules are independent and each returns its own
-flags (methods.md 2.3.6: export the individual flags and let analysts combine them).
+flags (docs/methods.md 2.3.6: export the individual flags and let analysts combine them).
 """
 
 from __future__ import annotations

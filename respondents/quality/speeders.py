@@ -2,16 +2,16 @@
 
 Rule names: `speeder:rsi` (RSI), `speeder:total` (total duration), `speeder:page` (rapid
 pages); `speeder` alone is the family, so an override on it covers all three.
-Source: shared/reference/methods.md section 1 (1.1 the RSI exactly as `completion.RSI3` in
+Source: docs/methods.md section 1 (1.1 the RSI exactly as `completion.RSI3` in
 Leiner 2019's R-Indicators.R; 1.2 and 1.3 the second opinions).
 
 - RSI: m_j = median seconds on page j; s_ij = min(m_j / t_ij, 3); RSI_i = mean of s_ij over
   the pages i saw; flag RSI > 2.0. Medians come from completed responses only (SoSci's
   reference is the questionnaire's completed cases), per language when a language has
-  enough completes on the page (methods.md 1.3.2: page sets and reading speed differ), else
+  enough completes on the page (docs/methods.md 1.3.2: page sets and reading speed differ), else
   from the whole wave. A page with fewer than 10 reference completes has no median and is
   left out of everyone's mean; the run notes say so. The detail gives n_reference, the
-  completes behind the medians of the pages scored (methods.md 1.3.2: "Store n_reference
+  completes behind the medians of the pages scored (docs/methods.md 1.3.2: "Store n_reference
   with the score"), as the range over those pages when it differs between them.
 - Only completed responses are scored: a breakoff is flagged `incomplete` instead, and an
   in-progress response's speed is not yet known.
@@ -187,6 +187,6 @@ def _rapid_page_flags(frame: WaveFrame, config: CleaningConfig) -> RuleFlags:
 
 
 def rsi_sensitivity(rsi: FloatArray, thresholds: tuple[float, ...] = (1.75, 2.0, 2.5)) -> str:
-    """Counts above each threshold (methods.md 1.3.2 asks for a 1.75-2.5 table)."""
+    """Counts above each threshold (docs/methods.md 1.3.2 asks for a 1.75-2.5 table)."""
     parts = [f"> {t:g}: {int(np.sum(rsi > t))}" for t in thresholds]
     return "RSI sensitivity " + ", ".join(parts)

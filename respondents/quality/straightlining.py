@@ -1,21 +1,21 @@
 """Straightliners: the same answer down a battery, on several batteries.
 
-Rule name: `straightliner`. Source: shared/reference/methods.md section 2 (2.1 the
+Rule name: `straightliner`. Source: docs/methods.md section 2 (2.1 the
 definitions of `longstring` and `irv` in the R package careless 1.2.2; 2.3 the
 specification).
 
 A battery is a page's select_one items sharing one choice list, at least 5 of them, in
-display order. Per battery, as methods.md 2.3.2-3 asks:
+display order. Per battery, as docs/methods.md 2.3.2-3 asks:
 - longstring: the longest run of identical consecutive answers, absolute and relative to
   the battery's length. Where we differ from careless: an unanswered item is stepped over
   rather than breaking the run (R's `rle` splits at NA), so one skipped item does not hide
   the same answer down the rest of the grid.
 - IRV: the standard deviation of the answered items with ddof=1, as R's `sd` (the PyPI
-  port ier uses ddof=0, methods.md 2.2).
+  port ier uses ddof=0, docs/methods.md 2.2).
 A battery is straight when at most STRAIGHTLINER_MAX_SKIPPED (1) of its items are skipped
 and every answered item is the same: longstring = items answered, which is IRV = 0 on the
 numeric codes. (Longstring decides, as it needs no numeric codes; IRV is reported.) A
-respondent is flagged when straight on at least 2 batteries (methods.md 2.3.2); the score
+respondent is flagged when straight on at least 2 batteries (docs/methods.md 2.3.2); the score
 is the share of batteries that are straight, and the detail gives each battery's
 longstring and IRV. A wave with fewer batteries says so in the run notes.
 """

@@ -1,6 +1,6 @@
 """Contact details of panel members: encrypted at rest, found by a keyed blind index.
 
-Rules (DESIGN.md, privacy model; methods.md section 6, "identity vault"):
+Rules (docs/design.md, privacy model; docs/methods.md section 6, "identity vault"):
 - an e-mail address or Telegram handle is stored only as a Fernet token (MultiFernet over
   settings.PANELWAVE_CONTACT_KEYS, newest key first, so a key can be rotated in and the old
   one dropped after `rotate_contact_keys`);

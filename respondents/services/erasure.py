@@ -1,4 +1,4 @@
-"""erase_member: a person's right to erasure (GDPR Art. 17; methods.md section 6).
+"""erase_member: a person's right to erasure (GDPR Art. 17; docs/methods.md section 6).
 
 Two depths, as the person asks:
 - contact only (default): the contact row and the panel-key hash go, so nothing links the

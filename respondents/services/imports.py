@@ -1,4 +1,4 @@
-"""import_responses: load responses collected elsewhere (DESIGN.md, "Import format for
+"""import_responses: load responses collected elsewhere (docs/design.md, "Import format for
 responses") into a wave, each row checked against the wave's questionnaire version.
 
 The file: CSV, UTF-8 (a byte-order mark is allowed), a header row. Columns: `source_id`

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_noop
 from surveys.access import requires_two_factor
 from surveys.accounts.twofactor import is_verified
 
-PROTECTED_PREFIXES = ("/admin/", "/dashboard/", "/api/")
+PROTECTED_PREFIXES = ("/admin/", "/dashboard/", "/workspace/", "/api/")
 SECOND_FACTOR_NEEDED = gettext_noop(
     "Your role requires two-factor authentication: verify at {url} first."
 )

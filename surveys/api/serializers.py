@@ -3,7 +3,6 @@ goes out. Rules that need the database live in surveys/services/."""
 
 from __future__ import annotations
 
-from pathlib import PurePath
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -20,15 +19,16 @@ from surveys.models import (
     VersionStatus,
 )
 from surveys.services.questionnaires import EXPORT_SUFFIXES, version_to_form
+from surveys.services.uploads import upload_problem
 
-UPLOAD_SUFFIXES = (".xlsx", ".xls", ".csv", ".json")
-# A questionnaire of a few hundred items is well under 1 MB; 10 MB leaves room for an
-# XLSForm with embedded styles and still keeps one upload from filling the disk.
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+@extend_schema_field(OpenApiTypes.BINARY)
+class UploadField(serializers.FileField):
+    """A file sent as a multipart part: typed binary, so the API docs offer a file picker
+    (drf-spectacular types a plain FileField as a URI, the shape it has in responses)."""
+
+
 MAX_CONCEPTS = 500
-
-ERROR_UPLOAD_SUFFIX = "{name!r} is not a form file (use .xlsx, .xls, .csv or .json)"
-ERROR_UPLOAD_SIZE = "{name!r} is larger than {limit} bytes"
 
 
 class StudySerializer(serializers.ModelSerializer[Study]):
@@ -91,7 +91,7 @@ class VersionDetailSerializer(VersionSerializer):
 
 
 class UploadFormSerializer(serializers.Serializer[Any]):
-    file = serializers.FileField(help_text="An XLSForm (.xlsx, .xls, .csv) or native JSON file.")
+    file = UploadField(help_text="An XLSForm (.xlsx, .xls, .csv) or native JSON file.")
     name = serializers.SlugField(
         max_length=100,
         required=False,
@@ -100,15 +100,15 @@ class UploadFormSerializer(serializers.Serializer[Any]):
     skip_unsupported = serializers.BooleanField(
         default=False, help_text="Skip items a web survey cannot ask, and list them."
     )
+    allow_no_labels = serializers.BooleanField(
+        default=False,
+        help_text="Accept a form whose items have no labels (respondents see item names).",
+    )
 
     def validate_file(self, upload: UploadedFile) -> UploadedFile:
-        name = PurePath(upload.name or "").name
-        if PurePath(name).suffix.lower() not in UPLOAD_SUFFIXES:
-            raise serializers.ValidationError(ERROR_UPLOAD_SUFFIX.format(name=name))
-        if (upload.size or 0) > MAX_UPLOAD_BYTES:
-            raise serializers.ValidationError(
-                ERROR_UPLOAD_SIZE.format(name=name, limit=MAX_UPLOAD_BYTES)
-            )
+        problem = upload_problem(upload.name or "", upload.size or 0)
+        if problem is not None:
+            raise serializers.ValidationError(problem)
         return upload
 
 
@@ -123,6 +123,7 @@ class ImportResultSerializer(serializers.Serializer[Any]):
     items = serializers.IntegerField()
     languages = serializers.ListField(child=serializers.CharField())
     skipped = SkippedItemSerializer(many=True)
+    warnings = serializers.ListField(child=serializers.CharField())
 
 
 class FieldChangeSerializer(serializers.Serializer[Any]):

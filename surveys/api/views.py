@@ -11,14 +11,11 @@ row and column, with `field` "file".
 
 from __future__ import annotations
 
-import re
 import tempfile
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from pathlib import Path, PurePath
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
-from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -60,6 +57,7 @@ from surveys.services.questionnaires import (
     publish_version,
     start_questionnaire_from_concepts,
 )
+from surveys.services.uploads import saved_upload
 
 READ = {"GET": Action.VIEW_QUESTIONNAIRES}
 EDIT = {"POST": Action.EDIT_QUESTIONNAIRES}
@@ -148,21 +146,6 @@ class VersionDetailView(_StudyRoleView):
         return Response(VersionDetailSerializer(self.version(version_id)).data)
 
 
-@contextmanager
-def _saved_upload(upload: UploadedFile) -> Iterator[Path]:
-    """The upload as a file under a fresh temporary directory, named like the upload (the
-    suffix picks the reader; the name appears in error messages and names the
-    questionnaire when the form has no form_id)."""
-    written = PurePath(upload.name or "form").name
-    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", PurePath(written).stem)[:80] or "form"
-    with tempfile.TemporaryDirectory(prefix="panelwave-upload-") as directory:
-        path = Path(directory) / f"{stem}{PurePath(written).suffix.lower()}"
-        with path.open("wb") as out:
-            for chunk in upload.chunks():
-                out.write(chunk)
-        yield path
-
-
 class UploadQuestionnaireView(_StudyRoleView):
     """A form file (multipart field `file`) becomes a new draft version, as
     import_questionnaire does."""
@@ -170,18 +153,22 @@ class UploadQuestionnaireView(_StudyRoleView):
     parser_classes = [MultiPartParser, FormParser]
     study_actions = EDIT
 
-    @extend_schema(request=UploadFormSerializer, responses={201: ImportResultSerializer})
+    @extend_schema(
+        request={"multipart/form-data": UploadFormSerializer},
+        responses={201: ImportResultSerializer},
+    )
     def post(self, request: Request, slug: str) -> Response:
         study = self.study(slug)
         incoming = UploadFormSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
         try:
-            with _saved_upload(data["file"]) as path:
+            with saved_upload(data["file"].name or "", data["file"].chunks()) as path:
                 result = import_questionnaire(
                     path,
                     study=study,
                     skip_unsupported=data["skip_unsupported"],
+                    allow_no_labels=data["allow_no_labels"],
                     questionnaire_name=data.get("name"),
                 )
         except (FormError, ItemTypeChangedError) as exc:

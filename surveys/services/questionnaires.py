@@ -64,13 +64,16 @@ class ImportResult:
     items: int
     languages: list[str]
     skipped: list[SkippedItem]
+    warnings: list[str]
 
 
-def read_form(path: Path, *, skip_unsupported: bool = False) -> FormSpec:
+def read_form(
+    path: Path, *, skip_unsupported: bool = False, allow_no_labels: bool = False
+) -> FormSpec:
     """An XLSForm (.xlsx, .xls, .csv) or native JSON (.json) file, read and checked."""
     if path.suffix.lower() == ".json":
         return read_json(path)
-    return read_xlsform(path, skip_unsupported=skip_unsupported)
+    return read_xlsform(path, skip_unsupported=skip_unsupported, allow_no_labels=allow_no_labels)
 
 
 @transaction.atomic
@@ -79,6 +82,7 @@ def import_questionnaire(
     *,
     study: Study,
     skip_unsupported: bool = False,
+    allow_no_labels: bool = False,
     questionnaire_name: str | None = None,
 ) -> ImportResult:
     """Read a form file into a new draft version of the study's questionnaire.
@@ -86,7 +90,7 @@ def import_questionnaire(
     The questionnaire is `questionnaire_name`, else the form's `form_id` setting, else the
     file name; it is created on first import. Raises FormError (file, row, column).
     """
-    form = read_form(path, skip_unsupported=skip_unsupported)
+    form = read_form(path, skip_unsupported=skip_unsupported, allow_no_labels=allow_no_labels)
     name = questionnaire_name or form.settings.get("form_id") or path.stem
     version = create_version(study, _slug(name), form)
     return ImportResult(
@@ -94,6 +98,7 @@ def import_questionnaire(
         items=len(form.questions()),
         languages=list(form.languages),
         skipped=list(form.skipped),
+        warnings=list(form.warnings),
     )
 
 

@@ -1,5 +1,5 @@
 """Redis down while respondents answer: pages still save, requests for queued work still
-succeed, and the work runs once Redis is back (issue 8; config/queueing.py).
+succeed, and the work runs once Redis is back (config/queueing.py).
 
 Redis here is a private server of the test's own (tests/private_redis.py), used as the
 cache and the Celery broker, stopped and started again by the test.

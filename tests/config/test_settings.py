@@ -101,7 +101,7 @@ def test_production_refuses_to_start_without_each_secret(tmp_path, missing):
     del env[missing]
     result = load_settings(tmp_path, **env)
     assert result.returncode != 0
-    assert f"{missing} is not set; it is required when DJANGO_DEBUG is off" in result.stderr
+    assert f"{missing} is not set; it is required in production" in result.stderr
     assert not (tmp_path / "var" / "secrets").exists()
 
 
@@ -136,3 +136,39 @@ def test_bad_values_stop_start_up_naming_the_variable(tmp_path, _case, variable,
     result = load_settings(tmp_path, **{variable: value})
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_debug_pages_are_off_unless_asked_for(tmp_path):
+    # given nothing set (scripts, tests, a forgotten variable): debug off, secrets generated
+    embedded = parsed(load_settings(tmp_path))
+    demo = parsed(load_settings(tmp_path, DJANGO_DEBUG="true"))
+
+    assert embedded["debug"] is False
+    assert embedded["secret"] == demo["secret"]
+    assert demo["debug"] is True
+
+
+def test_runserver_without_django_debug_warns(tmp_path):
+    clean = {k: v for k, v in os.environ.items() if k not in CONFIG_VARIABLES}
+    clean["PANELWAVE_VAR_DIR"] = str(tmp_path / "var")
+    command = [sys.executable, "manage.py", "runserver", "--help"]
+
+    unset = subprocess.run(command, cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60)
+    chosen = subprocess.run(
+        command,
+        cwd=ROOT,
+        env={**clean, "DJANGO_DEBUG": "true"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert unset.returncode == 0
+    assert "DJANGO_DEBUG is not set" in unset.stderr
+    assert "DJANGO_DEBUG is not set" not in chosen.stderr
+
+
+def test_make_demo_turns_debug_on():
+    makefile = (ROOT / "Makefile").read_text()
+
+    assert "DJANGO_DEBUG=$(or $(DJANGO_DEBUG),true)" in makefile

@@ -175,7 +175,7 @@ def test_two_releases_cannot_be_joined_uniquely_on_quasi_identifiers():
 
 @pytest.mark.xfail(
     strict=True,
-    reason="methods.md 6.3: k-anonymity covers the quasi-identifiers only; a rare answer "
+    reason="docs/methods.md 6.3: k-anonymity covers the quasi-identifiers only; a rare answer "
     "pattern (wave 3: trust 1 with source 'other' is one person) still links two releases",
 )
 def test_two_releases_cannot_be_joined_uniquely_on_quasi_identifiers_and_answers():

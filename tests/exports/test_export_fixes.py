@@ -1,4 +1,4 @@
-"""Audit fixes of the export (issue 6): speed index, labels per language, quasi notes,
+"""Audit fixes of the export: speed index, labels per language, quasi notes,
 PII in every binary format, and the command's one-line failure."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """A Celery worker killed in the middle of an export: the job is retried and completes,
-with one set of files (issue 8; exports/jobs.py for the claim and the publish).
+with one set of files (exports/jobs.py for the claim and the publish).
 
 A real prefork worker runs in a subprocess on a private Redis and the test database; its
 child is killed with SIGKILL while it writes, as the kernel's OOM killer would. Celery's

@@ -356,8 +356,8 @@ def test_the_first_link_still_opens_after_a_reminder_until_the_member_leaves(
     _case, fieldwork, client, django_capture_on_commit_callbacks
 ):
     # given: an invitation and a reminder, each with its own link
+    from respondents.delivery import send_invitation
     from respondents.services.erasure import erase_member
-    from respondents.services.invitations import send_invitation
 
     study, _version, wave = fieldwork
     member = make_member(study, email="anna@example.org")
@@ -433,7 +433,7 @@ def test_a_refused_recipient_is_retried_without_the_address_reaching_the_log(
     fieldwork, settings, caplog
 ):
     # given an SMTP relay that refuses the recipient, naming it in the exception
-    from respondents.services.invitations import (
+    from respondents.delivery import (
         ERROR_DELIVERY,
         MailDeliveryError,
         send_invitation,

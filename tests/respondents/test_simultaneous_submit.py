@@ -1,6 +1,6 @@
 """The same page submitted twice at the same moment (a double tap on a slow phone, or a
 proxy retrying a POST) through a real server on PostgreSQL: one answer set is stored and
-the form moves on by one page (issue 8; respondents/services/responses.py locks the row
+the form moves on by one page (respondents/services/responses.py locks the row
 and checks the page and step the form was rendered with)."""
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-SAMPLES = Path("/work/shared/samples/xlsform")
+SAMPLES = Path(__file__).resolve().parent.parent / "data" / "xlsform"
 
 SURVEY = [
     [

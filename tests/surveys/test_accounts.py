@@ -37,7 +37,7 @@ def _login(client, username: str, password: str):
 
 def test_researcher_signs_in_and_lands_on_the_dashboard(client, team):
     reply = _login(client, "rita", "pw-rita")
-    assert (reply.status_code, reply["Location"]) == (302, "/dashboard/")
+    assert (reply.status_code, reply["Location"]) == (302, "/workspace/")
     assert client.get("/dashboard/").status_code == 200
 
 

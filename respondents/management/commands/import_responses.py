@@ -11,7 +11,7 @@ from respondents.services.imports import ImportFileError, import_responses
 
 class Command(BaseCommand):
     help = (
-        "Load responses collected elsewhere (CSV, UTF-8, header row; see DESIGN.md) into a "
+        "Load responses collected elsewhere (CSV, UTF-8, header row; see docs/design.md) into a "
         "wave. Each row is checked against the wave's questionnaire version; bad rows are "
         "rejected with their row number and reason while good rows load."
     )

@@ -18,7 +18,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         demo = load_demo()
         panel = build_demo_panel(demo.study)
-        base = f"http://127.0.0.1:{options['port']}" if settings.DEBUG else settings.SITE_URL
+        base = settings.SITE_URL if settings.PRODUCTION else f"http://127.0.0.1:{options['port']}"
         summary = {
             "study": demo.study.slug,
             "admin_url": f"{base}/admin/",

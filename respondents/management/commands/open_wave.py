@@ -27,7 +27,7 @@ class Command(BaseCommand):
     help = "Create a wave of a published questionnaire version and open it for responses."
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
-        # The scripting contract (DESIGN.md) names the version with --version, which Django
+        # The scripting contract (docs/design.md) names the version with --version, which Django
         # otherwise takes for "print Django's version"; ours replaces it.
         return super().create_parser(prog_name, subcommand, conflict_handler="resolve", **kwargs)
 

@@ -19,3 +19,15 @@
     });
   });
 })();
+
+/* "Leave quickly": replace this page in the history, so Back does not bring the survey back.
+   Without script the link is an ordinary one. */
+(function () {
+  "use strict";
+  document.querySelectorAll("a.leave-quickly").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      window.location.replace(link.href);
+    });
+  });
+})();

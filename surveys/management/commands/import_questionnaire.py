@@ -25,6 +25,11 @@ class Command(BaseCommand):
             action="store_true",
             help="skip items a web survey cannot ask (photo, geopoint, repeat, ...) and list them",
         )
+        parser.add_argument(
+            "--allow-no-labels",
+            action="store_true",
+            help="accept a form whose items have no labels (respondents see the item names)",
+        )
         parser.add_argument("--json", action="store_true", help="print one JSON object")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -39,6 +44,7 @@ class Command(BaseCommand):
                 path,
                 study=study,
                 skip_unsupported=options["skip_unsupported"],
+                allow_no_labels=options["allow_no_labels"],
                 questionnaire_name=options["name"],
             )
         except (FormError, ItemTypeChangedError) as exc:
@@ -52,6 +58,7 @@ class Command(BaseCommand):
                 "items": result.items,
                 "languages": result.languages,
                 "skipped": skipped,
+                "warnings": result.warnings,
             }
             self.stdout.write(json.dumps(summary, ensure_ascii=False))
             return
@@ -61,3 +68,5 @@ class Command(BaseCommand):
         )
         for item in skipped:
             self.stderr.write(f"skipped row {item['row']}: {item['name']} ({item['type']})")
+        for warning in result.warnings:
+            self.stderr.write(f"warning: {warning}")

@@ -1,0 +1,105 @@
+"""Constructs of real KoboToolbox and ODK forms that the XLSForm reader must take as their
+authors meant (forms built here with openpyxl, reproducing what real forms contain)."""
+
+from pathlib import Path
+
+import pytest
+
+from surveys.formspec import FormError, FormSpec
+from surveys.xlsform import read_xlsform, write_xlsform
+from tests.surveys.forms import write_form
+
+HEAD = ["type", "name", "label", "relevant", "constraint"]
+
+
+def _round_trip(form: FormSpec, tmp_path: Path) -> None:
+    write_xlsform(form, tmp_path / "out.xlsx")
+    assert read_xlsform(tmp_path / "out.xlsx") == form
+
+
+def test_list_names_keep_their_case(tmp_path):
+    survey = [HEAD, ["select_one AFG_PROV", "prov", "Province", "", ""]]
+    choices = [["list_name", "name", "label"], ["AFG_PROV", "kabul", "Kabul"]]
+    form = read_xlsform(write_form(tmp_path / "f.xlsx", survey, choices))
+    assert form.questions()[0].choice_list == "AFG_PROV"
+    assert form.choice_lists[0].name == "AFG_PROV"
+    _round_trip(form, tmp_path)
+
+
+def test_select_keyword_in_capitals_is_still_a_select(tmp_path):
+    survey = [HEAD, ["Select_One Yn", "ok", "OK?", "", ""]]
+    choices = [["list_name", "name", "label"], ["Yn", "1", "Yes"], ["Yn", "0", "No"]]
+    form = read_xlsform(write_form(tmp_path / "f.xlsx", survey, choices))
+    assert (form.questions()[0].type, form.questions()[0].choice_list) == ("select_one", "Yn")
+
+
+def test_typographic_quotes_and_nbsp_are_normalised_with_a_warning(tmp_path):
+    survey = [
+        HEAD,
+        ["text", "leader_name", "Leader", "", ""],
+        ["text", "why", "Why?", "${leader_name}\u00a0=\u00a0\u2018other\u2019", ""],
+        ["text", "quote", "Quote", "", ". != \u201cn/a\u201d"],
+        ["text", "kept", "Kept", "${leader_name} = 'it\u2019s'", ""],
+    ]
+    form = read_xlsform(write_form(tmp_path / "f.xlsx", survey, [["list_name", "name"]]))
+    questions = {q.name: q for q in form.questions()}
+    assert questions["why"].relevant == "${leader_name} = 'other'"
+    assert questions["quote"].constraint == '. != "n/a"'
+    # A typographic apostrophe inside a string literal is the author's text: kept.
+    assert questions["kept"].relevant == "${leader_name} = 'it\u2019s'"
+    assert form.warnings == (
+        "row 3, column relevant: typographic quotes or non-breaking spaces replaced: "
+        "'${leader_name} = \u2018other\u2019'",
+        "row 4, column constraint: typographic quotes or non-breaking spaces replaced: "
+        "'. != \u201cn/a\u201d'",
+    )
+    _round_trip(form, tmp_path)
+
+
+def test_stray_cells_on_the_choices_sheet_are_ignored_with_a_warning(tmp_path):
+    survey = [HEAD, ["select_one yn", "ok", "OK?", "", ""]]
+    choices = [
+        ["list_name", "name", "label"],
+        ["yn", "1", "Yes"],
+        ["", "", "a note the author left"],
+        ["yn", "0", "No"],
+    ]
+    form = read_xlsform(write_form(tmp_path / "f.xlsx", survey, choices))
+    assert [c.name for c in form.choice_lists[0].choices] == ["1", "0"]
+    assert form.warnings == ("row 3 of the choices sheet has no list_name and is ignored",)
+
+
+def test_begin_loop_is_unsupported_on_its_own_row(tmp_path):
+    survey = [
+        HEAD,
+        ["text", "first", "First", "", ""],
+        ["begin loop over crops", "crop_loop", "Crops", "", ""],
+        ["integer", "harvest", "Harvest", "", ""],
+        ["end loop", "", "", "", ""],
+        ["integer", "last", "Last", "", ""],
+    ]
+    choices = [["list_name", "name", "label"], ["crops", "maize", "Maize"]]
+    path = write_form(tmp_path / "f.xlsx", survey, choices)
+    with pytest.raises(FormError) as caught:
+        read_xlsform(path)
+    assert str(caught.value) == (
+        "f.xlsx: row 3, column type: type 'begin loop' ('crop_loop') cannot be asked in a web "
+        "survey; remove it or import with --skip-unsupported"
+    )
+    form = read_xlsform(path, skip_unsupported=True)
+    assert [q.name for q in form.questions()] == ["first", "last"]
+    assert [(s.row, s.name) for s in form.skipped] == [(3, "crop_loop"), (4, "harvest")]
+
+
+def test_a_form_without_labels_is_refused_unless_asked(tmp_path):
+    survey = [["type", "name"], ["integer", "age"], ["text", "town"]]
+    path = write_form(tmp_path / "old.xlsx", survey, [["list_name", "name"]])
+    with pytest.raises(FormError) as caught:
+        read_xlsform(path)
+    assert str(caught.value) == (
+        "old.xlsx: no item has a label, so respondents would see item names; add a label "
+        "column (label or label::Language (code)) or import with --allow-no-labels"
+    )
+    form = read_xlsform(path, allow_no_labels=True)
+    assert len(form.questions()) == 2
+    assert form.warnings == ("no item has a label: respondents will see item names",)
