@@ -206,6 +206,26 @@ PANELWAVE_LEAVE_URL = env_url("PANELWAVE_LEAVE_URL", "https://www.google.com/")
 # in Cyrillic, each letter six bytes once url-encoded. Staff uploads are questionnaires.
 RESPONDENT_MAX_BODY_BYTES = env_int("RESPONDENT_MAX_BODY_BYTES", 256 * 1024)
 STAFF_MAX_UPLOAD_BYTES = env_int("STAFF_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+# Form files (XLSForm, JSON), checked before any parser reads them (surveys/filebounds.py),
+# whichever way they arrive (command, API, admin, workspace). The largest real XLSForms
+# (a few thousand rows, a dozen languages) stay far inside these; a zip bomb or a row bomb
+# does not.
+FORM_MAX_FILE_BYTES = env_int("FORM_MAX_FILE_BYTES", 10 * 1024 * 1024)
+FORM_MAX_UNPACKED_BYTES = env_int("FORM_MAX_UNPACKED_BYTES", 100 * 1024 * 1024)
+FORM_MAX_ZIP_MEMBERS = env_int("FORM_MAX_ZIP_MEMBERS", 1000)
+# Spreadsheet XML compresses about 10 to 1; a bomb compresses hundreds to one.
+FORM_MAX_ZIP_RATIO = env_int("FORM_MAX_ZIP_RATIO", 100)
+FORM_MAX_ROWS = env_int("FORM_MAX_ROWS", 50_000)
+FORM_MAX_COLUMNS = env_int("FORM_MAX_COLUMNS", 1000)
+FORM_MAX_CELLS = env_int("FORM_MAX_CELLS", 2_000_000)
+# A form with more rows than this is imported by a Celery task, not inside the request
+# (a 20,000-row form takes tens of seconds).
+FORM_IMPORT_INLINE_ROWS = env_int("FORM_IMPORT_INLINE_ROWS", 2000)
+# Uploads being read and imports in progress keep their files here; a sweep removes any a
+# killed process left behind.
+PANELWAVE_TMP_DIR = VAR_DIR / "tmp"
+PANELWAVE_TMP_DIR.mkdir(exist_ok=True)
+FILE_UPLOAD_TEMP_DIR = str(PANELWAVE_TMP_DIR)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ru", _("Russian"))]
@@ -382,6 +402,17 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "destroy-expired-fingerprint-keys": {
         "task": "respondents.destroy_expired_fingerprint_keys",
         "schedule": timedelta(days=1),
+    },
+    # Hourly: temporary files of uploads and imports older than an hour belong to a process
+    # that was killed (a request or an import never takes that long).
+    "delete-stale-temp-files": {
+        "task": "surveys.delete_stale_temp_files",
+        "schedule": timedelta(hours=1),
+    },
+    # Every five minutes, like exports: a large form import whose message was lost.
+    "requeue-waiting-imports": {
+        "task": "surveys.requeue_waiting_imports",
+        "schedule": timedelta(minutes=5),
     },
     # Hourly: export files live EXPORT_RETENTION days (a week by default), so an hour's lag
     # past expiry is immaterial; the sweep also removes partial files of killed workers.

@@ -16,6 +16,7 @@ urlpatterns = [
     # members) and each app's study pages under workspace/<slug:study>/.
     path("workspace/", include("surveys.workspace.urls")),
     path("workspace/<slug:study>/", include("respondents.workspace.urls")),
+    path("workspace/<slug:study>/", include("exports.workspace.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     # One include per app's api/urls.py.

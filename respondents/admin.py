@@ -11,9 +11,10 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
-from django.http import HttpRequest
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
@@ -25,15 +26,15 @@ from respondents.models import (
     Invitation,
     PanelMember,
     Response,
-    ResponseStatus,
     Wave,
     WaveState,
 )
 from respondents.services.erasure import erase_member
 from respondents.services.figures import CountRow, wave_figures
 from respondents.services.invitations import invite_panel, send_reminders, withdraw_member
+from respondents.services.wave_overview import wave_count_annotations
 from respondents.services.waves import change_wave_state, open_link
-from surveys.access import Action
+from surveys.access import Action, studies_where
 from surveys.admin_access import StudyScopedAdminMixin
 
 WAVE_FIELDS = (
@@ -89,12 +90,6 @@ RESPONSE_FIELDS = (
 )
 
 
-def _count(queryset: QuerySet[Any]) -> Coalesce:
-    # A subquery per count: joining responses and invitations at once would multiply rows.
-    counted = queryset.order_by().values("wave").annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-
 def _percent(value: float | None) -> str:
     return "-" if value is None else f"{value:.1%}"
 
@@ -145,15 +140,29 @@ class WaveAdmin(
     }
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Wave]:
-        responses = Response.objects.filter(wave=OuterRef("pk"))
         waves: QuerySet[Wave] = super().get_queryset(request)
-        return waves.annotate(
-            completes_count=_count(responses.filter(status=ResponseStatus.COMPLETED)),
-            partials_count=_count(responses.exclude(status=ResponseStatus.COMPLETED)),
-            invited_count=_count(
-                Invitation.objects.filter(wave=OuterRef("pk"), sent_at__isnull=False)
-            ),
-        )
+        return waves.annotate(**wave_count_annotations())
+
+    # A wave is made only by create_wave / open_wave (an unguessable slug, a published
+    # version of the same study, a fingerprint key when it opens), never by a model form
+    # that would skip them; so "Add wave" leads to the workspace's form, which calls them.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        allowed = admin.ModelAdmin.has_add_permission(self, request)
+        return allowed and studies_where(request.user, Action.RUN_WAVES).exists()
+
+    def add_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not self.has_add_permission(request):
+            return super().add_view(request, *args, **kwargs)  # Django's 403
+        studies = list(studies_where(request.user, Action.RUN_WAVES).order_by("slug"))
+        links = [
+            (study, reverse("fieldwork:wave-new", kwargs={"study": study.slug}))
+            for study in studies
+        ]
+        if len(links) == 1:
+            return HttpResponseRedirect(links[0][1])
+        context = {**self.admin_site.each_context(request), "links": links, "opts": self.opts}
+        context["title"] = "Open a wave: choose the study"
+        return TemplateResponse(request, "admin/respondents/wave/choose_study.html", context)
 
     @admin.display(description="completes", ordering="completes_count")
     def completes(self, wave: Any) -> int:

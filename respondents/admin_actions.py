@@ -1,6 +1,7 @@
 """Admin actions on waves that the fieldwork admin (respondents/admin.py) mixes in:
-cleaning, run through the same task as `clean_wave` and the API, and exporting, through
-the same `request_export` as `export_data` and the API.
+cleaning, queued through the same `request_cleaning` as the API and the workspace, and
+exporting, which leads to the workspace's export form (every option export_data has:
+format, sample, layout, k, language...) with the selected waves ticked.
 
 Who may run them is decided by the wave admin's `action_rights` (surveys.admin_access),
 which narrows the selected waves to the studies where the user holds the right.
@@ -11,54 +12,51 @@ from __future__ import annotations
 from itertools import groupby
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 
-from config.queueing import enqueue_on_commit
-from exports.services import request_export
 from respondents.models import Wave
-from respondents.tasks import clean_wave_task
+from respondents.services.cleaning_requests import request_cleaning
 
-EXPORT_QUEUED = "Export {job} of {study} ({waves}) queued: anonymised CSV, every response, long."
+EXPORT_CHOOSE = "{study}: choose the format and the options of the export of {waves}."
+
+
+def export_form_url(study_slug: str, wave_ids: list[int]) -> str:
+    url = reverse("exports_ws:new", kwargs={"study": study_slug})
+    return f"{url}?waves={','.join(str(pk) for pk in wave_ids)}"
 
 
 class WaveCleaningActionsMixin:
     @admin.action(description="Run the cleaning rules")
     def clean_action(self, request: HttpRequest, queryset: QuerySet[Wave]) -> None:
-        waves = list(queryset.values_list("pk", "name"))
-        for wave_id, _name in waves:
-            enqueue_on_commit(clean_wave_task, wave_id)
-        names = ", ".join(name for _pk, name in waves)
+        waves = list(queryset)
+        for wave in waves:
+            request_cleaning(wave)
+        names = ", ".join(wave.name for wave in waves)
         self.message_user(  # type: ignore[attr-defined]
             request, f"Cleaning queued for {names}.", messages.SUCCESS
         )
 
 
 class WaveExportActionsMixin:
-    @admin.action(description="Export the selected waves (anonymised CSV, one job per study)")
-    def export_action(self, request: HttpRequest, queryset: QuerySet[Wave]) -> None:
+    @admin.action(description="Export the selected waves (choose the format and options)")
+    def export_action(
+        self, request: HttpRequest, queryset: QuerySet[Wave]
+    ) -> HttpResponseRedirect | None:
         waves = queryset.select_related("study").order_by("study__slug", "created_at")
-        for study, study_waves in groupby(waves, key=lambda wave: wave.study):
-            chosen = list(study_waves)
-            try:
-                job = request_export(
-                    study, requested_by=request.user, waves=[wave.pk for wave in chosen]
-                )
-            except (ValidationError, PermissionDenied) as exc:
-                problem = " ".join(getattr(exc, "messages", [str(exc)]))
-                self.message_user(  # type: ignore[attr-defined]
-                    request, f"{study.slug}: {problem}", messages.ERROR
-                )
-                continue
-            text = EXPORT_QUEUED.format(
-                job=job.pk, study=study.slug, waves=", ".join(wave.name for wave in chosen)
+        by_study = [(study, list(chosen)) for study, chosen in groupby(waves, lambda w: w.study)]
+        if len(by_study) == 1:
+            study, chosen = by_study[0]
+            return HttpResponseRedirect(export_form_url(study.slug, [w.pk for w in chosen]))
+        # One export is of one study: a link per study, each to its own form.
+        for study, chosen in by_study:
+            text = EXPORT_CHOOSE.format(
+                study=study.slug, waves=", ".join(wave.name for wave in chosen)
             )
-            link = reverse("dashboard:study", args=[study.slug])
+            link = export_form_url(study.slug, [wave.pk for wave in chosen])
             self.message_user(  # type: ignore[attr-defined]
-                request,
-                format_html('{} <a href="{}">Follow it on the dashboard.</a>', text, link),
-                messages.SUCCESS,
+                request, format_html('<a href="{}">{}</a>', link, text), messages.INFO
             )
+        return None

@@ -13,12 +13,20 @@ from dataclasses import dataclass, field
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from respondents.services.answers import question_is_relevant
+from respondents.services.answers import (
+    choice_context,
+    is_shown,
+    offered_choices,
+    with_calculations,
+)
 from respondents.services.contacts import normalise_telegram
 from respondents.services.form_schema import FormPage, FormQuestion, FormSchema, localise
+from respondents.services.markup import display_values, render
 from surveys.models import QuestionType
+from surveys.xlsform import PHONE_CONSTRAINT
 
 # Control fields of a page form; the leading underscore keeps them apart from item names.
 PAGE_FIELD = "_pw_page"
@@ -82,7 +90,7 @@ class JoinPanelForm(forms.Form):
 @dataclass(frozen=True)
 class ChoiceView:
     name: str
-    label: str
+    label: SafeString
     selected: bool
     input_id: str
 
@@ -91,8 +99,8 @@ class ChoiceView:
 class QuestionView:
     name: str
     type: str
-    label: str
-    hint: str
+    label: SafeString
+    hint: SafeString
     error: str
     required: bool
     input_id: str
@@ -102,6 +110,7 @@ class QuestionView:
     other_value: str = ""
     other_choice: str = ""
     multiline: bool = False
+    is_phone: bool = False
 
     @property
     def input_type(self) -> str:
@@ -111,6 +120,8 @@ class QuestionView:
 
     @property
     def input_mode(self) -> str:
+        if self.is_phone:
+            return "tel"
         if self.type == QuestionType.INTEGER:
             return "numeric"
         if self.type == QuestionType.DECIMAL:
@@ -123,7 +134,9 @@ class Block:
     """One question, or a battery: consecutive select_one items sharing a choice list."""
 
     questions: tuple[QuestionView, ...]
-    battery_choices: tuple[str, ...] = ()
+    battery_choices: tuple[SafeString, ...] = ()
+    # Titles of the groups (sections) entered just before this block: (title, level).
+    headings: tuple[tuple[SafeString, int], ...] = ()
 
     @property
     def is_battery(self) -> bool:
@@ -133,25 +146,40 @@ class Block:
 @dataclass(frozen=True)
 class PageView:
     name: str
-    title: str
+    title: SafeString
     blocks: tuple[Block, ...]
     shown: tuple[str, ...]
     errors: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Texts:
+    """How this page's texts are made: the language, and the answers piped into them."""
+
+    language: str
+    fallback: str
+    answers: Mapping[str, object]
+    schema: FormSchema
+
+    def render(self, texts: dict[str, str], default: str = "") -> SafeString:
+        label = choice_context(self.schema, self.language).choice_label
+        assert label is not None  # noqa: S101 (choice_context always sets it)
+        text = localise(texts, self.language, self.fallback, default)
+        return render(text, display_values(self.answers, label))
 
 
 def _question_view(
     question: FormQuestion,
     raw: Mapping[str, Sequence[str]],
     error: str,
-    language: str,
-    fallback: str,
+    texts: _Texts,
 ) -> QuestionView:
     values = [str(value) for value in raw.get(question.name, ())]
     return QuestionView(
         name=question.name,
         type=question.type,
-        label=localise(question.labels, language, fallback, question.name),
-        hint=localise(question.hints, language, fallback),
+        label=texts.render(question.labels, question.name),
+        hint=texts.render(question.hints),
         error=error,
         required=question.required,
         input_id=f"q-{question.name}",
@@ -159,16 +187,17 @@ def _question_view(
         choices=tuple(
             ChoiceView(
                 name=choice.name,
-                label=localise(choice.labels, language, fallback, choice.name),
+                label=texts.render(choice.labels, choice.name),
                 selected=choice.name in values,
                 input_id=f"q-{question.name}-{index}",
             )
-            for index, choice in enumerate(question.choices)
+            for index, choice in enumerate(offered_choices(question, texts.answers))
         ),
         other_name=question.other_name if question.other_choice else "",
         other_value=next(iter(raw.get(question.other_name, ())), ""),
         other_choice=question.other_choice,
         multiline="multiline" in question.appearance,
+        is_phone=question.constraint == PHONE_CONSTRAINT,
     )
 
 
@@ -177,10 +206,11 @@ def _is_battery_item(question: FormQuestion) -> bool:
 
 
 def _blocks(
-    questions: list[FormQuestion], views: dict[str, QuestionView], language: str, fallback: str
+    page: FormPage, questions: list[FormQuestion], views: dict[str, QuestionView], texts: _Texts
 ) -> tuple[Block, ...]:
     blocks: list[Block] = []
     index = 0
+    open_path: list[str] = []
     while index < len(questions):
         end = index + 1
         if _is_battery_item(questions[index]):
@@ -188,18 +218,42 @@ def _blocks(
                 end < len(questions)
                 and _is_battery_item(questions[end])
                 and questions[end].choice_list == questions[index].choice_list
+                and questions[end].section == questions[index].section
+                and not questions[end].choice_filter
             ):
                 end += 1
         run = questions[index:end]
+        headings, open_path = _headings(page, run[0].section, open_path, texts)
         if len(run) > 1:
-            header = tuple(localise(c.labels, language, fallback, c.name) for c in run[0].choices)
+            header = tuple(texts.render(c.labels, c.name) for c in run[0].choices)
             blocks.append(
-                Block(questions=tuple(views[q.name] for q in run), battery_choices=header)
+                Block(
+                    questions=tuple(views[q.name] for q in run),
+                    battery_choices=header,
+                    headings=headings,
+                )
             )
         else:
-            blocks.append(Block(questions=(views[run[0].name],)))
+            blocks.append(Block(questions=(views[run[0].name],), headings=headings))
         index = end
     return tuple(blocks)
+
+
+def _headings(
+    page: FormPage, section: str, open_path: list[str], texts: _Texts
+) -> tuple[tuple[tuple[SafeString, int], ...], list[str]]:
+    """The titles of the sections entered between the previous block and this one."""
+    target = section.split("/") if section else []
+    shared = 0
+    while shared < min(len(open_path), len(target)) and open_path[shared] == target[shared]:
+        shared += 1
+    headings = []
+    for depth in range(shared + 1, len(target) + 1):
+        path = "/".join(target[:depth])
+        found = next((s for s in page.sections if s.path == path), None)
+        if found is not None and found.labels:
+            headings.append((texts.render(found.labels), min(depth + 1, 6)))
+    return tuple(headings), target
 
 
 def build_page_view(
@@ -213,7 +267,6 @@ def build_page_view(
 ) -> PageView:
     """The page as the template shows it: items relevant given the answers so far and the
     values on this form (so a same-page `relevant` appears after a submit, without script)."""
-    fallback = schema.source_language
     merged = dict(answers)
     merged.update(
         {
@@ -222,14 +275,14 @@ def build_page_view(
             if values
         }
     )
-    visible = [question for question in page.questions if question_is_relevant(question, merged)]
-    views = {
-        q.name: _question_view(q, raw, errors.get(q.name, ""), language, fallback) for q in visible
-    }
+    merged = with_calculations(schema, merged, language=language)
+    texts = _Texts(language, schema.source_language, merged, schema)
+    visible = [q for q in page.questions if q.is_shown and is_shown(q, merged)]
+    views = {q.name: _question_view(q, raw, errors.get(q.name, ""), texts) for q in visible}
     return PageView(
         name=page.name,
-        title=localise(page.labels, language, fallback),
-        blocks=_blocks(visible, views, language, fallback),
+        title=texts.render(page.labels),
+        blocks=_blocks(page, visible, views, texts),
         shown=tuple(q.name for q in visible),
         errors=errors,
     )

@@ -70,6 +70,11 @@ _PLAIN_FIELDS = (
     "harmonise",
     "attention_expected",
     "extra",
+    "calculation",
+    "default",
+    "choice_filter",
+    "section",
+    "written_name",
 )
 
 

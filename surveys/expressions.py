@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import re
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -36,6 +37,9 @@ ERROR_UNKNOWN_FUNCTION = "unknown function {name}()"
 ERROR_ARGUMENT_COUNT = "{name}() takes {expected} argument(s), got {got}"
 ERROR_BAD_REGEX = "regex() pattern {pattern!r} is not a valid regular expression: {problem}"
 ERROR_TOO_DEEP = "nested too deeply"
+ERROR_FIELD = "unexpected {name!r}: a bare name means a choice column, only in choice_filter"
+ERROR_PATH = "path {path!r} does not lead to an item of this form"
+_QUOTED_REF = re.compile(r"^\s*\$\{\s*([A-Za-z_][A-Za-z0-9_.\-]*)\s*\}\s*$")
 
 EPOCH = date(1970, 1, 1)
 _ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
@@ -46,10 +50,16 @@ _XPATH_NUMBER = re.compile(r"^[ \t\r\n]*-?(?:\d+(?:\.\d*)?|\.\d+)[ \t\r\n]*$")
 # Java's (int) cast, which JavaRosa applies to index and digit arguments.
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 
+_PATH_NAME = r"[A-Za-z_][A-Za-z0-9_\-]*(?:\.[A-Za-z_][A-Za-z0-9_\-]*)*"
 _TOKEN = re.compile(
-    r"""
+    rf"""
     (?P<space>\s+)
-  | (?P<ref>\$\{\s*(?P<refname>[A-Za-z_][A-Za-z0-9_.\-]*)\s*\})
+  | (?P<ref>\$\{{\s*(?P<refname>[A-Za-z_][A-Za-z0-9_.\-]*)\s*\}})
+    # ODK paths: ../x, ../../g/x, ./x, .., current()/../x, /data/g/x (resolved to ${{...}}
+    # by surveys/references.py before a form is evaluated).
+  | (?P<path>(?:current\(\)/)?\.\.(?:/\.\.)*(?:/{_PATH_NAME})*
+      | (?:current\(\)/)?\./(?:\.\./)*{_PATH_NAME}(?:/{_PATH_NAME})*
+      | /{_PATH_NAME}(?:/{_PATH_NAME})+)
   | (?P<number>\d+(?:\.\d*)?|\.\d+)
   | (?P<string>'[^']*'|"[^"]*")
   | (?P<op><=|>=|!=|=|<|>|\+|-|\*|\(|\)|,)
@@ -101,6 +111,20 @@ class Current:
 
 
 @dataclass(frozen=True)
+class PathRef:
+    """An ODK path reference not yet resolved to an item (surveys/references.py)."""
+
+    path: str
+
+
+@dataclass(frozen=True)
+class Field:
+    """A bare name in a choice_filter: the column of that name of the choice tested."""
+
+    name: str
+
+
+@dataclass(frozen=True)
 class Negate:
     operand: Node
 
@@ -118,17 +142,28 @@ class Call:
     args: tuple[Node, ...]
 
 
-Node = Literal | Ref | Current | Negate | Binary | Call
+Node = Literal | Ref | Current | PathRef | Field | Negate | Binary | Call
 
 
 @dataclass(frozen=True)
 class _Token:
-    kind: str  # "ref", "number", "string", "op", "dot", "name", "end"
+    kind: str  # "ref", "path", "number", "string", "op", "dot", "name", "end"
     text: str
     position: int
+    end: int = 0
 
 
 # -- parsing ----------------------------------------------------------------------------
+
+
+def tokens(expression: str) -> list[tuple[str, str, int, int]]:
+    """(kind, text, start, end) of every token but spaces: what surveys/references.py
+    rewrites; raises ExpressionError on a character no token starts with."""
+    return [
+        (token.kind, token.text, token.position, token.end)
+        for token in _tokenise(expression)
+        if token.kind != "end"
+    ]
 
 
 def _tokenise(expression: str) -> list[_Token]:
@@ -140,9 +175,9 @@ def _tokenise(expression: str) -> list[_Token]:
             raise _syntax(expression, f"unexpected {expression[position]!r} at {position + 1}")
         kind = match.lastgroup or ""
         if kind == "ref":
-            tokens.append(_Token("ref", match.group("refname"), position))
+            tokens.append(_Token("ref", match.group("refname"), position, match.end()))
         elif kind != "space":
-            tokens.append(_Token(kind, match.group(kind), position))
+            tokens.append(_Token(kind, match.group(kind), position, match.end()))
         position = match.end()
     tokens.append(_Token("end", "", len(expression)))
     return tokens
@@ -151,8 +186,9 @@ def _tokenise(expression: str) -> list[_Token]:
 class _Parser:
     """A Pratt parser: each infix operator binds by its power in _INFIX_POWER."""
 
-    def __init__(self, expression: str) -> None:
+    def __init__(self, expression: str, *, fields: bool = False) -> None:
         self.expression = expression
+        self.fields = fields
         self.tokens = _tokenise(expression)
         self.index = 0
 
@@ -197,6 +233,8 @@ class _Parser:
             return Literal(token.text[1:-1])
         if token.kind == "ref":
             return Ref(token.text)
+        if token.kind == "path":
+            return PathRef(token.text)
         if token.kind == "dot":
             return Current()
         if token.kind == "op" and token.text == "-":
@@ -207,6 +245,8 @@ class _Parser:
             return inner
         if token.kind == "name" and self.peek().text == "(":
             return self.call(token.text)
+        if token.kind == "name" and self.fields:
+            return Field(token.text)
         raise _syntax(self.expression, f"unexpected {_show(token)} at {token.position + 1}")
 
     def call(self, name: str) -> Call:
@@ -242,9 +282,10 @@ def _syntax(expression: str, problem: str) -> ExpressionError:
 
 
 @lru_cache(maxsize=4096)
-def parse(expression: str) -> Node:
-    """The parsed tree of `expression`; raises ExpressionError on a syntax error."""
-    return _Parser(expression).parse()
+def parse(expression: str, *, fields: bool = False) -> Node:
+    """The parsed tree of `expression`; raises ExpressionError on a syntax error. With
+    `fields`, a bare name is a column of the choice a choice_filter tests."""
+    return _Parser(expression, fields=fields).parse()
 
 
 # -- values -----------------------------------------------------------------------------
@@ -347,10 +388,25 @@ def _to_python(value: Value) -> object:
 
 
 @dataclass(frozen=True)
+class Context:
+    """What some functions need beyond the answers: jr:choice-name() the choice labels of
+    an item, a choice_filter the columns of the choice it tests, now() and today() the
+    clock (the server's, in UTC, unless given)."""
+
+    choice_label: Callable[[str, str], str] | None = None  # (item, choice name) -> label
+    fields: Mapping[str, str] | None = None
+    now: datetime | None = None
+
+
+_NO_CONTEXT = Context()
+
+
+@dataclass(frozen=True)
 class _Scope:
     expression: str
     answers: Mapping[str, object]
     current: object
+    context: Context = _NO_CONTEXT
 
 
 def _evaluate(node: Node, scope: _Scope) -> Value:
@@ -360,6 +416,12 @@ def _evaluate(node: Node, scope: _Scope) -> Value:
         return _from_answer(scope.answers.get(node.name))
     if isinstance(node, Current):
         return _from_answer(scope.current)
+    if isinstance(node, Field):
+        if scope.context.fields is None:
+            raise _syntax(scope.expression, ERROR_FIELD.format(name=node.name))
+        return scope.context.fields.get(node.name, "")
+    if isinstance(node, PathRef):
+        raise _syntax(scope.expression, ERROR_PATH.format(path=node.path))
     if isinstance(node, Negate):
         return -_to_number(_evaluate(node.operand, scope))
     if isinstance(node, Binary):
@@ -545,8 +607,54 @@ def _date(value: Value) -> Value:
         return ""
 
 
-def _today() -> date:
-    return datetime.now(UTC).date()
+def _now(scope: _Scope) -> datetime:
+    return scope.context.now or datetime.now(UTC)
+
+
+def _decimal_date_time(value: Value) -> float:
+    """Days since 1970-01-01 with the time of day as a fraction (JavaRosa)."""
+    if isinstance(value, date | float | bool):
+        return _to_number(value)
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return _to_number(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return (moment - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds() / 86400
+
+
+def _choice_name(scope: _Scope, args: list[Value]) -> str:
+    """jr:choice-name(value, '${item}'): the label of choice `value` of the item's list."""
+    match = _QUOTED_REF.match(_to_string(args[1]))
+    value = _to_string(args[0])
+    if match is None or scope.context.choice_label is None:
+        return value
+    return scope.context.choice_label(match[1], value)
+
+
+def _format_date(args: list[Value]) -> str:
+    moment = args[0] if isinstance(args[0], date) else _date(args[0])
+    if not isinstance(moment, date):
+        return ""
+    pattern = _to_string(args[1])
+    # The subset of ODK's format-date() codes forms use: %Y %y %m %n %d %e %b %a.
+    codes = {
+        "%Y": f"{moment.year:04d}",
+        "%y": f"{moment.year % 100:02d}",
+        "%m": f"{moment.month:02d}",
+        "%n": str(moment.month),
+        "%d": f"{moment.day:02d}",
+        "%e": str(moment.day),
+        "%b": moment.strftime("%b"),
+        "%a": moment.strftime("%a"),
+    }
+    return re.sub(r"%[YymndebA-Za]", lambda m: codes.get(m[0], m[0]), pattern)
+
+
+def _one(_args: tuple[Node, ...], _scope: _Scope) -> Value:
+    # Outside a repeat every node set holds one node: count() and position() are 1.
+    return 1.0
 
 
 def _selected_at(args: list[Value]) -> str:
@@ -601,12 +709,50 @@ FUNCTIONS: dict[str, Function] = {
     "ends-with": _plain(2, 2, lambda a: _to_string(a[0]).endswith(_to_string(a[1]))),
     "substr": _plain(2, 3, _substr),
     "regex": Function(2, 2, _regex),
-    "today": _plain(0, 0, lambda _a: _today()),
+    "today": Function(0, 0, lambda scope, _a: _now(scope).date()),
+    "now": Function(0, 0, lambda scope, _a: _now(scope).isoformat(timespec="seconds")),
+    "decimal-date-time": _plain(1, 1, lambda a: _decimal_date_time(a[0])),
+    "format-date": _plain(2, 2, _format_date),
+    "sum": _plain(1, 1, lambda a: _to_number(a[0])),
+    "count": Function(1, 1, _no_apply, lazy=_one),
+    "count-non-empty": _plain(1, 1, lambda a: 1.0 if _to_string(a[0]) else 0.0),
+    "position": Function(0, 1, _no_apply, lazy=_one),
+    "once": _plain(1, 1, lambda a: a[0]),
+    "jr:choice-name": Function(2, 2, _choice_name),
+    "floor": _plain(
+        1,
+        1,
+        lambda a: (
+            float(math.floor(_to_number(a[0])))
+            if math.isfinite(_to_number(a[0]))
+            else _to_number(a[0])
+        ),
+    ),
+    "ceiling": _plain(
+        1,
+        1,
+        lambda a: (
+            float(math.ceil(_to_number(a[0])))
+            if math.isfinite(_to_number(a[0]))
+            else _to_number(a[0])
+        ),
+    ),
+    "normalize-space": _plain(1, 1, lambda a: " ".join(_to_string(a[0]).split())),
+    "uuid": _plain(0, 1, lambda _a: f"uuid:{uuid.uuid4()}"),
+    "boolean-from-string": _plain(1, 1, lambda a: _to_string(a[0]) in ("true", "1")),
+    "join": _plain(1, None, lambda a: _to_string(a[0]).join(_to_string(v) for v in a[1:])),
     "date": _plain(1, 1, lambda a: _date(a[0])),
 }
 
 
 # -- public API -------------------------------------------------------------------------
+
+
+def paths(expression: str) -> set[str]:
+    """ODK path references not yet resolved (surveys/references.py resolves them)."""
+    if not expression.strip():
+        return set()
+    return {node.path for node in _walk(parse(expression)) if isinstance(node, PathRef)}
 
 
 def _walk(node: Node) -> list[Node]:
@@ -621,34 +767,57 @@ def _walk(node: Node) -> list[Node]:
     return nodes
 
 
-def references(expression: str) -> set[str]:
-    """Item names referenced via ${name}; raises ExpressionError on a syntax error."""
+def references(expression: str, *, fields: bool = False) -> set[str]:
+    """Item names referenced via ${name} (also as jr:choice-name's quoted second argument);
+    raises ExpressionError on a syntax error."""
     if not expression.strip():
         return set()
     try:
-        return {node.name for node in _walk(parse(expression)) if isinstance(node, Ref)}
+        names = set()
+        for node in _walk(parse(expression, fields=fields)):
+            if isinstance(node, Ref):
+                names.add(node.name)
+            elif isinstance(node, Literal) and isinstance(node.value, str):
+                quoted = _QUOTED_REF.match(node.value)
+                if quoted:
+                    names.add(quoted[1])
+        return names
     except RecursionError as exc:
         # Parsing and walking recurse once per nesting level; Python's stack bounds that.
         raise _syntax(expression, ERROR_TOO_DEEP) from exc
 
 
-def evaluate(expression: str, answers: Mapping[str, object], *, current: object = None) -> object:
+def evaluate(
+    expression: str,
+    answers: Mapping[str, object],
+    *,
+    current: object = None,
+    context: Context = _NO_CONTEXT,
+) -> object:
     """The value of `expression`: bool, int or float, or str (dates as 'YYYY-MM-DD')."""
     if not expression.strip():
         return ""
-    scope = _Scope(expression=expression, answers=answers, current=current)
+    scope = _Scope(expression=expression, answers=answers, current=current, context=context)
     try:
-        return _to_python(_evaluate(parse(expression), scope))
+        tree = parse(expression, fields=context.fields is not None)
+        return _to_python(_evaluate(tree, scope))
     except RecursionError as exc:
         raise _syntax(expression, ERROR_TOO_DEEP) from exc
 
 
-def is_true(expression: str, answers: Mapping[str, object], *, current: object = None) -> bool:
+def is_true(
+    expression: str,
+    answers: Mapping[str, object],
+    *,
+    current: object = None,
+    context: Context = _NO_CONTEXT,
+) -> bool:
     """XPath boolean() of the expression; an empty expression is true (no condition)."""
     if not expression.strip():
         return True
-    scope = _Scope(expression=expression, answers=answers, current=current)
+    scope = _Scope(expression=expression, answers=answers, current=current, context=context)
     try:
-        return _to_boolean(_evaluate(parse(expression), scope))
+        tree = parse(expression, fields=context.fields is not None)
+        return _to_boolean(_evaluate(tree, scope))
     except RecursionError as exc:
         raise _syntax(expression, ERROR_TOO_DEEP) from exc

@@ -21,6 +21,7 @@ from surveys.formspec import (
     MetadataField,
     PageSpec,
     QuestionSpec,
+    SectionSpec,
     check_form,
     form_error,
 )
@@ -49,6 +50,11 @@ _QUESTION_FIELDS = (
     "harmonise",
     "attention_expected",
     "extra",
+    "calculation",
+    "default",
+    "choice_filter",
+    "section",
+    "written_name",
 )
 
 
@@ -117,6 +123,15 @@ def _page(data: dict[str, Any]) -> PageSpec:
         labels=dict(data.get("labels", {})),
         relevant=data.get("relevant", ""),
         appearance=data.get("appearance", ""),
+        sections=tuple(
+            SectionSpec(
+                path=s["path"],
+                labels=dict(s.get("labels", {})),
+                relevant=s.get("relevant", ""),
+                appearance=s.get("appearance", ""),
+            )
+            for s in data.get("sections", [])
+        ),
         questions=tuple(
             QuestionSpec(
                 name=q["name"],
@@ -154,6 +169,15 @@ def form_to_dict(form: FormSpec) -> dict[str, Any]:
                 "labels": page.labels,
                 "relevant": page.relevant,
                 "appearance": page.appearance,
+                "sections": [
+                    {
+                        "path": s.path,
+                        "labels": s.labels,
+                        "relevant": s.relevant,
+                        "appearance": s.appearance,
+                    }
+                    for s in page.sections
+                ],
                 "questions": [
                     {"name": q.name, "type": q.type}
                     | {key: getattr(q, key) for key in _QUESTION_FIELDS}

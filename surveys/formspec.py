@@ -13,11 +13,22 @@ question without a group.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 
 from surveys.expressions import ExpressionError, references
+from surveys.references import Place, Places, UnresolvedReferenceError
 
-QUESTION_TYPES = ("select_one", "select_multiple", "integer", "decimal", "text", "note", "date")
+QUESTION_TYPES = (
+    "select_one",
+    "select_multiple",
+    "integer",
+    "decimal",
+    "text",
+    "note",
+    "date",
+    "calculate",
+)
 SELECT_TYPES = ("select_one", "select_multiple")
 PRIVACY_CLASSES = ("", "identifier", "quasi", "sensitive")
 # Languages are keyed by code; labels of a form without language columns use this key.
@@ -25,6 +36,7 @@ DEFAULT_LANGUAGE = "default"
 
 ERROR_AT = "{source}: {where}{problem}"
 ERROR_DUPLICATE_NAME = "the name {name!r} is used twice (also on row {first_row})"
+ERROR_NO_CALCULATION = "a calculate item needs a calculation"
 ERROR_UNKNOWN_LIST = "choice list {list_name!r} is not on the choices sheet"
 ERROR_EMPTY_LIST = "choice list {list_name!r} has no choices"
 ERROR_UNKNOWN_REFERENCE = "refers to ${{{name}}}, which is not an item of this form"
@@ -98,7 +110,38 @@ class QuestionSpec:
     harmonise: str = ""
     attention_expected: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    # `calculate` items: the expression whose value the item records; `default`: the
+    # answer filled in before the respondent sees the item (an expression when it has ${}).
+    calculation: str = ""
+    default: str = ""
+    # A cascading select: the expression a choice's columns must satisfy to be offered.
+    choice_filter: str = ""
+    # The inner group path within the page ("" directly on the page; "a/b" in group b,
+    # inside group a).
+    section: str = ""
+    # The name as written, when it repeats across groups and `name` is the unique export
+    # name derived from the group path (see assign_export_names); "" otherwise.
+    written_name: str = ""
     row: int = field(default=0, compare=False)
+
+    @property
+    def xlsform_name(self) -> str:
+        return self.written_name or self.name
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    """A group inside a page: a titled section whose `relevant` applies to all it holds."""
+
+    path: str
+    labels: dict[str, str] = field(default_factory=dict)
+    relevant: str = ""
+    appearance: str = ""
+    row: int = field(default=0, compare=False)
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
 
 
 @dataclass(frozen=True)
@@ -108,7 +151,11 @@ class PageSpec:
     labels: dict[str, str] = field(default_factory=dict)
     relevant: str = ""
     appearance: str = ""
+    sections: tuple[SectionSpec, ...] = ()
     row: int = field(default=0, compare=False)
+
+    def section(self, path: str) -> SectionSpec | None:
+        return next((s for s in self.sections if s.path == path), None)
 
     @property
     def is_implicit(self) -> bool:
@@ -119,6 +166,7 @@ class PageSpec:
             and not self.labels
             and not self.relevant
             and not self.appearance
+            and not self.sections
         )
 
 
@@ -185,25 +233,126 @@ def check_form(form: FormSpec, source: str) -> None:
         _check_codes(choice_list, source)
     for question in questions:
         _check_question(form, question, source)
-    known = {q.name for q in questions} | {m.name for m in form.metadata_fields}
     skipped = {item.name: item.type for item in form.skipped}
+    everything = places(form)
     for page in form.pages:
-        _check_expression(page.relevant, "relevant", page.row, known, skipped, source)
+        _check_expression(page.relevant, "relevant", page.row, everything, (), skipped, source)
+        top = page_groups(page)
+        for section in page.sections:
+            here = (*top, *section.path.split("/")[:-1])
+            _check_expression(
+                section.relevant, "relevant", section.row, everything, here, skipped, source
+            )
         for question in page.questions:
-            for column in ("relevant", "constraint"):
-                expression = getattr(question, column)
-                _check_expression(expression, column, question.row, known, skipped, source)
+            here = question_groups(page, question)
+            expressions = [
+                ("relevant", question.relevant),
+                ("constraint", question.constraint),
+                ("calculation", question.calculation),
+                ("default", question.default if is_dynamic(question.default) else ""),
+            ]
+            for column, expression in expressions:
+                _check_expression(
+                    expression, column, question.row, everything, here, skipped, source
+                )
+            _check_expression(
+                question.choice_filter,
+                "choice_filter",
+                question.row,
+                everything,
+                here,
+                skipped,
+                source,
+                fields=True,
+            )
+
+
+def page_groups(page: PageSpec) -> tuple[str, ...]:
+    """The group path of the page itself: its name, or nothing for an implicit page."""
+    return () if page.is_implicit else (page.name,)
+
+
+def question_groups(page: PageSpec, question: QuestionSpec) -> tuple[str, ...]:
+    sections = tuple(question.section.split("/")) if question.section else ()
+    return (*page_groups(page), *sections)
+
+
+def places(form: FormSpec) -> Places:
+    """Where every item of the form sits, to resolve its references (references.py)."""
+    found = [Place(m.name, m.name, ()) for m in form.metadata_fields]
+    for page in form.pages:
+        found += [Place(q.name, q.xlsform_name, question_groups(page, q)) for q in page.questions]
+    return Places(found)
+
+
+_DYNAMIC = re.compile(r"\$\{|[A-Za-z]\s*\(|^\s*\.\.?/")
+
+
+def is_dynamic(default: str) -> bool:
+    """A `default` is an expression when it refers to an item or calls a function."""
+    return bool(_DYNAMIC.search(default))
+
+
+def assign_export_names(pages: list[PageSpec]) -> list[PageSpec]:
+    """Give items whose written name repeats across groups unique export names.
+
+    The name becomes the innermost group names joined to it with `_`, as few groups as
+    make it unique (`household_age`, then `roster_household_age`), with `_2`, `_3`, ...
+    when even the whole path clashes; the written name is kept in `written_name`. Names
+    that occur once stay as they are, so ordinary forms are untouched.
+    """
+    counts: dict[str, int] = {}
+    for page in pages:
+        for question in page.questions:
+            counts[question.xlsform_name] = counts.get(question.xlsform_name, 0) + 1
+    taken = {
+        q.xlsform_name for page in pages for q in page.questions if counts[q.xlsform_name] == 1
+    }
+    result = []
+    for page in pages:
+        questions = []
+        for question in page.questions:
+            written = question.xlsform_name
+            if counts[written] == 1:
+                questions.append(replace(question, name=written, written_name=""))
+                continue
+            key = _unique_key(written, question_groups(page, question), taken)
+            taken.add(key)
+            questions.append(replace(question, name=key, written_name=written))
+        result.append(replace(page, questions=tuple(questions)))
+    return result
+
+
+def _unique_key(name: str, groups: tuple[str, ...], taken: set[str]) -> str:
+    candidates = ["_".join((*groups[-depth:], name)) for depth in range(1, len(groups) + 1)]
+    for key in candidates or [name]:
+        if key not in taken:
+            return key
+    base = "_".join((*groups, name))
+    number = 2
+    while f"{base}_{number}" in taken:
+        number += 1
+    return f"{base}_{number}"
 
 
 def _check_names(form: FormSpec, source: str) -> None:
+    """Export names are unique in the form; written names among siblings (one group)."""
     seen: dict[str, int] = {}
+    siblings: dict[tuple[str, ...], int] = {}
     for page in form.pages:
-        named = [(page.name, page.row)] if not page.is_implicit else []
-        for name, row in named + [(q.name, q.row) for q in page.questions]:
-            if name in seen:
-                problem = ERROR_DUPLICATE_NAME.format(name=name, first_row=seen[name])
-                raise form_error(source, problem, row=row, column="name")
-            seen[name] = row
+        if not page.is_implicit:
+            if (page.name,) in siblings:
+                first = siblings[(page.name,)]
+                problem = ERROR_DUPLICATE_NAME.format(name=page.name, first_row=first)
+                raise form_error(source, problem, row=page.row, column="name")
+            siblings[(page.name,)] = page.row
+        for question in page.questions:
+            path = (*question_groups(page, question), question.xlsform_name)
+            earlier = siblings.get(path, seen.get(question.name))
+            if earlier is not None:
+                problem = ERROR_DUPLICATE_NAME.format(name=question.xlsform_name, first_row=earlier)
+                raise form_error(source, problem, row=question.row, column="name")
+            siblings[path] = seen[question.name] = question.row
 
 
 def _check_languages(form: FormSpec, source: str) -> None:
@@ -284,6 +433,8 @@ def _check_question(form: FormSpec, question: QuestionSpec, source: str) -> None
         raise form_error(
             source, ERROR_PRIVACY.format(value=question.privacy), row=row, column="privacy"
         )
+    if question.type == "calculate" and not question.calculation.strip():
+        raise form_error(source, ERROR_NO_CALCULATION, row=row, column="calculation")
     if question.type not in SELECT_TYPES:
         if question.choice_list or question.other_choice:
             problem = ERROR_NOT_SELECT.format(column="choice list", type=question.type)
@@ -316,17 +467,26 @@ def _check_expression(
     expression: str,
     column: str,
     row: int,
-    known: set[str],
+    everything: Places,
+    here: tuple[str, ...],
     skipped: dict[str, str],
     source: str,
+    *,
+    fields: bool = False,
 ) -> None:
     try:
-        names = references(expression)
+        # Syntax first, so a broken expression is named as such.
+        references(expression, fields=fields)
+        for name in sorted(references(expression, fields=fields)):
+            if (
+                name in skipped
+                and name not in everything.by_written
+                and name not in everything.keys
+            ):
+                problem = ERROR_REFERENCE_SKIPPED.format(name=name, type=skipped[name])
+                raise form_error(source, problem, row=row, column=column)
+        references(everything.resolve(expression, here), fields=fields)
+    except UnresolvedReferenceError as exc:
+        raise form_error(source, str(exc), row=row, column=column) from exc
     except ExpressionError as exc:
         raise form_error(source, str(exc), row=row, column=column) from exc
-    for name in sorted(names - known):
-        if name in skipped:
-            problem = ERROR_REFERENCE_SKIPPED.format(name=name, type=skipped[name])
-        else:
-            problem = ERROR_UNKNOWN_REFERENCE.format(name=name)
-        raise form_error(source, problem, row=row, column=column)

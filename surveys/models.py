@@ -388,6 +388,9 @@ class Page(VersionPart):
     labels = models.JSONField(default=dict, blank=True)
     relevant = models.TextField(blank=True)
     appearance = models.CharField(max_length=100, blank=True)
+    # Groups inside the page's group, shown as titled sections: [{"path": "a/b",
+    # "labels": {...}, "relevant": "...", "appearance": "..."}] in order of their begin.
+    sections = models.JSONField(default=list, blank=True)
 
     objects = VersionPartQuerySet.as_manager()
 
@@ -467,6 +470,8 @@ class QuestionType(models.TextChoices):
     TEXT = "text", "Text"
     NOTE = "note", "Note"
     DATE = "date", "Date"
+    # Never asked: computed from other answers as the respondent answers, and exported.
+    CALCULATE = "calculate", "Calculate"
 
 
 class PrivacyClass(models.TextChoices):
@@ -481,8 +486,13 @@ class Question(VersionPart):
         QuestionnaireVersion, on_delete=models.CASCADE, related_name="questions"
     )
     page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="questions")
-    # The item's identity across versions and its variable name in exports.
+    # The item's identity across versions and its variable name in exports; unique in the
+    # version (a name that repeats across groups is derived from the group path).
     name = models.CharField(max_length=100)
+    # The name as the form writes it, when it differs from `name` (see above).
+    written_name = models.CharField(max_length=100, blank=True)
+    # The path of the inner groups (sections) of its page that hold the item: "a/b".
+    section = models.CharField(max_length=300, blank=True)
     position = models.PositiveIntegerField()
     type = models.CharField(max_length=32, choices=QuestionType.choices)
     labels = models.JSONField(default=dict, blank=True)
@@ -492,6 +502,11 @@ class Question(VersionPart):
     relevant = models.TextField(blank=True)
     constraint = models.TextField(blank=True)
     constraint_message = models.JSONField(default=dict, blank=True)
+    # XLSForm `calculation` (the value of a calculate item), `default` (a literal or an
+    # expression) and `choice_filter` (a cascading select's test of each choice).
+    calculation = models.TextField(blank=True)
+    default = models.TextField(blank=True)
+    choice_filter = models.TextField(blank=True)
     appearance = models.CharField(max_length=100, blank=True)
     choice_list = models.ForeignKey(
         # RESTRICT, not PROTECT: a list in use cannot be deleted alone, but deleting a draft
@@ -564,3 +579,41 @@ class ReferenceDistribution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.concept} {self.source} {self.country} {self.category}"
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    DONE = "done", _("Imported")
+    FAILED = "failed", _("Refused")
+
+
+class QuestionnaireImport(models.Model):
+    """A large form file waiting for, or read by, the import task (surveys/services/
+    form_imports.py). The file's bytes are kept here, not on a web machine's disk, so any
+    worker can read them; they are dropped once the import has finished either way."""
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="form_imports")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    filename = models.CharField(max_length=120)
+    content = models.BinaryField(editable=False)
+    # skip_unsupported, allow_no_labels, questionnaire_name: import_questionnaire's options.
+    options = models.JSONField(default=dict)
+    status = models.CharField(
+        max_length=16, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    version = models.ForeignKey(
+        QuestionnaireVersion, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    # items, languages, skipped, warnings once done.
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"import {self.pk} ({self.status})"

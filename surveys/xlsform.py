@@ -46,7 +46,9 @@ from surveys.formspec import (
     MetadataField,
     PageSpec,
     QuestionSpec,
+    SectionSpec,
     SkippedItem,
+    assign_export_names,
     check_form,
     choice_codes,
     form_error,
@@ -61,7 +63,7 @@ ERROR_UNSUPPORTED_TYPE = (
 )
 ERROR_MISSING = "{column} is empty"
 ERROR_BAD_NAME = "{name!r} is not a valid XLSForm name (letters, digits, _ - .; no spaces)"
-ERROR_NESTED_GROUP = "group {name!r} is inside group {outer!r}; pages are one level deep"
+ERROR_DUPLICATE_GROUP = "group {name!r} appears twice in group {outer!r}"
 ERROR_UNMATCHED_END = "{kind} without a matching begin"
 ERROR_UNCLOSED_GROUP = "group {name!r} is never closed with 'end group'"
 ERROR_REQUIRED = "{value!r} is not yes or no"
@@ -105,6 +107,7 @@ _QUESTION_TYPES = {
     "note": "note",
     "date": "date",
     "phone number": "text",
+    "calculate": "calculate",
 }
 PHONE_CONSTRAINT = r"regex(., '^\d*$')"
 # Language names commonly written without a code (`label::English`), mapped to ISO 639-1.
@@ -147,6 +150,9 @@ _SURVEY_COLUMNS = (
     "required",
     "relevant",
     "constraint",
+    "calculation",
+    "default",
+    "choice_filter",
     "appearance",
     "privacy",
     "harmonise",
@@ -253,7 +259,7 @@ def read_xlsform(
     form = FormSpec(
         languages=tuple(reader.languages),
         source_language=source_language,
-        pages=tuple(reader.pages),
+        pages=tuple(assign_export_names(reader.pages)),
         choice_lists=tuple(lists),
         title=title,
         language_names=reader.language_names,
@@ -349,9 +355,18 @@ def _rows(raw_rows: list[dict[str, Any]], reader: _Reader) -> list[_Row]:
 
 @dataclass
 class _OpenGroup:
+    """A top-level group being read (a page), with the inner groups open in it."""
+
     row: _Row
     name: str
     questions: list[QuestionSpec] = field(default_factory=list)
+    sections: list[SectionSpec] = field(default_factory=list)
+    # Inner groups open now, outermost first, with their begin rows.
+    inner: list[tuple[str, _Row]] = field(default_factory=list)
+
+    @property
+    def section_path(self) -> str:
+        return "/".join(name for name, _row in self.inner)
 
 
 def _read_survey(rows: list[_Row], reader: _Reader) -> None:
@@ -384,23 +399,25 @@ def _read_survey(rows: list[_Row], reader: _Reader) -> None:
             continue
         group = _read_survey_row(row, kind, name, group, reader)
     if group is not None:
-        raise form_error(
-            reader.source, ERROR_UNCLOSED_GROUP.format(name=group.name), row=group.row.number
-        )
+        name, begin = group.inner[-1] if group.inner else (group.name, group.row)
+        raise form_error(reader.source, ERROR_UNCLOSED_GROUP.format(name=name), row=begin.number)
 
 
 def _read_survey_row(
     row: _Row, kind: str, name: str, group: _OpenGroup | None, reader: _Reader
 ) -> _OpenGroup | None:
     if kind == "begin group":
-        if group is not None:
-            problem = ERROR_NESTED_GROUP.format(name=name, outer=group.name)
-            raise form_error(reader.source, problem, row=row.number, column="type")
-        return _OpenGroup(row=row, name=_checked_name(row, reader))
+        if group is None:
+            return _OpenGroup(row=row, name=_checked_name(row, reader))
+        _open_section(group, row, reader)
+        return group
     if kind == "end group":
         if group is None:
             _refuse_unmatched(row, kind, reader)
             return None
+        if group.inner:
+            group.inner.pop()
+            return group
         reader.pages.append(_page(group, reader))
         return None
     if kind in QUESTION_TYPE_DICT and "jr:preload" in QUESTION_TYPE_DICT[kind].get("bind", {}):
@@ -410,7 +427,7 @@ def _read_survey_row(
     if question is None:
         return group
     if group is not None:
-        group.questions.append(question)
+        group.questions.append(replace(question, section=group.section_path))
     else:
         reader.pages.append(PageSpec(name=question.name, questions=(question,), row=row.number))
     return group
@@ -456,10 +473,39 @@ def _checked_name(row: _Row, reader: _Reader) -> str:
     return name
 
 
+def _open_section(group: _OpenGroup, row: _Row, reader: _Reader) -> None:
+    """An inner group: a titled section of the page (its `relevant` covers its items)."""
+    name = _checked_name(row, reader)
+    outer = group.section_path
+    path = f"{outer}/{name}" if outer else name
+    if any(section.path == path for section in group.sections):
+        problem = ERROR_DUPLICATE_GROUP.format(name=name, outer=outer or group.name)
+        raise form_error(reader.source, problem, row=row.number, column="name")
+    group.inner.append((name, row))
+    group.sections.append(
+        SectionSpec(
+            path=path,
+            labels=row.translated("label", reader.default_language),
+            relevant=reader.expression(row, "relevant"),
+            appearance=row.get("appearance"),
+            row=row.number,
+        )
+    )
+
+
 def _page(group: _OpenGroup, reader: _Reader) -> PageSpec:
     row = group.row
+    # A section left without items (all skipped, or none) cannot be shown; dropping it
+    # keeps the round trip exact, since the writer opens sections at their first item.
+    used = {q.section for q in group.questions}
+    sections = tuple(
+        section
+        for section in group.sections
+        if any(path == section.path or path.startswith(section.path + "/") for path in used)
+    )
     return PageSpec(
         name=group.name,
+        sections=sections,
         questions=tuple(group.questions),
         labels=row.translated("label", reader.default_language),
         relevant=reader.expression(row, "relevant"),
@@ -490,6 +536,9 @@ def _question(row: _Row, kind: str, reader: _Reader) -> QuestionSpec | None:
         required_message=row.translated("required_message", language),
         relevant=reader.expression(row, "relevant"),
         constraint=reader.expression(row, "constraint"),
+        calculation=reader.expression(row, "calculation"),
+        default=row.get("default"),
+        choice_filter=reader.expression(row, "choice_filter"),
         constraint_message=row.translated("constraint_message", language),
         appearance=row.get("appearance"),
         choice_list=choice_list,
@@ -690,9 +739,38 @@ def _survey_rows(form: FormSpec) -> list[dict[str, str]]:
                     **_translated("label", page.labels),
                 }
             )
-        rows += [_question_values(question) for question in page.questions]
+        rows += _page_rows(page)
         if not page.is_implicit:
             rows.append({"type": "end group"})
+    return rows
+
+
+def _page_rows(page: PageSpec) -> list[dict[str, str]]:
+    """The page's items, each inner group opened before its first item and closed after
+    its last (sections are stored as paths, items name theirs)."""
+    rows: list[dict[str, str]] = []
+    open_path: list[str] = []
+    for question in page.questions:
+        target = question.section.split("/") if question.section else []
+        shared = 0
+        while shared < min(len(open_path), len(target)) and open_path[shared] == target[shared]:
+            shared += 1
+        rows += [{"type": "end group"} for _ in open_path[shared:]]
+        open_path = open_path[:shared]
+        for name in target[shared:]:
+            open_path.append(name)
+            section = page.section("/".join(open_path))
+            rows.append(
+                {
+                    "type": "begin group",
+                    "name": name,
+                    "relevant": section.relevant if section else "",
+                    "appearance": section.appearance if section else "",
+                    **_translated("label", section.labels if section else {}),
+                }
+            )
+        rows.append(_question_values(question))
+    rows += [{"type": "end group"} for _ in open_path]
     return rows
 
 
@@ -702,10 +780,13 @@ def _question_values(question: QuestionSpec) -> dict[str, str]:
         qtype = f"{qtype} {question.choice_list}"
     return {
         "type": qtype,
-        "name": question.name,
+        "name": question.xlsform_name,
         "required": "yes" if question.required else "",
         "relevant": question.relevant,
         "constraint": question.constraint,
+        "calculation": question.calculation,
+        "default": question.default,
+        "choice_filter": question.choice_filter,
         "appearance": question.appearance,
         "privacy": question.privacy,
         "harmonise": question.harmonise,

@@ -20,10 +20,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.queueing import enqueue_on_commit
 from respondents.models import FlagOverride, QualityFlag, Wave
 from respondents.models import Response as SurveyResponse
-from respondents.quality.config import CleaningConfig, CleaningConfigError
 from respondents.quality.rules import RULE_FAMILIES, family_of
 from respondents.services.cleaning import (
     REASON_REQUIRED,
@@ -32,7 +30,7 @@ from respondents.services.cleaning import (
     cleaning_summary,
     override_flag,
 )
-from respondents.tasks import clean_wave_task
+from respondents.services.cleaning_requests import request_cleaning
 from surveys.access import Action
 from surveys.api.permissions import require_on
 
@@ -124,13 +122,12 @@ class CleanWaveView(APIView):
         serializer = CleanWaveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         overrides = serializer.validated_data["config_overrides"] or None
-        # Checked here, not only in the task: a bad key is the caller's 400, not a worker's
-        # failure after a 202 (or a 500 where tasks run eagerly).
+        # request_cleaning checks the overrides before queueing: a bad key is the caller's
+        # 400, not a worker's failure after a 202.
         try:
-            CleaningConfig.from_overrides(overrides)
-        except CleaningConfigError as exc:
+            request_cleaning(wave, config_overrides=overrides)
+        except CleaningError as exc:
             raise ValidationError({"config_overrides": [str(exc)]}) from exc
-        enqueue_on_commit(clean_wave_task, wave.pk, overrides)
         return Response({"wave": wave.pk, "status": "queued"}, status=status.HTTP_202_ACCEPTED)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django_filters import rest_framework as filters  # type: ignore[import-untyped]
@@ -35,7 +36,7 @@ from respondents.services.invitations import ERROR_WAVE_CLOSED, invite_panel, wi
 from respondents.services.waves import change_wave_state, open_link, open_wave
 from surveys.access import Action, studies_where
 from surveys.api.permissions import require_on
-from surveys.models import QuestionnaireVersion, Study
+from surveys.models import Study
 
 # Which request field each service refusal is about, so that the JSON error names it.
 SERVICE_ERROR_FIELDS = (
@@ -215,7 +216,10 @@ class ListAndOpenWavesView(generics.ListCreateAPIView[Wave]):
         data = incoming.validated_data
         study = get_object_or_404(Study, slug=data["study"])
         _check_access(request, study.pk, manage=True)
-        version = get_object_or_404(QuestionnaireVersion, pk=data["version"])
+        # Another study's version answers 404 like an unknown one: no probing of ids.
+        version = wave_service.find_version(study, data["version"])
+        if version is None:
+            raise Http404
         try:
             wave = open_wave(
                 study, version, data["name"], channels=data["channels"], closes_at=data["closes_at"]

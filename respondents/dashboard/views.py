@@ -6,6 +6,7 @@ services (respondents.services.figures / study_figures / cleaning / comparison).
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
 from typing import Any
 
 from django import forms
@@ -96,7 +97,12 @@ def study(request: HttpRequest, slug: str) -> HttpResponse:
     figures = study_figures(current, language=_language())
     allowed = actions_of(request.user, current)
     exports = (
-        ExportJob.objects.filter(study=current).order_by("-created_at")[:20]
+        [
+            # File names for the download links, which lead through the exports workspace
+            # (a fresh signed link per click).
+            (job, [PurePosixPath(path).name for path in job.files])
+            for job in ExportJob.objects.filter(study=current).order_by("-created_at")[:20]
+        ]
         if Action.EXPORT in allowed
         else None
     )

@@ -22,8 +22,15 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 
-from respondents.services.form_schema import FormPage, FormQuestion, FormSchema, localise
-from surveys.expressions import ExpressionError, is_true
+from respondents.services.form_schema import (
+    FormChoice,
+    FormPage,
+    FormQuestion,
+    FormSchema,
+    localise,
+)
+from surveys.expressions import Context, ExpressionError, evaluate, is_true
+from surveys.formspec import is_dynamic
 from surveys.models import QuestionType
 
 logger = logging.getLogger(__name__)
@@ -71,11 +78,90 @@ def page_is_relevant(page: FormPage, answers: Mapping[str, object]) -> bool:
 
 
 def question_is_relevant(question: FormQuestion, answers: Mapping[str, object]) -> bool:
-    return _is_true_or(question.relevant, answers, True, item=question.name)
+    """The item's own `relevant` and those of every group around it on its page."""
+    return all(
+        _is_true_or(condition, answers, True, item=question.name)
+        for condition in (*question.conditions, question.relevant)
+    )
+
+
+def choice_context(schema: FormSchema, language: str) -> Context:
+    """What jr:choice-name() needs: the label of a choice of an item, in `language`."""
+
+    def label(key: str, value: str) -> str:
+        question = schema.question(key)
+        if question is None:
+            return value
+        choice = next((c for c in question.choices if c.name == value), None)
+        if choice is None:
+            return value
+        return localise(choice.labels, language, schema.source_language, value)
+
+    return Context(choice_label=label)
+
+
+def with_calculations(
+    schema: FormSchema, answers: Mapping[str, object], *, language: str
+) -> dict[str, object]:
+    """The answers with every `calculate` item's value, computed in form order.
+
+    A calculation whose page or groups are not relevant is empty, as in ODK. One wrapped
+    in once() keeps its first non-empty value. A calculation that cannot be evaluated is
+    logged and left empty. Two passes let a calculation read one written after it.
+    """
+    result = dict(answers)
+    context = choice_context(schema, language)
+    calculations = schema.calculations()
+    for _pass in range(2):
+        for page, question in calculations:
+            keep = question.calculation.strip().startswith("once(")
+            if keep and result.get(question.name) not in (None, ""):
+                continue
+            if not (page_is_relevant(page, result) and question_is_relevant(question, result)):
+                result.pop(question.name, None)
+                continue
+            try:
+                value = evaluate(question.calculation, result, context=context)
+            except ExpressionError:
+                logger.warning("calculation of %s cannot be evaluated", question.name)
+                value = ""
+            if isinstance(value, float) and not math.isfinite(value):
+                value = ""
+            if value in ("", None):
+                result.pop(question.name, None)
+            else:
+                result[question.name] = value
+    return result
+
+
+def offered_choices(
+    question: FormQuestion, answers: Mapping[str, object]
+) -> tuple[FormChoice, ...]:
+    """The choices a cascading select offers given the answers (all without a filter).
+
+    A filter that cannot be evaluated offers every choice: asking too much beats a list
+    the respondent cannot answer."""
+    if not question.choice_filter.strip():
+        return question.choices
+    offered = []
+    for choice in question.choices:
+        try:
+            keep = is_true(question.choice_filter, answers, context=Context(fields=choice.fields))
+        except ExpressionError:
+            logger.warning("choice_filter of %s cannot be evaluated", question.name)
+            return question.choices
+        if keep:
+            offered.append(choice)
+    return tuple(offered)
+
+
+def page_is_asked(page: FormPage, answers: Mapping[str, object]) -> bool:
+    """Relevant, and showing something: a page of calculations alone is never visited."""
+    return any(q.is_shown for q in page.questions) and page_is_relevant(page, answers)
 
 
 def relevant_pages(schema: FormSchema, answers: Mapping[str, object]) -> list[FormPage]:
-    return [page for page in schema.pages if page_is_relevant(page, answers)]
+    return [page for page in schema.pages if page_is_asked(page, answers)]
 
 
 def prune_hidden(schema: FormSchema, answers: Mapping[str, object]) -> dict[str, object]:
@@ -88,13 +174,33 @@ def prune_hidden(schema: FormSchema, answers: Mapping[str, object]) -> dict[str,
     for page in schema.pages:
         page_shown = page_is_relevant(page, kept)
         for question in page.questions:
-            if page_shown and question_is_relevant(question, kept):
+            if page_shown and is_shown(question, kept):
                 if question.other_choice and kept.get(question.name) != question.other_choice:
                     kept.pop(question.other_name, None)
+                if question.choice_filter and not _still_offered(question, kept):
+                    kept.pop(question.name, None)
                 continue
             kept.pop(question.name, None)
             kept.pop(question.other_name, None)
     return kept
+
+
+def is_shown(question: FormQuestion, answers: Mapping[str, object]) -> bool:
+    """Relevant, and for a cascading select, offering at least one choice: a district
+    list waits until its region is chosen (on the same page, the page is shown again)."""
+    if not question_is_relevant(question, answers):
+        return False
+    return not question.choice_filter or bool(offered_choices(question, answers))
+
+
+def _still_offered(question: FormQuestion, answers: Mapping[str, object]) -> bool:
+    """A cascade's answer is dropped once its parent changes and no longer offers it."""
+    value = answers.get(question.name)
+    if value is None:
+        return True
+    names = {choice.name for choice in offered_choices(question, answers)}
+    chosen = value if isinstance(value, list) else [value]
+    return all(str(item) in names for item in chosen)
 
 
 def _present(raw: RawData, name: str) -> list[str]:
@@ -125,12 +231,15 @@ def _parse_number(question: FormQuestion, text: str) -> tuple[AnswerValue | None
     return None, _("Enter a number.")
 
 
-def parse_answer(question: FormQuestion, raw: RawData) -> tuple[AnswerValue | None, str]:
-    """The typed answer (None if unanswered) and a type error message ("" when fine)."""
+def parse_answer(
+    question: FormQuestion, raw: RawData, answers: Mapping[str, object] | None = None
+) -> tuple[AnswerValue | None, str]:
+    """The typed answer (None if unanswered) and a type error message ("" when fine).
+    A cascading select accepts only the choices its filter offers given `answers`."""
     present = _present(raw, question.name)
     if not present:
         return None, ""
-    names = [choice.name for choice in question.choices]
+    names = [choice.name for choice in offered_choices(question, answers or {})]
     if question.type == QuestionType.SELECT_ONE:
         if len(present) == 1 and present[0] in names:
             return present[0], ""
@@ -168,15 +277,25 @@ def check_page(
     """Parse and check every item of `page` that is relevant given the answers so far
     together with this page's own answers (a same-page `relevant` works without script)."""
     parsed: dict[str, tuple[AnswerValue | None, str]] = {
-        question.name: parse_answer(question, raw)
+        question.name: parse_answer(question, raw, answers)
         for question in page.questions
         if question.is_asked
     }
     merged: dict[str, object] = dict(answers)
     merged.update({name: value for name, (value, _error) in parsed.items() if value is not None})
+    # A cascade on the same page as its parent: read again with this page's answers.
+    for question in page.questions:
+        if question.is_asked and question.choice_filter:
+            parsed[question.name] = parse_answer(question, raw, merged)
+            value = parsed[question.name][0]
+            if value is None:
+                merged.pop(question.name, None)
+            else:
+                merged[question.name] = value
+    merged = with_calculations(schema, merged, language=language)
     check = PageCheck()
     for question in page.questions:
-        if not question_is_relevant(question, merged):
+        if not question.is_shown or not is_shown(question, merged):
             continue
         check.visible.append(question.name)
         if not question.is_asked:
@@ -239,11 +358,26 @@ def _check_value(
     return ""
 
 
+def _default(question: FormQuestion, answers: Mapping[str, object]) -> object:
+    if not is_dynamic(question.default):
+        text = question.default
+        return text.split() if question.type == QuestionType.SELECT_MULTIPLE else text
+    try:
+        value = evaluate(question.default, answers)
+    except ExpressionError:
+        logger.warning("default of %s cannot be evaluated", question.name)
+        return None
+    return None if value in ("", None) else value
+
+
 def answers_as_raw(page: FormPage, answers: Mapping[str, object]) -> dict[str, list[str]]:
-    """Stored answers of a page as the strings a form posts, to fill the form again."""
+    """Stored answers of a page as the strings a form posts, to fill the form again; an
+    item not answered yet shows its `default` (evaluated when it is an expression)."""
     raw: dict[str, list[str]] = {}
     for question in page.questions:
         value = answers.get(question.name)
+        if value is None and question.default and question.is_asked:
+            value = _default(question, answers)
         if isinstance(value, list):
             raw[question.name] = [str(item) for item in value]
         elif isinstance(value, float) and value.is_integer():

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -151,6 +151,30 @@ def current_run(wave_id: int) -> CleaningRun | None:
         CleaningRun.objects.filter(wave_id=wave_id, status=CleaningRunStatus.FINISHED)
         .order_by("-finished_at", "-pk")
         .first()
+    )
+
+
+def latest_run(wave_id: int) -> CleaningRun | None:
+    """The wave's most recently started run, whatever its status (running, failed...)."""
+    return CleaningRun.objects.filter(wave_id=wave_id).order_by("-started_at", "-pk").first()
+
+
+def wave_flags(wave_id: int, *, rule: str = "") -> QuerySet[QualityFlag]:
+    """The wave's current flags by rule then response, each with its response; `rule` a
+    family (speeder) or a full rule name (duplicate:exact) narrows them."""
+    flags = QualityFlag.objects.filter(response__wave_id=wave_id).select_related("response")
+    if rule:
+        flags = flags.filter(Q(rule=rule) | Q(rule__startswith=f"{rule}:"))
+    return flags.order_by("rule", "response_id")
+
+
+def active_overrides(wave_id: int) -> QuerySet[FlagOverride]:
+    """The decisions that hold flags back in the wave, newest first."""
+    return (
+        FlagOverride.objects.active()
+        .filter(response__wave_id=wave_id)
+        .select_related("response", "decided_by")
+        .order_by("-decided_at", "-pk")
     )
 
 

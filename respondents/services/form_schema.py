@@ -1,6 +1,11 @@
 """A published questionnaire version as the respondent form needs it: pages in order, each
 with its questions and their choices, loaded in four queries and kept in memory.
 
+Expressions are kept here already resolved (surveys/references.py): every `${name}` and
+ODK path is rewritten to `${export name}`, the key its answer is stored under, and each
+item carries the `relevant` of the groups around it (`conditions`), so the respondent
+code evaluates one flat namespace of answers.
+
 A published version is frozen (surveys/models.py), so a loaded schema never goes stale;
 the cache key still includes the publication time so a reused primary key (SQLite test
 databases) cannot serve another version's schema.
@@ -8,12 +13,19 @@ databases) cannot serve another version's schema.
 
 from __future__ import annotations
 
+import logging
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
+from surveys.expressions import ExpressionError
+from surveys.formspec import is_dynamic
 from surveys.models import Choice, Page, Question, QuestionnaireVersion, QuestionType
+from surveys.references import Place, Places
+
+logger = logging.getLogger(__name__)
 
 # Enough for every wave a server fields at once; each schema is a few hundred kilobytes.
 SCHEMA_CACHE_SIZE = 32
@@ -23,6 +35,8 @@ SCHEMA_CACHE_SIZE = 32
 class FormChoice:
     name: str
     labels: dict[str, str]
+    # The choice's extra columns (a cascade's `region`, ...) for choice_filter.
+    fields: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -40,11 +54,22 @@ class FormQuestion:
     choice_list: str
     choices: tuple[FormChoice, ...]
     other_choice: str
+    calculation: str = ""
+    default: str = ""
+    choice_filter: str = ""
+    section: str = ""
+    # The resolved `relevant` of the page's groups that hold this item, outermost first:
+    # all must hold for it to be shown.
+    conditions: tuple[str, ...] = ()
 
     @property
     def is_asked(self) -> bool:
-        """Notes are shown, never answered or stored."""
-        return self.type != QuestionType.NOTE
+        """Notes are shown, never answered or stored; calculations are never shown."""
+        return self.type not in (QuestionType.NOTE, QuestionType.CALCULATE)
+
+    @property
+    def is_shown(self) -> bool:
+        return self.type != QuestionType.CALCULATE
 
     @property
     def other_name(self) -> str:
@@ -53,11 +78,22 @@ class FormQuestion:
 
 
 @dataclass(frozen=True)
+class FormSection:
+    path: str
+    labels: dict[str, str]
+
+    @property
+    def depth(self) -> int:
+        return self.path.count("/") + 1
+
+
+@dataclass(frozen=True)
 class FormPage:
     name: str
     labels: dict[str, str]
     relevant: str
     questions: tuple[FormQuestion, ...]
+    sections: tuple[FormSection, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -75,6 +111,17 @@ class FormSchema:
 
     def page_index(self, name: str) -> int:
         return next(index for index, page in enumerate(self.pages) if page.name == name)
+
+    def question(self, key: str) -> FormQuestion | None:
+        return next((q for page in self.pages for q in page.questions if q.name == key), None)
+
+    def calculations(self) -> list[tuple[FormPage, FormQuestion]]:
+        return [
+            (page, q)
+            for page in self.pages
+            for q in page.questions
+            if q.type == QuestionType.CALCULATE
+        ]
 
 
 def load_form(version: QuestionnaireVersion) -> FormSchema:
@@ -95,24 +142,55 @@ def _load(version_id: int) -> FormSchema:
     for choice in Choice.objects.filter(choice_list__version_id=version_id).order_by(
         "choice_list_id", "position"
     ):
+        fields = {str(k): str(v) for k, v in dict(choice.extra).items()}
         choices_by_list[choice.choice_list_id].append(
-            FormChoice(name=choice.name, labels=dict(choice.labels))
+            FormChoice(
+                name=choice.name, labels=dict(choice.labels), fields={**fields, "name": choice.name}
+            )
         )
-    questions_by_page: dict[int, list[FormQuestion]] = defaultdict(list)
-    for question in (
+    page_rows = list(Page.objects.filter(version_id=version_id).order_by("position"))
+    question_rows = list(
         Question.objects.filter(version_id=version_id)
         .select_related("choice_list")
         .order_by("position")
-    ):
-        questions_by_page[question.page_id].append(_form_question(question, choices_by_list))
+    )
+    page_groups = {page.pk: _page_groups(page, question_rows) for page in page_rows}
+    places = Places(
+        [
+            Place(q.name, q.written_name or q.name, _groups(page_groups[q.page_id], q.section))
+            for q in question_rows
+        ]
+        + [
+            Place(str(m.get("name", "")), str(m.get("name", "")), ())
+            for m in version.metadata_fields
+            if isinstance(m, dict)
+        ]
+    )
+    sections_by_page = {page.pk: list(page.sections or []) for page in page_rows}
+    questions_by_page: dict[int, list[FormQuestion]] = defaultdict(list)
+    for question in question_rows:
+        groups = page_groups[question.page_id]
+        conditions = _conditions(
+            sections_by_page[question.page_id], question.section, groups, places
+        )
+        questions_by_page[question.page_id].append(
+            _form_question(question, choices_by_list, places, groups, conditions)
+        )
     pages = tuple(
         FormPage(
             name=page.name,
-            labels=dict(page.labels),
-            relevant=page.relevant,
+            labels=_piped(places, dict(page.labels), ()),
+            relevant=_resolved(places, page.relevant, (), page.name),
             questions=tuple(questions_by_page[page.pk]),
+            sections=tuple(
+                FormSection(
+                    path=str(s.get("path", "")),
+                    labels=_piped(places, dict(s.get("labels", {})), page_groups[page.pk]),
+                )
+                for s in sections_by_page[page.pk]
+            ),
         )
-        for page in Page.objects.filter(version_id=version_id).order_by("position")
+        for page in page_rows
     )
     return FormSchema(
         version_id=version_id,
@@ -128,24 +206,99 @@ def _load(version_id: int) -> FormSchema:
     )
 
 
+def _page_groups(page: Page, questions: list[Question]) -> tuple[str, ...]:
+    """The page's own group, or none for a question outside any group (a page named
+    after its one question, with no label: see surveys/formspec.py)."""
+    mine = [q for q in questions if q.page_id == page.pk]
+    implicit = (
+        len(mine) == 1
+        and mine[0].name == page.name
+        and not page.labels
+        and not page.relevant
+        and not page.appearance
+        and not page.sections
+    )
+    return () if implicit else (page.name,)
+
+
+def _groups(page_groups: tuple[str, ...], section: str) -> tuple[str, ...]:
+    return (*page_groups, *section.split("/")) if section else page_groups
+
+
+def _resolved(places: Places, expression: str, here: tuple[str, ...], item: str) -> str:
+    """The expression with references resolved; one that cannot be is logged and kept
+    (evaluating it fails, and answers.py treats that as it treats any broken expression)."""
+    try:
+        return places.resolve(expression, here)
+    except ExpressionError:
+        logger.warning("references of %s cannot be resolved", item)
+        return expression
+
+
+_PIPED = re.compile(r"\$\{\s*([A-Za-z_][A-Za-z0-9_.\-]*)\s*\}")
+
+
+def _piped(places: Places, texts: dict[str, str], here: tuple[str, ...]) -> dict[str, str]:
+    """Texts whose `${name}` (label piping) name the export name of the item meant."""
+
+    def key(match: re.Match[str]) -> str:
+        try:
+            return "${" + places.key(match[1], here) + "}"
+        except ExpressionError:
+            return match[0]
+
+    return {language: _PIPED.sub(key, text) for language, text in texts.items()}
+
+
+def _conditions(
+    sections: list[dict[str, object]], path: str, page_groups: tuple[str, ...], places: Places
+) -> tuple[str, ...]:
+    if not path:
+        return ()
+    parts = path.split("/")
+    found = []
+    for depth in range(1, len(parts) + 1):
+        prefix = "/".join(parts[:depth])
+        section = next((s for s in sections if s.get("path") == prefix), None)
+        relevant = str(section.get("relevant", "")) if section else ""
+        if relevant:
+            here = (*page_groups, *parts[: depth - 1])
+            found.append(_resolved(places, relevant, here, prefix))
+    return tuple(found)
+
+
 def _form_question(
-    question: Question, choices_by_list: dict[int, list[FormChoice]]
+    question: Question,
+    choices_by_list: dict[int, list[FormChoice]],
+    places: Places,
+    page_groups: tuple[str, ...],
+    conditions: tuple[str, ...],
 ) -> FormQuestion:
     choice_list = question.choice_list
+    here = _groups(page_groups, question.section)
+
+    def resolve(expression: str) -> str:
+        return _resolved(places, expression, here, question.name)
+
     return FormQuestion(
         name=question.name,
         type=question.type,
-        labels=dict(question.labels),
-        hints=dict(question.hints),
+        labels=_piped(places, dict(question.labels), here),
+        hints=_piped(places, dict(question.hints), here),
         required=question.required,
         required_message=dict(question.required_message),
-        relevant=question.relevant,
-        constraint=question.constraint,
+        relevant=resolve(question.relevant),
+        constraint=resolve(question.constraint),
         constraint_message=dict(question.constraint_message),
         appearance=question.appearance,
         choice_list=choice_list.name if choice_list is not None else "",
         choices=tuple(choices_by_list.get(question.choice_list_id or 0, ())),
         other_choice=question.other_choice,
+        calculation=resolve(question.calculation),
+        default=resolve(question.default) if is_dynamic(question.default) else question.default,
+        choice_filter=resolve(question.choice_filter),
+        section=question.section,
+        conditions=conditions,
     )
 
 

@@ -35,9 +35,10 @@ from respondents.services.answers import (
     AnswerValue,
     PageCheck,
     check_page,
-    page_is_relevant,
+    page_is_asked,
     prune_hidden,
     relevant_pages,
+    with_calculations,
 )
 from respondents.services.form_schema import FormSchema, load_form
 from respondents.services.waves import is_accepting_responses
@@ -198,7 +199,8 @@ def _new_response(
     )
     _record_metadata(response, schema, "start", now)
     _record_metadata(response, schema, "today", now)
-    first = relevant_pages(schema, {})
+    response.answers = with_calculations(schema, {}, language=language or schema.source_language)
+    first = relevant_pages(schema, response.answers)
     if first:
         _enter_page(response, first[0].name, now)
     else:
@@ -333,7 +335,7 @@ def _neighbour(
     names = [p.name for p in schema.pages]
     index = names.index(page) + step
     while 0 <= index < len(names):
-        if page_is_relevant(schema.pages[index], answers):
+        if page_is_asked(schema.pages[index], answers):
             return names[index]
         index += step
     return None
@@ -358,7 +360,8 @@ def _apply(
         if question.name not in visible:
             answers.pop(question.name, None)
             answers.pop(question.other_name, None)
-    response.answers = prune_hidden(schema, answers)
+    language = response.language or schema.source_language
+    response.answers = with_calculations(schema, prune_hidden(schema, answers), language=language)
 
 
 @transaction.atomic

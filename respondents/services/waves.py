@@ -94,6 +94,16 @@ def open_link(wave: Wave, channel: str = "") -> str:
     return link
 
 
+def find_version(study: Study, version_id: int) -> QuestionnaireVersion | None:
+    """The study's version with this id; None both for an unknown id and for another
+    study's version, so a caller cannot learn which ids exist in other studies."""
+    return (
+        QuestionnaireVersion.objects.filter(pk=version_id, questionnaire__study=study)
+        .select_related("questionnaire")
+        .first()
+    )
+
+
 def _check_version(study: Study, version: QuestionnaireVersion) -> None:
     if version.questionnaire.study_id != study.pk:
         raise ValidationError(

@@ -118,6 +118,22 @@ class SkippedItemSerializer(serializers.Serializer[Any]):
     type = serializers.CharField()
 
 
+class FormImportStatusSerializer(serializers.Serializer[Any]):
+    """A large form's import, run by a Celery task: queued, done (with the version) or
+    failed (with the refusal naming file, row and column)."""
+
+    id = serializers.IntegerField()
+    study = serializers.CharField()
+    filename = serializers.CharField()
+    status = serializers.ChoiceField(choices=["queued", "done", "failed"])
+    version = serializers.IntegerField(allow_null=True)
+    items = serializers.IntegerField(allow_null=True)
+    languages = serializers.ListField(child=serializers.CharField())
+    skipped = serializers.ListField(child=serializers.DictField())
+    warnings = serializers.ListField(child=serializers.CharField())
+    error = serializers.CharField(allow_blank=True)
+
+
 class ImportResultSerializer(serializers.Serializer[Any]):
     version = VersionSerializer()
     items = serializers.IntegerField()

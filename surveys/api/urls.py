@@ -5,6 +5,7 @@ from surveys.api.views import (
     DiffVersionsView,
     ExportVersionView,
     ForkVersionView,
+    FormImportStatusView,
     ListConceptsView,
     ListQuestionnairesView,
     ListStudiesView,
@@ -28,6 +29,11 @@ urlpatterns = [
         "studies/<slug:slug>/questionnaires/upload/",
         UploadQuestionnaireView.as_view(),
         name="upload-questionnaire",
+    ),
+    path(
+        "questionnaire-imports/<int:import_id>/",
+        FormImportStatusView.as_view(),
+        name="questionnaire-import",
     ),
     path(
         "studies/<slug:slug>/questionnaires/from-concepts/",

@@ -11,6 +11,7 @@ row and column, with `field` "file".
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -35,6 +36,7 @@ from surveys.api.permissions import StudyRolePermission
 from surveys.api.serializers import (
     ConceptSerializer,
     ExportFormatSerializer,
+    FormImportStatusSerializer,
     ImportResultSerializer,
     QuestionnaireSerializer,
     StartFromConceptsSerializer,
@@ -46,14 +48,20 @@ from surveys.api.serializers import (
 )
 from surveys.diff import ItemTypeChangedError
 from surveys.formspec import FormError
-from surveys.models import ItemBankConcept, Questionnaire, QuestionnaireVersion, Study
+from surveys.models import (
+    ItemBankConcept,
+    Questionnaire,
+    QuestionnaireImport,
+    QuestionnaireVersion,
+    Study,
+)
+from surveys.services.form_imports import form_import_status, upload_form
 from surveys.services.questionnaires import (
     EXPORT_SUFFIXES,
     UnknownConceptError,
     diff_versions,
     export_questionnaire,
     fork_version,
-    import_questionnaire,
     publish_version,
     start_questionnaire_from_concepts,
 )
@@ -148,33 +156,49 @@ class VersionDetailView(_StudyRoleView):
 
 class UploadQuestionnaireView(_StudyRoleView):
     """A form file (multipart field `file`) becomes a new draft version, as
-    import_questionnaire does."""
+    import_questionnaire does: at once (201) for a small form, through a Celery task for a
+    large one (202, then GET the import's status)."""
 
     parser_classes = [MultiPartParser, FormParser]
     study_actions = EDIT
 
     @extend_schema(
         request={"multipart/form-data": UploadFormSerializer},
-        responses={201: ImportResultSerializer},
+        responses={201: ImportResultSerializer, 202: FormImportStatusSerializer},
     )
     def post(self, request: Request, slug: str) -> Response:
         study = self.study(slug)
         incoming = UploadFormSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
+        options = {
+            "skip_unsupported": data["skip_unsupported"],
+            "allow_no_labels": data["allow_no_labels"],
+            "questionnaire_name": data.get("name"),
+        }
+        upload = data["file"]
         try:
-            with saved_upload(data["file"].name or "", data["file"].chunks()) as path:
-                result = import_questionnaire(
-                    path,
-                    study=study,
-                    skip_unsupported=data["skip_unsupported"],
-                    allow_no_labels=data["allow_no_labels"],
-                    questionnaire_name=data.get("name"),
-                )
+            with saved_upload(upload.name or "", upload.chunks()) as path:
+                outcome = upload_form(path, study=study, options=options, requested_by=request.user)
         except (FormError, ItemTypeChangedError) as exc:
             raise ValidationError({"file": [str(exc)]}) from exc
-        body = ImportResultSerializer(result).data
+        if outcome.queued is not None:
+            queued = form_import_status(outcome.queued.pk)
+            body = FormImportStatusSerializer(dataclasses.asdict(queued)).data  # type: ignore[arg-type]
+            return Response(body, status=status.HTTP_202_ACCEPTED)
+        body = ImportResultSerializer(outcome.result).data
         return Response(body, status=status.HTTP_201_CREATED)
+
+
+class FormImportStatusView(_StudyRoleView):
+    """How a large form's import went."""
+
+    @extend_schema(responses=FormImportStatusSerializer)
+    def get(self, request: Request, import_id: int) -> Response:
+        job = get_object_or_404(QuestionnaireImport, pk=import_id)
+        self.check_object_permissions(request, job)
+        found = form_import_status(job.pk)
+        return Response(FormImportStatusSerializer(dataclasses.asdict(found)).data)  # type: ignore[arg-type]
 
 
 class PublishVersionView(_StudyRoleView):

@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from surveys.diff import ERROR_TYPE_CHANGED, ItemTypeChangedError, VersionDiff, diff_forms
+from surveys.filebounds import FileBoundsError, FileLimits, FormFileShape, check_form_file
 from surveys.formjson import form_to_dict, read_json, write_json
 from surveys.formspec import (
     ChoiceListSpec,
@@ -27,7 +29,9 @@ from surveys.formspec import (
     MetadataField,
     PageSpec,
     QuestionSpec,
+    SectionSpec,
     SkippedItem,
+    form_error,
 )
 from surveys.itembank import ConceptReference, concept_reference
 from surveys.models import (
@@ -67,10 +71,32 @@ class ImportResult:
     warnings: list[str]
 
 
+def form_file_limits() -> FileLimits:
+    return FileLimits(
+        file_bytes=settings.FORM_MAX_FILE_BYTES,
+        unpacked_bytes=settings.FORM_MAX_UNPACKED_BYTES,
+        members=settings.FORM_MAX_ZIP_MEMBERS,
+        ratio=settings.FORM_MAX_ZIP_RATIO,
+        rows=settings.FORM_MAX_ROWS,
+        columns=settings.FORM_MAX_COLUMNS,
+        cells=settings.FORM_MAX_CELLS,
+    )
+
+
+def check_form_bounds(path: Path) -> FormFileShape:
+    """The file's size, zip directory, rows and cells against the limits; FormError (naming
+    the file and the bound) before any parser has read it."""
+    try:
+        return check_form_file(path, form_file_limits())
+    except FileBoundsError as exc:
+        raise form_error(path.name, str(exc)) from exc
+
+
 def read_form(
     path: Path, *, skip_unsupported: bool = False, allow_no_labels: bool = False
 ) -> FormSpec:
-    """An XLSForm (.xlsx, .xls, .csv) or native JSON (.json) file, read and checked."""
+    """An XLSForm (.xlsx, .xls, .csv) or native JSON (.json) file, bounded, read and checked."""
+    check_form_bounds(path)
     if path.suffix.lower() == ".json":
         return read_json(path)
     return read_xlsform(path, skip_unsupported=skip_unsupported, allow_no_labels=allow_no_labels)
@@ -189,6 +215,15 @@ def _write_parts(version: QuestionnaireVersion, form: FormSpec) -> None:
             labels=p.labels,
             relevant=p.relevant,
             appearance=p.appearance,
+            sections=[
+                {
+                    "path": s.path,
+                    "labels": s.labels,
+                    "relevant": s.relevant,
+                    "appearance": s.appearance,
+                }
+                for s in p.sections
+            ],
         )
         for position, p in enumerate(form.pages, start=1)
     ]
@@ -201,6 +236,8 @@ def _write_parts(version: QuestionnaireVersion, form: FormSpec) -> None:
                     version=version,
                     page=page,
                     name=q.name,
+                    written_name=q.written_name,
+                    section=q.section,
                     position=len(questions) + 1,
                     type=q.type,
                     labels=q.labels,
@@ -210,6 +247,9 @@ def _write_parts(version: QuestionnaireVersion, form: FormSpec) -> None:
                     relevant=q.relevant,
                     constraint=q.constraint,
                     constraint_message=q.constraint_message,
+                    calculation=q.calculation,
+                    default=q.default,
+                    choice_filter=q.choice_filter,
                     appearance=q.appearance,
                     choice_list=lists.get(q.choice_list) if q.choice_list else None,
                     other_choice=q.other_choice,
@@ -244,6 +284,15 @@ def version_to_form(version: QuestionnaireVersion) -> FormSpec:
             labels=p.labels,
             relevant=p.relevant,
             appearance=p.appearance,
+            sections=tuple(
+                SectionSpec(
+                    path=str(s["path"]),
+                    labels=dict(s.get("labels", {})),
+                    relevant=str(s.get("relevant", "")),
+                    appearance=str(s.get("appearance", "")),
+                )
+                for s in p.sections
+            ),
             questions=tuple(by_page.get(p.pk, [])),
         )
         for p in version.pages.order_by("position")
@@ -281,6 +330,11 @@ def _question_spec(q: Question) -> QuestionSpec:
         relevant=q.relevant,
         constraint=q.constraint,
         constraint_message=q.constraint_message,
+        calculation=q.calculation,
+        default=q.default,
+        choice_filter=q.choice_filter,
+        section=q.section,
+        written_name=q.written_name,
         appearance=q.appearance,
         choice_list=q.choice_list.name if q.choice_list else "",
         other_choice=q.other_choice,

@@ -312,25 +312,20 @@ def test_only_owners_change_a_study_and_only_superusers_add_one(client, world):
     assert study.title == "New title"
 
 
-def test_the_export_action_requests_an_export_of_the_selected_waves(
-    client, world, django_capture_on_commit_callbacks, settings, tmp_path
-):
-    settings.MEDIA_ROOT = tmp_path
+def test_the_export_action_leads_to_the_export_form_with_the_selected_waves(client, world):
     waves = world.panel.waves[:2]
     _login(client, world.team.researcher)
 
-    with django_capture_on_commit_callbacks(execute=False):
-        client.post(
-            "/admin/respondents/wave/",
-            {"action": "export_action", "_selected_action": [w.pk for w in waves]},
-        )
-
-    job = ExportJob.objects.exclude(pk=world.rows["exports/exportjob"].pk).get()
-    assert (job.study, job.waves, job.requested_by) == (
-        world.panel.study,
-        [w.pk for w in waves],
-        world.team.researcher,
+    reply = client.post(
+        "/admin/respondents/wave/",
+        {"action": "export_action", "_selected_action": [w.pk for w in waves]},
     )
+
+    slug = world.panel.study.slug
+    assert reply.status_code == 302
+    assert reply["Location"] == f"/workspace/{slug}/exports/new/?waves={waves[0].pk},{waves[1].pk}"
+    form = client.get(reply["Location"]).context["form"]
+    assert form["waves"].value() == [str(waves[0].pk), str(waves[1].pk)]
 
 
 def test_the_export_action_is_refused_to_a_fieldwork_manager(client, world):

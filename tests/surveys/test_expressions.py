@@ -147,7 +147,12 @@ def test_references_of_empty_expression_is_empty():
         ("unknown function", "foo(1)", "expression 'foo(1)': unknown function foo()"),
         ("arity", "if(1, 2)", "expression 'if(1, 2)': if() takes 3 argument(s), got 2"),
         ("two values", "${a} ${b}", "expression '${a} ${b}': unexpected '${b}' at 6"),
-        ("paths are not supported", "/data/x", "expression '/data/x': unexpected '/' at 1"),
+        ("a lone slash", "/ 2", "expression '/ 2': unexpected '/' at 1"),
+        (
+            "an unresolved path",
+            "/data/x = 1",
+            "expression '/data/x = 1': path '/data/x' does not lead to an item of this form",
+        ),
         ("unclosed", "(1", "expression '(1': expected ')', found the end"),
         (
             "python is not run",
@@ -158,8 +163,13 @@ def test_references_of_empty_expression_is_empty():
 )
 def test_bad_expressions_are_refused_with_the_expression_named(_case, expression, message):
     with pytest.raises(ExpressionError) as caught:
-        references(expression)
+        _check(expression)
     assert str(caught.value) == message
+
+
+def _check(expression: str) -> None:
+    references(expression)
+    evaluate(expression, {})
 
 
 def test_bad_regex_pattern_is_an_expression_error():

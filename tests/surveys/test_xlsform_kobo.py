@@ -8,6 +8,7 @@ import pytest
 from surveys.formspec import FormError, FormSpec
 from surveys.xlsform import read_xlsform, write_xlsform
 from tests.surveys.forms import write_form
+from tests.surveys.kobo_forms import household_form
 
 HEAD = ["type", "name", "label", "relevant", "constraint"]
 
@@ -103,3 +104,83 @@ def test_a_form_without_labels_is_refused_unless_asked(tmp_path):
     form = read_xlsform(path, allow_no_labels=True)
     assert len(form.questions()) == 2
     assert form.warnings == ("no item has a label: respondents will see item names",)
+
+
+def test_nested_groups_are_sections_of_their_page(tmp_path):
+    form = read_xlsform(household_form(tmp_path / "household.xlsx"))
+    assert [p.name for p in form.pages] == [
+        "consent",
+        "resp_name",
+        "household",
+        "place",
+        "summary",
+        "thanks",
+    ]
+    household = form.pages[2]
+    assert [(s.path, s.labels["en"], s.relevant) for s in household.sections] == [
+        ("head", "Head of household", ""),
+        ("spouse", "Spouse", "../head/age >= 18"),
+    ]
+    assert [(q.name, q.written_name, q.section) for q in household.questions] == [
+        ("head_age", "age", "head"),
+        ("sex", "", "head"),
+        ("spouse_age", "age", "spouse"),
+        ("head_sex_label", "", ""),
+        ("adults", "", ""),
+    ]
+    assert form.pages[1].questions[0].relevant == "${consent} = 'yes'"
+    assert form.choice_lists[0].name == "YES_NO"
+    _round_trip(form, tmp_path)
+
+
+def test_a_repeated_name_referenced_by_dollar_braces_is_ambiguous(tmp_path):
+    survey = [
+        HEAD,
+        ["begin group", "a", "A", "", ""],
+        ["integer", "age", "Age", "", ""],
+        ["end group", "", "", "", ""],
+        ["begin group", "b", "B", "", ""],
+        ["integer", "age", "Age", "", ""],
+        ["end group", "", "", "", ""],
+        ["text", "why", "Why?", "${age} > 1", ""],
+    ]
+    with pytest.raises(FormError) as caught:
+        read_xlsform(write_form(tmp_path / "f.xlsx", survey, [["list_name", "name"]]))
+    assert str(caught.value) == (
+        "f.xlsx: row 8, column relevant: refers to ${age}, which names 2 items (a/age, b/age); "
+        "use a path"
+    )
+
+
+def test_a_repeated_name_means_the_nearest_item(tmp_path):
+    survey = [
+        HEAD,
+        ["begin group", "a", "A", "", ""],
+        ["integer", "age", "Age", "", ""],
+        ["text", "why", "Why?", "${age} > 1", ""],
+        ["end group", "", "", "", ""],
+        ["begin group", "b", "B", "", ""],
+        ["integer", "age", "Age", "", ""],
+        ["end group", "", "", "", ""],
+    ]
+    form = read_xlsform(write_form(tmp_path / "f.xlsx", survey, [["list_name", "name"]]))
+    assert [q.name for q in form.questions()] == ["a_age", "why", "b_age"]
+
+
+def test_a_path_that_leads_nowhere_is_refused(tmp_path):
+    survey = [HEAD, ["integer", "age", "Age", "", ""], ["text", "why", "Why?", "../nope > 1", ""]]
+    with pytest.raises(FormError) as caught:
+        read_xlsform(write_form(tmp_path / "f.xlsx", survey, [["list_name", "name"]]))
+    assert str(caught.value) == (
+        "f.xlsx: row 3, column relevant: path '../nope' does not lead to an item of this form"
+    )
+
+
+def test_calculate_needs_a_calculation(tmp_path):
+    survey = [
+        [*HEAD, "calculation"],
+        ["calculate", "x", "", "", "", ""],
+        ["text", "t", "T", "", "", ""],
+    ]
+    with pytest.raises(FormError, match="row 2, column calculation: a calculate item needs"):
+        read_xlsform(write_form(tmp_path / "f.xlsx", survey, [["list_name", "name"]]))

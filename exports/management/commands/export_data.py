@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from django.db.models import Max
 from exports.anonymise.disclosure import MAX_GLOBAL_RISK
 from exports.jobs import record_failure
 from exports.models import ExportFormat, ExportJob, ExportLayout, ExportSample, ExportStatus
+from exports.outdir import ERROR_SYMLINK, OutputRefusedError, copy_files
 from exports.services import request_export
 
 # With a real broker the command waits for a worker; it polls the job row this often.
@@ -52,6 +52,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         out: Path = options["out"]
+        if out.is_symlink():
+            raise CommandError(ERROR_SYMLINK.format(path=out))
         if out.exists() and not out.is_dir():
             raise CommandError(ERROR_OUT.format(path=out))
         waves = [w.strip() for w in options["waves"].split(",") if w.strip()]
@@ -80,12 +82,11 @@ class Command(BaseCommand):
                 raise
             raise CommandError(ERROR_FAILED.format(job=failed.pk, error=_one_line(failed))) from exc
         job = self._wait(job.pk, options["timeout"], quiet=options["json"])
-        out.mkdir(parents=True, exist_ok=True)
-        names = []
-        for relative in job.files:
-            source = Path(settings.MEDIA_ROOT) / relative
-            shutil.copyfile(source, out / source.name)
-            names.append(source.name)
+        sources = [Path(settings.MEDIA_ROOT) / relative for relative in job.files]
+        try:
+            names = copy_files(sources, out)
+        except OutputRefusedError as exc:
+            raise CommandError(str(exc)) from exc
         summary = {
             "job": job.pk,
             "rows": job.rows,

@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.dateparse import parse_datetime
 
-from respondents.services.waves import open_link, open_wave
-from surveys.models import QuestionnaireVersion, Study
+from respondents.services.waves import find_version, open_link, open_wave
+from surveys.models import Study
 
 ERROR_NO_STUDY = "no study with slug {slug!r}"
 ERROR_NO_VERSION = "no questionnaire version {version_id}"
@@ -47,7 +47,8 @@ class Command(BaseCommand):
         study = Study.objects.filter(slug=options["study"]).first()
         if study is None:
             raise CommandError(ERROR_NO_STUDY.format(slug=options["study"]))
-        version = QuestionnaireVersion.objects.filter(pk=options["version"]).first()
+        # Another study's version gets the same answer as an unknown one.
+        version = find_version(study, options["version"])
         if version is None:
             raise CommandError(ERROR_NO_VERSION.format(version_id=options["version"]))
         channels = [c for c in options["channels"].split(",") if c.strip()]
