@@ -1,4 +1,5 @@
-# Panelwave: `make demo` serves a demo study; `make test` runs every check and the suite.
+# Panelwave: `make demo` serves a demo study; `make test` runs every check (linters, the
+# migration check and linter) and the suite.
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -37,6 +38,7 @@ test: lint
 	@$(LOCAL_SERVICES); \
 	echo "make test: DATABASE_URL=$${DATABASE_URL:-(SQLite, embedded)} REDIS_URL=$${REDIS_URL:-(none: Celery eager)}"; \
 	$(BIN)/python manage.py makemigrations --check --dry-run && \
+	$(BIN)/python -m config.migrationlint && \
 	$(BIN)/pytest
 
 serve: $(VENV)/.installed

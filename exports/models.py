@@ -76,6 +76,8 @@ class AuditAction(models.TextChoices):
     EXPORT_BUILT = "export_built", "Export built"
     DOWNLOADED = "downloaded", "Downloaded"
     DOWNLOAD_REFUSED = "download_refused", "Download refused"
+    # Counts only (contacts, unfinished responses, export jobs), never who or what.
+    RETENTION_APPLIED = "retention_applied", "Retention periods applied"
 
 
 class AuditEntry(models.Model):

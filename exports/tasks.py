@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from celery import Task, shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
+from exports.backups.service import nightly_backup
 from exports.jobs import (
     delete_expired_exports,
     record_failure,
     run_export_job,
     waiting_export_ids,
 )
+from exports.retention import apply_retention
+
+logger = logging.getLogger(__name__)
 
 
 class ExportTask(Task):  # type: ignore[type-arg]
@@ -51,3 +57,24 @@ def requeue_waiting_exports_task() -> int:
     for job_id in job_ids:
         build_export_task.delay(job_id)
     return len(job_ids)
+
+
+@shared_task(name="exports.nightly_backup", acks_late=False)
+def nightly_backup_task() -> str | None:
+    # Not acks_late: a backup cut short by a restart is simply made again the next night,
+    # rather than redelivered to run beside the next scheduled one.
+    if not settings.PANELWAVE_BACKUP_RECIPIENT:
+        logger.error("nightly backup skipped: PANELWAVE_BACKUP_RECIPIENT is not set")
+        return None
+    made = nightly_backup()
+    return str(made.file)
+
+
+@shared_task(name="exports.apply_retention", acks_late=True)
+def apply_retention_task() -> dict[str, int]:
+    runs = apply_retention()
+    return {
+        "contacts": sum(run.contacts for run in runs),
+        "unfinished_responses": sum(run.unfinished_responses for run in runs),
+        "export_jobs": sum(run.export_jobs for run in runs),
+    }

@@ -19,7 +19,9 @@ from respondents.fingerprints import destroy_expired_fingerprint_keys
 # Registered with the worker through this module (Celery discovers `<app>.tasks`).
 from respondents.freetext.tasks import rescrub_stale_task as rescrub_stale_task
 from respondents.freetext.tasks import scrub_responses_task as scrub_responses_task
+from respondents.models import Wave
 from respondents.services.cleaning import clean_wave, open_wave_ids
+from respondents.services.linkage import run_linkage
 from respondents.services.waves import close_overdue_waves
 
 
@@ -82,3 +84,9 @@ def destroy_expired_fingerprint_keys_task() -> int:
 @shared_task(name="respondents.close_overdue_waves", acks_late=True)
 def close_overdue_waves_task() -> int:
     return len(close_overdue_waves())
+
+
+@shared_task(name="respondents.link_returners", acks_late=True)
+def link_returners_task(wave_id: int) -> int:
+    # Candidates only: accepting needs a person (the workspace) or an explicit threshold.
+    return run_linkage(Wave.objects.get(pk=wave_id)).candidates

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('respondents', '0005_flag_override_history'),
+        ('respondents', '0006_response_links'),
         ('surveys', '0004_reference_distribution'),
     ]
 
