@@ -93,13 +93,20 @@ def check_form_bounds(path: Path) -> FormFileShape:
 
 
 def read_form(
-    path: Path, *, skip_unsupported: bool = False, allow_no_labels: bool = False
+    path: Path,
+    *,
+    skip_unsupported: bool = False,
+    allow_no_labels: bool = False,
+    media: Path | None = None,
 ) -> FormSpec:
-    """An XLSForm (.xlsx, .xls, .csv) or native JSON (.json) file, bounded, read and checked."""
+    """An XLSForm (.xlsx, .xls, .csv) or native JSON (.json) file, bounded, read and checked;
+    `media` is the directory holding the CSV files its select_*_from_file items name."""
     check_form_bounds(path)
     if path.suffix.lower() == ".json":
         return read_json(path)
-    return read_xlsform(path, skip_unsupported=skip_unsupported, allow_no_labels=allow_no_labels)
+    return read_xlsform(
+        path, skip_unsupported=skip_unsupported, allow_no_labels=allow_no_labels, media=media
+    )
 
 
 @transaction.atomic
@@ -109,6 +116,7 @@ def import_questionnaire(
     study: Study,
     skip_unsupported: bool = False,
     allow_no_labels: bool = False,
+    media: Path | None = None,
     questionnaire_name: str | None = None,
 ) -> ImportResult:
     """Read a form file into a new draft version of the study's questionnaire.
@@ -116,7 +124,9 @@ def import_questionnaire(
     The questionnaire is `questionnaire_name`, else the form's `form_id` setting, else the
     file name; it is created on first import. Raises FormError (file, row, column).
     """
-    form = read_form(path, skip_unsupported=skip_unsupported, allow_no_labels=allow_no_labels)
+    form = read_form(
+        path, skip_unsupported=skip_unsupported, allow_no_labels=allow_no_labels, media=media
+    )
     name = questionnaire_name or form.settings.get("form_id") or path.stem
     version = create_version(study, _slug(name), form)
     return ImportResult(

@@ -10,15 +10,20 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 from django.utils import timezone
+from lxml import html  # type: ignore[import-untyped]
 
 from exports.jobs import delete_expired_exports
 from exports.models import AuditAction, AuditEntry, ExportJob, ExportStatus
 from exports.retention import apply_retention
 from respondents.models import Contact, PanelMember, Response, ResponseStatus
 from respondents.services.invitations import withdraw_member
-from tests.exports.exporting import use_media
+from surveys.models import StudyRole
+from tests.builders import make_user
+from tests.exports.exporting import member, use_media
 from tests.exports.fixtures import build_three_wave_panel
+from tests.surveys.personas import login_verified
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -159,3 +164,42 @@ def test_the_hourly_export_sweep_audits_what_it_deletes(media, tmp_path, setting
     assert entry.study == panel.study
     assert entry.detail["export_jobs"] == 1
     assert not Path(media / "exports" / str(ExportJob.objects.get().pk)).exists()
+
+
+def test_the_workspace_shows_what_will_go_when_to_the_team_only(media):
+    # given: a member who left ten days ago and an unfinished response idle for a day
+    panel = build_three_wave_panel("ws")
+    panel.study.contact_retention_days = 30
+    panel.study.save()
+    now = timezone.now()
+    withdraw_member(panel.members["A"][0], now=now - timedelta(days=10))
+    Response.objects.filter(wave__study=panel.study, status=ResponseStatus.ABANDONED).update(
+        updated_at=now - timedelta(days=1)
+    )
+    viewer = member(panel.study, "viewer", StudyRole.VIEWER)
+    outsider = make_user("outsider")
+
+    # when
+    client = Client(HTTP_ACCEPT_LANGUAGE="ru")
+    login_verified(client, viewer)
+    page = client.get(f"/workspace/{panel.study.slug}/retention/")
+
+    # then: the periods and each day's deletions, in the viewer's language
+    assert page.status_code == 200
+    tree = html.fromstring(page.content.decode())
+    rows = [
+        (row.get("data-kind"), [cell.text_content().strip() for cell in row.findall("td")])
+        for row in tree.xpath("//table[@id='retention']/tbody/tr")
+    ]
+    day = now.date()
+    assert rows == [
+        ("contacts", [str(day + timedelta(days=20)), "контактные данные", "1"]),
+        ("unfinished_responses", [str(day + timedelta(days=89)), "незавершённые анкеты", "1"]),
+    ]
+    assert "Сроки хранения данных" in page.content.decode()
+    assert "через 30 дн." in page.content.decode()
+
+    # and: someone without a role on the study does not learn it exists
+    stranger = Client()
+    login_verified(stranger, outsider)
+    assert stranger.get(f"/workspace/{panel.study.slug}/retention/").status_code == 404
