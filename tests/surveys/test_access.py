@@ -44,6 +44,7 @@ EXPECTED = {
         Action.SEE_CONTACTS,
         Action.VIEW_CLEANING,
         Action.LINK_RETURNERS,
+        Action.REVIEW_FREE_TEXT,
     },
     "researcher": {
         Action.VIEW_FIGURES,
