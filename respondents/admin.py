@@ -7,7 +7,6 @@ bare delete. Every action calls a service, as the commands and the API do.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import admin, messages
@@ -314,16 +313,16 @@ class ResponseAdmin(StudyScopedAdminMixin, NoAddOrDeleteAdmin):
             return not visible.exclude(pk__in=allowed).exists()
         return can(request.user, Action.VIEW_RESPONSES, obj.wave.study_id)
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> Sequence[Any]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         if self._sees_raw(request, obj):
             return RESPONSE_FIELDS
         return tuple(name for name in RESPONSE_FIELDS if name not in RAW_RESPONSE_FIELDS)
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Sequence[str]:
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         return tuple(self.get_fields(request, obj))
 
-    def get_list_display(self, request: HttpRequest) -> Sequence[Any]:
-        shown = list(super().get_list_display(request))
+    def get_list_display(self, request: HttpRequest) -> list[Any]:
+        shown: list[Any] = list(super().get_list_display(request))
         if self._sees_raw(request, None):
             return shown
         return [name for name in shown if name not in RAW_RESPONSE_FIELDS]

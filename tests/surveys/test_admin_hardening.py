@@ -12,6 +12,8 @@ holds every model permission a broad group might hand out.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.contrib.auth.models import Permission
 
@@ -125,7 +127,7 @@ def test_the_api_offers_no_way_to_change_the_bank(team, concept):
 # -- raw answers ----------------------------------------------------------------------------
 
 
-def _detail(client, response):
+def _detail(client: Any, response: Any) -> Any:
     return client.get(f"/admin/respondents/response/{response.pk}/change/")
 
 
