@@ -73,9 +73,11 @@ def build_dataset(spec: ExportSpec) -> Dataset:
     )
     flags = current_flags(w.id for w in sample.waves)
     catalogue = build_catalogue(sample, flags, spec)
-    released, report, quasi_notes = _anonymise_quasi(spec, sample, catalogue)
-    suppressed = Counter(report["suppressions"]) + Counter(report["risk_suppressions"])
-    catalogue = catalogue.with_quasi_notes(quasi_notes, dict(suppressed))
+    population = study.population_size
+    released, report, quasi_notes = _anonymise_quasi(spec, sample, catalogue, population)
+    catalogue = catalogue.with_quasi_notes(quasi_notes, dict(report["suppressions"]))
+    if sample.empty_reason:
+        report["empty_reason"] = sample.empty_reason
     speed = speed_indexes(sample)
     variables = [c.variable for c in catalogue.columns]
     if spec.layout == "wide":
@@ -344,17 +346,19 @@ def _free_text(frame: pd.DataFrame, catalogue: Catalogue, spec: ExportSpec) -> C
 
 
 def _anonymise_quasi(
-    spec: ExportSpec, sample: Sample, catalogue: Catalogue
+    spec: ExportSpec, sample: Sample, catalogue: Catalogue, population: int | None
 ) -> tuple[pd.DataFrame, dict[str, Any], dict[str, list[str]]]:
     quasi = catalogue.quasi_specs
+    names = [q.name for q in quasi]
     if not sample.responses:
         report = disclosure_report(
-            pd.DataFrame(),
-            [],
+            np.zeros(0, dtype=np.int64),
+            names,
             k=spec.k,
-            group=None,
-            suppressions={},
-            coarsening={},
+            rows=0,
+            layout=spec.layout,
+            anonymised=None,
+            population=population,
             max_global_risk=spec.max_global_risk,
         )
         return pd.DataFrame(), report, {}
@@ -363,56 +367,60 @@ def _anonymise_quasi(
         for batch in _chunked(list(sample.responses))
     ]
     long = pd.concat(parts)
-    coarsened = kanon.coarsen(long, quasi, spec.k)
-    catalogue.coarsened_labels.update(coarsened.value_labels)
-    names = [q.name for q in quasi]
-    frame: pd.DataFrame = coarsened.frame
-    group, label = "wave", "wave"
-    describe = None
-    if spec.layout == "wide":
+    wide = spec.layout == "wide"
+    group = None
+    if wide:
+        persons = pd.Index(pd.unique(long[PERSON]))
+        group = pd.Series(_participation_codes(long, sample.waves, persons), index=persons)
+    describe = _pattern_description(sample.waves) if wide else None
+    result = kanon.anonymise(
+        long, quasi, spec.k, person=PERSON, wide=wide, group=group, describe_group=describe
+    )
+    catalogue.coarsened_labels.update(result.value_labels)
+    released = pd.concat([long[[PERSON, "wave"]], result.frame], axis=1)
+    if wide:
         wide_vars = widen_variables(
             [c.variable for c in catalogue.quasi_columns],
             catalogue.item_waves,
             sample.waves,
             with_ids=False,
         )
-        frame = widen_frame(coarsened.frame, wide_vars, sample.waves)
-        frame[PATTERN] = _participation_codes(long, sample.waves, frame[PERSON])
-        frame = frame.set_index(PERSON)
-        names, group, label = [v.name for v in wide_vars], PATTERN, "pattern of waves taken part in"
-        describe = _pattern_description(sample.waves)
-    suppressed = kanon.suppress_locally(frame, names, spec.k, group=group, group_name=describe)
-    reduced = kanon.reduce_global_risk(suppressed.frame, names, spec.max_global_risk, group=group)
+        released = widen_frame(released, wide_vars, sample.waves).set_index(PERSON)
+        columns = [v.name for v in wide_vars]
+    else:
+        columns = names
     report = disclosure_report(
-        reduced.frame,
+        result.sizes,
         names,
         k=spec.k,
-        group=group,
-        suppressions=suppressed.counts,
-        coarsening=coarsened.notes,
-        risk_suppressions=reduced.counts,
+        rows=len(long) if not wide else len(result.sizes),
+        layout=spec.layout,
+        anonymised=result,
+        population=population,
         max_global_risk=spec.max_global_risk,
-        group_label=label,
     )
-    if spec.layout == "long" and len(sample.waves) > 1:
-        report["people_unique_across_waves"] = _unique_across_waves(reduced.frame, names)
+    if not wide and len(sample.waves) > 1:
+        report["people_unique_across_waves"] = _unique_across_waves(released, names)
         report["people_unique_across_waves_note"] = LINKED_WAVES_NOTE
-    return reduced.frame[names], report, coarsened.notes
+    return released[columns], report, result.notes
 
 
-# The long layout is made k-anonymous wave by wave; its pid joins a person's rows,
-# so the report also counts the people whose values over all their waves nobody shares.
+# The pid joins a person's rows in the long layout, so k-anonymity is made over each
+# person's values across the waves of the export (exports/anonymise/units.py).
 LINKED_WAVES_NOTE = (
-    "k-anonymity holds within each wave. A person's rows share one pid, so joined across "
-    "waves their quasi-identifier values single out this many people; the wide layout is "
-    "made k-anonymous over all waves together."
+    "k-anonymity holds over each person's quasi-identifier values across the waves of the "
+    "export (the pid joins their rows); this many people have values nobody else shares."
 )
 
 
 def _unique_across_waves(frame: pd.DataFrame, names: list[str]) -> int:
-    rows = frame[["wave", *names]].astype(str).agg("|".join, axis=1)
+    """People whose released values over all their rows nobody else has: counted from the
+    released rows, independently of the suppression that made them."""
+    values = frame[names].astype("float64").fillna(-999.0).replace(-4.0, -6.0)
+    rows = values.astype(str).agg("|".join, axis=1)
     signature = (
         pd.DataFrame({PERSON: frame[PERSON], "row": rows})
+        .drop_duplicates()
         .sort_values([PERSON, "row"])
         .groupby(PERSON)["row"]
         .agg("#".join)
@@ -421,7 +429,7 @@ def _unique_across_waves(frame: pd.DataFrame, names: list[str]) -> int:
 
 
 def _participation_codes(
-    long: pd.DataFrame, waves: Sequence[WaveInfo], persons: pd.Series
+    long: pd.DataFrame, waves: Sequence[WaveInfo], persons: pd.Index
 ) -> np.ndarray:
     """Per person, the waves taken part in as a bit pattern (bit i = the i-th chosen wave)."""
     code = pd.Series(0.0, index=pd.Index(persons))
@@ -432,8 +440,8 @@ def _participation_codes(
 
 
 def _pattern_description(waves: Sequence[WaveInfo]) -> Any:
-    def describe(value: object) -> str:
-        bits = int(float(str(value)))
+    def describe(value: int) -> str:
+        bits = int(value)
         taken = [w.name for bit, w in enumerate(waves) if bits & (1 << bit)]
         return "the wide layout's group of people who took part in " + (
             " and ".join(taken) + " only" if taken else "no wave"

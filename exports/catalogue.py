@@ -30,6 +30,8 @@ from exports.sampling import Sample, latest_runs
 from respondents.models import CleaningRun
 from surveys.models import PrivacyClass, QuestionType
 
+# Quasi-identifiers that every analysis needs most: recoded and suppressed last.
+SEX_NAMES = {"sex", "gender"}
 RESERVED = {"pid", "wave", "version", "complete", "duration", "flagged", "speed_index"}
 NAME_LIMIT = 64
 STRING_STATUS_NOTE = (
@@ -164,7 +166,10 @@ def build_catalogue(sample: Sample, flags: Mapping[int, set[str]], spec: ExportS
             quasi.append(made[0])
             specs.append(
                 QuasiColumn(
-                    made[0].variable.name, _quasi_kind(item), item.value_labels(spec.language)
+                    made[0].variable.name,
+                    _quasi_kind(item),
+                    item.value_labels(spec.language),
+                    is_sex=_is_sex(item),
                 )
             )
     runs = latest_runs(wave_versions)
@@ -208,6 +213,10 @@ def build_catalogue(sample: Sample, flags: Mapping[int, set[str]], spec: ExportS
             FREE_TEXT_NOTE[spec.free_text].capitalize() + ".",
         ],
     )
+
+
+def _is_sex(item: Item) -> bool:
+    return bool({item.name.lower(), item.concept.lower()} & SEX_NAMES)
 
 
 def _quasi_kind(item: Item) -> QuasiKind:

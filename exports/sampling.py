@@ -52,6 +52,13 @@ SAMPLE_DEFINITIONS: Mapping[SampleName, str] = {
 }
 
 
+EMPTY_SAMPLE_NEEDS: Mapping[SampleName, str] = {
+    "combined": "any",
+    "panel": "two or more",
+    "balanced": "every one",
+}
+
+
 class SampleError(ValueError):
     """The export's waves or sample are not valid; the message names the problem."""
 
@@ -90,6 +97,25 @@ class Sample:
     flagged_left_out: int
     repeats_left_out: int
     include_flagged: bool
+    # Completed and broken-off responses of the chosen waves, before any filter.
+    considered: int = 0
+
+    @property
+    def empty_reason(self) -> str:
+        """Why the sample holds no response ("" when it holds some)."""
+        if self.responses:
+            return ""
+        if self.considered == 0:
+            return "the chosen waves hold no completed or broken-off responses"
+        if self.flagged_left_out == self.considered:
+            return (
+                f"all {self.considered} responses are flagged by the cleaning: add "
+                "--include-flagged (include_flagged in the API) to export them"
+            )
+        return (
+            f"nobody took part in {EMPTY_SAMPLE_NEEDS[self.name]} of the chosen waves: "
+            "choose the combined sample or other waves"
+        )
 
     @property
     def definition(self) -> str:
@@ -196,6 +222,7 @@ def select_sample(
         flagged_left_out=len(records) - len(kept),
         repeats_left_out=len(kept) - len(one_per_wave),
         include_flagged=include_flagged,
+        considered=len(records),
     )
 
 

@@ -62,6 +62,14 @@ class Study(models.Model):
     default_language = models.CharField(max_length=16, default="en")
     # {"ru": "...", "en": "..."}: shown on the consent page before the first question.
     consent_text = models.JSONField(default=dict, blank=True)
+    # How many people the study's sample is drawn from, when the team knows it: exports
+    # then weight the disclosure risk by it and gate a release on ER/n (docs/methods.md
+    # 5.6). Unknown (an open-link sample of an unknown population): no ER/n gate.
+    population_size = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text=_("People the sample is drawn from; leave empty when unknown."),
+    )
     # A respondent's open tab, history and bookmarks name the page by its title: a study
     # whose respondents could be endangered by that sets a neutral one ("Notes").
     neutral_title = models.CharField(

@@ -1,41 +1,52 @@
 """The disclosure-risk report that goes with every export.
 
-Measures (docs/methods.md 5.1, sdcMicro without weights; 5.6 step 4 and step 8):
-- f_k: how many released rows share a row's combination of quasi-identifier values (within
-  each wave in the long layout); k reached = min f_k;
-- individual risk r_i = 1 / f_k; sample uniques = rows with f_k = 1;
-- expected re-identifications ER = sum of r_i; global risk = ER / n, compared with
-  sdcMicro's default max_global_risk of 0.01;
-- suppressions per variable (coarsening and local suppression), and the further
-  suppressions made to bring the global risk within the limit;
-- the release gate (docs/methods.md 5.6 step 4): passed when k is reached and ER/n is within
-  the limit; assembly suppresses further first (kanon.reduce_global_risk), so a failed gate
-  means even that could not reach the limit (too few rows per group), and the files are
-  then pseudonymised personal data, not anonymous (docs/methods.md 6.5): the report says so;
+Measures (docs/methods.md 5.1, 5.6 steps 4 and 8), over people (the unit of k-anonymity,
+exports/anonymise/units.py):
+- f_k: how many people share a person's released quasi-identifier values; k reached =
+  min f_k; sample uniques = people with f_k = 1;
+- individual risk: without a declared population, r_i = 1 / f_k (sdcMicro without
+  weights), and ER = sum r_i is reported as an upper bound, not a gate: without weights
+  ER is the number of classes, so ER/n <= 0.01 would demand classes of 100 on average;
+  with the study's declared population size N, weights w = N/n give F_k = f_k N / n and
+  r from sdcMicro's approximations, and ER/n is gated against the limit;
+- per quasi-identifier: the recoding chosen, the rows whose value was suppressed, and
+  that as a share of the rows holding an answer;
+- the release gate: passed when k is reached (and ER/n is within the limit where it
+  applies); a failed gate means the files are pseudonymised personal data, not anonymous;
 - free-text scrubbing: how many findings of each kind were replaced;
-- the code version that built the release (docs/methods.md 5.6 step 8).
+- the code version that built the release.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+import numpy as np
 
-from exports.anonymise.kanon import class_sizes
+if TYPE_CHECKING:
+    from exports.anonymise.kanon import Anonymised
 
 MAX_GLOBAL_RISK = 0.01
-REPORT_VERSION = 2
+REPORT_VERSION = 3
 GATE_FAILED = (
     "NOT ANONYMOUS: the release gate failed ({reasons}); treat these files as pseudonymised "
     "personal data (docs/methods.md 6.5) and do not pass them on"
 )
-GATE_PASSED = "k-anonymous and within the global-risk limit"
+GATE_PASSED = "k-anonymous: every person shares their quasi-identifier values with {others}"
+GATE_RESTRICTED = (
+    "RESTRICTED: quasi-identifiers not recoded or suppressed, for the study team's own "
+    "analysis; pseudonymised personal data, never to be passed on"
+)
+CHECKED_WITHIN = {
+    "long": "people, over their values across the waves of the export",
+    "wide": "people who took part in the same waves",
+}
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -66,64 +77,127 @@ def _commit(root: Path) -> str:
 
 
 def disclosure_report(
-    frame: pd.DataFrame,
+    sizes: np.ndarray,
     quasi: Sequence[str],
     *,
     k: int,
-    group: str | None,
-    suppressions: Mapping[str, int],
-    coarsening: Mapping[str, Sequence[str]],
-    risk_suppressions: Mapping[str, int] | None = None,
+    rows: int,
+    layout: str,
+    anonymised: Anonymised | None,
+    population: int | None = None,
     max_global_risk: float = MAX_GLOBAL_RISK,
     scrubbed: Mapping[str, int] | None = None,
-    group_label: str | None = None,
 ) -> dict[str, Any]:
-    rows = len(frame)
-    sizes = class_sizes(frame, quasi, group) if rows else pd.Series(dtype="int64")
-    risk = 1.0 / sizes if rows else pd.Series(dtype="float64")
+    people = len(sizes)
+    risk = individual_risk(sizes, population)
     expected = float(risk.sum())
-    k_reached = int(sizes.min()) if rows else None
-    global_risk = expected / rows if rows else 0.0
+    k_reached = int(sizes.min()) if people else None
+    global_risk = expected / people if people else 0.0
+    gated = population is not None
     failures = []
     if k_reached is not None and k_reached < k:
         failures.append(f"k reached {k_reached} < {k}")
-    if global_risk > max_global_risk:
+    if gated and global_risk > max_global_risk:
         failures.append(f"global risk ER/n {global_risk:.4f} > {max_global_risk:g}")
+    suppressions = dict(anonymised.suppressed) if anonymised else dict.fromkeys(quasi, 0)
+    answered = dict(anonymised.answered) if anonymised else dict.fromkeys(quasi, 0)
     return {
         "report_version": REPORT_VERSION,
         "code_version": code_version(),
         "release_gate": {
             "passed": not failures,
             "failures": failures,
-            "verdict": GATE_FAILED.format(reasons="; ".join(failures)) if failures else GATE_PASSED,
+            "verdict": GATE_FAILED.format(reasons="; ".join(failures))
+            if failures
+            else GATE_PASSED.format(others=_others(k)),
         },
+        "restricted": False,
         "rows": rows,
+        "people": people,
         "k_required": k,
         "k_reached": k_reached,
         "k_anonymous": k_reached is None or k_reached >= k,
         "quasi_identifiers": list(quasi),
-        "checked_within": group_label or group or "the whole export",
-        "equivalence_classes": int(
-            frame.groupby([*([group] if group else []), *quasi], dropna=False).ngroups
-        )
-        if rows and (quasi or group)
-        else (1 if rows else 0),
-        "sample_uniques": int((sizes == 1).sum()) if rows else 0,
+        "checked_within": CHECKED_WITHIN.get(layout, layout),
+        "equivalence_classes": _classes(sizes) if people else 0,
+        "sample_uniques": int((sizes == 1).sum()),
         "individual_risk": {
-            "max": float(risk.max()) if rows else 0.0,
-            "mean": float(risk.mean()) if rows else 0.0,
-            "rows_above_0_1": int((risk > 0.1).sum()) if rows else 0,
+            "max": float(risk.max()) if people else 0.0,
+            "mean": float(risk.mean()) if people else 0.0,
+            "people_above_0_1": int((risk > 0.1).sum()),
         },
+        "population_size": population,
         "expected_reidentifications": round(expected, 6),
         "global_risk": round(global_risk, 6),
+        "global_risk_gated": gated,
         "max_global_risk": max_global_risk,
-        "global_risk_within_limit": global_risk <= max_global_risk,
-        "suppressions": dict(suppressions),
-        "risk_suppressions": dict(risk_suppressions or {}),
+        "global_risk_within_limit": global_risk <= max_global_risk if gated else None,
+        "suppressions": suppressions,
+        "answered": answered,
+        "suppressed_share": {
+            name: round(suppressions.get(name, 0) / answered[name], 6)
+            if answered.get(name)
+            else 0.0
+            for name in quasi
+        },
+        "recoding_level": dict(anonymised.levels) if anonymised else {},
         "scrubbed": dict(scrubbed or {}),
-        "coarsening": {name: list(notes) for name, notes in coarsening.items()},
+        "coarsening": {
+            name: list(notes) for name, notes in (anonymised.notes if anonymised else {}).items()
+        },
         "note": (
-            "Risk without sampling weights (r = 1/f_k): a release of a sample of an unknown "
-            "population; a suppressed value counts as its own value."
+            "Risk without sampling weights (r = 1/f_k, ER an upper bound) unless the study "
+            "declares its population size; a suppressed value counts as its own value."
         ),
+    }
+
+
+def _others(k: int) -> str:
+    return f"at least {k - 1} other{'s' if k != 2 else ''} (k = {k})"
+
+
+def _classes(sizes: np.ndarray) -> int:
+    # A class of size f holds f people, so the classes number sum(1 / f_k).
+    return round(float((1.0 / sizes).sum()))
+
+
+def individual_risk(sizes: np.ndarray, population: int | None) -> np.ndarray:
+    """r_i per person: 1 / f_k, or sdcMicro's approximations with weights N / n."""
+    sizes = sizes.astype(np.float64)
+    people = len(sizes)
+    if people == 0:
+        return np.zeros(0)
+    if population is None or population <= people:
+        return 1.0 / sizes
+    p = people / population
+    odds = p / (1.0 - p)
+    log = math.log(1.0 / p)
+    return np.where(
+        sizes == 1,
+        odds * log,
+        np.where(sizes == 2, odds - odds**2 * log, p / (sizes - (1.0 - p))),
+    )
+
+
+def restricted_report(quasi: Sequence[str], *, rows: int, k: int) -> dict[str, Any]:
+    """The report of a restricted release: nothing recoded, nothing suppressed, no gate."""
+    return {
+        "report_version": REPORT_VERSION,
+        "code_version": code_version(),
+        "release_gate": {
+            "passed": False,
+            "failures": ["restricted release"],
+            "verdict": GATE_RESTRICTED,
+        },
+        "restricted": True,
+        "rows": rows,
+        "k_required": k,
+        "k_reached": None,
+        "k_anonymous": False,
+        "quasi_identifiers": list(quasi),
+        "suppressions": dict.fromkeys(quasi, 0),
+        "suppressed_share": dict.fromkeys(quasi, 0.0),
+        "recoding_level": {},
+        "scrubbed": {},
+        "coarsening": {},
     }

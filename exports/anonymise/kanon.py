@@ -1,30 +1,27 @@
-"""k-anonymity for quasi-identifiers: coarsening, then local suppression.
+"""k-anonymity for quasi-identifiers: global recoding first, then local suppression.
 
-Rule (docs/methods.md 5.2 "global recoding first, then local suppression", 5.6 step 3):
-1. Coarsen each quasi-identifier:
-   - age: 5-year bands, top-coded at 70+ (docs/methods.md 5.6); other numbers: bands of a round
-     width; then the lowest and highest bands are merged inward until each holds >= k rows;
-   - categories: codes held by fewer than k rows are merged into one "Other (merged)" code;
-   - free-text places: kept (as codes, labelled with the place) only when >= k rows name the
-     same place (case and spacing ignored), otherwise suppressed;
-   - dates: year and quarter (emigration month to quarter, docs/methods.md 5.6).
-2. Local suppression until every combination of released values is shared by >= k rows
-   (within each group: each wave in the long layout). A suppressed value is released as
-   SUPPRESSED (-6, docs/methods.md 7.6) and counts as its own value; missing codes count as
-   values too. This is k-anonymity in the strict sense: no "NA matches everything"
-   (sdcMicro's alpha = 0). A NOT_ASKED (-4) cell is never suppressed: it says the wave's
-   version does not ask the item (long layout) or the person did not take part in that wave
-   (wide layout), which the rest of the row releases anyway; the caller groups rows so
-   that every row of a group shares its -4 cells (the wave; the pattern of waves taken
-   part in), and a group smaller than k is refused.
-3. Global risk (docs/methods.md 5.6 step 4): with r_i = 1/f_k the expected re-identifications
-   ER = sum r_i is the number of classes, so ER/n <= max_global_risk means classes of at
-   least 1/max_global_risk rows on average. `reduce_global_risk` suppresses further, the
-   smallest class first (it costs the fewest values per class removed): one value when
-   that merges the class into an existing one, else every value of the class (it joins
-   its group's all-suppressed class), until the limit holds or nothing is left to
-   suppress (then the report says the limit was not reached).
-Values here are numbers: codes and negative missing codes (< 0 is never coarsened).
+Rule (docs/methods.md 5.2 "global recoding first, then local suppression", 5.6 steps 3-4):
+1. Each quasi-identifier has a ladder of recodings, from the default to the coarsest:
+   - age: 5-year bands top-coded at 70+, then 10-year, then 20-year bands; other numbers:
+     bands of a round width, then 2x and 5x wider; edge bands with fewer than k rows
+     are merged inward;
+   - categories (countries, ...): codes held by fewer than k rows merged into one "other"
+     code, then those with fewer than 5k, then 25k;
+   - free-text places: places named by at least k rows kept, the rest merged into "other
+     place" (with a large sample this is the capital / other), then 5k, 25k;
+   - dates: year and quarter, then year;
+   and, last, one code for every answer.
+2. Among the recodings, the one that loses least is chosen (a greedy walk up the lattice
+   of levels, as ARX searches it): loss = sum over the quasi-identifiers of importance x
+   (the share of information the recoding removes, 1 - H(recoded) / H(default), plus the
+   share of rows whose value local suppression then removes). Importance: sex 4, age 3,
+   other categories 2, places, numbers and dates 1 (sex and age are what every analysis
+   needs; docs/methods.md 5.6 suppresses them last).
+3. Local suppression of that recoding over people (exports/anonymise/units.py): least
+   important first, fewest cells, then every suppression k does not need is undone.
+A suppressed value is released as SUPPRESSED (-6, docs/methods.md 7.6) and counts as its
+own value; missing codes count as values too (strict k-anonymity, sdcMicro's alpha = 0).
+Values here are numbers: codes and negative missing codes (< 0 is never recoded).
 """
 
 from __future__ import annotations
@@ -39,6 +36,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from exports.anonymise.units import KAnonymityError, Outcome, People, refuse_small_groups, suppress
+
 SUPPRESSED = -6
 NOT_ASKED = -4
 AGE_BAND = 5
@@ -47,17 +46,28 @@ AGE_TOP_CODE = 70
 AGE_MAX_PLAUSIBLE = 120
 TARGET_BANDS = 10
 OTHER_LABEL = "Other (merged: rare categories)"
+OTHER_PLACE_LABEL = "Other place (merged: rarely named places)"
+ALL_CODE = 0
+ALL_LABEL = "Any answer (detail removed for k-anonymity)"
+# Widening factors of the number bands and thresholds (in multiples of k) of the merges.
+WIDEN = (1, 2, 4)
+THRESHOLDS = (1, 5, 25)
+SHARES = (0.01, 0.03, 0.1)
+# The largest share of a quasi-identifier's answers local suppression may remove before a
+# coarser recoding is preferred (ARX's suppression limit, per variable): sex 1%, age and
+# categories such as country 5%; places, numbers and dates have none (they are recoded
+# only when that loses less). A recoding over a limit is still chosen when none keeps it.
+SUPPRESSION_LIMIT = {"sex": 0.01, "age": 0.05, "category": 0.05}
+OVER_LIMIT_PENALTY = 20.0
+IMPORTANCE = {"sex": 4, "age": 3, "category": 2, "place": 1, "numeric": 1, "date": 1}
+# Search steps before the walk stops (a lattice of 4 levels per quasi-identifier).
+MAX_STEPS = 40
+# Steps the walk goes on past the best recoding seen before it stops.
+PATIENCE = 3
 
 QuasiKind = Literal["age", "numeric", "category", "place", "date"]
 
-ERROR_GROUP_TOO_SMALL = (
-    "k-anonymity with k={k} is impossible: {group} has only {rows} rows; choose a smaller k "
-    "or more waves"
-)
-
-
-class KAnonymityError(ValueError):
-    """k cannot be reached (a group has fewer than k rows)."""
+__all__ = ["KAnonymityError"]
 
 
 @dataclass(frozen=True)
@@ -66,64 +76,203 @@ class QuasiColumn:
     kind: QuasiKind
     # Code -> label before coarsening (categories).
     labels: Mapping[int, str] = field(default_factory=dict)
+    # Sex (or gender): suppressed and recoded last of all.
+    is_sex: bool = False
+
+    @property
+    def importance(self) -> int:
+        return IMPORTANCE["sex"] if self.is_sex else IMPORTANCE[self.kind]
+
+    @property
+    def suppression_limit(self) -> float:
+        return SUPPRESSION_LIMIT.get("sex" if self.is_sex else self.kind, 1.0)
+
+
+@dataclass(frozen=True)
+class Recoding:
+    coded: pd.Series
+    labels: dict[int, str]
+    note: str
+    # Share of the default recoding's information it removes (0 for the default).
+    loss: float
 
 
 @dataclass
-class Coarsened:
+class Anonymised:
+    # Released values per quasi-identifier, on the input's index.
     frame: pd.DataFrame
-    # Column -> code -> label after coarsening.
     value_labels: dict[str, dict[int, str]]
     notes: dict[str, list[str]]
+    # Column -> rows whose value local suppression removed.
+    suppressed: dict[str, int]
+    # Column -> rows holding an answer (what the suppressed share is a share of).
+    answered: dict[str, int]
+    # Column -> the recoding level chosen (0 = the default).
+    levels: dict[str, int]
+    # Person -> how many people share their released values.
+    sizes: np.ndarray
 
 
-@dataclass
-class Suppressed:
-    frame: pd.DataFrame
-    # Column -> values suppressed by local suppression (coarsening suppressions excluded).
-    counts: dict[str, int]
+def ladder(series: pd.Series, column: QuasiColumn, k: int) -> list[Recoding]:
+    """The recodings of one quasi-identifier, default first, coarsest last."""
+    steps: list[tuple[pd.Series, dict[int, str], str]] = []
+    if column.kind in ("age", "numeric"):
+        is_age = column.kind == "age"
+        steps = [band_numbers(series, k, is_age=is_age, widen=w) for w in WIDEN]
+    elif column.kind == "place":
+        steps = [common_places(series, t) for t in _thresholds(series, k)]
+    elif column.kind == "date":
+        steps = [quarters(series), quarters(series, years=True)]
+    else:
+        steps = [merge_rare(series, column.labels, t) for t in _thresholds(series, k)]
+    steps.append(removed(series))
+    base = _entropy(steps[0][0])
+    out: list[Recoding] = []
+    seen: set[int] = set()
+    for index, (coded, labels, note) in enumerate(steps):
+        distinct = int(coded[coded >= 0].nunique())
+        last = index == len(steps) - 1
+        if index > 0 and (distinct in seen or (distinct <= 1 and not last)):
+            # A threshold that merges nothing more is not a new level, and one that
+            # merges everything is the last level, removal.
+            continue
+        seen.add(distinct)
+        loss = 1.0 - _entropy(coded) / base if base > 0 else 0.0
+        out.append(Recoding(coded, labels, note, max(0.0, loss)))
+    return out
 
 
-@dataclass
-class RiskReduced:
-    frame: pd.DataFrame
-    # Column -> values suppressed to bring the global risk within the limit.
-    counts: dict[str, int]
-    global_risk: float
-    within_limit: bool
+def _thresholds(series: pd.Series, k: int) -> list[int]:
+    """Merge thresholds in rows: multiples of k, and shares of the rows answered."""
+    answered = int(series.map(lambda v: isinstance(v, str) or (v == v and v >= 0)).sum())
+    shares = [math.ceil(answered * share) for share in SHARES]
+    return sorted({k * t for t in THRESHOLDS} | {t for t in shares if t > k})
 
 
-def coarsen(frame: pd.DataFrame, columns: Sequence[QuasiColumn], k: int) -> Coarsened:
-    out = frame.copy()
-    labels: dict[str, dict[int, str]] = {}
-    notes: dict[str, list[str]] = {}
-    for column in columns:
-        series = frame[column.name]
-        if column.kind in ("age", "numeric"):
-            coded, labels[column.name], note = band_numbers(series, k, is_age=column.kind == "age")
-        elif column.kind == "place":
-            coded, labels[column.name], note = common_places(series, k)
-        elif column.kind == "date":
-            coded, labels[column.name], note = quarters(series)
+def _entropy(coded: pd.Series) -> float:
+    valid = coded[coded >= 0]
+    if valid.empty:
+        return 0.0
+    shares = valid.value_counts(normalize=True).to_numpy(dtype=np.float64)
+    return float(-(shares * np.log(shares)).sum())
+
+
+def anonymise(
+    frame: pd.DataFrame,
+    columns: Sequence[QuasiColumn],
+    k: int,
+    *,
+    person: str,
+    wide: bool,
+    group: pd.Series | None = None,
+    describe_group: Callable[[int], str] | None = None,
+) -> Anonymised:
+    """Recode and suppress `frame`'s quasi-identifier columns (one row per response, with
+    the person and the wave) until every person shares their released values with at
+    least k - 1 others (see exports/anonymise/units.py for what a person's values are).
+    `group` (wide layout: the pattern of waves taken part in) maps a person to a group
+    within which k is checked."""
+    persons, uniques = pd.factorize(frame[person])
+    people_group = None
+    if group is not None:
+        people_group = group.reindex(uniques).to_numpy(dtype=np.int64)
+    people = People(
+        values={},
+        person=np.asarray(persons, dtype=np.int64),
+        wave=frame["wave"].to_numpy(dtype=np.float64),
+        group=people_group,
+        with_wave=wide,
+    )
+    refuse_small_groups(people, k, describe_group or (lambda code: f"group {code}"))
+    ladders = {c.name: ladder(frame[c.name], c, k) for c in columns}
+    order = [c.name for c in sorted(columns, key=lambda c: (c.importance, c.name))]
+    weights = {c.name: c.importance for c in columns}
+    limits = {c.name: c.suppression_limit for c in columns}
+    answered = {c.name: int((ladders[c.name][0].coded >= 0).sum()) or 1 for c in columns}
+
+    def evaluate(levels: dict[str, int]) -> tuple[float, Outcome]:
+        people.values = {
+            name: ladders[name][level].coded.to_numpy(dtype=np.float64)
+            for name, level in levels.items()
+        }
+        # The restoring pass only gives back; ranking recodings without it is 3x faster.
+        outcome = suppress(people, order, k, restore=False)
+        loss = 0.0
+        for name, level in levels.items():
+            share = outcome.suppressed[name] / answered[name]
+            loss += weights[name] * (ladders[name][level].loss + share)
+            loss += OVER_LIMIT_PENALTY * max(0.0, share - limits[name])
+        return loss, outcome
+
+    levels = {c.name: 0 for c in columns}
+    best, _ = evaluate(levels)
+    chosen = dict(levels)
+    # Walk up the lattice along the cheapest step, past steps that do not pay off at once
+    # (two recodings together can reach k where each alone cannot), keeping the best seen.
+    patience = PATIENCE
+    for _ in range(MAX_STEPS):
+        trials = []
+        for name in order:
+            if levels[name] + 1 < len(ladders[name]):
+                trial = {**levels, name: levels[name] + 1}
+                trials.append((evaluate(trial)[0], trial))
+        if not trials:
+            break
+        loss, levels = min(trials, key=lambda t: t[0])
+        if loss < best:
+            best, chosen, patience = loss, dict(levels), PATIENCE
         else:
-            coded, labels[column.name], note = merge_rare(series, column.labels, k)
-        out[column.name] = coded
-        notes[column.name] = [note]
-    return Coarsened(frame=out, value_labels=labels, notes=notes)
+            patience -= 1
+            if patience == 0:
+                break
+    levels = chosen
+    people.values = {
+        name: ladders[name][level].coded.to_numpy(dtype=np.float64)
+        for name, level in levels.items()
+    }
+    outcome = suppress(people, order, k)
+    released = pd.DataFrame(
+        {name: outcome.values[name] for name in levels}, index=frame.index, dtype="float64"
+    )
+    notes = {
+        name: [ladders[name][level].note, *_level_note(level, len(ladders[name]))]
+        for name, level in levels.items()
+    }
+    return Anonymised(
+        frame=released,
+        value_labels={name: ladders[name][level].labels for name, level in levels.items()},
+        notes=notes,
+        suppressed=outcome.suppressed,
+        answered=answered,
+        levels=levels,
+        sizes=outcome.sizes,
+    )
+
+
+def _level_note(level: int, levels: int) -> list[str]:
+    if level == 0:
+        return []
+    return [
+        f"recoded {level} step{'s' if level > 1 else ''} beyond the default (of {levels - 1} "
+        "possible): the recoding that loses least among those that reach k"
+    ]
 
 
 def band_numbers(
-    series: pd.Series, k: int, *, is_age: bool
+    series: pd.Series, k: int, *, is_age: bool, widen: int = 1
 ) -> tuple[pd.Series, dict[int, str], str]:
+    """Bands of a round width (ages: 5 years, top-coded at 70+), `widen` times wider."""
     values = pd.to_numeric(series, errors="coerce").astype("float64")
     valid = values >= 0
     if is_age and values[valid].max(skipna=True) > AGE_MAX_PLAUSIBLE:
         is_age = False
-    width = AGE_BAND if is_age else _round_width(values[valid])
+    width = (AGE_BAND if is_age else _round_width(values[valid])) * widen
+    top_code = AGE_TOP_CODE // width * width
     # np.floor, not math.floor: an answer that is not a number (an import, a type changed
     # between versions) is NaN here, and math.floor(NaN) raises.
     lower = (values / width).apply(np.floor) * width
     if is_age:
-        lower = lower.where(lower < AGE_TOP_CODE, AGE_TOP_CODE)
+        lower = lower.where(lower < top_code, top_code)
     starts = sorted(int(v) for v in lower[valid].dropna().unique())
     counts = lower[valid].value_counts()
     merged = _merge_edges(starts, {int(s): int(counts.get(s, 0)) for s in starts}, k)
@@ -132,7 +281,7 @@ def band_numbers(
     coded[valid] = lower[valid].map(lambda v: code_of[int(v)]).astype("float64")
     band_labels = {}
     for index, group in enumerate(merged):
-        top_open = index == len(merged) - 1 and (is_age and group[-1] == AGE_TOP_CODE)
+        top_open = index == len(merged) - 1 and (is_age and group[-1] == top_code)
         last = group[-1] + width - (1 if width >= 1 else 0)
         if top_open or (index == len(merged) - 1 and len(group) > 1):
             band_labels[group[0]] = f"{group[0]}+"
@@ -140,7 +289,7 @@ def band_numbers(
             band_labels[group[0]] = f"{_fmt(last)} or less"
         else:
             band_labels[group[0]] = f"{_fmt(group[0])}-{_fmt(last)}"
-    top = f", top-coded at {AGE_TOP_CODE}+" if is_age else ""
+    top = f", top-coded at {_fmt(top_code)}+" if is_age else ""
     note = (
         f"coarsened to {_fmt(width)}-unit bands{top}; edge bands with fewer than {k} rows "
         "merged; the code is the band's lower bound"
@@ -179,10 +328,14 @@ def _fmt(value: float) -> str:
 def merge_rare(
     series: pd.Series, labels: Mapping[int, str], k: int
 ) -> tuple[pd.Series, dict[int, str], str]:
+    """Codes held by fewer than `k` rows (the threshold) merged into one "other" code."""
     values = pd.to_numeric(series, errors="coerce").astype("float64")
     valid = values >= 0
     counts = values[valid].value_counts()
     rare = sorted(int(float(str(code))) for code, count in counts.items() if count < k)
+    if len(rare) == 1 and len(counts) > 1:
+        # One rare code merged alone would keep it recognisable: take the next rarest too.
+        rare = sorted({*rare, int(float(str(counts[counts >= k].idxmin())))})
     kept = {code: label for code, label in labels.items() if code not in rare}
     coded = values.copy()
     if len(rare) >= 1:
@@ -201,206 +354,53 @@ def normalise_place(value: str) -> str:
 
 
 def common_places(series: pd.Series, k: int) -> tuple[pd.Series, dict[int, str], str]:
+    """Free-text places kept (as codes labelled with the place) when named by at least
+    `k` rows (case and spacing ignored); rarer places merged into one "other" code."""
     is_text = series.map(lambda v: isinstance(v, str) and bool(v.strip()))
-    keys = series[is_text].map(normalise_place)
+    texts = series[is_text]
+    keys = texts.map({t: normalise_place(t) for t in pd.unique(texts)})
     counts = keys.value_counts()
     common = sorted(str(key) for key, count in counts.items() if count >= k)
     shown = {key: series[is_text][keys == key].iloc[0].strip() for key in common}
     code_of = {key: code for code, key in enumerate(common, start=1)}
+    other = len(common) + 1
     coded = pd.Series(np.nan, index=series.index, dtype="float64")
     coded[~is_text] = pd.to_numeric(series[~is_text], errors="coerce")
-    coded[is_text] = keys.map(lambda key: float(code_of.get(key, SUPPRESSED)))
-    suppressed = int((coded[is_text] == SUPPRESSED).sum())
+    coded[is_text] = keys.map(lambda key: float(code_of.get(key, other)))
+    labels = {code: shown[key] for key, code in code_of.items()}
+    merged = int((coded[is_text] == other).sum())
+    if merged:
+        labels[other] = OTHER_PLACE_LABEL
     note = (
-        f"free text coded as places named by at least {k} rows; {suppressed} rarer "
-        f"answers suppressed ({SUPPRESSED})"
+        f"free text coded as places named by at least {k} rows; {merged} answers naming "
+        f"rarer places merged into code {other}"
     )
-    return coded, {code: shown[key] for key, code in code_of.items()}, note
+    return coded, labels, note
 
 
-def quarters(series: pd.Series) -> tuple[pd.Series, dict[int, str], str]:
+def quarters(series: pd.Series, *, years: bool = False) -> tuple[pd.Series, dict[int, str], str]:
     def code(value: object) -> float:
         if isinstance(value, str):
             try:
                 day = date.fromisoformat(value[:10])
             except ValueError:
                 return float(SUPPRESSED)
-            return float(day.year * 10 + (day.month - 1) // 3 + 1)
+            return float(day.year if years else day.year * 10 + (day.month - 1) // 3 + 1)
         return float(value) if isinstance(value, int | float) else math.nan
 
     coded = series.map(code).astype("float64")
+    if years:
+        labels = {int(c): str(int(c)) for c in coded[coded > 0].unique()}
+        return coded, labels, "dates coarsened to the year"
     labels = {int(c): f"{int(c) // 10}-Q{int(c) % 10}" for c in coded[coded > 0].unique()}
     return coded, labels, "dates coarsened to year and quarter (code = year * 10 + quarter)"
 
 
-def class_sizes(frame: pd.DataFrame, columns: Sequence[str], group: str | None) -> pd.Series:
-    """For each row, how many rows share its combination of released values."""
-    keys = [*([group] if group else []), *columns]
-    if not keys:
-        return pd.Series(len(frame), index=frame.index, dtype="int64")
-    # fillna keeps NaN rows in their own class instead of groupby dropping them.
-    filled = frame[keys].astype("float64").fillna(-999.0)
-    return filled.groupby(keys, dropna=False)[keys[0]].transform("size").astype("int64")
-
-
-def is_k_anonymous(frame: pd.DataFrame, columns: Sequence[str], k: int, group: str | None) -> bool:
-    return bool(len(frame) == 0 or class_sizes(frame, columns, group).min() >= k)
-
-
-def suppress_locally(
-    frame: pd.DataFrame,
-    columns: Sequence[str],
-    k: int,
-    *,
-    group: str | None = None,
-    group_name: Callable[[object], str] | None = None,
-) -> Suppressed:
-    """Suppress values, most varied column first, until every class has >= k rows."""
-    out = frame.copy()
-    counts = dict.fromkeys(columns, 0)
-    _refuse_small_groups(out, k, group, group_name or (lambda value: f"{group} {value}"))
-    # Columns with many distinct values split classes most; suppressing them first
-    # removes the fewest values (the Handbook's "least important first" without weights).
-    order = sorted(columns, key=lambda c: -out[c].nunique(dropna=False))
-    for column in order:
-        unsafe = class_sizes(out, columns, group) < k
-        if not unsafe.any():
-            break
-        change = unsafe & (out[column] != SUPPRESSED) & (out[column] != NOT_ASKED)
-        out.loc[change, column] = float(SUPPRESSED)
-        counts[column] += int(change.sum())
-    _absorb_leftovers(out, columns, k, group, counts)
-    return Suppressed(frame=out, counts=counts)
-
-
-def _refuse_small_groups(
-    frame: pd.DataFrame, k: int, group: str | None, name: Callable[[object], str]
-) -> None:
-    if group is None:
-        if 0 < len(frame) < k:
-            raise KAnonymityError(
-                ERROR_GROUP_TOO_SMALL.format(k=k, group="the export", rows=len(frame))
-            )
-        return
-    for value, rows in frame.groupby(group).size().items():
-        if rows < k:
-            raise KAnonymityError(ERROR_GROUP_TOO_SMALL.format(k=k, group=name(value), rows=rows))
-
-
-def _absorb_leftovers(
-    frame: pd.DataFrame, columns: Sequence[str], k: int, group: str | None, counts: dict[str, int]
-) -> None:
-    """Rows still unsafe now have every value suppressed; if that class is smaller than k,
-    move rows into it from classes that can spare them, else fold in whole small classes."""
-    parts = frame.groupby(group).groups.values() if group else [frame.index]
-    for index in parts:
-        ids = _class_ids(frame.loc[index], columns)
-        # NOT_ASKED cells stay; the group's rows share them (see the module docstring).
-        everything_suppressed = _fully_suppressed(ids.iloc[0]) if len(ids) else ()
-        short = k - int((ids == everything_suppressed).sum())
-        if short <= 0 or short == k:
-            continue
-        others = ids[ids != everything_suppressed]
-        sizes = others.value_counts()
-        spare = {cid: int(size) - k for cid, size in sizes.items() if size > k}
-        donors: list[object] = []
-        for label, cid in others.items():
-            if len(donors) < short and spare.get(cid, 0) > 0:
-                donors.append(label)
-                spare[cid] -= 1
-        if len(donors) < short:
-            donors = []
-            for cid in sizes.sort_values(kind="stable").index:
-                donors.extend(others.index[others == cid])
-                if len(donors) >= short:
-                    break
-        for column in columns:
-            change = (
-                frame.index.isin(donors)
-                & (frame[column] != SUPPRESSED)
-                & (frame[column] != NOT_ASKED)
-            )
-            frame.loc[change, column] = float(SUPPRESSED)
-            counts[column] += int(change.sum())
-
-
-def _fully_suppressed(values: tuple[float, ...]) -> tuple[float, ...]:
-    return tuple(v if v == NOT_ASKED else float(SUPPRESSED) for v in values)
-
-
-def reduce_global_risk(
-    frame: pd.DataFrame,
-    columns: Sequence[str],
-    limit: float,
-    *,
-    group: str | None = None,
-) -> RiskReduced:
-    """Suppress further until ER/n <= limit (see the module docstring, step 3)."""
-    out = frame.copy()
-    counts = dict.fromkeys(columns, 0)
-    rows = len(out)
-    if rows == 0 or not columns:
-        risk = float(class_sizes(out, columns, group).rdiv(1.0).sum() / rows) if rows else 0.0
-        return RiskReduced(out, counts, risk, risk <= limit)
-    keys = [*([group] if group else []), *columns]
-    offset = 1 if group else 0
-    ids = pd.Series(
-        list(map(tuple, out[keys].astype("float64").fillna(-999.0).to_numpy().tolist())),
-        index=out.index,
-    )
-    sizes: dict[tuple[float, ...], int] = {}
-    for key in ids:
-        sizes[key] = sizes.get(key, 0) + 1
-    # Current class of each original class, followed through merges.
-    moved: dict[tuple[float, ...], tuple[float, ...]] = {}
-    order = sorted(range(len(columns)), key=lambda j: -out[columns[j]].nunique(dropna=False))
-    while len(sizes) / rows > limit:
-        movable = [c for c in sizes if _fully(c, offset) != c]
-        if not movable:
-            break
-        smallest = min(movable, key=lambda c: (sizes[c], c))
-        target = _merge_target(smallest, order, offset, sizes)
-        sizes[target] = sizes.get(target, 0) + sizes.pop(smallest)
-        for original, current in moved.items():
-            if current == smallest:
-                moved[original] = target
-        if smallest not in moved:
-            moved[smallest] = target
-    final = ids.map(lambda key: moved.get(key, key))
-    changed = final != ids
-    if changed.any():
-        before = np.array(ids[changed].tolist(), dtype=np.float64)
-        after = np.array(final[changed].tolist(), dtype=np.float64)
-        index = out.index[changed.to_numpy()]
-        for j, column in enumerate(columns):
-            diff = before[:, offset + j] != after[:, offset + j]
-            out.loc[index[diff], column] = after[diff, offset + j]
-            counts[column] += int(diff.sum())
-    risk = len(sizes) / rows
-    return RiskReduced(out, counts, risk, risk <= limit)
-
-
-def _fully(key: tuple[float, ...], offset: int) -> tuple[float, ...]:
-    return key[:offset] + _fully_suppressed(key[offset:])
-
-
-def _merge_target(
-    key: tuple[float, ...],
-    order: Sequence[int],
-    offset: int,
-    sizes: Mapping[tuple[float, ...], int],
-) -> tuple[float, ...]:
-    """Suppressing one value of `key` that lands it in an existing class, else all."""
-    for j in order:
-        value = key[offset + j]
-        if value in (float(SUPPRESSED), float(NOT_ASKED)):
-            continue
-        candidate = (*key[: offset + j], float(SUPPRESSED), *key[offset + j + 1 :])
-        if candidate in sizes:
-            return candidate
-    return _fully(key, offset)
-
-
-def _class_ids(part: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
-    values = part[list(columns)].astype("float64").fillna(-999.0)
-    return pd.Series(list(map(tuple, values.to_numpy().tolist())), index=part.index)
+def removed(series: pd.Series) -> tuple[pd.Series, dict[int, str], str]:
+    """The last recoding: every answer in one code (the variable then tells only whether
+    it was answered)."""
+    values = pd.to_numeric(series.where(~series.map(lambda v: isinstance(v, str))), errors="coerce")
+    answered = series.map(lambda v: isinstance(v, str) and bool(v.strip())) | (values >= 0)
+    coded = values.astype("float64").where(~answered, float(ALL_CODE))
+    note = "recoded to one code for every answer (only whether it was answered is released)"
+    return coded, {ALL_CODE: ALL_LABEL}, note

@@ -8,6 +8,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from exports.anonymise.disclosure import MAX_GLOBAL_RISK
+from exports.describe import describe_disclosure
 from exports.models import ExportFormat, ExportJob, ExportLayout, ExportSample
 from exports.services.requests import DEFAULT_K, FREE_TEXT_POLICIES, MAX_K, MIN_K
 
@@ -33,7 +34,8 @@ class RequestExportSerializer(serializers.Serializer[Any]):
         default=MAX_GLOBAL_RISK,
         min_value=0.0001,
         max_value=1.0,
-        help_text="Largest expected re-identification rate ER/n of the release (methods 5.6).",
+        help_text="Largest expected re-identification rate ER/n of the release; a gate only "
+        "when the study declares its population size (docs/methods.md 5.6).",
     )
     include_flagged = serializers.BooleanField(default=False)
     language = serializers.CharField(required=False, allow_blank=True, default="")
@@ -50,6 +52,10 @@ class ExportJobSerializer(serializers.ModelSerializer[ExportJob]):
     study = serializers.CharField(source="study.slug", read_only=True)
     url = serializers.SerializerMethodField()
     files = serializers.SerializerMethodField()
+    disclosure = serializers.SerializerMethodField(
+        help_text="The disclosure report in words: the release gate's verdict and the share "
+        "of answers suppressed per quasi-identifier (or why the export is empty)."
+    )
 
     class Meta:
         model = ExportJob
@@ -67,6 +73,7 @@ class ExportJobSerializer(serializers.ModelSerializer[ExportJob]):
             "rows",
             "files",
             "disclosure_report",
+            "disclosure",
             "error",
             "created_at",
             "finished_at",
@@ -78,6 +85,12 @@ class ExportJobSerializer(serializers.ModelSerializer[ExportJob]):
         request = self.context.get("request")
         path = reverse("export-status", args=[job.pk])
         return request.build_absolute_uri(path) if request is not None else path
+
+    def get_disclosure(self, job: ExportJob) -> list[str]:
+        if not job.disclosure_report:
+            return []
+        language = str(job.options.get("language") or "en")
+        return describe_disclosure(job.disclosure_report, language)
 
     def get_files(self, job: ExportJob) -> list[str]:
         # File names only: where they live on disk is nobody's business.

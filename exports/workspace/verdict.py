@@ -107,7 +107,16 @@ def _measures(report: Mapping[str, Any]) -> list[str]:
                 "uniques": report.get("sample_uniques", 0),
             }
         )
-    if report.get("global_risk") is not None:
+    if report.get("global_risk_gated") is False:
+        # No declared population size: ER/n is an upper bound, not a gate (methods 5.6).
+        measures.append(
+            _(
+                "Expected re-identification rate: at most %(risk)s (not a gate: the study "
+                "declares no population size)."
+            )
+            % {"risk": _percent(report.get("global_risk", 0.0))}
+        )
+    elif report.get("global_risk") is not None:
         measures.append(
             _("Expected re-identification rate: %(risk)s (limit %(limit)s).")
             % {
@@ -135,9 +144,12 @@ def _suppressed(report: Mapping[str, Any]) -> list[str]:
             ),
         ),
     ):
+        shares = report.get("suppressed_share") or {}
         for name, count in sorted((report.get(key) or {}).items()):
             if count:
-                share = _percent(count / rows) if rows else NO_VALUE
+                share = _percent(shares[name]) if name in shares else NO_VALUE
+                if name not in shares and rows:
+                    share = _percent(count / rows)
                 lines.append(text % {"variable": name, "count": count, "share": share})
     return lines
 

@@ -29,14 +29,20 @@ SPEEDER_PAGE_SHARE = 0.1
 # respondent is flagged when straight (longstring = length, IRV = 0) on >= 2 batteries.
 STRAIGHTLINER_MIN_ITEMS = 5
 STRAIGHTLINER_MIN_BATTERIES = 2
+# ...or straight on one battery of at least this many items: the same answer eight times
+# running is rare for an attentive respondent, and a form with a single battery would
+# otherwise never get the flag. A single 5-7-item battery stays below it unless a wave's
+# configuration lowers this.
+STRAIGHTLINER_SINGLE_BATTERY_ITEMS = 8
 # A battery still counts as straight with this many items skipped (docs/methods.md 2.3 reads
 # longstring = length; one skipped item in an otherwise identical grid is still the same
 # answer down the grid, and careless' NA-breaks-the-run would hide it).
 STRAIGHTLINER_MAX_SKIPPED = 1
 
-# Duplicates (docs/methods.md 3.2, 3.4). Kuriakose & Robbins' 85% is the floor only: the
-# threshold actually used is raised until the permutation null expects fewer than
-# DUPLICATE_NULL_ALPHA chance pairs above it (Pew 2016: 85% alone flags look-alikes).
+# Duplicates (docs/methods.md 3.2, 3.4). Kuriakose & Robbins' 85% is the floor only: each
+# threshold actually used is raised until fewer than DUPLICATE_NULL_ALPHA chance pairs are
+# expected above it among the pairs it applies to (the budget), counted on the wave's own
+# look-alikes (Pew 2016: 85% alone flags look-alikes in a like-minded population).
 DUPLICATE_MATCH_FLOOR = 0.85
 DUPLICATE_NULL_ALPHA = 0.01
 # Corroboration (docs/methods.md 3.4.3, a recommendation): a shared fingerprint or start times
@@ -80,6 +86,7 @@ class CleaningConfig:
     speeder_page_share: float = SPEEDER_PAGE_SHARE
     straightliner_min_items: int = STRAIGHTLINER_MIN_ITEMS
     straightliner_min_batteries: int = STRAIGHTLINER_MIN_BATTERIES
+    straightliner_single_battery_items: int = STRAIGHTLINER_SINGLE_BATTERY_ITEMS
     straightliner_max_skipped: int = STRAIGHTLINER_MAX_SKIPPED
     duplicate_match_floor: float = DUPLICATE_MATCH_FLOOR
     duplicate_null_alpha: float = DUPLICATE_NULL_ALPHA

@@ -18,17 +18,21 @@ Pew's critique; 3.4 the specification).
   There are three budgets, each judged on its own: all pairs (uncorroborated), pairs
   sharing a device fingerprint, and pairs starting within the window. (One budget for the
   last two would let start-window pairs, which grow as n^2, raise the bar for fingerprint
-  evidence, which does not.) The chance distribution is a binomial matched to the mean of
-  the permutation null (each item shuffled independently, docs/methods.md 3.4.3) and to the
-  larger spread of that null and of the observed random pairs: correlated answers in a
-  like-minded population widen the observed spread, and this is what makes look-alikes
-  common. The calibration must not be moved by the duplicates it is looking for, so it is
-  computed over distinct answer vectors only (a mass of identical submissions counts once),
-  and the observed spread is read from the 10%/50%/90% quantiles of the match shares (the
-  larger half-width), not their variance: a cluster of near copies sits above the 90th
-  percentile unless it holds about a third of the wave. When even an exact match is
-  expected by chance (few items, homogeneous answers), only corroborated pairs are
-  flagged; the run notes give the thresholds and the null and observed quantiles.
+  evidence, which does not.) How many chance pairs a threshold lets through is read off the
+  wave itself (respondents/quality/lookalikes.py): sampled distinct responses are compared
+  with thousands of others, the pairs are counted by the number of answers that differ, and
+  the tail closer than the sample sees is extrapolated from the lowest counts it does see.
+  A like-minded population, a short form or a crowd of straightliners fills that tail, and
+  the thresholds rise by themselves; a varied one leaves it empty, and a pair differing in
+  one or two of 30+ answers is flagged without corroboration. A threshold lets a pair with
+  at most D differing answers (of the typical number both answered) through, for the
+  largest D whose expected chance pairs stay within the budget; never below the floor.
+  The calibration must not be moved by the duplicates it is looking for: it runs on
+  distinct answer vectors only (a mass of identical submissions counts once), and near
+  copies caught in its sample, apart from the chance tail, are left out. When even an
+  exact match is expected by chance, only corroborated pairs are flagged. The run notes
+  say, per budget, how many equal answers a pair needs and how many chance pairs that
+  lets through, and what the sample saw.
 - Candidates (never all pairs): identical vectors by exact hashing; locality-sensitive
   hashing on bands of items (rows that agree exactly on every item of a band meet), with
   the band width chosen so a random pair meets with probability about 1/n; every pair
@@ -63,6 +67,8 @@ from respondents.quality.frame import (
     RuleOutcome,
     WaveFrame,
 )
+from respondents.quality.lookalikes import COPY_GAP, Lookalikes, measure
+from respondents.quality.straightlining import straightliner_rows
 
 # Answer codes compared for equality only: int16 when they fit, else int32.
 Codes = npt.NDArray[np.signedinteger[Any]]
@@ -72,17 +78,10 @@ Codes = npt.NDArray[np.signedinteger[Any]]
 LSH_BANDS = 20
 # Pairs whose match share is computed at once: bounds memory at about pairs x items bytes.
 PAIR_CHUNK = 200_000
-# Rows and random pairs used to compare the observed and the permutation-null match shares.
-NULL_SAMPLE_ROWS = 20_000
-NULL_SAMPLE_PAIRS = 100_000
 # Start-window pairs are all compared while they stay within this many per response; beyond
 # that (about 500 per response in a 10^6-row wave over two weeks) they are searched by LSH
 # inside start-time buckets, which keeps the candidates linear in n.
 WINDOW_CANDIDATES_PER_ROW = 50
-# Quantiles of the observed match shares that give the robust spread (10% and 90% of a
-# normal lie 1.2816 sd from the median).
-SPREAD_QUANTILE = 0.10
-SPREAD_Z = 1.2816
 # Bands per bucket layer for the start-window search. Bands are about 7 items wide at 10^6
 # responses, so a pair matching on 85% of items meets in one band with p ~ 0.32; a pair in
 # one shared bucket is missed with p ~ 0.02 (10 bands), in both layers with p ~ 4e-4. Pairs
@@ -98,13 +97,49 @@ WINDOW_BANDS = 10
 BUCKET_MIX = 0x9E3779B97F4A7C15
 SEED = 20160223  # fixed: a re-run must give the same flags (Pew's report date)
 
-NULL_NOTE = (
+THRESHOLDS_NOTE = (
     "duplicate: match threshold {t_any} uncorroborated, {t_device} with a shared fingerprint "
     "({device_pairs} pairs), {t_window} with starts within {minutes:g} min ({window_pairs} pairs) "
-    "(floor {floor:g}; binomial null over {items:.0f} effective items, mean match {mean:.2f}; "
-    "calibrated on {distinct} distinct answer vectors); "
-    "random pairs: observed p50 {obs50:.2f} p99 {obs99:.2f} max {obsmax:.2f}, "
-    "permuted p50 {null50:.2f} p99 {null99:.2f} max {nullmax:.2f}"
+    "(floor {floor:g}); each keeps the chance pairs expected above it within the budget, "
+    "counted on the wave's own look-alikes"
+)
+NEEDS = (
+    "a pair needs {equal} of {items} equal answers (at most {differ} differing): "
+    "{expected} chance pairs are expected that close{next}"
+)
+CLOSER = ", {expected} with {more} differing"
+AT_FLOOR = (
+    "a pair needs {equal} of {items} equal answers, the floor of {floor:g} (the budget "
+    "alone would allow {budget_differ} differing): {expected} chance pairs are expected "
+    "that close"
+)
+NO_THRESHOLD = (
+    "never on this evidence alone: even identical answers are expected {expected} times by chance"
+)
+ALL_PAIRS = "the {pairs} pairs of distinct answer vectors (pairs of two straightliners apart)"
+FINGERPRINT_PAIRS = "the {pairs} pairs sharing a fingerprint"
+WINDOW_PAIRS = "the {pairs} pairs starting that close"
+STRAIGHT_PAIRS = "the {pairs} pairs of straightliners' distinct answer vectors"
+LOOKALIKES_NOTE = (
+    "duplicate look-alikes: {queries} sampled responses compared with {references} others "
+    "({compared} pairs, over {items} items): of those pairs, {quantiles} answers differ"
+    "{nearest}{tail}{left_out}"
+)
+NEAREST = (
+    "; a sampled response's nearest other differs in a median of {median} answers, "
+    "the closest pair in {fewest}"
+)
+TAIL = (
+    "; below {anchor} differing answers the chance counts are extrapolated (a binomial tail "
+    "fitted on {start} to {end})"
+)
+LEFT_OUT = (
+    "; {count} pairs were left out as likely copies (a response's nearest other, at least "
+    "{gap} answers closer than its second nearest)"
+)
+TOO_FEW_PAIRS = (
+    "duplicate: {count} distinct answer vectors, no pair to measure chance look-alikes on; "
+    "every threshold is the floor {floor:g}"
 )
 SKIPPED_BLOCKS = (
     "duplicate: {count} candidate blocks larger than {limit} rows were not paired "
@@ -117,15 +152,18 @@ WINDOW_HASHED = (
 )
 TOO_FEW_ITEMS = "duplicate: {items} comparable items, fewer than {needed}; answers not compared"
 UNCORROBORATED_OFF = "off (chance exact matches expected)"
+OFF = 1.5  # above any share: never on this evidence alone
 
 
 @dataclass(frozen=True)
 class MatchThresholds:
     # > 1 means: never on this evidence alone
     uncorroborated: float
+    # ...for a pair of two straightliners
+    uncorroborated_straight: float
     shared_fingerprint: float
     start_window: float
-    note: str
+    notes: tuple[str, ...]
 
 
 def keeper_rank(frame: WaveFrame) -> IntArray:
@@ -195,14 +233,17 @@ def _same_answers(
     full_hash = _row_hash(eligible_codes, np.arange(compact.shape[1]), rng)
     # One row per distinct answer vector: identical submissions must not calibrate the null.
     _, distinct = np.unique(full_hash, return_index=True)
+    straight = straightliner_rows(frame, config)
+    calibrated = rows[np.sort(distinct)]
     thresholds = match_thresholds(
-        compact[rows[np.sort(distinct)]],
+        compact[calibrated],
+        straight[calibrated],
         config,
         rng,
         fingerprint_pairs=_count_shared_fingerprint_pairs(frame.fingerprint),
         window_pairs=_count_window_pairs(frame.started_at, window),
     )
-    notes.append(thresholds.note)
+    notes.extend(thresholds.notes)
     left, right = _candidate_pairs(frame, eligible_codes, rows, full_hash, config, rng, notes)
     del eligible_codes
     share, common = percent_match(compact, left, right)
@@ -212,7 +253,11 @@ def _same_answers(
     apart = np.abs(frame.started_at[left] - frame.started_at[right])
     close = apart <= window
     # The bar each pair must reach: the lowest its evidence allows.
-    bar = np.full(left.size, thresholds.uncorroborated)
+    bar = np.where(
+        straight[left] & straight[right],
+        thresholds.uncorroborated_straight,
+        thresholds.uncorroborated,
+    )
     bar = np.where(same_device, np.minimum(bar, thresholds.shared_fingerprint), bar)
     bar = np.where(close, np.minimum(bar, thresholds.start_window), bar)
     qualifies = (common >= config.duplicate_min_items) & (share >= bar - 1e-12)
@@ -252,93 +297,150 @@ def percent_match(codes: Codes, left: IntArray, right: IntArray) -> tuple[FloatA
     return share, common
 
 
-# Thresholds from the null ------------------------------------------------------------------
+# Thresholds from the wave's look-alikes ----------------------------------------------------
 
 
 def match_thresholds(
     codes: Codes,
+    straight: BoolArray,
     config: CleaningConfig,
     rng: np.random.Generator,
     *,
     fingerprint_pairs: int,
     window_pairs: int,
 ) -> MatchThresholds:
-    """The three thresholds (module docstring), calibrated on `codes`, which should hold one
-    row per distinct answer vector; and the note that explains them."""
+    """The thresholds (module docstring), calibrated on `codes`, which should hold one row
+    per distinct answer vector (`straight`: the rows of straightliners); and the notes that
+    explain them."""
     n = codes.shape[0]
     floor = config.duplicate_match_floor
-    if n < 2:
-        return MatchThresholds(floor, floor, floor, f"duplicate: {n} comparable responses")
-    sample = codes[rng.choice(n, size=min(n, NULL_SAMPLE_ROWS), replace=False)]
-    permuted = rng.permuted(sample, axis=0)
-    left = rng.integers(0, sample.shape[0], NULL_SAMPLE_PAIRS)
-    right = rng.integers(0, sample.shape[0], NULL_SAMPLE_PAIRS)
-    keep = left != right
-    observed, common = percent_match(sample, left[keep], right[keep])
-    null, _ = percent_match(permuted, left[keep], right[keep])
-    mean = float(null.mean())
-    spread = max(_robust_variance(observed, common, rng), float(null.var()), 1e-12)
-    items = float(np.median(common))
-    # A binomial with the same mean and spread: n_eff = p(1-p)/var, never above the items.
-    effective = max(1.0, min(items, mean * (1.0 - mean) / spread))
     alpha = config.duplicate_null_alpha
-    t_any, t_device, t_window = (
-        max(_binomial_threshold(effective, mean, alpha / max(pairs, 1)), floor)
-        for pairs in (n * (n - 1) / 2, fingerprint_pairs, window_pairs)
+    minutes = config.duplicate_start_window_minutes
+    min_common = config.duplicate_min_items
+    found = measure(codes, rng, min_common=min_common, apart=straight) if n >= 2 else None
+    if found is None or found.compared == 0:
+        note = TOO_FEW_PAIRS.format(count=n, floor=floor)
+        return MatchThresholds(floor, floor, floor, floor, (note,))
+    chance = found.chance_share()
+    k = int(straight.sum())
+    budgets = (
+        ("without corroboration", n * (n - 1) / 2 - k * (k - 1) / 2, ALL_PAIRS),
+        ("with a shared fingerprint", fingerprint_pairs, FINGERPRINT_PAIRS),
+        (f"with starts within {minutes:g} min", window_pairs, WINDOW_PAIRS),
     )
-    note = NULL_NOTE.format(
-        t_any=_shown(t_any),
-        t_device=_shown(t_device),
-        t_window=_shown(t_window),
+    shares: list[float] = []
+    notes: list[str] = []
+    for evidence, pairs, among in budgets:
+        share, note = _threshold(chance * pairs, found.items, floor, alpha)
+        shares.append(share)
+        notes.append(
+            f"duplicate {evidence}: {note} among {among.format(pairs=_count(pairs))}"
+            f" (budget {alpha:g})"
+        )
+    # Straightliners answer alike by answering carelessly: pairs of them get a threshold of
+    # their own, calibrated on them alone (a crowd of them must not raise everybody's).
+    among_straight = measure(codes[straight], rng, min_common=min_common) if k >= 2 else None
+    if among_straight is not None and among_straight.compared:
+        straight_share, note = _threshold(
+            among_straight.chance_share() * (k * (k - 1) / 2), among_straight.items, floor, alpha
+        )
+        notes.append(
+            f"duplicate between two straightliners without corroboration: {note} among "
+            f"{STRAIGHT_PAIRS.format(pairs=_count(k * (k - 1) / 2))} (budget {alpha:g})"
+        )
+    else:
+        straight_share = shares[0]
+    summary = THRESHOLDS_NOTE.format(
+        t_any=_shown(shares[0]),
+        t_device=_shown(shares[1]),
+        t_window=_shown(shares[2]),
         device_pairs=fingerprint_pairs,
         window_pairs=window_pairs,
-        minutes=config.duplicate_start_window_minutes,
+        minutes=minutes,
         floor=floor,
-        items=effective,
-        mean=mean,
-        distinct=n,
-        obs50=np.quantile(observed, 0.5),
-        obs99=np.quantile(observed, 0.99),
-        obsmax=observed.max(),
-        null50=np.quantile(null, 0.5),
-        null99=np.quantile(null, 0.99),
-        nullmax=null.max(),
     )
-    return MatchThresholds(t_any, t_device, t_window, note)
+    return MatchThresholds(
+        shares[0],
+        straight_share,
+        shares[1],
+        shares[2],
+        (summary, *notes, _lookalike_note(found)),
+    )
 
 
-def _robust_variance(shares: FloatArray, common: IntArray, rng: np.random.Generator) -> float:
-    """The spread of match shares from quantiles, so a duplicate cluster in the upper tail
-    cannot inflate it: the larger of the lower and upper half-widths at 10%/90%, as a
-    normal's variance. Shares are multiples of 1/items; jittering each within its step makes
-    the quantiles continuous."""
-    jittered = shares + (rng.random(shares.size) - 0.5) / np.maximum(common, 1)
-    low, mid, high = np.quantile(jittered, (SPREAD_QUANTILE, 0.5, 1 - SPREAD_QUANTILE))
-    return float((max(mid - low, high - mid) / SPREAD_Z) ** 2)
+def _threshold(
+    chance_pairs: FloatArray, items: int, floor: float, budget: float
+) -> tuple[float, str]:
+    """The share a pair must reach so that the chance pairs expected that close stay within
+    the budget (`chance_pairs[d]`: expected with at most d differing answers); and why."""
+    allowed = np.flatnonzero(chance_pairs <= budget)
+    if not allowed.size:
+        return OFF, NO_THRESHOLD.format(expected=_amount(float(chance_pairs[0])))
+    # Cumulative counts: what is allowed is a prefix 0..differ.
+    differ = int(allowed[-1])
+    share = 1.0 - (differ + 0.5) / items
+    if share >= floor:
+        nxt = (
+            CLOSER.format(more=differ + 1, expected=_amount(float(chance_pairs[differ + 1])))
+            if differ < items
+            else ""
+        )
+        return share, NEEDS.format(
+            equal=items - differ,
+            items=items,
+            differ=differ,
+            expected=_amount(float(chance_pairs[differ])),
+            next=nxt,
+        )
+    floor_differ = max(math.floor((1.0 - floor) * items + 1e-9), 0)
+    return floor, AT_FLOOR.format(
+        equal=items - floor_differ,
+        items=items,
+        floor=floor,
+        budget_differ=differ,
+        expected=_amount(float(chance_pairs[min(floor_differ, items)])),
+    )
+
+
+def _lookalike_note(found: Lookalikes) -> str:
+    quantiles = ", ".join(
+        f"1 in {_count(round(1 / share))} in at most {found.closest_share(share)}"
+        for share in (1e-4, 1e-3, 1e-2)
+        if share * found.compared >= 1
+    )
+    nearest = (
+        NEAREST.format(median=int(np.median(found.nearest)), fewest=int(found.nearest.min()))
+        if found.nearest.size
+        else ""
+    )
+    tail = (
+        TAIL.format(anchor=found.anchor, start=found.anchor, end=found.fit_end)
+        if found.anchor > 0
+        else ""
+    )
+    left_out = LEFT_OUT.format(count=found.left_out, gap=COPY_GAP) if found.left_out else ""
+    return LOOKALIKES_NOTE.format(
+        queries=_count(found.queries),
+        references=_count(found.references),
+        compared=_count(found.compared),
+        items=found.items,
+        quantiles=quantiles or "too few pairs for quantiles",
+        nearest=nearest,
+        tail=tail,
+        left_out=left_out,
+    )
+
+
+def _count(value: float) -> str:
+    return f"{round(value):,}"
+
+
+def _amount(value: float) -> str:
+    return f"{value:.2g}"
 
 
 def _shown(threshold: float) -> str:
     return f"{threshold:.3f}" if threshold <= 1 else UNCORROBORATED_OFF
-
-
-def _binomial_threshold(trials: float, p: float, tail: float) -> float:
-    """The smallest share k/n with P(Binomial(n, p) >= k) <= tail; 1.5 when even k = n fails."""
-    n = math.floor(trials)
-    p = min(max(p, 1e-9), 1 - 1e-9)
-    log_pmf = np.array(
-        [
-            math.lgamma(n + 1)
-            - math.lgamma(k + 1)
-            - math.lgamma(n - k + 1)
-            + k * math.log(p)
-            + (n - k) * math.log(1 - p)
-            for k in range(n + 1)
-        ]
-    )
-    # Upper tails, summed from the top in log space so 1e-20 is not rounded to zero.
-    tails = np.logaddexp.accumulate(log_pmf[::-1])[::-1]
-    ok = np.flatnonzero(tails <= math.log(tail))
-    return float(ok[0]) / n if ok.size else 1.5
 
 
 def _count_shared_fingerprint_pairs(fingerprint: IntArray) -> int:

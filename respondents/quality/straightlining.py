@@ -1,4 +1,4 @@
-"""Straightliners: the same answer down a battery, on several batteries.
+"""Straightliners: the same answer down a long battery, or down several batteries.
 
 Rule name: `straightliner`. Source: docs/methods.md section 2 (2.1 the
 definitions of `longstring` and `irv` in the R package careless 1.2.2; 2.3 the
@@ -15,9 +15,12 @@ display order. Per battery, as docs/methods.md 2.3.2-3 asks:
 A battery is straight when at most STRAIGHTLINER_MAX_SKIPPED (1) of its items are skipped
 and every answered item is the same: longstring = items answered, which is IRV = 0 on the
 numeric codes. (Longstring decides, as it needs no numeric codes; IRV is reported.) A
-respondent is flagged when straight on at least 2 batteries (docs/methods.md 2.3.2); the score
-is the share of batteries that are straight, and the detail gives each battery's
-longstring and IRV. A wave with fewer batteries says so in the run notes.
+respondent is flagged when straight on at least 2 batteries (docs/methods.md 2.3.2), or on
+one battery of at least STRAIGHTLINER_SINGLE_BATTERY_ITEMS (8) items, so a form with a
+single long battery can flag too; a single 5-7-item battery stays below the flag unless the
+configuration lowers that setting. The score is the share of batteries that are straight,
+and the detail gives each battery's longstring and IRV. A wave with neither enough
+batteries nor a long one says so in the run notes.
 """
 
 from __future__ import annotations
@@ -41,7 +44,8 @@ from respondents.quality.frame import (
 
 TOO_FEW_BATTERIES = (
     "straightliner: the questionnaire has {count} batteries of >= {items} items, fewer "
-    "than the {needed} a flag needs; no straightliner flags"
+    "than the {needed} a flag needs, and none long enough to flag alone; no straightliner "
+    "flags"
 )
 
 
@@ -107,29 +111,86 @@ def battery_indices(
 
 
 def find_straightliners(frame: WaveFrame, config: CleaningConfig) -> RuleOutcome:
-    batteries = tuple(
-        b for b in frame.batteries if len(b.columns) >= config.straightliner_min_items
-    )
-    needed = config.straightliner_min_batteries
-    if len(batteries) < needed:
-        note = TOO_FEW_BATTERIES.format(
-            count=len(batteries), items=config.straightliner_min_items, needed=needed
-        )
-        return RuleOutcome((RuleFlags.empty("straightliner"),), (note,))
-    found = battery_indices(frame, batteries, max_skipped=config.straightliner_max_skipped)
-    counts = found.straight.sum(axis=1)
-    rows = np.flatnonzero(counts >= needed)
-    share = counts[rows] / len(batteries)
+    found = straightliners(frame, config)
+    if found.note:
+        return RuleOutcome((RuleFlags.empty("straightliner"),), (found.note,))
+    rows = np.flatnonzero(found.flagged)
+    share = found.counts[rows] / len(found.batteries)
     return RuleOutcome(
         (
             RuleFlags(
                 "straightliner",
                 rows,
                 share.astype(np.float64),
-                _details(batteries, found, rows, counts),
+                _details(found.batteries, found.indices, rows, found.counts),
             ),
         )
     )
+
+
+@dataclass(frozen=True)
+class Straightliners:
+    """Who the rule flags, with what it was judged on; or a note saying why nobody."""
+
+    flagged: BoolArray
+    batteries: tuple[Battery, ...]
+    indices: BatteryIndices
+    counts: IntArray  # straight batteries per row
+    note: str
+
+
+def straightliners(frame: WaveFrame, config: CleaningConfig) -> Straightliners:
+    """The rule's verdict per row, with each battery's indices for the details."""
+    batteries, long_enough, note = _judged_batteries(frame, config)
+    found = battery_indices(frame, batteries, max_skipped=config.straightliner_max_skipped)
+    counts = np.asarray(found.straight.sum(axis=1), dtype=np.int64)
+    if note:
+        return Straightliners(np.zeros(frame.size, dtype=np.bool_), batteries, found, counts, note)
+    flagged = _verdict(found.straight, long_enough, config)
+    return Straightliners(flagged, batteries, found, counts, "")
+
+
+def straightliner_rows(frame: WaveFrame, config: CleaningConfig) -> BoolArray:
+    """The rule's verdict per row without the indices (the duplicate rule reads it:
+    straightliners answer alike without being one person). A battery is straight when
+    enough of it is answered and its answered codes are all equal: longstring over
+    answered items = items answered, found here from the row's lowest and highest code."""
+    batteries, long_enough, note = _judged_batteries(frame, config)
+    if note:
+        return np.zeros(frame.size, dtype=np.bool_)
+    straight = np.zeros((frame.size, len(batteries)), dtype=np.bool_)
+    for b, battery in enumerate(batteries):
+        block = frame.codes[:, list(battery.columns)]
+        answered = block != MISSING_CODE
+        count = answered.sum(axis=1)
+        highest = block.max(axis=1)
+        lowest = np.where(answered, block, np.iinfo(block.dtype).max).min(axis=1)
+        enough = count >= max(2, len(battery.columns) - config.straightliner_max_skipped)
+        straight[:, b] = enough & (lowest == highest)
+    return _verdict(straight, long_enough, config)
+
+
+def _judged_batteries(
+    frame: WaveFrame, config: CleaningConfig
+) -> tuple[tuple[Battery, ...], BoolArray, str]:
+    batteries = tuple(
+        b for b in frame.batteries if len(b.columns) >= config.straightliner_min_items
+    )
+    needed = config.straightliner_min_batteries
+    single = config.straightliner_single_battery_items
+    long_enough = np.array([len(b.columns) >= single for b in batteries], dtype=np.bool_)
+    if len(batteries) < needed and not long_enough.any():
+        note = TOO_FEW_BATTERIES.format(
+            count=len(batteries), items=config.straightliner_min_items, needed=needed
+        )
+        return batteries, long_enough, note
+    return batteries, long_enough, ""
+
+
+def _verdict(straight: BoolArray, long_enough: BoolArray, config: CleaningConfig) -> BoolArray:
+    counts = straight.sum(axis=1)
+    flagged = (counts >= config.straightliner_min_batteries) | (straight & long_enough).any(axis=1)
+    return np.asarray(flagged, dtype=np.bool_)
 
 
 def _details(

@@ -40,6 +40,16 @@ def test_build_dataset_has_the_exact_rows_for_each_sample_and_layout(sample, lay
         assert frame["pid"].is_unique
 
 
+def people_sharing_values(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """Independent check of the long layout: per distinct set of a person's released
+    value combinations (the wave left out, "not asked" read as suppressed), the people."""
+    signatures: dict[str, set[tuple[float, ...]]] = {}
+    for row in frame[["pid", *columns]].itertuples(index=False):
+        values = tuple(-6.0 if v == -4.0 else float(v) for v in row[1:])
+        signatures.setdefault(row[0], set()).add(values)
+    return pd.Series([repr(sorted(s)) for s in signatures.values()]).value_counts()
+
+
 def _quasi(dataset) -> list[str]:
     return [v.name for v in dataset.variables if "quasi-identifier" in v.notes]
 
@@ -76,11 +86,13 @@ def test_every_column_from_a_quasi_identifier_is_k_anonymous_by_the_strict_defin
 
     derived = _quasi_derived(dataset)
     participation = [v.name for v in dataset.variables if v.name.startswith("wave_w")]
-    keys = (["wave"] if layout == "long" else participation) + derived
-    counts = frame.groupby(keys, dropna=False).size()
     if layout == "long":
         assert _quasi(dataset) == ["age", "gender", "city", "birth_year", "sex"]
         assert derived == [*_quasi(dataset), "sex_wvs7", "sex_ess"]
+        # the pid joins a person's rows: k holds over each person's values across waves
+        counts = people_sharing_values(frame, derived)
+    else:
+        counts = frame.groupby(participation + derived, dropna=False).size()
     assert counts.min() >= k
     assert dataset.disclosure_report["k_reached"] >= k
     assert float(SUPPRESSED) in set(frame[_quasi(dataset)].stack())
@@ -96,16 +108,19 @@ def test_no_twin_of_a_quasi_identifier_releases_more_than_its_released_value():
     # the exact year of birth has no twin at all, and the codebook says why
     assert [n for n in by_name if n.startswith("birth_year_")] == []
     assert any("twins (WVS-7 Q261) withheld" in n for n in by_name["birth_year"].notes)
-    # the sex twins are the released sex, recoded; suppressed where sex is
-    assert (frame["sex_wvs7"] == frame["sex"]).all()
-    assert (frame["sex_ess"] == frame["sex"]).all()
+    # the sex twins are the released sex, recoded; suppressed where sex is suppressed or
+    # recoded to a code the twin does not have
+    kept = frame["sex"].isin([1.0, 2.0])
+    assert (frame.loc[kept, "sex_wvs7"] == frame.loc[kept, "sex"]).all()
+    assert (frame.loc[kept, "sex_ess"] == frame.loc[kept, "sex"]).all()
+    assert set(frame.loc[~kept, "sex_wvs7"]) <= {float(SUPPRESSED), -4.0}
     assert SUPPRESSED in by_name["sex_wvs7"].missing_codes
 
 
 def test_the_wide_layout_refuses_k_a_pattern_of_waves_cannot_reach():
     panel = build_three_wave_panel()
 
-    with pytest.raises(KAnonymityError, match="took part in w2 only has only 3 rows"):
+    with pytest.raises(KAnonymityError, match="took part in w2 only has only 3 people"):
         build_dataset(_spec(panel, layout="wide", k=5))
 
 
@@ -121,28 +136,43 @@ def test_wide_cells_of_absent_waves_keep_not_asked_and_are_not_suppressions():
         absent = frame[f"wave_w{n}"] == 0
         for name in ("age", "gender", "city", "birth_year", "sex"):
             assert set(frame.loc[absent, f"{name}_w{n}"]) == {-4.0}
-    # coarsening suppresses rare city names itself; every other -6 is a counted suppression
+    # recoding merges rare city names (never suppresses): every -6 is a counted suppression
     counted = dataset.disclosure_report["suppressions"]
-    for name in _quasi(dataset):
-        if not name.startswith("city"):
-            assert int((frame[name] == SUPPRESSED).sum()) == counted[name]
+    for base in ("age", "gender", "city", "birth_year", "sex"):
+        wide = [f"{base}_w{n}" for n in (1, 2, 3)]
+        assert int((frame[wide] == SUPPRESSED).sum().sum()) == counted[base]
 
 
-def test_the_release_gate_suppresses_until_the_global_risk_is_as_low_as_it_can_be():
-    # given 46 rows in 3 waves: ER/n cannot go below 3/46, above the 0.01 limit
+def test_without_a_declared_population_the_release_gate_is_k_alone():
+    # given 46 rows of a sample from an unknown population: ER = sum 1/f_k is the number
+    # of classes, an upper bound reported but not gated (docs/methods.md 5.6)
     panel = build_three_wave_panel()
 
     dataset = build_dataset(_spec(panel, k=2))
-    frame = _frame(dataset)
+    _frame(dataset)
     report = dataset.disclosure_report
 
-    assert report["expected_reidentifications"] == 3.0
-    assert report["global_risk"] == pytest.approx(3 / 46, abs=1e-6)
-    assert report["release_gate"]["passed"] is False
-    assert report["release_gate"]["verdict"].startswith("NOT ANONYMOUS")
-    assert sum(report["risk_suppressions"].values()) > 0
-    assert set(frame[_quasi(dataset)].stack()) <= {float(SUPPRESSED), -4.0}
+    assert report["global_risk_gated"] is False
+    assert report["global_risk_within_limit"] is None
+    assert report["release_gate"]["passed"] is True
+    assert report["release_gate"]["verdict"].startswith("k-anonymous")
     assert report["code_version"].startswith("panelwave ")
+    assert set(report["suppressed_share"]) == set(report["quasi_identifiers"])
+
+
+def test_a_declared_population_weights_the_risk_and_gates_the_release():
+    panel = build_three_wave_panel()
+    panel.study.population_size = 60
+    panel.study.save(update_fields=["population_size"])
+
+    report = build_dataset(_spec(panel, k=2)).disclosure_report
+
+    assert report["global_risk_gated"] is True
+    assert report["population_size"] == 60
+    # a sample of most of a small population: the risk is high and the gate fails
+    assert report["release_gate"]["passed"] is False
+    assert "global risk ER/n" in report["release_gate"]["failures"][0]
+    assert report["release_gate"]["verdict"].startswith("NOT ANONYMOUS")
 
 
 def test_the_report_counts_what_scrubbing_replaced():
@@ -156,30 +186,22 @@ def test_the_report_counts_what_scrubbing_replaced():
     assert scrubbed["TELEGRAM"] >= 2
 
 
-def _unique_matches(keys: list[str]) -> int:
+def _unique_matches(columns: list[str]) -> int:
+    """People singled out in both of two releases by the same values across waves."""
     panel = build_three_wave_panel()
     first = _frame(build_dataset(_spec(panel, k=2, pseudonym_key=b"a" * 32)))
     second = _frame(build_dataset(_spec(panel, k=2, pseudonym_key=b"b" * 32)))
-    left = first.groupby(keys).size().rename("left")
-    right = second.groupby(keys).size().rename("right")
+    left = people_sharing_values(first, columns).rename("left")
+    right = people_sharing_values(second, columns).rename("right")
     joined = pd.concat([left, right], axis=1, join="inner")
     return int(((joined["left"] == 1) & (joined["right"] == 1)).sum())
 
 
-QI_KEYS = ["wave", "age", "gender", "city", "birth_year", "sex"]
+QI_KEYS = ["age", "gender", "city", "birth_year", "sex"]
 
 
 def test_two_releases_cannot_be_joined_uniquely_on_quasi_identifiers():
     assert _unique_matches(QI_KEYS) == 0
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="docs/methods.md 6.3: k-anonymity covers the quasi-identifiers only; a rare answer "
-    "pattern (wave 3: trust 1 with source 'other' is one person) still links two releases",
-)
-def test_two_releases_cannot_be_joined_uniquely_on_quasi_identifiers_and_answers():
-    assert _unique_matches([*QI_KEYS, "trust", "source"]) == 0
 
 
 def test_rows_come_out_in_a_new_random_order_each_time():

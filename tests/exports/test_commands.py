@@ -79,23 +79,43 @@ def test_export_data_exits_with_a_one_line_message_on_bad_input(
     assert ExportJob.objects.count() == 0
 
 
-def test_export_data_applies_the_risk_limit_it_is_given(media, tmp_path):
-    # given: the fixture's 45 rows cannot reach the default ER/n of 0.01 without suppressing
-    build_three_wave_panel()
+def test_export_data_applies_the_risk_limit_when_the_study_declares_its_population(media, tmp_path):
+    # given: a study that declares it samples a population of 100 people
+    panel = build_three_wave_panel()
+    panel.study.population_size = 100
+    panel.study.save(update_fields=["population_size"])
     common = ["--study", "panel", "--format", "csv", "--sample", "combined", "--layout", "long"]
 
     # when
     strict = _export(*common, "--k", "2", "--out", str(tmp_path / "strict"))
     lenient = _export(*common, "--k", "2", "--max-risk", "1", "--out", str(tmp_path / "lenient"))
 
-    # then
+    # then: the same files, gated against each limit, and the summary says so in words
     reports = {
         job.options["max_global_risk"]: job.disclosure_report
         for job in ExportJob.objects.order_by("pk")
     }
     assert strict["rows"] == lenient["rows"]
-    assert reports[0.01]["max_global_risk"] == 0.01
-    assert reports[1.0]["max_global_risk"] == 1.0
+    assert reports[0.01]["global_risk_gated"] is True
+    assert reports[0.01]["global_risk_within_limit"] is False
     assert reports[1.0]["global_risk_within_limit"] is True
-    assert sum(reports[0.01]["risk_suppressions"].values()) > 0
-    assert sum(reports[1.0]["risk_suppressions"].values()) == 0
+    assert strict["release_gate_passed"] is False
+    assert lenient["release_gate_passed"] is True
+    assert any("NOT ANONYMOUS" in line for line in strict["disclosure"])
+    assert any("suppressed" in line for line in lenient["disclosure"])
+    assert set(lenient["suppressed_share"]) == set(reports[1.0]["quasi_identifiers"])
+
+
+def test_export_data_says_in_words_what_disclosure_control_did(media, tmp_path):
+    build_three_wave_panel()
+    out = io.StringIO()
+
+    call_command(
+        "export_data", "--study", "panel", "--format", "csv", "--sample", "combined",
+        "--layout", "long", "--k", "2", "--out", str(tmp_path / "out"), stdout=out,
+    )  # fmt: skip
+
+    text = out.getvalue()
+    assert "k-anonymous" in text
+    assert "suppressed" in text
+    assert "no population size" in text

@@ -1,19 +1,20 @@
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from exports.anonymise.kanon import (
     OTHER_LABEL,
+    OTHER_PLACE_LABEL,
     SUPPRESSED,
     KAnonymityError,
     QuasiColumn,
+    anonymise,
     band_numbers,
-    coarsen,
     common_places,
+    ladder,
     merge_rare,
-    reduce_global_risk,
-    suppress_locally,
 )
 
 
@@ -51,102 +52,122 @@ def test_common_places_keep_only_places_named_k_times():
 
     coded, labels, _ = common_places(places, 3)
 
-    assert coded.tolist() == [1, 1, 1, SUPPRESSED, -2]
-    assert labels == {1: "Tbilisi"}
+    assert coded.tolist() == [1, 1, 1, 2, -2]
+    assert labels == {1: "Tbilisi", 2: OTHER_PLACE_LABEL}
+
+
+def _people(rows: int, seed: int = 1) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "person": np.arange(rows),
+            "wave": np.ones(rows),
+            "age": rng.integers(18, 80, rows).astype(float),
+            "sex": rng.integers(1, 3, rows).astype(float),
+            "country": rng.choice([1.0, 2.0, 3.0, 4.0, 5.0], rows, p=[0.5, 0.3, 0.15, 0.04, 0.01]),
+        }
+    )
+
+
+COLUMNS = [
+    QuasiColumn("age", "age"),
+    QuasiColumn("sex", "category", {1: "m", 2: "f"}, is_sex=True),
+    QuasiColumn("country", "category", {i: str(i) for i in range(1, 6)}),
+]
 
 
 @pytest.mark.parametrize("k", [2, 3, 5])
-def test_suppress_locally_reaches_k_by_the_strict_definition(k):
-    frame = pd.DataFrame(
-        {
-            "wave": [1] * 12 + [2] * 8,
-            "age": [20, 20, 25, 25, 25, 30, 35, 40, 40, 40, 45, 50, 20, 20, 20, 25, 25, 30, 30, 35],
-            "sex": [1, 2, 1, 1, 1, 2, 2, 1, 1, 1, 2, 2, 1, 1, 2, 1, 1, 2, 2, 1],
-        },
-        dtype="float64",
+def test_anonymise_reaches_k_by_the_strict_definition(k):
+    frame = _people(300)
+
+    result = anonymise(frame, COLUMNS, k, person="person", wide=True)
+
+    assert strictly_k_anonymous(result.frame, ["age", "sex", "country"], k)
+    assert result.sizes.min() >= k
+    recoded = pd.DataFrame(
+        {c.name: ladder(frame[c.name], c, k)[result.levels[c.name]].coded for c in COLUMNS}
     )
-
-    result = suppress_locally(frame, ["age", "sex"], k, group="wave")
-
-    assert strictly_k_anonymous(result.frame, ["age", "sex"], k, group="wave")
-    changed = (result.frame[["age", "sex"]] != frame[["age", "sex"]]).sum()
-    assert changed.to_dict() == result.counts
-    assert ((result.frame == frame) | (result.frame == SUPPRESSED)).all().all()
+    changed = (result.frame != recoded).sum()
+    assert changed.to_dict() == result.suppressed
+    assert ((result.frame == recoded) | (result.frame == SUPPRESSED)).all().all()
 
 
-def test_suppress_locally_refuses_a_group_smaller_than_k():
-    frame = pd.DataFrame({"wave": [1, 1, 2], "age": [20.0, 30.0, 40.0]})
+def test_anonymise_suppresses_sex_last_and_least():
+    frame = _people(600)
 
-    with pytest.raises(KAnonymityError, match="wave 2 has only 1 rows"):
-        suppress_locally(frame, ["age"], 2, group="wave")
+    result = anonymise(frame, COLUMNS, 5, person="person", wide=True)
+
+    assert result.suppressed["sex"] <= min(result.suppressed["age"], result.suppressed["country"])
+    assert result.suppressed["sex"] / 600 <= 0.02
 
 
-def test_coarsen_then_suppress_on_a_mixed_frame():
+def test_anonymise_recodes_before_it_suppresses_much():
+    # given ages so spread that 5-year bands leave most people unique with country and sex
+    frame = _people(200, seed=3)
+
+    result = anonymise(frame, COLUMNS, 10, person="person", wide=True)
+
+    assert result.levels["age"] > 0 or result.levels["country"] > 0
+    assert sum(result.suppressed.values()) / (3 * 200) < 0.2
+    assert strictly_k_anonymous(result.frame, ["age", "sex", "country"], 10)
+
+
+def test_anonymise_over_people_across_waves_in_the_long_layout():
+    # given people in two waves whose country changes between waves for two of them
     frame = pd.DataFrame(
         {
-            "age": [19, 23, 27, 31, 35, 39, 43, 47, 51, 55, 59, 63],
-            "city": ["Riga"] * 6 + ["Oslo"] * 5 + ["Uglich"],
-            "sex": [1, 2] * 6,
+            "person": [1, 1, 2, 2, 3, 3, 4, 5, 6],
+            "wave": [1, 2, 1, 2, 1, 2, 1, 2, 2],
+            "sex": [1.0] * 9,
+            "country": [1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 1.0, 1.0, 2.0],
         }
     )
     columns = [
-        QuasiColumn("age", "age"),
-        QuasiColumn("city", "place"),
-        QuasiColumn("sex", "category", {1: "m", 2: "f"}),
+        QuasiColumn("sex", "category", {1: "m"}, is_sex=True),
+        QuasiColumn("country", "category", {1: "a", 2: "b"}),
     ]
 
-    coarsened = coarsen(frame, columns, 3)
-    result = suppress_locally(coarsened.frame, ["age", "city", "sex"], 3)
+    result = anonymise(frame, columns, 2, person="person", wide=False)
 
-    assert coarsened.value_labels["city"] == {1: "Oslo", 2: "Riga"}
-    assert strictly_k_anonymous(result.frame, ["age", "city", "sex"], 3)
+    released = pd.concat([frame[["person"]], result.frame], axis=1)
+    signatures = released.groupby("person").apply(
+        lambda rows: repr(sorted(set(map(tuple, rows[["sex", "country"]].to_numpy().tolist()))))
+    )
+    assert signatures.value_counts().min() >= 2
+    assert (result.frame["sex"] == 1.0).all()
 
 
-def test_suppress_locally_never_overwrites_not_asked_and_does_not_count_it():
-    # given a wide frame: three people absent from wave 2 (-4), k impossible without
-    # suppressing their wave-1 ages
+def test_anonymise_refuses_a_group_smaller_than_k():
+    frame = pd.DataFrame({"person": [1, 2, 3], "wave": [1, 1, 2], "age": [20.0, 30.0, 40.0]})
+    group = pd.Series([1, 1, 2], index=[1, 2, 3])
+
+    with pytest.raises(KAnonymityError, match="pattern 2 has only 1 people"):
+        anonymise(
+            frame,
+            [QuasiColumn("age", "age")],
+            2,
+            person="person",
+            wide=True,
+            group=group,
+            describe_group=lambda code: f"pattern {code}",
+        )
+
+
+def test_anonymise_never_overwrites_not_asked_and_does_not_count_it():
+    # given a wide layout: three people absent from wave 2 (-4 there)
     frame = pd.DataFrame(
         {
-            "pattern": [1.0] * 3 + [3.0] * 3,
-            "age_w1": [20.0, 30.0, 40.0, 20.0, 20.0, 30.0],
-            "age_w2": [-4.0, -4.0, -4.0, 25.0, 25.0, 25.0],
+            "person": [1, 2, 3, 4, 5, 6, 4, 5, 6, 1, 2, 3],
+            "wave": [1.0] * 6 + [2.0] * 6,
+            "age": [20.0, 30.0, 40.0, 20.0, 20.0, 30.0, 25.0, 25.0, 25.0, -4.0, -4.0, -4.0],
         }
     )
+    group = pd.Series([1, 1, 1, 3, 3, 3], index=[1, 2, 3, 4, 5, 6])
 
-    result = suppress_locally(frame, ["age_w1", "age_w2"], 3, group="pattern")
-
-    assert result.frame["age_w2"].tolist()[:3] == [-4.0, -4.0, -4.0]
-    assert result.counts == {"age_w1": 6, "age_w2": 0}
-    assert strictly_k_anonymous(result.frame, ["age_w1", "age_w2"], 3, group="pattern")
-
-
-def test_reduce_global_risk_suppresses_until_er_over_n_is_within_the_limit():
-    # given 400 rows in 40 classes of 10: ER/n = 0.1
-    frame = pd.DataFrame(
-        {
-            "age": [float(i % 20) for i in range(400)],
-            "sex": [float(i % 40 // 20) for i in range(400)],
-        }
+    result = anonymise(
+        frame, [QuasiColumn("age", "numeric")], 3, person="person", wide=True, group=group
     )
 
-    result = reduce_global_risk(frame, ["age", "sex"], 0.01)
-
-    sizes = result.frame.groupby(["age", "sex"]).size()
-    assert len(sizes) / 400 <= 0.01
-    assert result.within_limit is True
-    assert result.global_risk == len(sizes) / 400
-    assert strictly_k_anonymous(result.frame, ["age", "sex"], 10)
-    assert ((result.frame == frame) | (result.frame == SUPPRESSED)).all().all()
-    assert result.counts == (result.frame != frame).sum().to_dict()
-
-
-def test_reduce_global_risk_says_when_the_limit_cannot_be_reached():
-    frame = pd.DataFrame(
-        {"wave": [1.0] * 10 + [2.0] * 10, "age": [float(i % 2) for i in range(20)]}
-    )
-
-    result = reduce_global_risk(frame, ["age"], 0.01, group="wave")
-
-    assert result.within_limit is False
-    assert result.global_risk == 2 / 20
-    assert set(result.frame["age"]) == {float(SUPPRESSED)}
+    assert result.frame["age"].tolist()[-3:] == [-4.0, -4.0, -4.0]
+    assert result.sizes.min() >= 3
+    assert int((result.frame["age"] == SUPPRESSED).sum()) == result.suppressed["age"]

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Max
 
 from exports.anonymise.disclosure import MAX_GLOBAL_RISK
+from exports.describe import describe_disclosure
 from exports.jobs import record_failure
 from exports.models import ExportFormat, ExportJob, ExportLayout, ExportSample, ExportStatus
 from exports.outdir import ERROR_SYMLINK, OutputRefusedError, copy_files
@@ -41,7 +42,8 @@ class Command(BaseCommand):
             "--max-risk",
             type=float,
             default=MAX_GLOBAL_RISK,
-            help="largest expected re-identification rate ER/n the release may have (0.01)",
+            help="largest expected re-identification rate ER/n the release may have (0.01); "
+            "a gate only when the study declares its population size",
         )
         parser.add_argument("--include-flagged", action="store_true")
         parser.add_argument("--language", default=None, help="label language (study default)")
@@ -87,17 +89,24 @@ class Command(BaseCommand):
             names = copy_files(sources, out)
         except OutputRefusedError as exc:
             raise CommandError(str(exc)) from exc
+        report = job.disclosure_report
+        words = describe_disclosure(report, str(job.options.get("language") or "en"))
         summary = {
             "job": job.pk,
             "rows": job.rows,
             "k": job.options["k"],
-            "k_reached": job.disclosure_report.get("k_reached"),
+            "k_reached": report.get("k_reached"),
+            "release_gate_passed": bool((report.get("release_gate") or {}).get("passed")),
+            "suppressed_share": report.get("suppressed_share", {}),
+            "disclosure": words,
             "files": names,
         }
         if options["json"]:
             self.stdout.write(json.dumps(summary, ensure_ascii=False))
         else:
             self.stdout.write(f"export {job.pk}: {job.rows} rows, {len(names)} files in {out}")
+            for line in words:
+                self.stdout.write(f"  {line}")
 
     def _wait(self, job_id: int, timeout: int, *, quiet: bool) -> ExportJob:
         deadline = time.monotonic() + timeout

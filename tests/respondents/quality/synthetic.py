@@ -235,16 +235,22 @@ def with_copies(wave: SyntheticWave, source: int, copies: int, *, gap_seconds: f
 
 
 def with_near_copies(
-    wave: SyntheticWave, sources: np.ndarray, *, changes: int, delays: np.ndarray, seed: int = 5
+    wave: SyntheticWave,
+    sources: np.ndarray,
+    *,
+    changes: int | np.ndarray,
+    delays: np.ndarray,
+    seed: int = 5,
 ) -> WaveFrame:
-    """The wave plus one copy of each row in `sources`, with `changes` substantive answers
-    changed, its own fingerprint, started `delays` seconds after its original. The copies are
-    the last `sources.size` rows."""
+    """The wave plus one copy of each row in `sources`, with `changes` (one number, or one
+    per copy) distinct substantive answers changed, its own fingerprint and its own panel
+    key, started `delays` seconds after its original. The copies are the last
+    `sources.size` rows."""
     frame = wave.frame
     rng = np.random.default_rng(seed)
     rows = np.r_[np.arange(frame.size), sources]
     codes = frame.codes[rows]
-    _perturb(rng, codes[frame.size :, : PAGES * ITEMS_PER_PAGE], changes)
+    _change_distinct(rng, codes[frame.size :], np.broadcast_to(changes, sources.shape))
     started = np.r_[frame.started_at, frame.started_at[sources] + delays]
     completed = started + (frame.completed_at - frame.started_at)[rows]
     return dataclasses.replace(
@@ -255,7 +261,9 @@ def with_near_copies(
         started_at=started,
         completed_at=completed,
         updated_at=completed,
-        identity={k: np.r_[v, np.full(sources.size, -1)] for k, v in frame.identity.items()},
+        identity={
+            k: np.r_[v, v.max() + 1 + np.arange(sources.size)] for k, v in frame.identity.items()
+        },
         fingerprint=np.r_[frame.fingerprint, frame.fingerprint.max() + 1 + np.arange(sources.size)],
         honeypot_filled=frame.honeypot_filled[rows],
         page_times=frame.page_times[rows],
@@ -264,3 +272,14 @@ def with_near_copies(
         language=frame.language[rows],
         now=float(completed.max()) + 3600.0,
     )
+
+
+def _change_distinct(rng: np.random.Generator, codes: np.ndarray, changes: np.ndarray) -> None:
+    """Change `changes[i]` different substantive answers of row i (the check item stays)."""
+    substantive = codes.shape[1] - 1
+    # A random order of the columns per row; the first changes[i] of it are changed.
+    order = np.argsort(rng.random((codes.shape[0], substantive)), axis=1)
+    for k in range(int(changes.max(initial=0))):
+        rows = np.flatnonzero(changes > k)
+        cols = order[rows, k]
+        codes[rows, cols] = (codes[rows, cols] + 1) % 8

@@ -1,3 +1,5 @@
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -168,3 +170,94 @@ def test_near_copies_minutes_apart_are_found_by_the_start_bucket_search_alone(mo
     found = duplicate_rows(outcome)
     assert len(found & copies) >= 0.95 * len(copies)
     assert len(found & copies) >= 0.90 * len(found)
+
+
+def near_copies(wave, copies: int, *, seed: int = 9):
+    """`copies` near copies of random respondents: 1 or 2 answers changed, another device,
+    another panel key, started 5 minutes to 6 hours after the original."""
+    rng = np.random.default_rng(seed)
+    sources = np.sort(rng.choice(wave.frame.size, size=copies, replace=False))
+    frame = with_near_copies(
+        wave,
+        sources,
+        changes=rng.integers(1, 3, copies),
+        delays=rng.uniform(5 * 60, 6 * 3600, copies),
+    )
+    return frame, sources
+
+
+def resolved_share(outcome, sources, first_copy: int) -> float:
+    flagged = duplicate_rows(outcome)
+    pairs = zip(sources.tolist(), range(first_copy, first_copy + sources.size), strict=True)
+    return float(sum((a in flagged) != (b in flagged) for a, b in pairs) / sources.size)
+
+
+def test_near_copies_in_a_varied_wave_are_flagged_without_corroboration():
+    # given: 20,000 varied respondents (4% straightliners, speeders, failed checks) and 500
+    # near copies, each from another device and panel key, most far outside the start window
+    wave = generate_wave(20_000, share_duplicates=0.0)
+    frame, sources = near_copies(wave, 500)
+
+    # when
+    outcome = find_duplicates(frame, CleaningConfig())
+
+    # then: the pairs are resolved, and no other respondent (straightliners included) is
+    # taken for a duplicate
+    assert resolved_share(outcome, sources, 20_000) >= 0.95
+    genuine = set(range(20_000)) - set(sources.tolist())
+    assert not duplicate_rows(outcome) & genuine
+    uncorroborated = next(n for n in outcome.notes if n.startswith("duplicate without"))
+    assert "a pair needs 51 of 60 equal answers" in uncorroborated
+    assert "chance pairs are expected that close" in uncorroborated
+
+
+def like_minded(wave, *, modal_share: float, seed: int = 4):
+    """The wave's answers replaced: every item's commonest answer given by `modal_share`,
+    the other four options sharing the rest, independently per item."""
+    frame = wave.frame
+    rng = np.random.default_rng(seed)
+    items = len(frame.match_columns)  # the attention check after them stays
+    answers = np.where(
+        rng.random((frame.size, items)) < modal_share, 0, rng.integers(1, 5, (frame.size, items))
+    )
+    codes = frame.codes.copy()
+    codes[:, :items] = answers
+    values = np.where(codes >= 0, codes + 1, np.nan).astype(np.float64)
+    return dataclasses.replace(wave, frame=dataclasses.replace(frame, codes=codes, values=values))
+
+
+def test_a_like_minded_wave_keeps_its_genuine_respondents_unflagged():
+    # given: Pew's case, a like-minded population of 20,000 (the commonest answer 85% of the
+    # time on every item), with 500 near copies planted as above
+    wave = like_minded(generate_wave(20_000, share_duplicates=0.0), modal_share=0.85)
+    frame, sources = near_copies(wave, 500)
+
+    # when
+    outcome = find_duplicates(frame, CleaningConfig())
+
+    # then: at most 0.5% of the genuine respondents carry a duplicate flag, because the
+    # uncorroborated thresholds rose by themselves: near exact equality for most pairs, and
+    # never for two of the many who answer straight down the batteries
+    genuine = set(range(20_000)) - set(sources.tolist())
+    assert len(duplicate_rows(outcome) & genuine) <= 0.005 * len(genuine)
+    threshold = float(outcome.notes[0].split("threshold ")[1].split(" ")[0])
+    assert threshold > 0.95
+    straight = next(n for n in outcome.notes if n.startswith("duplicate between two"))
+    assert "never on this evidence alone: even identical answers are expected" in straight
+
+
+def test_the_threshold_is_explained_in_words_with_what_the_sample_saw():
+    wave = generate_wave(3000, share_duplicates=0.0)
+    frame, _ = near_copies(wave, 100)
+
+    outcome = find_duplicates(frame, CleaningConfig())
+
+    lookalikes = next(n for n in outcome.notes if n.startswith("duplicate look-alikes"))
+    assert "1,000 sampled responses compared with" in lookalikes
+    assert "1 in 10,000 in at most" in lookalikes
+    # the planted copies in the sample were recognised and did not count as chance
+    assert "pairs were left out as likely copies" in lookalikes
+    for evidence in ("without corroboration", "with a shared fingerprint", "with starts within"):
+        note = next(n for n in outcome.notes if n.startswith(f"duplicate {evidence}"))
+        assert "a pair needs" in note
+        assert "(budget 0.01)" in note

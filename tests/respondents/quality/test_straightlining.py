@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from respondents.quality.config import CleaningConfig
+from respondents.quality.frame import Battery
 from respondents.quality.straightlining import (
     TOO_FEW_BATTERIES,
     find_straightliners,
@@ -98,3 +99,45 @@ def test_one_battery_is_not_enough_and_the_notes_say_so():
 
     assert outcome.notes == (TOO_FEW_BATTERIES.format(count=0, items=7, needed=2),)
     assert outcome.flags[0].rows.size == 0
+
+
+def one_battery(items: int, n: int = 1000):
+    """A form whose only battery is its first `items` items, with the planted
+    straightliners giving one answer down all of it."""
+    wave = generate_wave(n)
+    codes = wave.frame.codes.copy()
+    rows = sorted(wave.planted["straightliner"])
+    codes[rows, :items] = codes[rows, :1]
+    frame = dataclasses.replace(
+        wave.frame,
+        codes=codes,
+        values=np.where(codes >= 0, codes + 1, np.nan).astype(np.float64),
+        batteries=(Battery("grid", tuple(range(items))),),
+    )
+    return wave, frame
+
+
+def test_one_straight_battery_of_eight_items_is_flagged():
+    wave, frame = one_battery(8)
+
+    outcome = find_straightliners(frame, CleaningConfig())
+
+    flagged = {int(r) for r in outcome.flags[0].rows}
+    planted = wave.planted["straightliner"]
+    assert planted <= flagged
+    assert len(flagged & planted) >= 0.9 * len(flagged)
+    assert outcome.notes == ()
+    first = outcome.flags[0].rows.tolist().index(min(planted))
+    assert "grid longstring 8/8 (1.00) IRV 0.00" in outcome.flags[0].details[first]
+
+
+@pytest.mark.parametrize("items", [5, 6, 7])
+def test_one_short_straight_battery_stays_below_the_flag_unless_configured(items):
+    wave, frame = one_battery(items, n=500)
+
+    default = find_straightliners(frame, CleaningConfig())
+    lowered = find_straightliners(frame, CleaningConfig(straightliner_single_battery_items=items))
+
+    assert default.flags[0].rows.size == 0
+    assert default.notes == (TOO_FEW_BATTERIES.format(count=1, items=5, needed=2),)
+    assert wave.planted["straightliner"] <= {int(r) for r in lowered.flags[0].rows}
