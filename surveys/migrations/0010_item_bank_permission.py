@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('surveys', '0008_study_population_size'),
+        ('surveys', '0009_study_retention'),
     ]
 
     operations = [
