@@ -44,6 +44,7 @@ EXPECTED = {
         Action.SEE_CONTACTS,
         Action.VIEW_CLEANING,
         Action.VIEW_RESPONSES,
+        Action.LINK_RETURNERS,
     },
     "researcher": {
         Action.VIEW_FIGURES,
