@@ -99,3 +99,15 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} export {self.job_id} by {self.user_id}"
+
+
+class RakingMargins(models.Model):
+    """Population margins a study's combined-sample exports are raked to (set_margins):
+    {item: {answer: share}}, shares summing to 1 per item."""
+
+    study = models.OneToOneField(Study, on_delete=models.CASCADE, related_name="raking_margins")
+    margins = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"margins of study {self.study_id}"
