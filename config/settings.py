@@ -452,5 +452,9 @@ LOGGING = {
         # and 404s are not worth a log line that could hold a guessed token.
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # Libraries that log their start-up at INFO ("Using device of type: cpu", loaded
+        # recognizers): a command's stderr carries only what concerns its result.
+        "presidio-analyzer": {"level": "WARNING"},
+        "presidio-anonymizer": {"level": "WARNING"},
     },
 }

@@ -31,8 +31,8 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from exports.anonymise.disclosure import MAX_GLOBAL_RISK
 from exports.anonymise.kanon import KAnonymityError
+from exports.anonymise.limits import MAX_GLOBAL_RISK
 from exports.anonymise.pseudonyms import new_export_key
 from exports.assembly import AssemblyError, build_dataset
 from exports.codebook import ExportDescription, write_codebook

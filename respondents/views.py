@@ -21,6 +21,7 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from config.links import site_link
 from respondents.fingerprints import fingerprint_request, network_fingerprint_request
 from respondents.forms import (
     ACTION_FIELD,
@@ -273,7 +274,7 @@ def resume_view(request: HttpRequest, token: str) -> HttpResponse:
     if response is None:
         return _unavailable(request)
     url = reverse("respondents:resume", args=[token])
-    return _page_flow(request, response, url=url, resume_link=request.build_absolute_uri(url))
+    return _page_flow(request, response, url=url, resume_link=site_link(url))
 
 
 def _page_flow(

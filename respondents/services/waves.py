@@ -22,11 +22,11 @@ from collections.abc import Iterable
 from datetime import datetime
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from config.links import site_link
 from respondents.fingerprints import new_encrypted_key
 from respondents.models import Response, ResponseStatus, Wave, WaveState
 from surveys.formspec import DEFAULT_LANGUAGE
@@ -89,7 +89,7 @@ def clean_channel(wave: Wave, raw_channel: str) -> str:
 
 def open_link(wave: Wave, channel: str = "") -> str:
     """The public link of the wave, optionally tagged with a recruitment channel."""
-    link = f"{settings.SITE_URL}/s/{wave.slug}/"
+    link = site_link(f"/s/{wave.slug}/")
     if channel:
         link += "?" + urlencode({"src": validate_channel(wave, channel)})
     return link

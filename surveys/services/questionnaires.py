@@ -47,7 +47,6 @@ from surveys.models import (
     VersionStatus,
     publishing,
 )
-from surveys.xlsform import read_xlsform, write_xlsform
 
 ExportFormat = Literal["xlsform", "json"]
 EXPORT_SUFFIXES: dict[str, str] = {"xlsform": ".xlsx", "json": ".json"}
@@ -104,6 +103,10 @@ def read_form(
     check_form_bounds(path)
     if path.suffix.lower() == ".json":
         return read_json(path)
+    # Imported on use: openpyxl and pyxform take a second to load, which every command (and
+    # every web process) would otherwise pay at start-up.
+    from surveys.xlsform import read_xlsform  # noqa: PLC0415 (heavy: loaded on use)
+
     return read_xlsform(
         path, skip_unsupported=skip_unsupported, allow_no_labels=allow_no_labels, media=media
     )
@@ -396,6 +399,8 @@ def export_questionnaire(version_id: int, *, format: str, out: Path) -> Path:
     if format == "json":
         write_json(form, out)
     else:
+        from surveys.xlsform import write_xlsform  # noqa: PLC0415 (heavy: loaded on use)
+
         write_xlsform(form, out)
     return out
 

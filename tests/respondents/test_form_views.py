@@ -2,6 +2,7 @@ import re
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from respondents.models import (
@@ -216,7 +217,7 @@ def test_the_open_link_page_shows_its_resume_link():
 
     page = client.get(url).content.decode()
 
-    assert f"http://testserver{url}" in page
+    assert f"{settings.SITE_URL}{url}" in page  # SITE_URL, not the request's Host
     assert "To continue later" in page
 
 
