@@ -63,6 +63,8 @@ class Action(StrEnum):
     # The study's own settings: title, languages, consent text.
     EDIT_STUDY = "edit_study"
     MANAGE_ACCESS = "manage_access"
+    # Review the linkage of open-link returners: both responses' stable answers side by side.
+    LINK_RETURNERS = "link_returners"
 
 
 _ALL = frozenset(Action)
@@ -88,6 +90,7 @@ _FIELDWORK = frozenset(
         Action.VIEW_PANEL,
         Action.SEE_CONTACTS,
         Action.VIEW_CLEANING,
+        Action.LINK_RETURNERS,
     }
 )
 
