@@ -39,6 +39,8 @@ from exports.anonymise.pseudonyms import Pseudonymiser, new_export_key
 from exports.catalogue import Catalogue, build_catalogue
 from exports.dataset import Dataset, ExportSpec
 from exports.layouts import PERSON, wide_name, widen_frame, widen_variables
+from exports.links import NAME as LINKED_BY
+from exports.links import NOT_LINKED, linked_by, linked_by_variable
 from exports.sampling import Sample, SampledResponse, WaveInfo, current_flags, select_sample
 from exports.weighting import export_weights
 from respondents.freetext import services as freetext
@@ -79,8 +81,10 @@ def build_dataset(spec: ExportSpec) -> Dataset:
     released, report, quasi_notes = _anonymise_quasi(spec, sample, catalogue, population)
     catalogue = catalogue.with_quasi_notes(quasi_notes, dict(report["suppressions"]))
     weights = export_weights(spec, sample)
+    links = linked_by(sample.responses)
     catalogue.columns.extend(
-        col.Column(variable, None, col.numeric) for variable in weights.variables()
+        col.Column(variable, None, col.numeric)
+        for variable in (linked_by_variable(), *weights.variables())
     )
     if sample.empty_reason:
         report["empty_reason"] = sample.empty_reason
@@ -98,6 +102,7 @@ def build_dataset(spec: ExportSpec) -> Dataset:
     def chunks() -> Iterator[pd.DataFrame]:
         for batch in _batches(sample, spec):
             frame = _rows(batch, catalogue, flags, spec, scrubbed=scrubbed, speed=speed)
+            frame[LINKED_BY] = [float(links.get(i, NOT_LINKED)) for i in frame.index]
             for name, values in weights.columns.items():
                 # A wave that could not be weighted: the weight is not computed (-5).
                 frame[name] = [values.get(i, float(col.BREAK_OFF)) for i in frame.index]

@@ -43,6 +43,7 @@ EXPECTED = {
         Action.VIEW_PANEL,
         Action.SEE_CONTACTS,
         Action.VIEW_CLEANING,
+        Action.VIEW_RESPONSES,
         Action.LINK_RETURNERS,
         Action.REVIEW_FREE_TEXT,
     },
