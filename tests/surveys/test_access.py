@@ -43,7 +43,9 @@ EXPECTED = {
         Action.VIEW_PANEL,
         Action.SEE_CONTACTS,
         Action.VIEW_CLEANING,
+        Action.VIEW_RESPONSES,
         Action.LINK_RETURNERS,
+        Action.REVIEW_FREE_TEXT,
     },
     "researcher": {
         Action.VIEW_FIGURES,
