@@ -39,7 +39,7 @@ from exports.anonymise.pseudonyms import Pseudonymiser, new_export_key
 from exports.anonymise.scrub import WITHHELD, scrub_all
 from exports.catalogue import Catalogue, build_catalogue
 from exports.dataset import Dataset, ExportSpec
-from exports.layouts import PERSON, wide_name, widen_frame, widen_variables
+from exports.layouts import PERSON, WideTexts, wide_name, widen_frame, widen_variables
 from exports.sampling import Sample, SampledResponse, WaveInfo, current_flags, select_sample
 from respondents.models import CleaningRun, CleaningRunStatus, Response, ResponseStatus, Wave
 from respondents.quality.config import CleaningConfig, CleaningConfigError
@@ -81,7 +81,9 @@ def build_dataset(spec: ExportSpec) -> Dataset:
     speed = speed_indexes(sample)
     variables = [c.variable for c in catalogue.columns]
     if spec.layout == "wide":
-        variables = widen_variables(variables, catalogue.item_waves, sample.waves)
+        variables = widen_variables(
+            variables, catalogue.item_waves, sample.waves, texts=wide_texts(spec.language)
+        )
     rows = sample.people if spec.layout == "wide" else len(sample.responses)
     pseudonymiser = Pseudonymiser(spec.pseudonym_key or new_export_key())
     scrubbed: Counter[str] = Counter()
@@ -110,8 +112,20 @@ def build_dataset(spec: ExportSpec) -> Dataset:
         cleaning_rules=catalogue.cleaning_rules,
         disclosure_report=report,
         missing_scheme=col.missing_scheme(spec.language),
+        keep_missing_codes=spec.missing_codes,
+        language=spec.language,
         title=study.title,
         notes=catalogue.notes,
+    )
+
+
+def wide_texts(language: str) -> WideTexts:
+    return WideTexts(
+        took_part=col.label_text(language, "took_part"),
+        in_wave=col.label_text(language, "in_wave"),
+        not_asked=col.missing_scheme(language)[col.NOT_ASKED],
+        no=col.label_text(language, "no"),
+        yes=col.label_text(language, "yes"),
     )
 
 

@@ -141,6 +141,7 @@ def _build(job: ExportJob) -> None:
         free_text=options.get("free_text", "scrub"),
         pseudonym_key=new_export_key(),
         max_global_risk=float(options.get("max_global_risk", MAX_GLOBAL_RISK)),
+        missing_codes=bool(options.get("missing_codes", False)),
     )
     dataset = build_dataset(spec)
     _set_progress(job.pk, PROGRESS_ASSEMBLED)

@@ -64,6 +64,7 @@ def request_export(
     language: str | None = None,
     free_text: str = "scrub",
     max_global_risk: float = MAX_GLOBAL_RISK,
+    missing_codes: bool = False,
 ) -> ExportJob:
     """Save an export job and build it after commit.
 
@@ -102,6 +103,7 @@ def request_export(
                 "language": language,
                 "free_text": free_text,
                 "max_global_risk": float(max_global_risk),
+                "missing_codes": bool(missing_codes),
             },
             requested_by=requested_by,
         )
