@@ -34,7 +34,7 @@ from django.db.models.fields.json import KeyTextTransform, KeyTransform
 
 from exports import columns as col
 from exports.anonymise import kanon
-from exports.anonymise.disclosure import disclosure_report
+from exports.anonymise.disclosure import disclosure_report, restricted_report
 from exports.anonymise.pseudonyms import Pseudonymiser, new_export_key
 from exports.anonymise.scrub import WITHHELD, scrub_all
 from exports.catalogue import Catalogue, build_catalogue
@@ -74,7 +74,10 @@ def build_dataset(spec: ExportSpec) -> Dataset:
     flags = current_flags(w.id for w in sample.waves)
     catalogue = build_catalogue(sample, flags, spec)
     population = study.population_size
-    released, report, quasi_notes = _anonymise_quasi(spec, sample, catalogue, population)
+    if spec.restricted:
+        released, report, quasi_notes = _restricted_quasi(spec, sample, catalogue)
+    else:
+        released, report, quasi_notes = _anonymise_quasi(spec, sample, catalogue, population)
     catalogue = catalogue.with_quasi_notes(quasi_notes, dict(report["suppressions"]))
     if sample.empty_reason:
         report["empty_reason"] = sample.empty_reason
@@ -425,6 +428,56 @@ LINKED_WAVES_NOTE = (
     "k-anonymity holds over each person's quasi-identifier values across the waves of the "
     "export (the pid joins their rows); this many people have values nobody else shares."
 )
+
+
+RESTRICTED_NOTE = (
+    "RESTRICTED release: not recoded and not suppressed, for the study team's own analysis"
+)
+
+
+def _restricted_quasi(
+    spec: ExportSpec, sample: Sample, catalogue: Catalogue
+) -> tuple[pd.DataFrame, dict[str, Any], dict[str, list[str]]]:
+    """The quasi-identifiers as answered: numbers and choices as they are, each distinct
+    place its own code, dates by quarter (the export has no date codes)."""
+    quasi = catalogue.quasi_specs
+    names = [q.name for q in quasi]
+    long = (
+        pd.concat(
+            [
+                _rows(batch, catalogue, {}, spec, quasi_only=True)
+                for batch in _chunked(list(sample.responses))
+            ]
+        )
+        if sample.responses
+        else pd.DataFrame(columns=[PERSON, "wave", *names])
+    )
+    notes: dict[str, list[str]] = {}
+    for q in quasi:
+        series = long[q.name]
+        if q.kind == "place":
+            coded, labels, _ = kanon.common_places(series, 1)
+        elif q.kind == "date":
+            coded, labels, _ = kanon.quarters(series)
+        else:
+            coded = pd.to_numeric(series, errors="coerce").astype("float64")
+            labels = dict(q.labels)
+        long[q.name] = coded
+        catalogue.coarsened_labels[q.name] = labels
+        notes[q.name] = [RESTRICTED_NOTE]
+    released = long
+    columns = names
+    if spec.layout == "wide":
+        wide_vars = widen_variables(
+            [c.variable for c in catalogue.quasi_columns],
+            catalogue.item_waves,
+            sample.waves,
+            with_ids=False,
+        )
+        released = widen_frame(long, wide_vars, sample.waves).set_index(PERSON)
+        columns = [v.name for v in wide_vars]
+    report = restricted_report(names, rows=len(released), k=spec.k)
+    return released[columns], report, notes
 
 
 def _unique_across_waves(frame: pd.DataFrame, names: list[str]) -> int:

@@ -372,8 +372,10 @@ def _cell(text: object) -> str:
 def markdown(
     dataset: Dataset, written: WrittenFiles, about: ExportDescription, names: Mapping[str, str]
 ) -> str:
+    restricted = bool(dataset.disclosure_report.get("restricted"))
     lines = [
-        f"# Codebook: {dataset.title or about.study}",
+        f"# Codebook: {dataset.title or about.study}"
+        + (" (RESTRICTED release)" if restricted else ""),
         "",
         f"- Study: `{about.study}`; export {about.export_id if about.export_id is not None else '-'}",
         f"- Created: {about.created_at.isoformat()}",

@@ -80,6 +80,10 @@ class ExportSpec:
     pseudonym_key: bytes = b""
     # Parquet and CSV: keep the missing codes instead of nulls.
     missing_codes: bool = False
+    # A restricted release for the study team (owners with two-factor sign-in): direct
+    # identifiers and contacts still excluded, quasi-identifiers neither recoded nor
+    # suppressed. Never the default.
+    restricted: bool = False
 
 
 @dataclass
