@@ -1,4 +1,5 @@
-# Panelwave: `make demo` serves a demo study; `make test` runs every check and the suite.
+# Panelwave: `make demo` serves a demo study; `make test` runs every check (linters, the
+# migration check and linter) and the suite.
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -19,12 +20,14 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
 	touch $@
 
 # The demo is the one place debug pages are on by default (DJANGO_DEBUG=false overrides).
-DEMO_ENV = env -u DATABASE_URL -u REDIS_URL DJANGO_DEBUG=$(or $(DJANGO_DEBUG),true)
+# Its links (printed, and in the pages) point at the port it serves on.
+DEMO_ENV = env -u DATABASE_URL -u REDIS_URL DJANGO_DEBUG=$(or $(DJANGO_DEBUG),true) \
+	SITE_URL=$(or $(SITE_URL),http://127.0.0.1:$(PORT))
 
 demo: $(VENV)/.installed
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --no-input
 	$(DEMO_ENV) $(BIN)/python manage.py collectstatic --no-input -v 0
-	$(DEMO_ENV) $(BIN)/python manage.py load_demo --port $(PORT)
+	$(DEMO_ENV) $(BIN)/python manage.py load_demo
 	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 lint: $(VENV)/.installed
@@ -37,6 +40,7 @@ test: lint
 	@$(LOCAL_SERVICES); \
 	echo "make test: DATABASE_URL=$${DATABASE_URL:-(SQLite, embedded)} REDIS_URL=$${REDIS_URL:-(none: Celery eager)}"; \
 	$(BIN)/python manage.py makemigrations --check --dry-run && \
+	$(BIN)/python -m config.migrationlint && \
 	$(BIN)/pytest
 
 serve: $(VENV)/.installed

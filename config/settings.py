@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 import dj_email_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -245,8 +246,20 @@ EXPORT_RETENTION = timedelta(days=env_int("EXPORT_RETENTION_DAYS", 7))
 # An export still queued (or running) after this long has lost its message: the broker was
 # down when it was requested, or its worker died. The sweep enqueues it again.
 EXPORT_REQUEUE_AFTER = timedelta(minutes=env_int("EXPORT_REQUEUE_AFTER_MINUTES", 10))
+# Retention defaults for studies that set none (docs/operations.md): days contact details
+# are kept after the study ends or a member leaves the panel, and days an unfinished
+# response is kept after its last saved page.
+CONTACT_RETENTION_DAYS = env_int("CONTACT_RETENTION_DAYS", 90)
+UNFINISHED_RETENTION_DAYS = env_int("UNFINISHED_RETENTION_DAYS", 90)
 # Days after a wave closes before its fingerprint key is destroyed.
 FINGERPRINT_RETENTION_DAYS = env_int("FINGERPRINT_RETENTION_DAYS", 90)
+# Backups (docs/operations.md): encrypted to an age public key whose private half the server
+# never holds; the identity file is needed only by restore and verify_backup.
+PANELWAVE_BACKUP_RECIPIENT = env_str("PANELWAVE_BACKUP_RECIPIENT", "")
+PANELWAVE_BACKUP_IDENTITY = env_str("PANELWAVE_BACKUP_IDENTITY", "")
+BACKUP_DIR = Path(env_str("PANELWAVE_BACKUP_DIR", str(VAR_DIR / "backups")))
+BACKUP_KEEP = env_int("PANELWAVE_BACKUP_KEEP", 14)
+BACKUP_HOUR_UTC = env_int("PANELWAVE_BACKUP_HOUR", 2)
 # Reverse proxies in front of gunicorn that append to X-Forwarded-For (0: use REMOTE_ADDR
 # only, so a client cannot forge its network). Read only by respondents/fingerprints.py.
 PANELWAVE_TRUSTED_PROXY_COUNT = env_int("PANELWAVE_TRUSTED_PROXY_COUNT", 0)
@@ -412,6 +425,18 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "exports.delete_expired_exports",
         "schedule": timedelta(hours=1),
     },
+    # Daily: retention periods are counted in days. Deletes contacts, unfinished responses
+    # and export files past their study's periods and writes the counts to the audit log.
+    "apply-retention": {
+        "task": "exports.apply_retention",
+        "schedule": crontab(hour=3, minute=41),
+    },
+    # Nightly, at a quiet hour: one encrypted snapshot into BACKUP_DIR, keeping the newest
+    # BACKUP_KEEP. Off (the task says so in the log) until PANELWAVE_BACKUP_RECIPIENT is set.
+    "nightly-backup": {
+        "task": "exports.nightly_backup",
+        "schedule": crontab(hour=BACKUP_HOUR_UTC, minute=17),
+    },
 }
 
 LOGGING = {
@@ -427,5 +452,9 @@ LOGGING = {
         # and 404s are not worth a log line that could hold a guessed token.
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # Libraries that log their start-up at INFO ("Using device of type: cpu", loaded
+        # recognizers): a command's stderr carries only what concerns its result.
+        "presidio-analyzer": {"level": "WARNING"},
+        "presidio-anonymizer": {"level": "WARNING"},
     },
 }

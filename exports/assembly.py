@@ -41,6 +41,7 @@ from exports.catalogue import Catalogue, build_catalogue
 from exports.dataset import Dataset, ExportSpec
 from exports.layouts import PERSON, WideTexts, wide_name, widen_frame, widen_variables
 from exports.sampling import Sample, SampledResponse, WaveInfo, current_flags, select_sample
+from exports.weighting import export_weights
 from respondents.models import CleaningRun, CleaningRunStatus, Response, ResponseStatus, Wave
 from respondents.quality.config import CleaningConfig, CleaningConfigError
 from respondents.quality.speeders import reference_medians, relative_speed_index
@@ -79,6 +80,10 @@ def build_dataset(spec: ExportSpec) -> Dataset:
     else:
         released, report, quasi_notes = _anonymise_quasi(spec, sample, catalogue, population)
     catalogue = catalogue.with_quasi_notes(quasi_notes, dict(report["suppressions"]))
+    weights = export_weights(spec, sample)
+    catalogue.columns.extend(
+        col.Column(variable, None, col.numeric) for variable in weights.variables()
+    )
     if sample.empty_reason:
         report["empty_reason"] = sample.empty_reason
     speed = speed_indexes(sample)
@@ -95,6 +100,9 @@ def build_dataset(spec: ExportSpec) -> Dataset:
     def chunks() -> Iterator[pd.DataFrame]:
         for batch in _batches(sample, spec):
             frame = _rows(batch, catalogue, flags, spec, scrubbed=scrubbed, speed=speed)
+            for name, values in weights.columns.items():
+                # A wave that could not be weighted: the weight is not computed (-5).
+                frame[name] = [values.get(i, float(col.BREAK_OFF)) for i in frame.index]
             if spec.layout == "wide":
                 frame = widen_frame(frame, variables, sample.waves)
                 frame = _apply_released(frame, released, key=frame[PERSON])

@@ -51,6 +51,9 @@ class ItemVersion:
     other_choice: str
     harmonise: str
     extra: Mapping[str, Any]
+    # Where the form puts the item when its name repeats across groups (the export name is
+    # then derived from this path): "household/head/age"; "" otherwise.
+    form_path: str = ""
 
     def code_of(self) -> dict[str, int]:
         return {choice.name: choice.code for choice in self.choices}
@@ -120,6 +123,13 @@ class Item:
         }
         if len(choice_sets) > 1:
             notes.append("choices or their labels changed between versions")
+        paths = sorted({v.form_path for v in versions if v.form_path})
+        if paths:
+            notes.append(
+                "named in the form by its group path "
+                + ", ".join(paths)
+                + " (the name repeats across groups, so this export name joins the groups)"
+            )
         if len({v.type for v in versions}) > 1:
             notes.append(
                 "question type changed between versions: "
@@ -169,8 +179,16 @@ def load_items(version_ids: Iterable[int]) -> list[Item]:
             other_choice=question.other_choice,
             harmonise=question.harmonise,
             extra=question.extra,
+            form_path=_form_path(question),
         )
     return list(items.values())
+
+
+def _form_path(question: Question) -> str:
+    if not question.written_name:
+        return ""
+    groups = [question.page.name, *(question.section.split("/") if question.section else [])]
+    return "/".join([*groups, question.written_name])
 
 
 def version_numbers(version_ids: Iterable[int]) -> dict[int, int]:

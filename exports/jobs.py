@@ -31,8 +31,8 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from exports.anonymise.disclosure import MAX_GLOBAL_RISK
 from exports.anonymise.kanon import KAnonymityError
+from exports.anonymise.limits import MAX_GLOBAL_RISK
 from exports.anonymise.pseudonyms import new_export_key
 from exports.assembly import AssemblyError, build_dataset
 from exports.codebook import ExportDescription, write_codebook
@@ -41,6 +41,7 @@ from exports.models import AuditAction, AuditEntry, ExportJob, ExportStatus
 from exports.sampling import SampleError
 from exports.writers import WriterError, get_writer
 from respondents.models import Wave
+from respondents.services.retention import retention_policy
 
 logger = logging.getLogger(__name__)
 
@@ -213,7 +214,7 @@ def _publish(
             rows=rows,
             disclosure_report=report,
             finished_at=now,
-            expires_at=now + settings.EXPORT_RETENTION,
+            expires_at=now + timedelta(days=retention_policy(job.study).export_days),
             error="",
         )
         if done != 1:
@@ -265,18 +266,30 @@ def waiting_export_ids(*, now: datetime | None = None) -> list[int]:
 
 
 def delete_expired_exports() -> int:
-    """Delete the files of exports past their expiry; returns how many jobs expired."""
-    now = timezone.now()
-    expired = 0
+    """Delete the files of exports past their expiry, noting the count per study in the
+    audit log; returns how many jobs expired."""
+    expired = expire_exports(timezone.now())
+    for study_id, jobs in expired.items():
+        AuditEntry.objects.create(
+            study_id=study_id, action=AuditAction.RETENTION_APPLIED, detail={"export_jobs": jobs}
+        )
+    _delete_stale_partials()
+    return sum(expired.values())
+
+
+def expire_exports(now: datetime, *, study_id: int | None = None) -> dict[int, int]:
+    """Expire done jobs past their expires_at and delete their files; jobs per study."""
     due = ExportJob.objects.filter(status=ExportStatus.DONE, expires_at__lte=now)
-    for job_id in due.values_list("pk", flat=True):
+    if study_id is not None:
+        due = due.filter(study_id=study_id)
+    expired: dict[int, int] = {}
+    for job_id, job_study in due.values_list("pk", "study_id"):
         # Conditional: a concurrent sweep expires each job once.
         if ExportJob.objects.filter(pk=job_id, status=ExportStatus.DONE).update(
             status=ExportStatus.EXPIRED, files=[]
         ):
             shutil.rmtree(job_directory(job_id), ignore_errors=True)
-            expired += 1
-    _delete_stale_partials()
+            expired[job_study] = expired.get(job_study, 0) + 1
     return expired
 
 

@@ -76,6 +76,8 @@ class AuditAction(models.TextChoices):
     EXPORT_BUILT = "export_built", "Export built"
     DOWNLOADED = "downloaded", "Downloaded"
     DOWNLOAD_REFUSED = "download_refused", "Download refused"
+    # Counts only (contacts, unfinished responses, export jobs), never who or what.
+    RETENTION_APPLIED = "retention_applied", "Retention periods applied"
 
 
 class AuditEntry(models.Model):
@@ -97,3 +99,15 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} export {self.job_id} by {self.user_id}"
+
+
+class RakingMargins(models.Model):
+    """Population margins a study's combined-sample exports are raked to (set_margins):
+    {item: {answer: share}}, shares summing to 1 per item."""
+
+    study = models.OneToOneField(Study, on_delete=models.CASCADE, related_name="raking_margins")
+    margins = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"margins of study {self.study_id}"

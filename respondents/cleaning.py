@@ -32,6 +32,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from django.db import connection, transaction
 from django.db.models import Q
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
@@ -56,6 +58,7 @@ from respondents.quality.frame import (
     WaveFrame,
 )
 from respondents.quality.rules import QualityReport, override_covers, run_rules
+from respondents.wave_copy import copy_columns
 from surveys.models import Choice, Page, Question, QuestionType
 
 # Rows fetched per database round trip: large enough to amortise it, small enough that a
@@ -229,9 +232,15 @@ def _write_flags(
 # Loading -----------------------------------------------------------------------------------
 
 
-def load_wave_frame(wave: Wave, *, config: CleaningConfig, now: datetime) -> WaveFrame:
+def load_wave_frame(
+    wave: Wave, *, config: CleaningConfig, now: datetime, through_copy: bool | None = None
+) -> WaveFrame:
+    """The wave as arrays. On PostgreSQL it is read through COPY (respondents/wave_copy.py)
+    unless `through_copy` is False; elsewhere row by row through the ORM."""
     layout = _layout(wave.version_id)
-    columns = _fetch_columns(wave, layout)
+    if through_copy is None:
+        through_copy = connection.vendor == "postgresql"
+    columns = _fetch_columns(wave, layout, through_copy=through_copy)
     ids = columns.ids
     checks = [
         AttentionCheck(item.name, j, _expected_code(item, layout.choices, columns.tables[j]))
@@ -324,7 +333,7 @@ class _Columns:
     tables: list[dict[Any, int]]
 
 
-def _fetch_columns(wave: Wave, layout: _Layout) -> _Columns:
+def _fetch_columns(wave: Wave, layout: _Layout, *, through_copy: bool) -> _Columns:
     annotations: dict[str, Any] = {
         f"a{j}": KeyTextTransform(item.name, "answers") for j, item in enumerate(layout.items)
     }
@@ -344,9 +353,14 @@ def _fetch_columns(wave: Wave, layout: _Layout) -> _Columns:
     )
     tables: list[dict[Any, int]] = [{} for _ in layout.items]
     parts: list[dict[str, np.ndarray]] = []
-    rows = query.iterator(chunk_size=LOAD_CHUNK)
-    while chunk := list(itertools.islice(rows, LOAD_CHUNK)):
-        parts.append(_encode_chunk(chunk, layout, tables))
+    if through_copy:
+        names = [item.name for item in layout.items]
+        for fixed, items, seconds in copy_columns(wave.pk, names, list(layout.pages)):
+            parts.append(encode_columns(fixed, items, seconds, layout, tables))
+    else:
+        rows = query.iterator(chunk_size=LOAD_CHUNK)
+        while chunk := list(itertools.islice(rows, LOAD_CHUNK)):
+            parts.append(_encode_chunk(chunk, layout, tables))
     if not parts:
         parts.append(_encode_chunk([], layout, tables))
     joined = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
@@ -360,38 +374,56 @@ def _encode_chunk(
     width = len(FIXED_FIELDS) + len(layout.items) + len(layout.pages)
     raw = list(zip(*chunk, strict=True)) if chunk else [() for _ in range(width)]
     fixed = dict(zip(FIXED_FIELDS, raw, strict=False))
-    n = len(chunk)
+    offset = len(FIXED_FIELDS)
+    return encode_columns(
+        {
+            "ids": np.asarray(fixed["id"], dtype=np.int64),
+            "status": np.asarray(fixed["status"], dtype=object),
+            "language": np.asarray(fixed["language"], dtype=object),
+            "source_id": np.asarray(fixed["source_id"], dtype=object),
+            "fingerprint": np.asarray(fixed["fingerprint"], dtype=object),
+            "member": _ids(fixed["member_id"]),
+            "invitation": _ids(fixed["invitation_id"]),
+            "honeypot": np.asarray(fixed["honeypot_filled"], dtype=np.bool_),
+            "started_at": _epoch(fixed["started_at"]),
+            "completed_at": _epoch(fixed["completed_at"]),
+            "updated_at": _epoch(fixed["updated_at"]),
+        },
+        raw[offset : offset + len(layout.items)],
+        raw[offset + len(layout.items) :],
+        layout,
+        tables,
+    )
+
+
+def encode_columns(
+    fixed: dict[str, np.ndarray],
+    items: Sequence[Sequence[Any] | np.ndarray | pa.Array],
+    page_seconds: Sequence[Sequence[Any] | np.ndarray],
+    layout: _Layout,
+    tables: list[dict[Any, int]],
+) -> dict[str, np.ndarray]:
+    """A chunk's arrays from its fixed fields (already arrays) and its raw item and
+    page-seconds columns, as the database gives them (text, or None)."""
+    n = len(fixed["ids"])
     codes = np.full((n, len(layout.items)), MISSING_CODE, dtype=np.int32)
     values = np.full((n, len(layout.items)), np.nan)
-    offset = len(FIXED_FIELDS)
     # One pass per item (60 or so), vectorised over the chunk's responses.
     for j, item in enumerate(layout.items):
-        codes[:, j], values[:, j] = _encode(item, raw[offset + j], layout.choices, tables[j])
-    offset += len(layout.items)
+        column = items[j]
+        if isinstance(column, pa.Array):
+            codes[:, j], values[:, j] = _encode_distinct(item, column, layout.choices, tables[j])
+        else:
+            codes[:, j], values[:, j] = _encode(item, column, layout.choices, tables[j])
     page_times = np.full((n, len(layout.pages)), np.nan)
     for p in range(len(layout.pages)):
-        page_times[:, p] = pd.to_numeric(pd.Series(raw[offset + p], dtype=object), errors="coerce")
-    return {
-        "ids": np.asarray(fixed["id"], dtype=np.int64),
-        "status": np.asarray(fixed["status"], dtype=object),
-        "language": np.asarray(fixed["language"], dtype=object),
-        "source_id": np.asarray(fixed["source_id"], dtype=object),
-        "fingerprint": np.asarray(fixed["fingerprint"], dtype=object),
-        "member": _ids(fixed["member_id"]),
-        "invitation": _ids(fixed["invitation_id"]),
-        "honeypot": np.asarray(fixed["honeypot_filled"], dtype=np.bool_),
-        "started_at": _epoch(fixed["started_at"]),
-        "completed_at": _epoch(fixed["completed_at"]),
-        "updated_at": _epoch(fixed["updated_at"]),
-        "codes": codes,
-        "values": values,
-        "page_times": page_times,
-    }
+        page_times[:, p] = pd.to_numeric(pd.Series(page_seconds[p], dtype=object), errors="coerce")
+    return {**fixed, "codes": codes, "values": values, "page_times": page_times}
 
 
 def _encode(
     item: _Item,
-    raw: Sequence[Any],
+    raw: Sequence[Any] | np.ndarray,
     choices: dict[int, dict[str, tuple[int, int]]],
     table: dict[Any, int],
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -412,6 +444,26 @@ def _encode(
     if item.type == QuestionType.TEXT:
         normalised = normalised.str.strip().str.casefold()
     return _shared_codes(normalised, table), np.full(len(raw), np.nan)
+
+
+def _encode_distinct(
+    item: _Item,
+    column: pa.Array,
+    choices: dict[int, dict[str, tuple[int, int]]],
+    table: dict[Any, int],
+) -> tuple[np.ndarray, np.ndarray]:
+    """`_encode` of a column read through COPY, done once per distinct answer (a handful
+    per item) and spread to the rows by pyarrow, in order of first appearance as `_encode`
+    would meet them."""
+    encoded = pc.dictionary_encode(column)
+    distinct = encoded.dictionary.to_numpy(zero_copy_only=False)
+    distinct_codes, distinct_values = _encode(item, distinct, choices, table)
+    at = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    answered = at >= 0
+    picked = np.maximum(at, 0)
+    codes = np.where(answered, distinct_codes[picked] if distinct.size else 0, MISSING_CODE)
+    values = np.where(answered, distinct_values[picked] if distinct.size else 0.0, np.nan)
+    return codes.astype(np.int32), values.astype(np.float64)
 
 
 def _shared_codes(series: pd.Series[Any], table: dict[Any, int]) -> np.ndarray:

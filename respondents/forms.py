@@ -137,6 +137,8 @@ class Block:
     battery_choices: tuple[SafeString, ...] = ()
     # Titles of the groups (sections) entered just before this block: (title, level).
     headings: tuple[tuple[SafeString, int], ...] = ()
+    # A battery's question stem: the note written just before its items.
+    stem: SafeString | None = None
 
     @property
     def is_battery(self) -> bool:
@@ -226,11 +228,23 @@ def _blocks(
         headings, open_path = _headings(page, run[0].section, open_path, texts)
         if len(run) > 1:
             header = tuple(texts.render(c.labels, c.name) for c in run[0].choices)
+            stem = None
+            previous = questions[index - 1] if index else None
+            if (
+                not headings
+                and previous is not None
+                and previous.type == QuestionType.NOTE
+                and previous.section == run[0].section
+            ):
+                # The note just before a battery is its stem, shown as the grid's caption.
+                note = blocks.pop()
+                stem, headings = note.questions[0].label, note.headings
             blocks.append(
                 Block(
                     questions=tuple(views[q.name] for q in run),
                     battery_choices=header,
                     headings=headings,
+                    stem=stem,
                 )
             )
         else:

@@ -300,3 +300,56 @@ class FlagOverride(models.Model):
 
     def __str__(self) -> str:
         return f"override {self.rule} on response {self.response_id}"
+
+
+class LinkStatus(models.TextChoices):
+    CANDIDATE = "candidate", "Candidate, awaiting review"
+    LINKED = "linked", "Linked"
+    REJECTED = "rejected", "Rejected"
+    UNLINKED = "unlinked", "Linked, then undone"
+
+
+class LinkHow(models.TextChoices):
+    VERIFIED = "verified", "Verified: the person followed a link sent to the earlier contact"
+    REVIEWED = "reviewed", "Reviewed: a team member accepted the match"
+    ACCEPTED = "accepted", "Accepted: above the study's automatic threshold"
+
+
+class ResponseLink(models.Model):
+    """A later open-link response linked (or proposed for linking) to a person's earlier
+    response. Linking moves the response to the earlier person's PanelMember, so samples
+    see one person; the member it had before is kept here, so the link can be undone."""
+
+    response = models.OneToOneField(Response, on_delete=models.CASCADE, related_name="link")
+    earlier_response = models.ForeignKey(
+        Response, on_delete=models.CASCADE, related_name="later_links"
+    )
+    # The linkage model's posterior (None for verified links, which need none).
+    probability = models.FloatField(null=True, blank=True)
+    # The runner-up's posterior: a close second means the match is not clear.
+    second_probability = models.FloatField(null=True, blank=True)
+    status = models.CharField(
+        max_length=16, choices=LinkStatus.choices, default=LinkStatus.CANDIDATE
+    )
+    how = models.CharField(max_length=16, choices=LinkHow.choices, blank=True)
+    previous_member = models.ForeignKey(
+        PanelMember, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-probability", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(response=models.F("earlier_response")),
+                name="link_not_to_itself",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"link {self.pk}: response {self.response_id} -> {self.earlier_response_id}"

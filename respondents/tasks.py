@@ -15,7 +15,9 @@ from django.db import transaction
 from config.queueing import enqueue_all_on_commit
 from respondents import delivery
 from respondents.fingerprints import destroy_expired_fingerprint_keys
+from respondents.models import Wave
 from respondents.services.cleaning import clean_wave, open_wave_ids
+from respondents.services.linkage import run_linkage
 from respondents.services.waves import close_overdue_waves
 
 
@@ -78,3 +80,9 @@ def destroy_expired_fingerprint_keys_task() -> int:
 @shared_task(name="respondents.close_overdue_waves", acks_late=True)
 def close_overdue_waves_task() -> int:
     return len(close_overdue_waves())
+
+
+@shared_task(name="respondents.link_returners", acks_late=True)
+def link_returners_task(wave_id: int) -> int:
+    # Candidates only: accepting needs a person (the workspace) or an explicit threshold.
+    return run_linkage(Wave.objects.get(pk=wave_id)).candidates

@@ -23,11 +23,11 @@ import re
 import secrets
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from config.links import site_link
 from respondents.models import (
     EarlierInvitationToken,
     Invitation,
@@ -202,12 +202,12 @@ def resolve_withdraw_token(raw_token: str) -> PanelMember | None:
 
 
 def personal_link(raw_token: str) -> str:
-    return settings.SITE_URL + PERSONAL_PATH.format(token=raw_token)
+    return site_link(PERSONAL_PATH.format(token=raw_token))
 
 
 def resume_link(raw_token: str) -> str:
-    return settings.SITE_URL + RESUME_PATH.format(token=raw_token)
+    return site_link(RESUME_PATH.format(token=raw_token))
 
 
 def withdraw_link(raw_token: str) -> str:
-    return settings.SITE_URL + WITHDRAW_PATH.format(token=raw_token)
+    return site_link(WITHDRAW_PATH.format(token=raw_token))

@@ -21,6 +21,7 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from config.links import site_link
 from respondents.fingerprints import fingerprint_request, network_fingerprint_request
 from respondents.forms import (
     ACTION_FIELD,
@@ -38,6 +39,7 @@ from respondents.services.answers import answers_as_raw
 from respondents.services.form_schema import load_form, localise
 from respondents.services.panel_signup import join_panel
 from respondents.services.responses import (
+    Action,
     StartRefusedError,
     choose_language,
     current_step,
@@ -48,13 +50,24 @@ from respondents.services.responses import (
     submit_page,
 )
 from respondents.services.waves import clean_channel, is_accepting_responses
-from respondents.tokens import offer_resume_token, resolve_invitation, resolve_resume_token
+from respondents.tokens import (
+    accept_resume_offer,
+    offer_resume_token,
+    resolve_invitation,
+    resolve_resume_token,
+)
+from surveys.languages import is_rtl, local_name
 from surveys.models import Study
 
 # "no-referrer" (the site default) makes Chromium send `Origin: null` with form posts, which
 # Django's CSRF check refuses; "same-origin" still sends nothing to any other host, so the
 # tokens in these paths never leave the site.
 REFERRER_POLICY = "same-origin"
+
+OFFER_SESSION_PREFIX = "panelwave:offer:"
+# A language button on a questionnaire page posts the page with this action prefix, so the
+# answers typed so far are kept when the language changes (no script needed).
+LANGUAGE_ACTION = "lang:"
 
 CONTROL_FIELDS = frozenset(
     {"csrfmiddlewaretoken", PAGE_FIELD, STEP_FIELD, SHOWN_FIELD, ACTION_FIELD, HONEYPOT_FIELD}
@@ -95,7 +108,7 @@ def _language_links(study: Study) -> list[dict[str, str]]:
         try:
             name = str(get_language_info(code)["name_local"])
         except KeyError:
-            name = code
+            name = local_name(code)
         links.append({"code": code, "name": name})
     return links
 
@@ -116,6 +129,7 @@ def _render(
                 "study": study,
                 "language": language,
                 "languages": _language_links(study),
+                "direction": "rtl" if is_rtl(language) else "ltr",
                 **context,
                 # A neutral title replaces the questionnaire's wherever the page shows one.
                 **({"title": study.neutral_title} if study.neutral_title else {}),
@@ -186,10 +200,31 @@ def open_link_view(request: HttpRequest, slug: str) -> HttpResponse:
         )
         assert isinstance(started, HttpResponse)  # noqa: S101 (open-link starts always redirect)
         return started
-    return _consent(request, wave, language)
+    offer = _session_offer(request, wave)
+    earlier = resolve_resume_token(accept_resume_offer(wave, offer))
+    if earlier is not None and earlier.wave_id == wave.pk:
+        # The browser's Back reached the consent page again: go on where the respondent is.
+        url = reverse("respondents:resume", args=[accept_resume_offer(wave, offer)])
+        query = f"?lang={language}" if request.GET.get("lang") else ""
+        return _see_other(url + query)
+    return _consent(request, wave, language, offer=offer)
 
 
-def _consent(request: HttpRequest, wave: Wave, language: str) -> HttpResponse:
+def _session_offer(request: HttpRequest, wave: Wave) -> str:
+    """The consent offer (a signed future resume token) this browser was given for the
+    wave, kept in its session until the browser closes: consenting again after Back
+    resumes the response the first consent started, and the consent page itself forwards
+    to it. The session cookie is not persistent, so nothing outlives the browser."""
+    key = f"{OFFER_SESSION_PREFIX}{wave.pk}"
+    offer = str(request.session.get(key, ""))
+    if not accept_resume_offer(wave, offer):
+        offer = offer_resume_token(wave)
+        request.session[key] = offer
+        request.session.set_expiry(0)
+    return offer
+
+
+def _consent(request: HttpRequest, wave: Wave, language: str, *, offer: str = "") -> HttpResponse:
     schema = load_form(wave.version)
     context = {
         "wave": wave,
@@ -202,7 +237,7 @@ def _consent(request: HttpRequest, wave: Wave, language: str) -> HttpResponse:
         "src": request.GET.get("src", ""),
         # Posting this form twice resumes what the first post started (no script needed).
         "resume_offer_field": RESUME_OFFER_FIELD,
-        "resume_offer": offer_resume_token(wave),
+        "resume_offer": offer or offer_resume_token(wave),
     }
     return _render(request, "consent.html", wave.study, language, context)
 
@@ -239,22 +274,31 @@ def resume_view(request: HttpRequest, token: str) -> HttpResponse:
     if response is None:
         return _unavailable(request)
     url = reverse("respondents:resume", args=[token])
-    return _page_flow(request, response, url=url, resume_link=request.build_absolute_uri(url))
+    return _page_flow(request, response, url=url, resume_link=site_link(url))
 
 
 def _page_flow(
     request: HttpRequest, response: Response, *, url: str, resume_link: str
 ) -> HttpResponse:
     if request.method == "POST":
+        posted_action = str(request.POST.get(ACTION_FIELD, ""))
+        switch_to = posted_action.removeprefix(LANGUAGE_ACTION)
+        action: Action = "next"
+        if posted_action == "back":
+            action = "back"
+        elif posted_action.startswith(LANGUAGE_ACTION):
+            action = "stay"
         result = submit_page(
             response.pk,
             page=request.POST.get(PAGE_FIELD, ""),
             step=_posted_step(request),
             data=_posted(request),
-            action="back" if request.POST.get(ACTION_FIELD) == "back" else "next",
+            action=action,
             shown=request.POST.getlist(SHOWN_FIELD) or None,
             honeypot_filled=bool(request.POST.get(HONEYPOT_FIELD, "").strip()),
         )
+        if action == "stay" and switch_to in response.wave.study.languages:
+            choose_language(response, switch_to)
         if result.outcome == "closed":
             return _unavailable(request, response.wave.study)
         if result.outcome != "invalid":
@@ -316,6 +360,9 @@ def _show_page(
             "honeypot": HONEYPOT_FIELD,
         },
     }
+    context["language_form"] = "survey-page-form"
+    context["language_action"] = f"{ACTION_FIELD}"
+    context["language_prefix"] = LANGUAGE_ACTION
     return _render(request, "page.html", response.wave.study, language, context)
 
 

@@ -19,7 +19,10 @@ JavaRosa apply them:
 Operators: or, and, = != < <= > >=, + - * div mod, unary -, parentheses. Functions: see
 FUNCTIONS below (selected, count-selected, selected-at, string-length, if, not, true, false,
 boolean, number, int, string, round, abs, pow, min, max, concat, coalesce, contains,
-starts-with, ends-with, substr, regex, today, date).
+starts-with, ends-with, substr, regex, today, date, and those real Kobo/ODK forms use:
+now, decimal-date-time, format-date, sum, count, count-non-empty, position, once, floor,
+ceiling, normalize-space, uuid, boolean-from-string, join, jr:choice-name). ODK paths
+(`../x`) parse as PathRef and are resolved by surveys/references.py before evaluation.
 """
 
 from __future__ import annotations
@@ -652,6 +655,34 @@ def _format_date(args: list[Value]) -> str:
     return re.sub(r"%[YymndebA-Za]", lambda m: codes.get(m[0], m[0]), pattern)
 
 
+def _safe(function: Callable[..., float], *numbers: float) -> float:
+    """A math function as Java computes it: NaN for a domain error, infinity on overflow."""
+    try:
+        return float(function(*numbers))
+    except ValueError:
+        return math.nan
+    except OverflowError:
+        return math.inf
+
+
+def _math(function: Callable[[float], float]) -> Callable[[list[Value]], float]:
+    return lambda args: _safe(function, _to_number(args[0]))
+
+
+_MATH: dict[str, Callable[[float], float]] = {
+    "sqrt": math.sqrt,
+    "exp": math.exp,
+    "log": math.log,
+    "log10": math.log10,
+    "sin": math.sin,
+    "cos": math.cos,
+    "tan": math.tan,
+    "asin": math.asin,
+    "acos": math.acos,
+    "atan": math.atan,
+}
+
+
 def _one(_args: tuple[Node, ...], _scope: _Scope) -> Value:
     # Outside a repeat every node set holds one node: count() and position() are 1.
     return 1.0
@@ -742,6 +773,10 @@ FUNCTIONS: dict[str, Function] = {
     "boolean-from-string": _plain(1, 1, lambda a: _to_string(a[0]) in ("true", "1")),
     "join": _plain(1, None, lambda a: _to_string(a[0]).join(_to_string(v) for v in a[1:])),
     "date": _plain(1, 1, lambda a: _date(a[0])),
+    **{name: _plain(1, 1, _math(function)) for name, function in _MATH.items()},
+    "atan2": _plain(2, 2, lambda a: _safe(math.atan2, _to_number(a[0]), _to_number(a[1]))),
+    "exp10": _plain(1, 1, lambda a: _safe(lambda x: 10.0**x, _to_number(a[0]))),
+    "pi": _plain(0, 0, lambda _a: math.pi),
 }
 
 

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator
+from typing import TYPE_CHECKING, Any
 
 from surveys.formspec import (
     ChoiceListSpec,
@@ -25,6 +23,9 @@ from surveys.formspec import (
     check_form,
     form_error,
 )
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "data" / "questionnaire.schema.json"
 FORMAT = "panelwave-questionnaire"
@@ -59,6 +60,10 @@ _QUESTION_FIELDS = (
 
 
 def _validator() -> Draft202012Validator:
+    # Imported here: jsonschema (and what it loads) would otherwise weigh on every command's
+    # start, since admin and services import this module for form_to_dict.
+    from jsonschema import Draft202012Validator  # noqa: PLC0415 (heavy: loaded on use)
+
     return Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
 
 

@@ -5,10 +5,11 @@ the same checks (check_form) run on it, so an XLSForm and its JSON twin are refu
 same reasons. FormSpec values compare equal exactly when the versions they describe are
 equal; the `row` fields (where the item was read) are left out of that comparison.
 
-Pages: an XLSForm group is a page. A question outside any group gets a page of its own,
-named after the question (XLSForm names are unique across a form, so this cannot clash);
-writers recognise such a page (one question of the page's name, no label) and write the
-question without a group.
+Pages: a top-level XLSForm group is a page; groups inside it are its sections (a path
+on each question, the sections' labels and `relevant` on the page). A question outside any
+group gets a page of its own, named after the question (top-level names are unique, so this
+cannot clash); writers recognise such a page (one question of the page's name, no label)
+and write the question without a group.
 """
 
 from __future__ import annotations

@@ -84,6 +84,22 @@ class Study(models.Model):
         "the site's PANELWAVE_LEAVE_URL.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the study is over for good (no more waves): every contact detail is deleted
+    # contact_retention_days later (docs/operations.md, retention).
+    ended_at = models.DateTimeField(null=True, blank=True)
+    # Retention periods in days; empty means the site default (CONTACT_RETENTION_DAYS,
+    # UNFINISHED_RETENTION_DAYS, EXPORT_RETENTION_DAYS).
+    contact_retention_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Days contacts are kept after the study ends or a member leaves.",
+    )
+    unfinished_retention_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Days an unfinished response is kept after its last page."
+    )
+    export_retention_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Days export files are kept after they are built."
+    )
 
     class Meta:
         ordering = ["slug"]

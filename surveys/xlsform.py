@@ -12,10 +12,12 @@ does not know (docs/design.md "XLSForm columns Panelwave reads beyond the standa
   an integer, else 1..n).
 - Languages come from `label::Name (code)` columns (`label:Name` and `label::Name` too;
   a bare `label` is the language "default").
-- Groups are pages, one level deep; a nested group is refused. Metadata types (start, end,
-  today, deviceid, ...) become metadata fields. Types a web survey cannot ask (photo,
-  geopoint, barcode, repeat, calculate, ...) are refused with the row named, or skipped and
-  listed when `skip_unsupported` is set. `phone number` is a text item with pyxform's digits
+- A top-level group is a page; groups inside it are sections of that page (see
+  docs/xlsform.md), and item names may repeat across groups (formspec.assign_export_names).
+  Metadata types (start, end, today, deviceid, ...) become metadata fields; `calculate`
+  items are computed as the respondent answers. Types a web survey cannot ask (photo,
+  geopoint, barcode, repeat, ...) are refused with the row named, or skipped and listed
+  when `skip_unsupported` is set. `phone number` is a text item with pyxform's digits
   constraint and, unless the row says otherwise, the privacy class `identifier`.
 - As pyxform does: a choices row without list_name is ignored (with a warning), and list
   names keep their case. Expressions whose quotes Excel made typographic, or that carry
@@ -25,17 +27,18 @@ does not know (docs/design.md "XLSForm columns Panelwave reads beyond the standa
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from openpyxl import Workbook
 from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
 from pyxform.xls2json_backends import csv_to_dict, xls_to_dict, xlsx_to_dict
 
-from surveys.expressions import ExpressionError, references
+from surveys.expressions import FUNCTIONS, ExpressionError, references
 from surveys.formspec import (
     DEFAULT_LANGUAGE,
     SELECT_TYPES,
@@ -53,6 +56,7 @@ from surveys.formspec import (
     choice_codes,
     form_error,
 )
+from surveys.languages import known_code, language_code
 
 ERROR_FILE_TYPE = "not an XLSForm file type (use .xlsx, .xls or .csv)"
 ERROR_UNREADABLE = "cannot be read as an XLSForm ({problem})"
@@ -73,17 +77,28 @@ ERROR_NO_LABELS = (
     "no item has a label, so respondents would see item names; add a label column "
     "(label or label::Language (code)) or import with --allow-no-labels"
 )
+ERROR_MEDIA_MISSING = (
+    "choice list file {name!r} is not given; import with --media DIR (the directory "
+    "holding it) or upload it with the form"
+)
+ERROR_MEDIA_KIND = "choice list file {name!r} is not a CSV file (give the list as .csv)"
+ERROR_MEDIA_SIZE = "choice list file {name!r} is larger than {limit} bytes"
+ERROR_MEDIA_EMPTY = "the choice list file has no choices"
+# A list of every village of a country fits; a file that would fill memory does not.
+MAX_MEDIA_BYTES = 10 * 1024 * 1024
 WARNING_AT = "row {row}, column {column}: {problem}"
 WARNING_TYPOGRAPHIC = "typographic quotes or non-breaking spaces replaced: {expression!r}"
 WARNING_STRAY_CHOICE = "row {row} of the choices sheet has no list_name and is ignored"
 WARNING_NO_LABELS = "no item has a label: respondents will see item names"
+WARNING_EMPTY_LANGUAGE = "language {language!r} has no text in any column and is left out"
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 _LANGUAGE = re.compile(r"^(?P<name>.*?)\s*\((?P<code>[A-Za-z][A-Za-z0-9_\-]*)\)\s*$")
 # The keyword is matched whatever its case; the list name is kept as written, since
 # pyxform and ODK look lists up case-sensitively (`select_one AFG_PROV`).
 _SELECT = re.compile(
-    r"^(?P<kind>select_one|select one from|select one|select1|select_multiple"
+    r"^(?P<kind>select_one_from_file|select_multiple_from_file"
+    r"|select_one|select one from|select one|select1|select_multiple"
     r"|select multiple from|select multiple|select all that apply from|select all that apply)"
     r"\s+(?P<list>[^\s]+)(?P<other>\s+or[_ ]other|\s+or specify other)?$",
     re.IGNORECASE,
@@ -93,6 +108,7 @@ _BLOCK = re.compile(
     re.IGNORECASE,
 )
 _SELECT_KIND = {
+    "select_one_from_file": "select_one",
     "select_one": "select_one",
     "select one from": "select_one",
     "select one": "select_one",
@@ -110,25 +126,6 @@ _QUESTION_TYPES = {
     "calculate": "calculate",
 }
 PHONE_CONSTRAINT = r"regex(., '^\d*$')"
-# Language names commonly written without a code (`label::English`), mapped to ISO 639-1.
-_LANGUAGE_CODES = {
-    "english": "en",
-    "russian": "ru",
-    "ukrainian": "uk",
-    "belarusian": "be",
-    "kazakh": "kk",
-    "georgian": "ka",
-    "armenian": "hy",
-    "french": "fr",
-    "german": "de",
-    "spanish": "es",
-    "portuguese": "pt",
-    "arabic": "ar",
-    "persian": "fa",
-    "turkish": "tr",
-    "chinese": "zh",
-    "polish": "pl",
-}
 _COLUMN_ALIASES = {
     "caption": "label",
     "relevance": "relevant",
@@ -203,6 +200,10 @@ class _Reader:
     skipped: list[SkippedItem] = field(default_factory=list)
     other_lists: set[str] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
+    # Lists of select_*_from_file items: read from the media directory when the choices
+    # sheet does not hold them (an exported form holds them, so it reads on its own).
+    file_lists: list[str] = field(default_factory=list)
+    media: Path | None = None
 
     def expression(self, row: _Row, column: str) -> str:
         """The row's expression in `column`, with Excel's autocorrect undone (see
@@ -219,7 +220,11 @@ class _Reader:
 
 
 def read_xlsform(
-    path: Path, *, skip_unsupported: bool = False, allow_no_labels: bool = False
+    path: Path,
+    *,
+    skip_unsupported: bool = False,
+    allow_no_labels: bool = False,
+    media: Path | None = None,
 ) -> FormSpec:
     """Read and check an XLSForm; raises FormError naming the file, row and column.
 
@@ -233,7 +238,9 @@ def read_xlsform(
         raise form_error(source, ERROR_NO_SURVEY_SHEET)
     settings_rows = sheets.get("settings") or [{}]
     settings = {str(k).strip(): str(v) for k, v in settings_rows[0].items()}
-    reader = _Reader(source=source, skip_unsupported=skip_unsupported, default_language="")
+    reader = _Reader(
+        source=source, skip_unsupported=skip_unsupported, default_language="", media=media
+    )
     title_names = _title_languages(settings, reader)
     default_setting = settings.pop("default_language", "")
     reader.default_language = (
@@ -243,10 +250,17 @@ def read_xlsform(
     choices = _rows(sheets.get("choices", []), reader)
     _read_survey(survey, reader)
     lists = _read_choices(choices, reader)
+    lists += [
+        _file_list(name, reader)
+        for name in reader.file_lists
+        if name not in {choice_list.name for choice_list in lists}
+    ]
     if not any(c.base == "label" for row in survey for c in row.cells):
         if not allow_no_labels:
             raise form_error(source, ERROR_NO_LABELS)
         reader.warnings.append(WARNING_NO_LABELS)
+    pages = assign_export_names(reader.pages)
+    _drop_empty_languages(reader, pages, lists, title_names)
     if not reader.languages:
         reader.languages.append(reader.default_language)
     source_language = (
@@ -259,7 +273,7 @@ def read_xlsform(
     form = FormSpec(
         languages=tuple(reader.languages),
         source_language=source_language,
-        pages=tuple(assign_export_names(reader.pages)),
+        pages=tuple(pages),
         choice_lists=tuple(lists),
         title=title,
         language_names=reader.language_names,
@@ -292,6 +306,26 @@ def _read_workbook(path: Path) -> dict[str, Any]:
         raise form_error(path.name, ERROR_UNREADABLE.format(problem=problem)) from exc
 
 
+def _drop_empty_languages(
+    reader: _Reader, pages: list[PageSpec], lists: list[ChoiceListSpec], titles: dict[str, str]
+) -> None:
+    """A language column with no text in it (a translation never made) is dropped, with a
+    warning, rather than offered to respondents as an empty form."""
+    texts: list[dict[str, str]] = [titles]
+    for page in pages:
+        texts += [page.labels, *(section.labels for section in page.sections)]
+        for q in page.questions:
+            texts += [q.labels, q.hints, q.required_message, q.constraint_message]
+    texts += [choice.labels for choice_list in lists for choice in choice_list.choices]
+    used = {code for text in texts for code, value in text.items() if value}
+    if not used:
+        return
+    for code in [code for code in reader.languages if code not in used]:
+        reader.languages.remove(code)
+        reader.language_names.pop(code, None)
+        reader.warnings.append(WARNING_EMPTY_LANGUAGE.format(language=code))
+
+
 def _title_languages(settings: dict[str, str], reader: _Reader) -> dict[str, str]:
     """`form_title::Name (code)` settings columns: the title in further languages."""
     titles = {}
@@ -303,12 +337,13 @@ def _title_languages(settings: dict[str, str], reader: _Reader) -> dict[str, str
 def _language(written: str, reader: _Reader, *, register: bool = True) -> str:
     match = _LANGUAGE.match(written)
     if match:
-        name, code = match["name"].strip(), match["code"]
+        name, code = match["name"].strip(), known_code(match["code"])
     else:
         name = written.strip()
-        code = _LANGUAGE_CODES.get(name.lower(), name)
-    if name and name != code:
-        reader.language_names[code] = name
+        code = language_code(name)
+    if name and name.lower() != code.lower():
+        # Two spellings of one language ("Swahili", "swahili") merge; the first names it.
+        reader.language_names.setdefault(code, name)
     if register and code not in reader.languages:
         reader.languages.append(code)
     return code
@@ -462,6 +497,9 @@ def _unsupported(row: _Row, kind: str, reader: _Reader) -> None:
 
 def _checked_name(row: _Row, reader: _Reader) -> str:
     name = row.get("name")
+    if not name and _normalise_type(row.get("type")) == "note":
+        # pyxform names an unnamed note after its row; so do we, so the round trip holds.
+        return f"generated_note_name_{row.number}"
     if not name:
         raise form_error(
             reader.source, ERROR_MISSING.format(column="name"), row=row.number, column="name"
@@ -521,10 +559,18 @@ def _question(row: _Row, kind: str, reader: _Reader) -> QuestionSpec | None:
         choice_list, other = select["list"], "other" if select["other"] else ""
         if other:
             reader.other_lists.add(choice_list)
+        if select["kind"].lower().endswith("_from_file") and choice_list not in reader.file_lists:
+            reader.file_lists.append(choice_list)
     elif kind in _QUESTION_TYPES:
         qtype, choice_list, other = _QUESTION_TYPES[kind], "", ""
     else:
         _unsupported(row, kind, reader)
+        return None
+    external = _external_function(reader.expression(row, "calculation"))
+    if external and reader.skip_unsupported:
+        # pulldata(), instance() and the like read files or data a web survey does not
+        # have: under --skip-unsupported the item goes, like any other it cannot ask.
+        reader.skipped.append(SkippedItem(row.number, row.get("name"), f"{kind} ({external})"))
         return None
     language = reader.default_language
     question = QuestionSpec(
@@ -556,6 +602,17 @@ def _question(row: _Row, kind: str, reader: _Reader) -> QuestionSpec | None:
             privacy=question.privacy or "identifier",
         )
     return question
+
+
+_FUNCTION_CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_:\-]*)\s*\(")
+
+
+def _external_function(expression: str) -> str:
+    """The first function the expression calls that Panelwave does not have, or ""."""
+    for name in _FUNCTION_CALL.findall(expression):
+        if name not in FUNCTIONS:
+            return f"{name}()"
+    return ""
 
 
 # Excel's autocorrect turns quotes typographic, and pasted text brings non-breaking spaces.
@@ -645,6 +702,31 @@ def _choice_list(list_name: str, rows: list[_Row], reader: _Reader) -> ChoiceLis
             )
         )
     return ChoiceListSpec(name=list_name, choices=tuple(choices))
+
+
+def _file_list(name: str, reader: _Reader) -> ChoiceListSpec:
+    """The choices of a select_*_from_file item, from the CSV file of that name in the
+    media directory (columns name, label or label::Language, and any filter columns)."""
+    if PurePath(name).name != name or PurePath(name).suffix.lower() != ".csv":
+        raise form_error(reader.source, ERROR_MEDIA_KIND.format(name=name))
+    path = reader.media / name if reader.media is not None else None
+    if path is None or not path.is_file():
+        raise form_error(reader.source, ERROR_MEDIA_MISSING.format(name=name))
+    if path.stat().st_size > MAX_MEDIA_BYTES:
+        raise form_error(reader.source, ERROR_MEDIA_SIZE.format(name=name, limit=MAX_MEDIA_BYTES))
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            rows: list[dict[str, Any]] = [
+                {str(k): v for k, v in row.items() if k is not None}
+                for row in csv.DictReader(handle)
+            ]
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise form_error(name, ERROR_UNREADABLE.format(problem=exc)) from exc
+    file_reader = replace(reader, source=name)
+    choice_list = _choice_list(name, _rows(rows, file_reader), file_reader)
+    if not choice_list.choices:
+        raise form_error(name, ERROR_MEDIA_EMPTY)
+    return choice_list
 
 
 def _code(row: _Row, reader: _Reader) -> int:
@@ -776,7 +858,10 @@ def _page_rows(page: PageSpec) -> list[dict[str, str]]:
 
 def _question_values(question: QuestionSpec) -> dict[str, str]:
     qtype = question.type
-    if qtype in SELECT_TYPES:
+    if qtype in SELECT_TYPES and question.choice_list.lower().endswith(".csv"):
+        # The list itself is written on the choices sheet, so the file reads on its own.
+        qtype = f"{qtype}_from_file {question.choice_list}"
+    elif qtype in SELECT_TYPES:
         qtype = f"{qtype} {question.choice_list}"
     return {
         "type": qtype,

@@ -29,10 +29,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from exports.anonymise.limits import MAX_GLOBAL_RISK as MAX_GLOBAL_RISK  # re-exported
+
 if TYPE_CHECKING:
     from exports.anonymise.kanon import Anonymised
 
-MAX_GLOBAL_RISK = 0.01
 REPORT_VERSION = 3
 GATE_FAILED = (
     "NOT ANONYMOUS: the release gate failed ({reasons}); treat these files as pseudonymised "

@@ -7,7 +7,8 @@ from typing import Any
 from django.urls import reverse
 from rest_framework import serializers
 
-from exports.anonymise.disclosure import MAX_GLOBAL_RISK
+from config.links import site_link
+from exports.anonymise.limits import MAX_GLOBAL_RISK
 from exports.describe import describe_disclosure
 from exports.models import ExportFormat, ExportJob, ExportLayout, ExportSample
 from exports.services.requests import DEFAULT_K, FREE_TEXT_POLICIES, MAX_K, MIN_K
@@ -91,9 +92,8 @@ class ExportJobSerializer(serializers.ModelSerializer[ExportJob]):
         read_only_fields = fields
 
     def get_url(self, job: ExportJob) -> str:
-        request = self.context.get("request")
         path = reverse("export-status", args=[job.pk])
-        return request.build_absolute_uri(path) if request is not None else path
+        return site_link(path)
 
     def get_disclosure(self, job: ExportJob) -> list[str]:
         if not job.disclosure_report:

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import NOT_FOUND
+from config.links import site_link
 from exports.api.serializers import (
     DownloadLinkSerializer,
     ExportJobSerializer,
@@ -66,5 +67,5 @@ class ExportDownloadLinksView(APIView):
         links = make_download_links(job, request.user)
         data = DownloadLinkSerializer(links, many=True).data
         for link in data:
-            link["url"] = request.build_absolute_uri(link["url"])
+            link["url"] = site_link(link["url"])
         return Response(data)

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from config.queueing import enqueue_on_commit
-from exports.anonymise.disclosure import MAX_GLOBAL_RISK
+from exports.anonymise.limits import MAX_GLOBAL_RISK
 from exports.models import (
     AuditAction,
     AuditEntry,

@@ -151,33 +151,40 @@ def _compare(
     observed = np.zeros(items + 1, dtype=np.int64)
     suspects = np.zeros(items + 1, dtype=np.int64)
     nearest = np.full(queries.size, -1, dtype=np.int64)
+    # Where each query sits among the references (its self-pair), if it is one of them.
+    position = np.searchsorted(references, queries)
+    is_reference = references[np.minimum(position, references.size - 1)] == queries
+    any_apart = bool(apart.any())
     for start in range(0, queries.size, QUERY_CHUNK):
         rows = queries[start : start + QUERY_CHUNK]
+        picked = np.arange(rows.size)
         query_codes = codes[rows]
         # Float32 sums of 0/1 over at most a few thousand items are exact.
-        differ = (query_codes != MISSING_CODE).astype(np.float32) @ ref_answered
-        keep = differ >= min_common
-        common = differ.copy()
-        differ -= _one_hot(query_codes, narrow, offsets, width) @ ref_hot
+        common = (query_codes != MISSING_CODE).astype(np.float32) @ ref_answered
+        differ = common - _one_hot(query_codes, narrow, offsets, width) @ ref_hot
         for j in wide:
             a, b = query_codes[:, j, None], ref_codes[None, :, j]
             differ -= (a == b) & (a != MISSING_CODE)
-        keep &= rows[:, None] != references[None, :]
-        keep &= ~(apart[rows][:, None] & apart[references][None, :])
-        # Rescaled to `items` common answers, so a skipped item does not count as different.
-        differ *= items
-        differ /= np.maximum(common, 1.0)
-        differ += 0.5
-        np.floor(differ, out=differ)
-        np.minimum(differ, items, out=differ)
-        distance = differ.astype(np.int64)
+        keep = common >= min_common
+        own = is_reference[start : start + rows.size]
+        keep[picked[own], position[start : start + rows.size][own]] = False
+        if any_apart:
+            keep &= ~(apart[rows][:, None] & apart[references][None, :])
+        if not (common == items).all():
+            # Rescaled to `items` common answers, so a skipped item does not count as different.
+            differ *= items
+            differ /= np.maximum(common, 1.0)
+            differ += 0.5
+            np.floor(differ, out=differ)
+            np.minimum(differ, items, out=differ)
+        distance = differ.astype(np.int16)
         observed += np.bincount(distance[keep], minlength=items + 1)
         distance[~keep] = items + 1
-        if distance.shape[1] >= 2:
-            two = np.partition(distance, 1, axis=1)
-            closest, second = two[:, 0], two[:, 1]
-        else:
-            closest = second = distance.min(axis=1, initial=items + 1)
+        # The nearest and the second nearest: the minimum, then the minimum without it.
+        nearest_at = distance.argmin(axis=1)
+        closest = distance[picked, nearest_at].astype(np.int64)
+        distance[picked, nearest_at] = items + 1
+        second = distance.min(axis=1).astype(np.int64)
         nearest[start : start + rows.size] = np.where(closest <= items, closest, -1)
         # A response whose nearest other is far closer than its second: likely a copy and
         # its original, whose distance says nothing about chance.

@@ -32,6 +32,7 @@ from respondents.services.form_schema import (
 from surveys.expressions import Context, ExpressionError, evaluate, is_true
 from surveys.formspec import is_dynamic
 from surveys.models import QuestionType
+from surveys.xlsform import PHONE_CONSTRAINT
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,13 @@ INTEGER_PATTERN = re.compile(r"^[+-]?\d{1,%d}$" % INTEGER_MAX_DIGITS)  # noqa: U
 # Russian keyboards type a decimal comma; both separators are accepted.
 DECIMAL_PATTERN = re.compile(r"^[+-]?(\d{1,15}([.,]\d{1,10})?|[.,]\d{1,10})$")
 RUSSIAN_DATE_PATTERN = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+# Phone numbers as people write them: "+7 912 345-67-61", "(030) 1234.5678".
+PHONE_SEPARATORS = re.compile(r"[\s\-().\u00a0]")
+PHONE_PATTERN = re.compile(r"^\+?\d{3,20}$")
+_NUMBER = r"(-?\d+(?:\.\d+)?|'\d{4}-\d{2}-\d{2}'|today\(\))"
+_BOUND = re.compile(rf"^\s*\.\s*(>=|<=|>|<)\s*{_NUMBER}\s*$")
+_LENGTH = re.compile(r"^\s*string-length\(\s*\.\s*\)\s*(<=|<)\s*(\d+)\s*$")
+_COUNT = re.compile(r"^\s*count-selected\(\s*\.\s*\)\s*(<=|<)\s*(\d+)\s*$")
 
 AnswerValue = str | int | float | list[str]
 RawData = Mapping[str, Sequence[str]]
@@ -256,6 +264,11 @@ def parse_answer(
             return None, _("Enter a date as YYYY-MM-DD.")
         return parsed, ""
     text = present[0]
+    if is_phone(question):
+        number = PHONE_SEPARATORS.sub("", text)
+        if not PHONE_PATTERN.fullmatch(number):
+            return None, _("Enter a phone number: digits, optionally starting with +.")
+        return number, ""
     if len(text) > TEXT_MAX_CHARS:
         return None, _("Keep the answer under %(count)d characters.") % {"count": TEXT_MAX_CHARS}
     return text, ""
@@ -349,13 +362,58 @@ def _check_value(
         and not _present(raw, question.other_name)
     ):
         return _("Please specify your answer.")
-    if question.constraint and not _is_true_or(
-        question.constraint, merged, True, item=question.name, current=value
+    if (
+        question.constraint
+        and not is_phone(question)
+        and not _is_true_or(question.constraint, merged, True, item=question.name, current=value)
     ):
         return _message(
-            question.constraint_message, language, fallback, _("This answer is not allowed.")
+            question.constraint_message, language, fallback, describe_constraint(question)
         )
     return ""
+
+
+def is_phone(question: FormQuestion) -> bool:
+    """A `phone number` item (the reader gives it pyxform's digits constraint): written
+    with spaces, dashes, brackets or a leading + it is accepted and kept as +digits."""
+    return question.constraint == PHONE_CONSTRAINT
+
+
+def describe_constraint(question: FormQuestion) -> str:
+    """A sentence saying what the constraint expects, for the forms that give no message:
+    bounds on a number or date, a length, a number of choices; else a general one."""
+    parts = [part for part in re.split(r"\s+and\s+", question.constraint.strip()) if part]
+    bounds: dict[str, str] = {}
+    strict = False
+    for part in parts:
+        bound = _BOUND.fullmatch(part)
+        if bound is None:
+            break
+        value = bound[2].strip("'").replace("today()", str(_("today")))
+        bounds["low" if bound[1].startswith(">") else "high"] = value
+        strict = strict or bound[1] in (">", "<")
+    else:
+        if "low" in bounds and "high" in bounds and not strict:
+            return _("Enter a value from %(low)s to %(high)s.") % bounds
+        if "low" in bounds and "high" in bounds:
+            return _("Enter a value between %(low)s and %(high)s.") % bounds
+        if "low" in bounds:
+            if strict:
+                return _("Enter a value greater than %(low)s.") % bounds
+            return _("Enter a value of at least %(low)s.") % bounds
+        if "high" in bounds:
+            if strict:
+                return _("Enter a value less than %(high)s.") % bounds
+            return _("Enter a value of at most %(high)s.") % bounds
+    length = _LENGTH.fullmatch(question.constraint)
+    if length:
+        return _("Keep the answer to %(count)s characters or fewer.") % {"count": length[2]}
+    count = _COUNT.fullmatch(question.constraint)
+    if count:
+        return _("Choose at most %(count)s options.") % {"count": count[2]}
+    if "regex(" in question.constraint:
+        return _("This answer is not in the expected form; check what the question asks.")
+    return _("This answer is not allowed; check what the question asks.")
 
 
 def _default(question: FormQuestion, answers: Mapping[str, object]) -> object:

@@ -17,7 +17,6 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from respondents.cleaning import run_cleaning
 from respondents.models import (
     CleaningRun,
     CleaningRunStatus,
@@ -28,7 +27,6 @@ from respondents.models import (
     WaveState,
 )
 from respondents.quality.config import CleaningConfig, CleaningConfigError
-from respondents.quality.rules import RULE_FAMILIES, family_of, override_covers
 
 WAVE_NOT_FOUND = "wave {wave_id}: no such wave"
 RESPONSE_NOT_FOUND = "response {response_id}: no such response"
@@ -73,6 +71,10 @@ def clean_wave(wave_id: int, *, config_overrides: Mapping[str, Any] | None = Non
         config = CleaningConfig.from_overrides(wave.cleaning_config, config_overrides)
     except CleaningConfigError as exc:
         raise CleaningError(f"wave {wave_id}: {exc}") from exc
+    # Imported on use: the runner loads pandas and numpy, which web processes and commands
+    # that never clean would otherwise load at start-up (admin imports this module).
+    from respondents.cleaning import run_cleaning  # noqa: PLC0415 (heavy: loaded on use)
+
     return run_cleaning(wave, config)
 
 
@@ -92,6 +94,13 @@ def override_flag(
     The current flag goes at once and later runs do not raise it again; the override row
     keeps who decided, when and why.
     """
+    # The rules module loads every rule's numpy and pandas code; see clean_wave.
+    from respondents.quality.rules import (  # noqa: PLC0415 (heavy: loaded on use)
+        RULE_FAMILIES,
+        family_of,
+        override_covers,
+    )
+
     if family_of(rule) not in RULE_FAMILIES:
         raise CleaningError(UNKNOWN_RULE.format(rule=rule, families=", ".join(RULE_FAMILIES)))
     if not reason.strip():

@@ -56,10 +56,13 @@ RESUME_GAP_SECONDS = 30 * 60
 # empty whatever the XLSForm asks.
 RECORDED_METADATA = frozenset({"start", "end", "today"})
 
-Action = Literal["next", "back"]
+# "stay": keep the valid answers of the page and stay on it (the language was switched).
+Action = Literal["next", "back", "stay"]
 # "closed": the wave takes no answers any more (closed, or past its close time); nothing
 # is saved, and the respondent is shown the same page as a GET of the link would show.
-Outcome = Literal["advanced", "back", "completed", "invalid", "expanded", "stale", "closed"]
+Outcome = Literal[
+    "advanced", "back", "stayed", "completed", "invalid", "expanded", "stale", "closed"
+]
 
 
 class StartRefusedError(Exception):
@@ -424,6 +427,11 @@ def _move(
     now: datetime,
 ) -> Outcome:
     values, visible, errors = check.values, check.visible, check.errors
+    if action == "stay":
+        _apply(
+            response, schema, page, {k: v for k, v in values.items() if k not in errors}, visible
+        )
+        return "stayed"
     if action == "back":
         # Going back never loses what was typed correctly on this page.
         _apply(

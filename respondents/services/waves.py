@@ -22,13 +22,14 @@ from collections.abc import Iterable
 from datetime import datetime
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from config.links import site_link
 from respondents.fingerprints import new_encrypted_key
 from respondents.models import Response, ResponseStatus, Wave, WaveState
+from surveys.formspec import DEFAULT_LANGUAGE
 from surveys.models import QuestionnaireVersion, Study
 
 # A channel is a short label a researcher puts in the link (?src=tg_meduza): lower-case
@@ -88,7 +89,7 @@ def clean_channel(wave: Wave, raw_channel: str) -> str:
 
 def open_link(wave: Wave, channel: str = "") -> str:
     """The public link of the wave, optionally tagged with a recruitment channel."""
-    link = f"{settings.SITE_URL}/s/{wave.slug}/"
+    link = site_link(f"/s/{wave.slug}/")
     if channel:
         link += "?" + urlencode({"src": validate_channel(wave, channel)})
     return link
@@ -207,6 +208,7 @@ def _open_fields(wave: Wave, moment: datetime) -> list[str]:
     """Prepare `wave` (locked) to open; returns the fields changed besides the state."""
     if wave.fingerprint_key_destroyed_at is not None:
         raise ValidationError(ERROR_KEY_DESTROYED.format(wave=wave.pk))
+    _offer_version_languages(wave)
     if wave.state == WaveState.DRAFT:
         # A draft's scheduled close stays; one already past would open a wave that refuses
         # every respondent.
@@ -221,6 +223,20 @@ def _open_fields(wave: Wave, moment: datetime) -> list[str]:
     wave.closes_at = None
     _resume_break_offs(wave)
     return ["closes_at"]
+
+
+def _offer_version_languages(wave: Wave) -> None:
+    """The study's language switch offers every language the wave's version has (a form
+    without language columns has only DEFAULT_LANGUAGE, which offers nothing new)."""
+    study = Study.objects.select_for_update().get(pk=wave.study_id)
+    version_languages = QuestionnaireVersion.objects.get(pk=wave.version_id).languages
+    offered = list(study.languages)
+    for code in version_languages:
+        if code != DEFAULT_LANGUAGE and code not in offered:
+            offered.append(code)
+    if offered != list(study.languages):
+        study.languages = offered
+        study.save(update_fields=["languages"])
 
 
 def close_wave(wave: Wave) -> Wave:

@@ -3,6 +3,7 @@ goes out. Rules that need the database live in surveys/services/."""
 
 from __future__ import annotations
 
+from pathlib import PurePath
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -20,6 +21,7 @@ from surveys.models import (
 )
 from surveys.services.questionnaires import EXPORT_SUFFIXES, version_to_form
 from surveys.services.uploads import upload_problem
+from surveys.xlsform import ERROR_MEDIA_SIZE, MAX_MEDIA_BYTES
 
 
 @extend_schema_field(OpenApiTypes.BINARY)
@@ -29,6 +31,8 @@ class UploadField(serializers.FileField):
 
 
 MAX_CONCEPTS = 500
+MAX_MEDIA_FILES = 20
+ERROR_MEDIA_SUFFIX = "{name!r} is not a CSV choice list file"
 
 
 class StudySerializer(serializers.ModelSerializer[Study]):
@@ -104,6 +108,24 @@ class UploadFormSerializer(serializers.Serializer[Any]):
         default=False,
         help_text="Accept a form whose items have no labels (respondents see item names).",
     )
+    media = serializers.ListField(
+        child=UploadField(),
+        required=False,
+        max_length=MAX_MEDIA_FILES,
+        help_text="The CSV files that the form's select_one_from_file and "
+        "select_multiple_from_file items name (repeat the field for several).",
+    )
+
+    def validate_media(self, files: list[UploadedFile]) -> list[UploadedFile]:
+        for upload in files:
+            name = PurePath(upload.name or "").name
+            if PurePath(name).suffix.lower() != ".csv":
+                raise serializers.ValidationError(ERROR_MEDIA_SUFFIX.format(name=name))
+            if (upload.size or 0) > MAX_MEDIA_BYTES:
+                raise serializers.ValidationError(
+                    ERROR_MEDIA_SIZE.format(name=name, limit=MAX_MEDIA_BYTES)
+                )
+        return files
 
     def validate_file(self, upload: UploadedFile) -> UploadedFile:
         problem = upload_problem(upload.name or "", upload.size or 0)

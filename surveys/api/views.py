@@ -65,7 +65,7 @@ from surveys.services.questionnaires import (
     publish_version,
     start_questionnaire_from_concepts,
 )
-from surveys.services.uploads import saved_upload
+from surveys.services.uploads import saved_media, saved_upload
 
 READ = {"GET": Action.VIEW_QUESTIONNAIRES}
 EDIT = {"POST": Action.EDIT_QUESTIONNAIRES}
@@ -179,6 +179,8 @@ class UploadQuestionnaireView(_StudyRoleView):
         upload = data["file"]
         try:
             with saved_upload(upload.name or "", upload.chunks()) as path:
+                if data.get("media"):
+                    options["media"] = saved_media(path.parent, data["media"])
                 outcome = upload_form(path, study=study, options=options, requested_by=request.user)
         except (FormError, ItemTypeChangedError) as exc:
             raise ValidationError({"file": [str(exc)]}) from exc

@@ -50,7 +50,9 @@ def upload_form(
 
     `options` are import_questionnaire's keywords. Raises FormError for a refused file."""
     shape = check_form_bounds(path)
-    if shape.rows <= settings.FORM_IMPORT_INLINE_ROWS:
+    # Choice list files live in the request's temporary directory: such a form is read
+    # while they exist, whatever its size.
+    if shape.rows <= settings.FORM_IMPORT_INLINE_ROWS or options.get("media") is not None:
         result = import_questionnaire(path, study=study, **options)
         return FormUploadOutcome(result=result, queued=None)
     job = QuestionnaireImport.objects.create(

@@ -47,7 +47,6 @@ from surveys.models import (
     VersionStatus,
     publishing,
 )
-from surveys.xlsform import read_xlsform, write_xlsform
 
 ExportFormat = Literal["xlsform", "json"]
 EXPORT_SUFFIXES: dict[str, str] = {"xlsform": ".xlsx", "json": ".json"}
@@ -93,13 +92,24 @@ def check_form_bounds(path: Path) -> FormFileShape:
 
 
 def read_form(
-    path: Path, *, skip_unsupported: bool = False, allow_no_labels: bool = False
+    path: Path,
+    *,
+    skip_unsupported: bool = False,
+    allow_no_labels: bool = False,
+    media: Path | None = None,
 ) -> FormSpec:
-    """An XLSForm (.xlsx, .xls, .csv) or native JSON (.json) file, bounded, read and checked."""
+    """An XLSForm (.xlsx, .xls, .csv) or native JSON (.json) file, bounded, read and checked;
+    `media` is the directory holding the CSV files its select_*_from_file items name."""
     check_form_bounds(path)
     if path.suffix.lower() == ".json":
         return read_json(path)
-    return read_xlsform(path, skip_unsupported=skip_unsupported, allow_no_labels=allow_no_labels)
+    # Imported on use: openpyxl and pyxform take a second to load, which every command (and
+    # every web process) would otherwise pay at start-up.
+    from surveys.xlsform import read_xlsform  # noqa: PLC0415 (heavy: loaded on use)
+
+    return read_xlsform(
+        path, skip_unsupported=skip_unsupported, allow_no_labels=allow_no_labels, media=media
+    )
 
 
 @transaction.atomic
@@ -109,6 +119,7 @@ def import_questionnaire(
     study: Study,
     skip_unsupported: bool = False,
     allow_no_labels: bool = False,
+    media: Path | None = None,
     questionnaire_name: str | None = None,
 ) -> ImportResult:
     """Read a form file into a new draft version of the study's questionnaire.
@@ -116,7 +127,9 @@ def import_questionnaire(
     The questionnaire is `questionnaire_name`, else the form's `form_id` setting, else the
     file name; it is created on first import. Raises FormError (file, row, column).
     """
-    form = read_form(path, skip_unsupported=skip_unsupported, allow_no_labels=allow_no_labels)
+    form = read_form(
+        path, skip_unsupported=skip_unsupported, allow_no_labels=allow_no_labels, media=media
+    )
     name = questionnaire_name or form.settings.get("form_id") or path.stem
     version = create_version(study, _slug(name), form)
     return ImportResult(
@@ -386,6 +399,8 @@ def export_questionnaire(version_id: int, *, format: str, out: Path) -> Path:
     if format == "json":
         write_json(form, out)
     else:
+        from surveys.xlsform import write_xlsform  # noqa: PLC0415 (heavy: loaded on use)
+
         write_xlsform(form, out)
     return out
 

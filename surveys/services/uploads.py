@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePath
+from typing import Any
 
 from django.conf import settings
 
@@ -28,6 +29,21 @@ def upload_problem(name: str, size: int) -> str | None:
     if size > limit:
         return ERROR_UPLOAD_SIZE.format(name=name, limit=limit)
     return None
+
+
+def saved_media(directory: Path, uploads: Iterable[Any]) -> Path:
+    """Choice list files written under `directory`/media by their own names (the names the
+    form's select_*_from_file items give); returns that directory."""
+    media = directory / "media"
+    media.mkdir()
+    for upload in uploads:
+        name = PurePath(upload.name or "").name
+        if not name or name.startswith("."):
+            continue
+        with (media / name).open("wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+    return media
 
 
 @contextmanager

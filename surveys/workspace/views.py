@@ -32,17 +32,14 @@ from surveys.diff import ItemTypeChangedError, VersionDiff
 from surveys.formspec import FormError
 from surveys.models import (
     FrozenVersionError,
+    QuestionnaireImport,
     QuestionnaireVersion,
     Study,
     StudyRole,
     VersionStatus,
 )
-from surveys.services.questionnaires import (
-    diff_versions,
-    fork_version,
-    import_questionnaire,
-    publish_version,
-)
+from surveys.services.form_imports import upload_form
+from surveys.services.questionnaires import diff_versions, fork_version, publish_version
 from surveys.services.studies import StudySettingsError, create_study, update_study
 from surveys.services.uploads import saved_upload
 from surveys.workspace.access import staff_page, study_page
@@ -165,7 +162,16 @@ def _versions(study: Study) -> list[QuestionnaireVersion]:
 def _questionnaires_page(
     request: HttpRequest, study: Study, form: UploadForm, refusal: str = ""
 ) -> HttpResponse:
-    context = {"study": study, "form": form, "versions": _versions(study), "refusal": refusal}
+    # Large forms are imported by a task (surveys/services/form_imports.py): the latest
+    # ones are listed with their state until the page is reloaded after they finish.
+    imports = QuestionnaireImport.objects.filter(study=study).order_by("-created_at")[:5]
+    context = {
+        "study": study,
+        "form": form,
+        "versions": _versions(study),
+        "refusal": refusal,
+        "imports": imports,
+    }
     status = 400 if (refusal or form.errors) else 200
     return render(request, "workspace/surveys/questionnaires.html", context, status=status)
 
@@ -184,15 +190,25 @@ def upload(request: HttpRequest, study: Study) -> HttpResponse:
     data = form.cleaned_data
     try:
         with saved_upload(data["file"].name or "", data["file"].chunks()) as path:
-            result = import_questionnaire(
+            outcome = upload_form(
                 path,
                 study=study,
-                skip_unsupported=data["skip_unsupported"],
-                allow_no_labels=data["allow_no_labels"],
-                questionnaire_name=data["name"] or None,
+                options={
+                    "skip_unsupported": data["skip_unsupported"],
+                    "allow_no_labels": data["allow_no_labels"],
+                    "questionnaire_name": data["name"] or None,
+                },
+                requested_by=request.user,
             )
     except (FormError, ItemTypeChangedError) as exc:
         return _questionnaires_page(request, study, form, refusal=str(exc))
+    result = outcome.result
+    if result is None:
+        messages.info(
+            request,
+            _("The form is large: it is being imported in the background. Reload this page."),
+        )
+        return redirect("workspace:questionnaires", study=study.slug)
     request.session[IMPORT_REPORT] = {
         "version": result.version.pk,
         "items": result.items,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from rest_framework.test import APIClient
 
 from exports.models import ExportJob, ExportStatus
@@ -43,7 +44,8 @@ def test_create_answers_202_with_the_job_url_then_status_and_links(
     # then the job's URL comes back at once, and it reports the finished export
     assert created.status_code == 202
     job = ExportJob.objects.get()
-    assert created["Location"] == f"http://testserver/api/v1/exports/{job.pk}/"
+    # built from SITE_URL, not from the request's Host header
+    assert created["Location"] == f"{settings.SITE_URL}/api/v1/exports/{job.pk}/"
     status = api.get(created["Location"]).json()
     assert status["status"] == ExportStatus.DONE
     assert status["progress"] == 100

@@ -11,6 +11,7 @@ import pytest
 from django.test import Client
 from lxml import html  # type: ignore[import-untyped]
 
+from exports.describe import describe_disclosure
 from exports.models import AuditAction, AuditEntry, ExportJob
 from exports.services.requests import ERROR_K, ERROR_WAVE
 from exports.workspace.verdict import describe_report
@@ -84,7 +85,7 @@ def test_researcher_requests_an_spss_export_reads_its_verdict_and_downloads_it(
     assert _text(page.get_element_by_id("job-status")) == "Done"
     assert not page.xpath("//meta[@http-equiv='refresh']")
     words = describe_report(job.disclosure_report)
-    assert _text(page.get_element_by_id("verdict-headline")) == words.headline
+    assert _text(page.get_element_by_id("verdict-headline")) == words.verdict[0]
     links = page.xpath("//ul[@id='files']//a")
     sav = next(link for link in links if link.text.endswith(".sav"))
     download = client.get(sav.get("href"), HTTP_ACCEPT="text/html")
@@ -216,32 +217,25 @@ def test_the_dashboard_lists_download_links_that_lead_to_the_file(
     assert client.get(signed["Location"]).status_code == 200
 
 
-def test_the_verdict_reads_in_words_for_a_failed_gate():
-    words = describe_report(
-        {
-            "release_gate": {"passed": False},
-            "rows": 200,
-            "k_required": 5,
-            "k_reached": 2,
-            "quasi_identifiers": ["age", "country"],
-            "checked_within": "each wave",
-            "global_risk": 0.03,
-            "max_global_risk": 0.01,
-            "suppressions": {"age": 20, "country": 0},
-            "risk_suppressions": {"country": 4},
-            "coarsening": {"age": ["coarsened to 5-unit bands"]},
-            "scrubbed": {"EMAIL_ADDRESS": 3},
-        }
-    )
+def test_the_verdict_says_a_failed_gate_and_what_was_coarsened_and_scrubbed():
+    report = {
+        "release_gate": {"passed": False, "failures": ["k reached 2 < 5"]},
+        "rows": 200,
+        "k_required": 5,
+        "k_reached": 2,
+        "quasi_identifiers": ["age", "country"],
+        "suppressed_share": {"age": 0.1, "country": 0.0},
+        "coarsening": {"age": ["coarsened to 5-unit bands"], "country": []},
+        "scrubbed": {"EMAIL_ADDRESS": 3, "URL": 0},
+    }
+    words = describe_report(report)
     assert words.passed is False
-    assert words.headline.startswith("Not anonymous")
-    assert words.reasons == [
-        "Some combination of quasi-identifiers is shared by only 2 respondents, fewer than the 5 asked for.",
-        "The expected re-identification rate, 3.00%, is above the limit of 1.00%.",
-    ]
-    assert words.suppressed == [
-        "age coarsened: coarsened to 5-unit bands.",
-        "age: 20 values suppressed (10.00% of rows).",
-        "country: 4 further values suppressed (2.00% of rows) to bring the risk within its limit.",
-    ]
+    assert words.verdict == describe_disclosure(report, "en")
+    assert "NOT ANONYMOUS" in words.verdict[0]
+    assert words.coarsened == ["age coarsened: coarsened to 5-unit bands."]
     assert words.scrubbed == ["Free text: 3 e-mail addresses replaced by a tag."]
+
+
+def test_a_job_without_a_report_says_so():
+    words = describe_report({})
+    assert (words.passed, words.verdict) == (None, ["No disclosure report yet."])

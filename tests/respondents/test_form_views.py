@@ -2,6 +2,7 @@ import re
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from respondents.models import (
@@ -216,7 +217,7 @@ def test_the_open_link_page_shows_its_resume_link():
 
     page = client.get(url).content.decode()
 
-    assert f"http://testserver{url}" in page
+    assert f"{settings.SITE_URL}{url}" in page  # SITE_URL, not the request's Host
     assert "To continue later" in page
 
 
@@ -376,20 +377,24 @@ def test_a_double_consent_post_starts_one_response_and_both_land_on_it():
     assert "Your age" in client.get(second["Location"], **EN).content.decode()
 
 
-def test_a_reloaded_consent_page_or_a_forged_offer_starts_a_new_response():
+def test_a_reloaded_consent_page_resumes_and_a_forged_offer_starts_a_new_response():
     wave = make_wave()
-    client = Client()
+    browser, other_browser = Client(), Client()
+    # One browser keeps its offer for the session (Back or reload shows the same form);
+    # another browser gets its own.
     offers = [
-        hidden_value(client.get(f"/s/{wave.slug}/").content.decode(), "_pw_start") for _ in range(2)
+        hidden_value(client.get(f"/s/{wave.slug}/").content.decode(), "_pw_start")
+        for client in (browser, browser, other_browser)
     ]
     forged = "A" * 43
 
     landed = [
-        client.post(f"/s/{wave.slug}/", {"_pw_start": offer})["Location"]
+        Client().post(f"/s/{wave.slug}/", {"_pw_start": offer})["Location"]
         for offer in [*offers, forged, forged]
     ]
 
-    assert offers[0] != offers[1]
+    assert offers[0] == offers[1] != offers[2]
+    assert landed[0] == landed[1]
     assert len(set(landed)) == 4
     assert f"/r/{forged}/" not in landed
     assert Response.objects.count() == 4

@@ -19,6 +19,7 @@ from surveys.services.questionnaires import (
 from surveys.xlsform import read_xlsform
 from tests.builders import make_study
 from tests.respondents.form_helpers import hidden_value, page_post, start_open
+from tests.surveys.forms import write_form
 from tests.surveys.kobo_forms import household_form
 
 pytestmark = pytest.mark.django_db
@@ -107,3 +108,46 @@ def test_a_changed_region_drops_the_district_it_no_longer_offers(tmp_path: Path)
     _post(client, url, {"region": ["south"], "district": ["s1"]})
     response = Response.objects.get(wave=wave)
     assert (response.answers["region"], response.answers["district"]) == ("south", "s1")
+
+
+def test_the_consent_page_again_forwards_to_the_started_response(tmp_path: Path) -> None:
+    study = make_study("kobo3", languages=("en",))
+    result = import_questionnaire(household_form(tmp_path / "household.xlsx"), study=study)
+    wave = open_wave(study, publish_version(result.version.pk), "w1")
+    client = Client()
+    consent = client.get(f"/s/{wave.slug}/?lang=en").content.decode()
+    offer = hidden_value(consent, "_pw_start")
+    started = client.post(f"/s/{wave.slug}/?lang=en", {"website": "", "_pw_start": offer})
+    url = started["Location"]
+    again = client.get(f"/s/{wave.slug}/?lang=en")
+    assert again.status_code == 303
+    assert again["Location"] == f"{url}?lang=en"
+    # The session cookie ends with the browser: nothing persistent is left behind.
+    assert client.cookies["sessionid"]["expires"] == ""
+    assert Response.objects.filter(wave=wave).count() == 1
+
+
+def test_the_wave_offers_the_versions_languages_and_arabic_reads_right_to_left(
+    tmp_path: Path,
+) -> None:
+    study = make_study("kobo4", languages=("en",))
+    result = import_questionnaire(household_form(tmp_path / "household.xlsx"), study=study)
+    wave = open_wave(study, publish_version(result.version.pk), "w1")
+    study.refresh_from_db()
+    assert study.languages == ["en", "sw"]
+    html = Client().get(f"/s/{wave.slug}/?lang=sw").content.decode()
+    assert '<html lang="sw" dir="ltr">' in html
+    assert "Mahitaji ya kaya" in html  # the title in Swahili
+
+    arabic = [
+        ["type", "name", "label::English (en)", "label::العربية"],
+        ["text", "name_q", "Name", "الاسم"],
+    ]
+    path = write_form(tmp_path / "ar.xlsx", arabic, [["list_name", "name"]])
+    version = publish_version(import_questionnaire(path, study=study).version.pk)
+    wave = open_wave(study, version, "w2")
+    client = Client()
+    url = start_open(client, wave, query="?lang=ar")
+    html = client.get(url).content.decode()
+    assert '<html lang="ar" dir="rtl">' in html
+    assert "الاسم" in html

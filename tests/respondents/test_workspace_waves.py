@@ -291,3 +291,20 @@ def test_admin_add_wave_lets_a_superuser_choose_the_study(fieldwork, team):
 def test_admin_add_wave_stays_closed_to_roles_that_cannot_open_waves(fieldwork, team):
     client = _as(_staff_with_wave_perms(team.researcher))
     assert client.get("/admin/respondents/wave/add/").status_code == 403
+
+
+def test_a_manager_who_has_not_passed_the_second_factor_is_held_there(fieldwork, team):
+    client = Client()
+    client.force_login(team.manager)
+    reply = client.post(
+        f"/workspace/{fieldwork[0].slug}/waves/new/", {"name": "w1", "version": fieldwork[1].pk}
+    )
+    assert reply.status_code == 302
+    assert reply["Location"].startswith("/accounts/two-factor/")
+    assert not Wave.objects.exists()
+
+
+def test_a_visitor_who_is_not_signed_in_is_sent_to_sign_in(fieldwork):
+    reply = Client().get(f"/workspace/{fieldwork[0].slug}/waves/")
+    assert reply.status_code == 302
+    assert reply["Location"].startswith("/accounts/login/")

@@ -184,3 +184,59 @@ def test_calculate_needs_a_calculation(tmp_path):
     ]
     with pytest.raises(FormError, match="row 2, column calculation: a calculate item needs"):
         read_xlsform(write_form(tmp_path / "f.xlsx", survey, [["list_name", "name"]]))
+
+
+def test_language_names_become_codes_merged_and_empty_ones_dropped(tmp_path):
+    survey = [
+        [
+            "type",
+            "name",
+            "label::EN",
+            "label::Swahili",
+            "hint::swahili",
+            "label::العربية",
+            "label::French (fr)",
+        ],
+        ["text", "q1", "Name", "Jina", "Andika jina", "الاسم", ""],
+        ["integer", "q2", "Age", "Umri", "", "العمر", ""],
+    ]
+    # A default language nobody translated into (a template's leftover).
+    settings = [["default_language"], ["French (fr)"]]
+    path = write_form(tmp_path / "f.xlsx", survey, [["list_name", "name"]], settings)
+    form = read_xlsform(path)
+    assert form.languages == ("en", "sw", "ar")
+    assert form.language_names == {"sw": "Swahili", "ar": "العربية"}
+    assert form.questions()[0].hints == {"sw": "Andika jina"}
+    assert form.warnings == ("language 'fr' has no text in any column and is left out",)
+    _round_trip(form, tmp_path)
+
+
+def test_select_from_file_reads_the_csv_beside_the_form(tmp_path):
+    media = tmp_path / "media"
+    media.mkdir()
+    (media / "villages.csv").write_text(
+        "name,label::English (en),district\nv1,Upper Village,d1\nv2,Lower Village,d2\n",
+        encoding="utf-8",
+    )
+    survey = [
+        ["type", "name", "label::English (en)", "choice_filter"],
+        ["select_one d", "district", "District", ""],
+        ["select_one_from_file villages.csv", "village", "Village", "district=${district}"],
+    ]
+    choices = [["list_name", "name", "label::English (en)"], ["d", "d1", "One"], ["d", "d2", "Two"]]
+    path = write_form(tmp_path / "f.xlsx", survey, choices)
+    with pytest.raises(FormError) as caught:
+        read_xlsform(path)
+    assert str(caught.value) == (
+        "f.xlsx: choice list file 'villages.csv' is not given; import with --media DIR "
+        "(the directory holding it) or upload it with the form"
+    )
+    form = read_xlsform(path, media=media)
+    village = form.choice_list("villages.csv")
+    assert village is not None
+    assert [(c.name, c.labels, c.extra) for c in village.choices] == [
+        ("v1", {"en": "Upper Village"}, {"district": "d1"}),
+        ("v2", {"en": "Lower Village"}, {"district": "d2"}),
+    ]
+    # The exported form carries the list on its choices sheet: it reads without the file.
+    _round_trip(form, tmp_path)

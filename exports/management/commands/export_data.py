@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Max
 
-from exports.anonymise.disclosure import MAX_GLOBAL_RISK
+from exports.anonymise.limits import MAX_GLOBAL_RISK
 from exports.describe import describe_disclosure
 from exports.jobs import record_failure
 from exports.models import ExportFormat, ExportJob, ExportLayout, ExportSample, ExportStatus

@@ -11,6 +11,7 @@ from surveys.services.questionnaires import import_questionnaire
 
 ERROR_NO_FILE = "{path}: no such file"
 ERROR_NO_STUDY = "no study with slug {slug!r}"
+ERROR_NO_MEDIA = "{path}: no such directory"
 
 
 class Command(BaseCommand):
@@ -26,6 +27,10 @@ class Command(BaseCommand):
             help="skip items a web survey cannot ask (photo, geopoint, repeat, ...) and list them",
         )
         parser.add_argument(
+            "--media",
+            help="the directory holding the CSV files that select_*_from_file items name",
+        )
+        parser.add_argument(
             "--allow-no-labels",
             action="store_true",
             help="accept a form whose items have no labels (respondents see the item names)",
@@ -36,6 +41,8 @@ class Command(BaseCommand):
         path = Path(options["path"])
         if not path.is_file():
             raise CommandError(ERROR_NO_FILE.format(path=path))
+        if options["media"] and not Path(options["media"]).is_dir():
+            raise CommandError(ERROR_NO_MEDIA.format(path=options["media"]))
         study = Study.objects.filter(slug=options["study"]).first()
         if study is None:
             raise CommandError(ERROR_NO_STUDY.format(slug=options["study"]))
@@ -45,6 +52,7 @@ class Command(BaseCommand):
                 study=study,
                 skip_unsupported=options["skip_unsupported"],
                 allow_no_labels=options["allow_no_labels"],
+                media=Path(options["media"]) if options["media"] else None,
                 questionnaire_name=options["name"],
             )
         except (FormError, ItemTypeChangedError) as exc:

@@ -267,3 +267,18 @@ def test_a_version_of_another_study_is_not_found(client: Client, team: Team):
         client.post(f"/workspace/beta/questionnaires/versions/{version.pk}/publish/").status_code
         == 404
     )
+
+
+def test_a_large_form_is_imported_by_a_task_and_listed_with_its_state(
+    client: Client, team: Team, settings, django_capture_on_commit_callbacks
+):
+    settings.FORM_IMPORT_INLINE_ROWS = 1
+    _as(client, team.researcher)
+    with django_capture_on_commit_callbacks(execute=True):
+        reply = _upload(client, DEMO_PANEL)
+    assert reply["Location"] == "/workspace/alpha/questionnaires/"
+    version = QuestionnaireVersion.objects.get(questionnaire__study__slug="alpha")
+    page = client.get(reply["Location"]).content.decode()
+    assert 'id="imports"' in page
+    assert "demo_panel.xlsx" in page
+    assert f"/workspace/alpha/questionnaires/versions/{version.pk}/" in page
