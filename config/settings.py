@@ -50,7 +50,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, with study staff kept to the project's own models (config/admin.py).
+    "config.admin.PanelwaveAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -383,6 +384,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "send-reminders": {
         "task": "respondents.send_reminders",
         "schedule": timedelta(hours=1),
+    },
+    # Every ten minutes: free-text answers whose scrub is missing (the broker was down when
+    # the response completed) or was made by an older scrubber version are scrubbed again,
+    # up to 5,000 responses a run (a few seconds), so a new scrubber reaches old data within
+    # hours and exports rarely have to scrub anything themselves.
+    "rescrub-stale-free-text": {
+        "task": "respondents.rescrub_stale",
+        "schedule": timedelta(minutes=10),
     },
     # Every fifteen minutes: a wave past its scheduled close is closed, so its break-offs
     # become abandoned (exports, figures) at most a quarter of an hour late.

@@ -36,12 +36,13 @@ from exports import columns as col
 from exports.anonymise import kanon
 from exports.anonymise.disclosure import disclosure_report, restricted_report
 from exports.anonymise.pseudonyms import Pseudonymiser, new_export_key
-from exports.anonymise.scrub import WITHHELD, scrub_all
 from exports.catalogue import Catalogue, build_catalogue
 from exports.dataset import Dataset, ExportSpec
 from exports.layouts import PERSON, WideTexts, wide_name, widen_frame, widen_variables
 from exports.sampling import Sample, SampledResponse, WaveInfo, current_flags, select_sample
 from exports.weighting import export_weights
+from respondents.freetext import services as freetext
+from respondents.freetext.scrub import WITHHELD
 from respondents.models import CleaningRun, CleaningRunStatus, Response, ResponseStatus, Wave
 from respondents.quality.config import CleaningConfig, CleaningConfigError
 from respondents.quality.speeders import reference_medians, relative_speed_index
@@ -356,17 +357,22 @@ def _speed_config(wave_id: int) -> CleaningConfig:
 
 
 def _free_text(frame: pd.DataFrame, catalogue: Catalogue, spec: ExportSpec) -> Counter[str]:
+    """Free text as stored by scrub-once (respondents/freetext/): the export reads the
+    stored scrub of each answer and never scrubs one that has a current scrub."""
     found: Counter[str] = Counter()
+    withheld = freetext.withheld_keys(spec.study_id)
     for column in catalogue.columns:
         if not column.is_free_text:
             continue
         name = column.variable.name
         values = frame[name].astype(str).tolist()
-        if spec.free_text == "withhold":
+        if spec.free_text == "withhold" or column.answer_key in withheld:
             frame[name] = [WITHHELD if v else "" for v in values]
-        else:
-            frame[name], counts = scrub_all(values)
-            found.update(counts)
+            continue
+        raw = {int(pk): value for pk, value in zip(frame.index, values, strict=True)}
+        released = freetext.released_texts(column.answer_key, raw)
+        frame[name] = [released.texts.get(int(pk), "") if v else "" for pk, v in raw.items()]
+        found.update(released.found)
     return found
 
 

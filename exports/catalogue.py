@@ -68,8 +68,11 @@ QUASI_OTHER_WITHHELD = (
     "coarsened to k"
 )
 FREE_TEXT_NOTE = {
-    "scrub": "free text scrubbed of e-mails, phone numbers, Telegram handles and links, URLs, "
-    "IP and ID numbers (names and places are not detected: review before passing on)",
+    "scrub": "free text scrubbed of people's names, street addresses and flat numbers, "
+    "e-mails (spelled-out ones too), phone numbers, messenger handles and links, URLs, IP, "
+    "card and ID numbers, each replaced by a tag such as <NAME>; public figures, cities and "
+    "countries stay (see the disclosure report for the counts and docs/free-text.md for the "
+    "measured recall)",
     "withhold": "free text withheld on request: only whether an answer was given is released",
 }
 
@@ -307,7 +310,15 @@ def _item_columns(
                 item=item.name,
                 notes=(FREE_TEXT_NOTE[spec.free_text],),
             )
-            out.append(col.Column(other, item, col.text("_other"), is_free_text=True))
+            out.append(
+                col.Column(
+                    other,
+                    item,
+                    col.text("_other"),
+                    is_free_text=True,
+                    answer_key=f"{item.name}_other",
+                )
+            )
             out.append(_status_column(other, item, language, taken, "_other"))
         return out + twins
     if item.type in (QuestionType.INTEGER, QuestionType.DECIMAL):
@@ -327,7 +338,7 @@ def _item_columns(
     )
     if item.type == QuestionType.TEXT:
         string = replace(string, notes=(*notes, FREE_TEXT_NOTE[spec.free_text]))
-        main = col.Column(string, item, col.text(), is_free_text=True)
+        main = col.Column(string, item, col.text(), is_free_text=True, answer_key=item.name)
     else:
         main = col.Column(string, item, col.text())
     return [main, _status_column(string, item, language, taken)]

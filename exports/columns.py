@@ -151,8 +151,9 @@ class Column:
     variable: Variable
     item: Item | None
     compute: Compute
-    # Free text that is scrubbed before release.
+    # Free text that is scrubbed before release; its key in the response's answers.
     is_free_text: bool = False
+    answer_key: str = ""
     # Computed after disclosure control from the released value of this column (a
     # harmonised twin of a quasi-identifier), instead of from the raw answer.
     released_from: str | None = None

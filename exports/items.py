@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from respondents.services.form_schema import load_form
 from surveys.models import (
     Choice,
     ItemBankConcept,
@@ -160,6 +161,7 @@ def load_items(version_ids: Iterable[int]) -> list[Item]:
         .select_related("page")
         .order_by("version_id", "position")
     )
+    conditions = _resolved_conditions(ids)
     for question in questions:
         item = items.setdefault(
             question.name, Item(name=question.name, type=question.type, privacy=question.privacy)
@@ -173,7 +175,12 @@ def load_items(version_ids: Iterable[int]) -> list[Item]:
             labels=question.labels,
             # Parenthesised: a condition with `or` must not bind to its neighbour's `and`.
             relevant=" and ".join(
-                f"({e})" for e in (question.page.relevant, question.relevant) if e.strip()
+                f"({e})"
+                for e in conditions.get(
+                    (question.version_id, question.name),
+                    (question.page.relevant, question.relevant),
+                )
+                if e.strip()
             ),
             choices=tuple(choices.get(question.choice_list_id or 0, ())),
             other_choice=question.other_choice,
@@ -182,6 +189,22 @@ def load_items(version_ids: Iterable[int]) -> list[Item]:
             form_path=_form_path(question),
         )
     return list(items.values())
+
+
+def _resolved_conditions(version_ids: list[int]) -> dict[tuple[int, str], tuple[str, ...]]:
+    """Per (version, item): the `relevant` of its page, of the groups around it and its
+    own, with references resolved to export names as the respondent form evaluates them
+    (ODK paths, names repeated across groups)."""
+    found: dict[tuple[int, str], tuple[str, ...]] = {}
+    for version in QuestionnaireVersion.objects.filter(pk__in=version_ids):
+        for page in load_form(version).pages:
+            for question in page.questions:
+                found[(version.pk, question.name)] = (
+                    page.relevant,
+                    *question.conditions,
+                    question.relevant,
+                )
+    return found
 
 
 def _form_path(question: Question) -> str:

@@ -34,7 +34,7 @@ from respondents.services.figures import CountRow, wave_figures
 from respondents.services.invitations import invite_panel, send_reminders, withdraw_member
 from respondents.services.wave_overview import wave_count_annotations
 from respondents.services.waves import change_wave_state, open_link
-from surveys.access import Action, studies_where
+from surveys.access import Action, can, studies_where
 from surveys.admin_access import StudyScopedAdminMixin
 
 WAVE_FIELDS = (
@@ -88,6 +88,9 @@ RESPONSE_FIELDS = (
     "answers",
     "paradata",
 )
+# What only VIEW_RESPONSES may read (owners and fieldwork managers, under two-factor
+# authentication): the unscrubbed answers, and what ties them to a person.
+RAW_RESPONSE_FIELDS = frozenset({"answers", "member", "invitation", "source_id"})
 
 
 def _percent(value: float | None) -> str:
@@ -298,8 +301,31 @@ class ResponseAdmin(StudyScopedAdminMixin, NoAddOrDeleteAdmin):
     fields = RESPONSE_FIELDS
     readonly_fields = RESPONSE_FIELDS
     study_path = "wave__study"
-    # The roles that review response quality (cleaning) read the answers it is about.
+    # The roles that review response quality see status, channel, timing and paradata;
+    # the raw answers and who gave them only with VIEW_RESPONSES on the response's study.
     view_right = Action.VIEW_CLEANING
+
+    def _sees_raw(self, request: HttpRequest, obj: Any) -> bool:
+        if obj is None:
+            # The list: the member column only when every visible study allows it.
+            visible = studies_where(request.user, self.view_right)
+            allowed = studies_where(request.user, Action.VIEW_RESPONSES)
+            return not visible.exclude(pk__in=allowed).exists()
+        return can(request.user, Action.VIEW_RESPONSES, obj.wave.study_id)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        if self._sees_raw(request, obj):
+            return RESPONSE_FIELDS
+        return tuple(name for name in RESPONSE_FIELDS if name not in RAW_RESPONSE_FIELDS)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return tuple(self.get_fields(request, obj))
+
+    def get_list_display(self, request: HttpRequest) -> list[Any]:
+        shown: list[Any] = list(super().get_list_display(request))
+        if self._sees_raw(request, None):
+            return shown
+        return [name for name in shown if name not in RAW_RESPONSE_FIELDS]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -353,3 +353,13 @@ class ResponseLink(models.Model):
 
     def __str__(self) -> str:
         return f"link {self.pk}: response {self.response_id} -> {self.earlier_response_id}"
+
+
+# Free-text models live with their feature (respondents/freetext/); imported here so Django
+# registers them under this app.
+from respondents.freetext.models import (  # noqa: E402
+    FreeTextSettings as FreeTextSettings,
+)
+from respondents.freetext.models import (  # noqa: E402
+    ScrubbedAnswer as ScrubbedAnswer,
+)

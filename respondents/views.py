@@ -34,9 +34,10 @@ from respondents.forms import (
     JoinPanelForm,
     build_page_view,
 )
+from respondents.freetext import warnings
 from respondents.models import Response, ResponseStatus, Wave
 from respondents.services.answers import answers_as_raw
-from respondents.services.form_schema import load_form, localise
+from respondents.services.form_schema import FormPage, load_form, localise
 from respondents.services.panel_signup import join_panel
 from respondents.services.responses import (
     Action,
@@ -296,12 +297,13 @@ def _page_flow(
             action=action,
             shown=request.POST.getlist(SHOWN_FIELD) or None,
             honeypot_filled=bool(request.POST.get(HONEYPOT_FIELD, "").strip()),
+            privacy=request.POST.get(warnings.CHOICE_FIELD, ""),
         )
         if action == "stay" and switch_to in response.wave.study.languages:
             choose_language(response, switch_to)
         if result.outcome == "closed":
             return _unavailable(request, response.wave.study)
-        if result.outcome != "invalid":
+        if result.outcome not in ("invalid", "privacy"):
             return _see_other(url)
         response.refresh_from_db()
         return _show_page(
@@ -311,6 +313,7 @@ def _page_flow(
             resume_link=resume_link,
             raw=_posted(request),
             errors=result.errors,
+            privacy=result.privacy,
         )
     language = pick_language(request, response.wave.study, response.language)
     choose_language(response, language)
@@ -330,6 +333,7 @@ def _show_page(
     resume_link: str,
     raw: Mapping[str, list[str]] | None,
     errors: Mapping[str, str],
+    privacy: Mapping[str, list[str]] | None = None,
 ) -> HttpResponse:
     schema = load_form(response.wave.version)
     page = schema.page(response.current_page) or schema.pages[0]
@@ -352,7 +356,9 @@ def _show_page(
         "step": current_step(response),
         "form_action": url,
         "resume_link": resume_link,
+        "privacy": _privacy_notes(page, privacy or {}, language),
         "fields": {
+            "privacy": warnings.CHOICE_FIELD,
             "page": PAGE_FIELD,
             "step": STEP_FIELD,
             "shown": SHOWN_FIELD,
@@ -364,6 +370,19 @@ def _show_page(
     context["language_action"] = f"{ACTION_FIELD}"
     context["language_prefix"] = LANGUAGE_ACTION
     return _render(request, "page.html", response.wave.study, language, context)
+
+
+def _privacy_notes(
+    page: FormPage, privacy: Mapping[str, list[str]], language: str
+) -> list[dict[str, Any]]:
+    """The flagged answers, by question label, with what each seems to hold."""
+    notes = []
+    for question in page.questions:
+        for key in (question.name, question.other_name):
+            if key in privacy:
+                label = localise(question.labels, language, "", question.name)
+                notes.append({"key": key, "label": label, "categories": privacy[key]})
+    return notes
 
 
 def _show_end(

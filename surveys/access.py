@@ -5,8 +5,9 @@ that may take it; the API permission classes, the dashboard, the admin and the d
 links all call `can()` / `studies_visible_to()` rather than reading roles themselves.
 
 - owner: everything, including who has access;
-- fieldwork manager: waves, invitations, panel contact details;
-- researcher: questionnaires, cleaning, anonymised exports and their downloads;
+- fieldwork manager: waves, invitations, panel contact details, raw responses;
+- researcher: questionnaires, cleaning (flags, paradata, counts), anonymised exports and
+  their downloads: the data only as an export scrubs and coarsens it;
 - viewer: fieldwork figures only.
 
 Superusers may do everything on every study. A user without a role on a study sees nothing
@@ -60,9 +61,15 @@ class Action(StrEnum):
     UPLOAD_REFERENCES = "upload_references"
     # The panel's members by pseudonym and status (never their contacts: SEE_CONTACTS).
     VIEW_PANEL = "view_panel"
+    # Raw responses: unscrubbed free text, exact quasi-identifiers, the member's pseudonym.
+    # Only roles that need them for fieldwork, all under two-factor authentication; the
+    # others read the data through exports, which scrub and coarsen it.
+    VIEW_RESPONSES = "view_responses"
     # The study's own settings: title, languages, consent text.
     EDIT_STUDY = "edit_study"
     MANAGE_ACCESS = "manage_access"
+    # Review the linkage of open-link returners: both responses' stable answers side by side.
+    LINK_RETURNERS = "link_returners"
 
 
 _ALL = frozenset(Action)
@@ -88,6 +95,8 @@ _FIELDWORK = frozenset(
         Action.VIEW_PANEL,
         Action.SEE_CONTACTS,
         Action.VIEW_CLEANING,
+        Action.VIEW_RESPONSES,
+        Action.LINK_RETURNERS,
     }
 )
 
@@ -98,9 +107,12 @@ PERMISSIONS: dict[str, frozenset[Action]] = {
     StudyRole.VIEWER: frozenset({Action.VIEW_FIGURES}),
 }
 
-# Roles whose holders must use two-factor authentication: they can see contact details.
+# Roles whose holders must use two-factor authentication: they can see contact details
+# or raw responses.
 TWO_FACTOR_ROLES = frozenset(
-    role for role, actions in PERMISSIONS.items() if Action.SEE_CONTACTS in actions
+    role
+    for role, actions in PERMISSIONS.items()
+    if actions & {Action.SEE_CONTACTS, Action.VIEW_RESPONSES}
 )
 
 

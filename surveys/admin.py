@@ -32,6 +32,7 @@ from surveys.access import (
     revoke_role,
 )
 from surveys.admin_access import StudyScopedAdminMixin
+from surveys.itembank_access import may_edit_item_bank
 from surveys.models import (
     Choice,
     ChoiceList,
@@ -324,7 +325,20 @@ class ChoiceListAdmin(StudyScopedAdminMixin, admin.ModelAdmin):  # type: ignore[
 
 @admin.register(ItemBankConcept)
 class ItemBankConceptAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """The item bank is shared by every study: staff read it, and only superusers or holders
+    of the project-wide `surveys.edit_item_bank` permission change it. A study role, or
+    model permissions handed to study staff, never suffice (surveys.itembank_access)."""
+
     list_display = ["key", "label", "domain", "wvs7_item", "ess_variable", "equivalence"]
     list_filter = ["domain", "equivalence"]
     search_fields = ["key", "label", "wvs7_item", "ess_variable"]
     readonly_fields = ["loaded_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return may_edit_item_bank(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return may_edit_item_bank(request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return may_edit_item_bank(request.user)

@@ -147,6 +147,9 @@ class ItemBankConcept(models.Model):
 
     class Meta:
         ordering = ["domain", "key"]
+        # Project-wide, granted by a superuser to the few who curate the bank; never part
+        # of a study role (surveys/itembank_access.py).
+        permissions = [("edit_item_bank", "Can change the shared item bank")]
 
     def __str__(self) -> str:
         return self.key

@@ -40,6 +40,10 @@ START_RHO = 0.3
 # No probability is exactly 0 or 1: a level never seen in one class must not veto a pair.
 FLOOR = 1e-4
 
+# The posterior above which a link is suggested for accepting in bulk: at 5,000 people a
+# wave it keeps wrong links under 1% (bench/linkage.py, bench/README.md).
+SUGGESTED_ACCEPT = 0.9
+
 ERROR_NO_ITEMS = "choose at least one stable item to compare"
 ERROR_SHAPE = "the later and earlier answers must have the same {items} item columns"
 

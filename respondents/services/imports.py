@@ -44,7 +44,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import translation
 
+from config.queueing import enqueue_on_commit
 from respondents.fingerprints import imported_fingerprint
+from respondents.freetext import tasks as freetext_tasks
 from respondents.models import MemberStatus, PanelMember, Response, ResponseStatus, Wave, WaveState
 from respondents.services.answers import check_page, page_is_relevant
 from respondents.services.contacts import keyed_hash
@@ -258,12 +260,19 @@ def _import_batch(
         with transaction.atomic():
             created = _create_members(wave, rows)
             Response.objects.bulk_create([row.response for row in rows])
+            _scrub_later([row.response.pk for row in rows])
         tally.imported += len(rows)
         tally.members_created += created
     except IntegrityError:
         # Another import of the same file ran alongside: find the clashing rows one by one.
         for row in rows:
             _insert_one(wave, row, tally)
+
+
+def _scrub_later(response_ids: list[int]) -> None:
+    """Scrub-once: the imported free-text answers are scrubbed and stored in the background."""
+    if response_ids:
+        enqueue_on_commit(freetext_tasks.scrub_responses_task, response_ids)
 
 
 def _prepare_row(
@@ -535,6 +544,7 @@ def _insert_one(wave: Wave, row: _Row, tally: _Tally) -> None:
                 row.response.member, created = member, int(was_created)
             row.response.pk = None
             row.response.save()
+            _scrub_later([row.response.pk])
     except IntegrityError:
         tally.errors.append(
             RowError(

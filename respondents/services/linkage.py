@@ -25,7 +25,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from respondents.linkage.matching import Candidate, ItemComparison, LinkageModel, Linker
+from respondents.linkage.matching import (
+    Candidate,
+    ItemComparison,
+    LinkageModel,
+    Linker,
+)
 from respondents.models import (
     LinkHow,
     LinkStatus,
@@ -40,8 +45,6 @@ from surveys.models import Question, QuestionType
 
 # Below this posterior a candidate is not worth a reviewer's minute.
 REVIEW_FLOOR = 0.5
-# The default the workspace suggests for accepting in bulk (measured: bench/linkage.py).
-SUGGESTED_ACCEPT = 0.9
 STABLE_COLUMN = "stable"
 STABLE_VALUES = ("yes", "true", "1", "stable")
 NUMERIC_TYPES = (QuestionType.INTEGER, QuestionType.DECIMAL)

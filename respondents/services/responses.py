@@ -26,6 +26,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from redis.exceptions import RedisError
 
+from config.queueing import enqueue_on_commit
+from respondents.freetext import tasks as freetext_tasks
+from respondents.freetext import warnings
+from respondents.freetext.services import free_text_keys
 from respondents.models import Invitation, Response, ResponseStatus, Wave
 from respondents.services.answers import (
     AnswerValue,
@@ -61,7 +65,7 @@ Action = Literal["next", "back", "stay"]
 # "closed": the wave takes no answers any more (closed, or past its close time); nothing
 # is saved, and the respondent is shown the same page as a GET of the link would show.
 Outcome = Literal[
-    "advanced", "back", "stayed", "completed", "invalid", "expanded", "stale", "closed"
+    "advanced", "back", "stayed", "completed", "invalid", "expanded", "stale", "closed", "privacy"
 ]
 
 
@@ -85,6 +89,8 @@ class StartedResponse:
 class PageResult:
     outcome: Outcome
     errors: dict[str, str] = field(default_factory=dict)
+    # "privacy": answer key -> what it seems to hold ("name", "address", "contact").
+    privacy: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _nav(response: Response) -> dict[str, Any]:
@@ -319,6 +325,8 @@ def _complete(response: Response, schema: FormSchema, now: datetime) -> None:
     _enter_page(response, END_PAGE, now)
     if response.invitation_id is not None:
         Invitation.objects.filter(pk=response.invitation_id).update(completed_at=now)
+    # Scrub-once: the free-text answers are scrubbed and stored in the background.
+    enqueue_on_commit(freetext_tasks.scrub_responses_task, [response.pk])
 
 
 def _neighbour(
@@ -367,11 +375,14 @@ def submit_page(
     action: Action = "next",
     shown: Sequence[str] | None = None,
     honeypot_filled: bool = False,
+    privacy: str = "",
     now: datetime | None = None,
 ) -> PageResult:
     """Apply one posted page: "next" validates and moves on (or completes), "back" keeps
     the valid answers and returns to the previous relevant page. `shown` names the items
-    the form displayed (None: all that are relevant now)."""
+    the form displayed (None: all that are relevant now). A free-text answer that looks like
+    it holds a name, an address or a contact stops the page (outcome "privacy", nothing
+    saved) until `privacy` says "remove" (the findings are cut out) or "keep"."""
     moment = now or timezone.now()
     # of=self: PostgreSQL would otherwise lock the joined wave and version rows too, and
     # every respondent of the wave (and a cleaning run writing its flags) would queue on
@@ -393,6 +404,10 @@ def submit_page(
         return PageResult(outcome="stale")
     schema = load_form(response.wave.version)
     language = response.language or schema.source_language
+    data, warned = _privacy_check(response, schema, page, data, privacy)
+    if warned:
+        response.save(update_fields=["paradata", "updated_at"])
+        return PageResult(outcome="privacy", privacy=warned)
     # The messages of answers.py are gettext strings made right here: they must speak the
     # respondent's chosen language, not whatever the request (Accept-Language) activated.
     with translation.override(language):
@@ -415,6 +430,29 @@ def submit_page(
     if outcome != "invalid" or "honeypot_filled" in fields:
         response.save(update_fields=fields)
     return PageResult(outcome=outcome, errors=check.errors if outcome == "invalid" else {})
+
+
+def _privacy_check(
+    response: Response,
+    schema: FormSchema,
+    page: str,
+    data: Mapping[str, Sequence[str]],
+    privacy: str,
+) -> tuple[Mapping[str, Sequence[str]], dict[str, list[str]]]:
+    """The data to apply, and what to warn about (empty once the respondent chose)."""
+    form_page = schema.page(page) or schema.pages[0]
+    keys = warnings.page_keys(form_page, free_text_keys(schema.version_id))
+    found = warnings.findings(data, keys) if keys else {}
+    if not found:
+        return data, {}
+    if privacy == "remove":
+        warnings.count(response.paradata, "removed", len(found))
+        return warnings.cleaned(data, found), {}
+    if privacy == "keep":
+        warnings.count(response.paradata, "kept", len(found))
+        return data, {}
+    warnings.count(response.paradata, "shown", len(found))
+    return data, found
 
 
 def _move(

@@ -3,7 +3,7 @@ its waves and their cleaning review."""
 
 from django.urls import path
 
-from respondents.workspace import cleaning, home, waves
+from respondents.workspace import cleaning, home, linkage, waves
 
 app_name = "fieldwork"
 
@@ -18,6 +18,14 @@ urlpatterns = [
         "waves/<int:wave_id>/cleaning/override/",
         cleaning.cleaning_override,
         name="cleaning-override",
+    ),
+    path("waves/<int:wave_id>/linkage/", linkage.linkage_review, name="linkage"),
+    path("waves/<int:wave_id>/linkage/run/", linkage.linkage_run, name="linkage-run"),
+    path("waves/<int:wave_id>/linkage/decide/", linkage.linkage_decide, name="linkage-decide"),
+    path(
+        "waves/<int:wave_id>/linkage/accept-above/",
+        linkage.linkage_accept_above,
+        name="linkage-accept-above",
     ),
     # Last: open, close, reopen, invite, remind (each a POST that calls one service).
     path("waves/<int:wave_id>/<slug:step>/", waves.wave_step, name="wave-step"),

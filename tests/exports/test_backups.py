@@ -17,6 +17,7 @@ from django.core.management import CommandError, call_command
 from exports.backups.database import Database
 from exports.backups.service import prune_backups
 from exports.models import ExportJob
+from exports.tasks import nightly_backup_task
 from respondents.models import Contact, PanelMember, Response, ResponseStatus
 from respondents.services.contacts import contact_fernet, store_contact
 from tests.conftest import postgres_only
@@ -282,3 +283,25 @@ def test_pruning_keeps_the_newest_backups(tmp_path):
 
     assert [p.name for p in removed] == names[:3]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*names[3:], "notes.txt"])
+
+
+def test_the_nightly_task_backs_up_and_keeps_the_newest(settings, media, age_keys, tmp_path):
+    settings.BACKUP_DIR = tmp_path / "nightly"
+    settings.BACKUP_KEEP = 2
+    schedule = settings.CELERY_BEAT_SCHEDULE["nightly-backup"]
+    assert schedule["task"] == nightly_backup_task.name == "exports.nightly_backup"
+
+    made = [nightly_backup_task() for _ in range(3)]
+
+    kept = sorted(p.name for p in (tmp_path / "nightly").iterdir())
+    assert kept == sorted(Path(str(name)).name for name in made[1:])
+
+
+def test_the_nightly_task_makes_nothing_without_a_recipient(settings, tmp_path, caplog):
+    settings.PANELWAVE_BACKUP_RECIPIENT = ""
+    settings.BACKUP_DIR = tmp_path / "nightly"
+
+    assert nightly_backup_task() is None
+
+    assert "PANELWAVE_BACKUP_RECIPIENT is not set" in caplog.text
+    assert not (tmp_path / "nightly").exists()

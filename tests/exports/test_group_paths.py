@@ -22,3 +22,11 @@ def test_a_derived_export_name_is_documented_with_its_group_path(tmp_path: Path)
     ]
     assert items["sex"].change_notes("en", {version.pk: 1}) == []
     assert items["adults"].type == "calculate"
+
+
+def test_an_items_relevance_includes_its_groups_with_paths_resolved(tmp_path: Path) -> None:
+    study = make_study("paths2", languages=("en",))
+    version = import_questionnaire(household_form(tmp_path / "h.xlsx"), study=study).version
+    items = {item.name: item for item in load_items([version.pk])}
+    assert items["spouse_age"].latest.relevant == ("(${consent} = 'yes') and (${head_age} >= 18)")
+    assert items["head_age"].latest.relevant == "(${consent} = 'yes')"

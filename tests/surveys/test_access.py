@@ -43,6 +43,8 @@ EXPECTED = {
         Action.VIEW_PANEL,
         Action.SEE_CONTACTS,
         Action.VIEW_CLEANING,
+        Action.VIEW_RESPONSES,
+        Action.LINK_RETURNERS,
     },
     "researcher": {
         Action.VIEW_FIGURES,

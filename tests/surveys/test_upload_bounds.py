@@ -34,15 +34,20 @@ MB = 1024 * 1024
 # point reaches) and reports the outcome, the seconds it took and the peak memory above
 # the process's size just before.
 MEASURE = """
-import json, os, resource, sys, time
+import json, os, sys, time
 from pathlib import Path
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 import django
 django.setup()
 from surveys.formspec import FormError
 from surveys.services.questionnaires import read_form
-page = os.sysconf("SC_PAGE_SIZE")
-before = int(open("/proc/self/statm").read().split()[1]) * page
+
+def status_kb(field):
+    for line in open("/proc/self/status"):
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) * 1024
+
+before = status_kb("VmRSS")
 started = time.monotonic()
 try:
     read_form(Path(sys.argv[1]))
@@ -50,7 +55,9 @@ try:
 except FormError as exc:
     outcome = str(exc)
 seconds = time.monotonic() - started
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+# VmHWM: this process's peak resident size (getrusage's ru_maxrss would carry over the
+# parent's peak across fork and exec).
+peak = status_kb("VmHWM")
 print(json.dumps({"outcome": outcome, "seconds": seconds, "extra": peak - before}))
 """
 

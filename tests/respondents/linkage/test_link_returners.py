@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -14,63 +13,9 @@ from django.core.management import CommandError, call_command
 from exports.sampling import select_sample
 from respondents.models import LinkHow, LinkStatus, Response, ResponseLink
 from respondents.services.linkage import link_response, run_linkage, undo_link
-from tests.builders import build_version, make_study
-from tests.respondents.fieldwork import START, add_response, make_member, make_wave
+from tests.respondents.fieldwork import make_member
 
 pytestmark = pytest.mark.django_db
-
-STABLE = {"stable": "yes"}
-PAGES = [
-    {
-        "name": "about",
-        "questions": [
-            {"name": "birth_year", "type": "integer", "extra": STABLE},
-            {"name": "sex", "type": "select_one", "choices": "sexes", "extra": STABLE},
-            {"name": "region", "type": "select_one", "choices": "regions", "extra": STABLE},
-            {"name": "trust", "type": "select_one", "choices": "scale"},
-        ],
-    }
-]
-CHOICES = {
-    "sexes": [(s, {"en": s, "ru": s}) for s in ("f", "m")],
-    "regions": [(r, {"en": r, "ru": r}) for r in ("msk", "spb", "ural", "volga", "south")],
-    "scale": [(str(n), {"en": str(n), "ru": str(n)}) for n in range(1, 6)],
-}
-
-
-def _people(count: int) -> list[dict[str, object]]:
-    regions = ("msk", "spb", "ural", "volga", "south")
-    return [
-        {
-            "birth_year": 1960 + (n * 7) % 45,
-            "sex": "fm"[n % 2],
-            "region": regions[(n * 3) % 5],
-            "trust": str(1 + n % 5),
-        }
-        for n in range(count)
-    ]
-
-
-@pytest.fixture
-def two_waves():
-    study = make_study("linked")
-    version = build_version(study, PAGES, choices=CHOICES)
-    first = make_wave(study, version, "Wave 1")
-    second = make_wave(study, version, "Wave 2")
-    second.opens_at = (first.opens_at or START) + timedelta(days=180)
-    second.save(update_fields=["opens_at"])
-    people = _people(40)
-    earlier = [add_response(first, answers=answers) for answers in people]
-    # Eight of them come back through the open link; five newcomers unlike anyone.
-    returners = [add_response(second, answers=people[n]) for n in range(8)]
-    newcomers = [
-        add_response(
-            second,
-            answers={"birth_year": 1950 + n, "sex": "f", "region": "south", "trust": "1"},
-        )
-        for n in range(5)
-    ]
-    return study, first, second, earlier, returners, newcomers
 
 
 def test_accepted_links_make_one_person_in_the_panel_sample(two_waves, tmp_path):

@@ -10,11 +10,11 @@ from respondents.linkage.matching import (
     DIFFERENT,
     EQUAL,
     NEAR,
+    SUGGESTED_ACCEPT,
     ItemComparison,
     Linker,
     fixed_weight_scores,
 )
-from respondents.services.linkage import SUGGESTED_ACCEPT
 from tests.respondents.linkage_panel import ITEMS, OPINIONS, LinkagePanel, make_linkage_panel
 
 COMPARED = ITEMS + OPINIONS

@@ -1,0 +1,262 @@
+"""Scrub once: every free-text answer is scrubbed when its response is completed or
+imported, stored beside the answer, and read back by exports (which never scrub unless an
+answer has no current scrub yet, see `released_texts`).
+
+Entry points: `scrub_responses` (the on-commit task), `rescrub_stale` (the beat sweep and
+the backfill command), `released_texts` (exports).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from respondents.freetext.models import FreeTextSettings, ScrubbedAnswer
+from respondents.freetext.scrub import VERSION, WITHHELD, ScrubResult, scrub
+from respondents.models import Response, ResponseStatus
+from surveys.models import PrivacyClass, Question, QuestionType
+
+# Responses scrubbed per database round trip.
+BATCH = 200
+# Statuses whose answers can be exported (in-progress ones are still being typed).
+SCRUBBED_STATUSES = (ResponseStatus.COMPLETED, ResponseStatus.ABANDONED)
+
+
+def free_text_keys(version_id: int) -> list[str]:
+    """The answer keys of a questionnaire version that hold free text: text questions and
+    the "other, specify" text of single choices. Quasi-identifiers are never released as
+    text, so they are not scrubbed."""
+    questions = Question.objects.filter(version_id=version_id).exclude(
+        privacy__in=(PrivacyClass.QUASI, PrivacyClass.IDENTIFIER)
+    )
+    keys = list(questions.filter(type=QuestionType.TEXT).values_list("name", flat=True))
+    keys += [
+        f"{name}_other"
+        for name in questions.filter(type=QuestionType.SELECT_ONE)
+        .exclude(other_choice="")
+        .values_list("name", flat=True)
+    ]
+    return keys
+
+
+def answer_text(value: object) -> str:
+    """An answer as exports release it (exports/columns.py `text`)."""
+    if value is None or value == "" or value == []:
+        return ""
+    return str(value).strip()
+
+
+def digest(text: str) -> str:
+    key = hashlib.sha256(b"panelwave free-text digest " + settings.SECRET_KEY.encode()).digest()
+    return hmac.new(key, text.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
+
+
+def study_figures(study_id: int) -> list[str]:
+    extra = (
+        FreeTextSettings.objects.filter(study_id=study_id)
+        .values_list("extra_figures", flat=True)
+        .first()
+    )
+    return [str(f).lower() for f in extra or []]
+
+
+@dataclass(frozen=True)
+class ScrubCount:
+    responses: int
+    answers: int
+
+
+def scrub_responses(response_ids: Iterable[int]) -> ScrubCount:
+    """Scrub and store every free-text answer of these responses that has no current scrub
+    (none yet, an older scrubber version, or an answer changed since). Safe to run twice."""
+    ids = sorted(set(response_ids))
+    answers = 0
+    for start in range(0, len(ids), BATCH):
+        answers += _scrub_batch(ids[start : start + BATCH])
+    return ScrubCount(responses=len(ids), answers=answers)
+
+
+def _scrub_batch(ids: Sequence[int]) -> int:
+    rows = list(
+        Response.objects.filter(pk__in=ids, status__in=SCRUBBED_STATUSES).values_list(
+            "pk", "wave__version_id", "wave__study_id", "answers"
+        )
+    )
+    keys_of: dict[int, list[str]] = {}
+    figures_of: dict[int, list[str]] = {}
+    current = {
+        (r, k): (v, d)
+        for r, k, v, d in ScrubbedAnswer.objects.filter(response_id__in=ids).values_list(
+            "response_id", "key", "version", "digest"
+        )
+    }
+    now = timezone.now()
+    todo: list[ScrubbedAnswer] = []
+    for pk, version_id, study_id, raw in rows:
+        if version_id not in keys_of:
+            keys_of[version_id] = free_text_keys(version_id)
+        if study_id not in figures_of:
+            figures_of[study_id] = study_figures(study_id)
+        for key in keys_of[version_id]:
+            value = (raw or {}).get(key)
+            if value is None:
+                continue
+            # A blank answer is stored too (as blank), so the sweep does not pick it again.
+            text = answer_text(value)
+            hashed = digest(text)
+            if current.get((pk, key)) == (VERSION, hashed):
+                continue
+            todo.append(_stored(pk, key, scrub(text, figures_of[study_id]), hashed, now))
+    if todo:
+        with transaction.atomic():
+            ScrubbedAnswer.objects.bulk_create(
+                todo,
+                update_conflicts=True,
+                unique_fields=["response", "key"],
+                update_fields=[
+                    "text",
+                    "found",
+                    "spans",
+                    "version",
+                    "digest",
+                    "refused",
+                    "scrubbed_at",
+                ],
+            )
+    return len(todo)
+
+
+def _stored(
+    response_id: int, key: str, result: ScrubResult, hashed: str, now: datetime
+) -> ScrubbedAnswer:
+    return ScrubbedAnswer(
+        response_id=response_id,
+        key=key,
+        text=result.text,
+        found=result.found,
+        spans=[[s.start, s.end, s.kind] for s in result.spans],
+        version=VERSION,
+        digest=hashed,
+        refused=result.refused,
+        scrubbed_at=now,
+    )
+
+
+def stale_response_ids(limit: int, *, study_id: int | None = None) -> list[int]:
+    """Completed or abandoned responses with a scrub from an older scrubber version, then
+    those with free-text answers never scrubbed (oldest first)."""
+    responses = Response.objects.filter(status__in=SCRUBBED_STATUSES)
+    if study_id is not None:
+        responses = responses.filter(wave__study_id=study_id)
+    old = list(
+        responses.filter(scrubbed_answers__version__lt=VERSION)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .distinct()[:limit]
+    )
+    if len(old) >= limit:
+        return old
+    never = _never_scrubbed(responses, limit - len(old))
+    return old + never
+
+
+def _never_scrubbed(responses: QuerySet[Response], limit: int) -> list[int]:
+    """Responses with a non-empty free-text answer and no scrub at all."""
+    found: list[int] = []
+    versions = responses.order_by().values_list("wave__version_id", flat=True).distinct()
+    for version_id in versions:
+        keys = free_text_keys(version_id)
+        if not keys:
+            continue
+        has_text = Q()
+        for key in keys:
+            has_text |= Q(answers__has_key=key) & ~Q(**{f"answers__{key}": ""})
+        candidates = (
+            responses.filter(has_text, wave__version_id=version_id)
+            .exclude(scrubbed_answers__isnull=False)
+            .order_by("pk")
+            .values_list("pk", flat=True)[: limit - len(found)]
+        )
+        found.extend(candidates)
+        if len(found) >= limit:
+            break
+    return found
+
+
+def rescrub_stale(limit: int = 5000, *, study_id: int | None = None) -> ScrubCount:
+    """Scrub up to `limit` responses whose scrubs are missing or from an older version."""
+    return scrub_responses(stale_response_ids(limit, study_id=study_id))
+
+
+@dataclass(frozen=True)
+class Released:
+    # Response id -> the text to release.
+    texts: dict[int, str]
+    # Kind -> count, over the texts released.
+    found: Counter[str]
+    # How many answers had to be scrubbed now (no current scrub was stored).
+    scrubbed_now: int
+
+
+def released_texts(key: str, raw: dict[int, str]) -> Released:
+    """The stored scrubs of answer `key` for the responses in `raw` (response id -> the
+    answer as exports read it). An answer without a current scrub is scrubbed and stored
+    now, so nothing unscrubbed is ever released; an answer the study withholds is released
+    as WITHHELD."""
+    ids = [pk for pk, text in raw.items() if text]
+    stored = {
+        r: (text, found, version, hashed)
+        for r, text, found, version, hashed in ScrubbedAnswer.objects.filter(
+            response_id__in=ids, key=key
+        ).values_list("response_id", "text", "found", "version", "digest")
+    }
+    missing = [
+        pk
+        for pk in ids
+        if pk not in stored or stored[pk][2] != VERSION or stored[pk][3] != digest(raw[pk])
+    ]
+    scrubbed_now = 0
+    if missing:
+        scrubbed_now = _scrub_batch_all(missing)
+        stored.update(
+            {
+                r: (text, found, version, hashed)
+                for r, text, found, version, hashed in ScrubbedAnswer.objects.filter(
+                    response_id__in=missing, key=key
+                ).values_list("response_id", "text", "found", "version", "digest")
+            }
+        )
+    texts: dict[int, str] = {}
+    found: Counter[str] = Counter()
+    for pk in ids:
+        entry = stored.get(pk)
+        if entry is None or entry[3] != digest(raw[pk]):
+            # Still no scrub of this very text (the answer is not a free-text item of its
+            # version, or it changed meanwhile): never release it raw.
+            texts[pk] = WITHHELD
+            continue
+        texts[pk] = entry[0]
+        found.update(entry[1])
+    return Released(texts=texts, found=found, scrubbed_now=scrubbed_now)
+
+
+def _scrub_batch_all(ids: Sequence[int]) -> int:
+    return sum(_scrub_batch(ids[i : i + BATCH]) for i in range(0, len(ids), BATCH))
+
+
+def withheld_keys(study_id: int) -> set[str]:
+    keys = (
+        FreeTextSettings.objects.filter(study_id=study_id)
+        .values_list("withheld_keys", flat=True)
+        .first()
+    )
+    return {str(k) for k in keys or []}

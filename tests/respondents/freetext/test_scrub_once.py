@@ -1,0 +1,184 @@
+"""Scrub once: answers are scrubbed when stored, exports read the stored scrub, and nothing
+unscrubbed is released."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from io import StringIO
+from typing import Any
+
+import pandas as pd
+import pytest
+from django.core.management import call_command
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from exports.assembly import build_dataset
+from exports.dataset import ExportSpec
+from respondents.freetext import scrub as scrub_module
+from respondents.freetext import services
+from respondents.freetext.models import FreeTextSettings, ScrubbedAnswer
+from respondents.models import Response
+from respondents.services import responses
+from respondents.services.form_schema import load_form
+from respondents.services.imports import import_responses
+from tests.exports.fixtures import PLANTED, build_three_wave_panel
+from tests.respondents.fieldwork import make_fieldwork_study, make_wave
+from tests.respondents.test_imports import row, write_csv
+
+pytestmark = pytest.mark.django_db
+
+NAMED = "Меня зовут Иван Петров, живу на ул. Руставели 14"
+
+
+@pytest.fixture
+def calls(monkeypatch):
+    """Counts the scrubber's calls made by scrub-once (exports reach it only there)."""
+    counted = {"n": 0}
+    real = scrub_module.scrub
+
+    def counting(text, figures=()):
+        counted["n"] += 1
+        return real(text, figures)
+
+    monkeypatch.setattr(services, "scrub", counting)
+    return counted
+
+
+def _export(panel: Any, **options: Any) -> tuple[pd.DataFrame, Mapping[str, Any]]:
+    spec = ExportSpec(
+        study_id=panel.study.pk,
+        wave_ids=panel.wave_ids,
+        sample="combined",
+        layout="long",
+        pseudonym_key=b"k" * 32,
+        k=2,
+        include_flagged=True,
+        **options,
+    )
+    dataset = build_dataset(spec)
+    frame = pd.concat(list(dataset.chunks()), ignore_index=True)
+    return frame, dataset.disclosure_report
+
+
+def complete_now(response: Response) -> None:
+    """The last page's submit, without the pages before it (respondents/services/responses)."""
+    responses._complete(response, load_form(response.wave.version), timezone.now())
+    response.save()
+
+
+def _comments(panel: Any) -> QuerySet[Response]:
+    return Response.objects.filter(wave_id__in=panel.wave_ids).exclude(answers__comment=None)
+
+
+def test_a_second_export_of_the_same_responses_runs_no_scrubbing(calls):
+    panel = build_three_wave_panel()
+    answered = len([r for r in _comments(panel) if r.answers.get("comment")])
+
+    first, report = _export(panel)
+    after_first = calls["n"]
+    second, _ = _export(panel)
+
+    assert after_first >= answered  # nothing was stored yet: scrubbed and stored once
+    assert calls["n"] == after_first  # the second export scrubbed nothing
+    for secret in PLANTED:
+        assert not first["comment"].astype(str).str.contains(secret, regex=False).any()
+        assert not second["comment"].astype(str).str.contains(secret, regex=False).any()
+    assert report["scrubbed"]["EMAIL"] >= 1
+
+
+def test_the_backfill_command_stores_scrubs_and_the_export_then_scrubs_nothing(calls):
+    panel = build_three_wave_panel()
+    out = StringIO()
+
+    call_command("scrub_free_text", "--json", stdout=out)
+    summary = json.loads(out.getvalue())
+    before = calls["n"]
+    _export(panel)
+
+    assert summary["answers"] == ScrubbedAnswer.objects.count() > 0
+    assert summary["scrubber_version"] == scrub_module.VERSION
+    assert calls["n"] == before
+
+
+def test_an_imported_response_is_scrubbed_once_its_import_commits(
+    tmp_path, django_capture_on_commit_callbacks
+):
+    study, version = make_fieldwork_study()
+    wave = make_wave(study, version, "w1")
+    path = write_csv(tmp_path / "r.csv", [row(tg_detail=NAMED)])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        import_responses(wave, path)
+
+    stored = ScrubbedAnswer.objects.get(key="tg_detail")
+    assert stored.text == "Меня зовут <NAME>, живу на <ADDRESS>"
+    assert stored.found == {"NAME": 1, "ADDRESS": 1}
+    assert "Иван" not in json.dumps([stored.spans, stored.found])
+
+
+def test_a_completed_response_is_scrubbed_once_it_commits(django_capture_on_commit_callbacks):
+    panel = build_three_wave_panel()
+    response = _comments(panel)[0]
+    response.answers["comment"] = NAMED
+    response.status = "in_progress"
+    response.save()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        complete_now(response)
+
+    stored = ScrubbedAnswer.objects.get(response=response, key="comment")
+    assert stored.text == "Меня зовут <NAME>, живу на <ADDRESS>"
+
+
+def test_an_older_scrubber_version_is_redone_by_the_sweep(monkeypatch):
+    panel = build_three_wave_panel()
+    services.rescrub_stale()
+    stored = ScrubbedAnswer.objects.count()
+
+    monkeypatch.setattr(services, "VERSION", scrub_module.VERSION + 1)
+    redone = services.rescrub_stale()
+
+    assert redone.answers == stored
+    assert set(ScrubbedAnswer.objects.values_list("version", flat=True)) == {
+        scrub_module.VERSION + 1
+    }
+    assert panel.study.pk
+
+
+def test_a_changed_answer_is_never_released_with_its_old_scrub(calls):
+    panel = build_three_wave_panel()
+    services.rescrub_stale()
+    response = _comments(panel).filter(answers__comment="All fine")[0]
+    response.answers["comment"] = NAMED
+    response.save()
+
+    frame, _ = _export(panel)
+
+    texts = set(frame["comment"].astype(str))
+    assert not any("Иван" in t or "Руставели" in t for t in texts)
+    assert "Меня зовут <NAME>, живу на <ADDRESS>" in texts
+
+
+def test_a_question_the_study_withholds_is_withheld_from_every_export():
+    panel = build_three_wave_panel()
+    FreeTextSettings.objects.create(study=panel.study, withheld_keys=["comment"])
+
+    frame, _ = _export(panel)
+
+    assert set(frame["comment"].astype(str)) <= {"", "<WITHHELD>"}
+    assert "<WITHHELD>" in set(frame["comment"].astype(str))
+
+
+def test_a_study_keeps_its_own_public_figures():
+    panel = build_three_wave_panel()
+    FreeTextSettings.objects.create(study=panel.study, extra_figures=["Бочкарёв"])
+    response = _comments(panel)[0]
+    response.answers["comment"] = "Губернатор Бочкарёв и мой сосед Кириллов"
+    response.save()
+
+    services.scrub_responses([response.pk])
+
+    stored = ScrubbedAnswer.objects.get(response=response, key="comment")
+    assert stored.text == "Губернатор Бочкарёв и мой сосед <NAME>"
