@@ -39,6 +39,8 @@ from exports.anonymise.pseudonyms import Pseudonymiser, new_export_key
 from exports.catalogue import Catalogue, build_catalogue
 from exports.dataset import Dataset, ExportSpec
 from exports.layouts import PERSON, WideTexts, wide_name, widen_frame, widen_variables
+from exports.links import NAME as LINKED_BY
+from exports.links import NOT_LINKED, linked_by, linked_by_variable
 from exports.sampling import Sample, SampledResponse, WaveInfo, current_flags, select_sample
 from exports.weighting import export_weights
 from respondents.freetext import services as freetext
@@ -82,8 +84,10 @@ def build_dataset(spec: ExportSpec) -> Dataset:
         released, report, quasi_notes = _anonymise_quasi(spec, sample, catalogue, population)
     catalogue = catalogue.with_quasi_notes(quasi_notes, dict(report["suppressions"]))
     weights = export_weights(spec, sample)
+    links = linked_by(sample.responses)
     catalogue.columns.extend(
-        col.Column(variable, None, col.numeric) for variable in weights.variables()
+        col.Column(variable, None, col.numeric)
+        for variable in (linked_by_variable(), *weights.variables())
     )
     if sample.empty_reason:
         report["empty_reason"] = sample.empty_reason
@@ -95,12 +99,15 @@ def build_dataset(spec: ExportSpec) -> Dataset:
         )
     rows = sample.people if spec.layout == "wide" else len(sample.responses)
     pseudonymiser = Pseudonymiser(spec.pseudonym_key or new_export_key())
-    scrubbed: Counter[str] = Counter()
+    # Free-text variable -> kind -> how many were replaced.
+    scrubbed: dict[str, Counter[str]] = {}
     report["scrubbed"] = {}
+    report["free_text"] = freetext.release_report({}, set())
 
     def chunks() -> Iterator[pd.DataFrame]:
         for batch in _batches(sample, spec):
             frame = _rows(batch, catalogue, flags, spec, scrubbed=scrubbed, speed=speed)
+            frame[LINKED_BY] = [float(links.get(i, NOT_LINKED)) for i in frame.index]
             for name, values in weights.columns.items():
                 # A wave that could not be weighted: the weight is not computed (-5).
                 frame[name] = [values.get(i, float(col.BREAK_OFF)) for i in frame.index]
@@ -113,7 +120,11 @@ def build_dataset(spec: ExportSpec) -> Dataset:
             frame[PERSON] = frame[PERSON].map(pseudonymiser.pid)
             frame = frame.rename(columns={PERSON: "pid"})
             # The report travels with the files written after the last chunk.
-            report["scrubbed"] = dict(sorted(scrubbed.items()))
+            total = sum(scrubbed.values(), Counter[str]())
+            report["scrubbed"] = dict(sorted(total.items()))
+            report["free_text"] = freetext.release_report(
+                scrubbed, _withheld_variables(catalogue, spec)
+            )
             yield frame[[v.name for v in variables]].reset_index(drop=True)
 
     return Dataset(
@@ -211,7 +222,7 @@ def _rows(
     spec: ExportSpec,
     *,
     quasi_only: bool = False,
-    scrubbed: Counter[str] | None = None,
+    scrubbed: dict[str, Counter[str]] | None = None,
     speed: dict[int, float] | None = None,
 ) -> pd.DataFrame:
     """One row per response of the batch, in batch order, internal person key kept."""
@@ -250,7 +261,8 @@ def _rows(
         _add_quality(frame, fetched, flags, catalogue, batch, speed or {})
         found = _free_text(frame, catalogue, spec)
         if scrubbed is not None:
-            scrubbed.update(found)
+            for name, counts in found.items():
+                scrubbed.setdefault(name, Counter()).update(counts)
     return frame
 
 
@@ -356,10 +368,21 @@ def _speed_config(wave_id: int) -> CleaningConfig:
         return CleaningConfig()
 
 
-def _free_text(frame: pd.DataFrame, catalogue: Catalogue, spec: ExportSpec) -> Counter[str]:
+def _withheld_variables(catalogue: Catalogue, spec: ExportSpec) -> set[str]:
+    withheld = freetext.withheld_keys(spec.study_id)
+    return {
+        c.variable.name
+        for c in catalogue.columns
+        if c.is_free_text and (spec.free_text == "withhold" or c.answer_key in withheld)
+    }
+
+
+def _free_text(
+    frame: pd.DataFrame, catalogue: Catalogue, spec: ExportSpec
+) -> dict[str, Counter[str]]:
     """Free text as stored by scrub-once (respondents/freetext/): the export reads the
     stored scrub of each answer and never scrubs one that has a current scrub."""
-    found: Counter[str] = Counter()
+    found: dict[str, Counter[str]] = {}
     withheld = freetext.withheld_keys(spec.study_id)
     for column in catalogue.columns:
         if not column.is_free_text:
@@ -372,7 +395,7 @@ def _free_text(frame: pd.DataFrame, catalogue: Catalogue, spec: ExportSpec) -> C
         raw = {int(pk): value for pk, value in zip(frame.index, values, strict=True)}
         released = freetext.released_texts(column.answer_key, raw)
         frame[name] = [released.texts.get(int(pk), "") if v else "" for pk, v in raw.items()]
-        found.update(released.found)
+        found[name] = released.found
     return found
 
 

@@ -121,6 +121,9 @@ def test_a_panel_export_carries_an_attrition_weight(panel, media, tmp_path):
     # men stayed less, so they weigh more than women in wave 2
     assert second_wave.nunique() > 1
     assert second_wave.mean() == pytest.approx(1.0, abs=0.05)
+    # every wave-2 row is tied to its person by the personal link (the fixture invites)
+    assert set(frame["linked_by"].unique()) <= {0.0, 1.0, 2.0, 3.0, 4.0, 5.0}
+    assert "linked" in str(meta.column_names_to_labels["linked_by"])
 
 
 @pytest.mark.parametrize(
