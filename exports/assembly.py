@@ -94,8 +94,10 @@ def build_dataset(spec: ExportSpec) -> Dataset:
         variables = widen_variables(variables, catalogue.item_waves, sample.waves)
     rows = sample.people if spec.layout == "wide" else len(sample.responses)
     pseudonymiser = Pseudonymiser(spec.pseudonym_key or new_export_key())
-    scrubbed: Counter[str] = Counter()
+    # Free-text variable -> kind -> how many were replaced.
+    scrubbed: dict[str, Counter[str]] = {}
     report["scrubbed"] = {}
+    report["free_text"] = freetext.release_report({}, set())
 
     def chunks() -> Iterator[pd.DataFrame]:
         for batch in _batches(sample, spec):
@@ -113,7 +115,11 @@ def build_dataset(spec: ExportSpec) -> Dataset:
             frame[PERSON] = frame[PERSON].map(pseudonymiser.pid)
             frame = frame.rename(columns={PERSON: "pid"})
             # The report travels with the files written after the last chunk.
-            report["scrubbed"] = dict(sorted(scrubbed.items()))
+            total = sum(scrubbed.values(), Counter[str]())
+            report["scrubbed"] = dict(sorted(total.items()))
+            report["free_text"] = freetext.release_report(
+                scrubbed, _withheld_variables(catalogue, spec)
+            )
             yield frame[[v.name for v in variables]].reset_index(drop=True)
 
     return Dataset(
@@ -199,7 +205,7 @@ def _rows(
     spec: ExportSpec,
     *,
     quasi_only: bool = False,
-    scrubbed: Counter[str] | None = None,
+    scrubbed: dict[str, Counter[str]] | None = None,
     speed: dict[int, float] | None = None,
 ) -> pd.DataFrame:
     """One row per response of the batch, in batch order, internal person key kept."""
@@ -238,7 +244,8 @@ def _rows(
         _add_quality(frame, fetched, flags, catalogue, batch, speed or {})
         found = _free_text(frame, catalogue, spec)
         if scrubbed is not None:
-            scrubbed.update(found)
+            for name, counts in found.items():
+                scrubbed.setdefault(name, Counter()).update(counts)
     return frame
 
 
@@ -344,10 +351,21 @@ def _speed_config(wave_id: int) -> CleaningConfig:
         return CleaningConfig()
 
 
-def _free_text(frame: pd.DataFrame, catalogue: Catalogue, spec: ExportSpec) -> Counter[str]:
+def _withheld_variables(catalogue: Catalogue, spec: ExportSpec) -> set[str]:
+    withheld = freetext.withheld_keys(spec.study_id)
+    return {
+        c.variable.name
+        for c in catalogue.columns
+        if c.is_free_text and (spec.free_text == "withhold" or c.answer_key in withheld)
+    }
+
+
+def _free_text(
+    frame: pd.DataFrame, catalogue: Catalogue, spec: ExportSpec
+) -> dict[str, Counter[str]]:
     """Free text as stored by scrub-once (respondents/freetext/): the export reads the
     stored scrub of each answer and never scrubs one that has a current scrub."""
-    found: Counter[str] = Counter()
+    found: dict[str, Counter[str]] = {}
     withheld = freetext.withheld_keys(spec.study_id)
     for column in catalogue.columns:
         if not column.is_free_text:
@@ -360,7 +378,7 @@ def _free_text(frame: pd.DataFrame, catalogue: Catalogue, spec: ExportSpec) -> C
         raw = {int(pk): value for pk, value in zip(frame.index, values, strict=True)}
         released = freetext.released_texts(column.answer_key, raw)
         frame[name] = [released.texts.get(int(pk), "") if v else "" for pk, v in raw.items()]
-        found.update(released.found)
+        found[name] = released.found
     return found
 
 

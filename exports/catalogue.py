@@ -63,8 +63,8 @@ FREE_TEXT_NOTE = {
     "scrub": "free text scrubbed of people's names, street addresses and flat numbers, "
     "e-mails (spelled-out ones too), phone numbers, messenger handles and links, URLs, IP, "
     "card and ID numbers, each replaced by a tag such as <NAME>; public figures, cities and "
-    "countries stay (see the disclosure report for the counts and docs/free-text.md for the "
-    "measured recall)",
+    "countries stay; the disclosure report's free_text section gives, per variable, how many "
+    "of each kind were replaced, the scrubber version and its measured recall",
     "withhold": "free text withheld on request: only whether an answer was given is released",
 }
 

@@ -358,6 +358,9 @@ class ResponseLink(models.Model):
 # Free-text models live with their feature (respondents/freetext/); imported here so Django
 # registers them under this app.
 from respondents.freetext.models import (  # noqa: E402
+    FreeTextDecision as FreeTextDecision,
+)
+from respondents.freetext.models import (  # noqa: E402
     FreeTextSettings as FreeTextSettings,
 )
 from respondents.freetext.models import (  # noqa: E402

@@ -68,6 +68,8 @@ class Action(StrEnum):
     # The study's own settings: title, languages, consent text.
     EDIT_STUDY = "edit_study"
     MANAGE_ACCESS = "manage_access"
+    # Free-text answers as respondents wrote them, to correct their scrubbing before release.
+    REVIEW_FREE_TEXT = "review_free_text"
     # Review the linkage of open-link returners: both responses' stable answers side by side.
     LINK_RETURNERS = "link_returners"
 
@@ -97,6 +99,7 @@ _FIELDWORK = frozenset(
         Action.VIEW_CLEANING,
         Action.VIEW_RESPONSES,
         Action.LINK_RETURNERS,
+        Action.REVIEW_FREE_TEXT,
     }
 )
 

@@ -5,6 +5,7 @@ Registered through respondents/models.py (app label `respondents`).
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -54,3 +55,45 @@ class FreeTextSettings(models.Model):
 
     def __str__(self) -> str:
         return f"free-text settings of study {self.study_id}"
+
+
+class DecisionAction(models.TextChoices):
+    RESTORE = "restore", "Restore a replacement"
+    REDACT = "redact", "Redact a further span"
+
+
+class FreeTextDecision(models.Model):
+    """A reviewer's correction of one scrubbed answer, applied by every later export and
+    every later scrub of the same answer. Never deleted: a decision taken back is revoked,
+    so the list is the audit trail (who, when, what, why)."""
+
+    response = models.ForeignKey(
+        "respondents.Response", on_delete=models.CASCADE, related_name="free_text_decisions"
+    )
+    key = models.CharField(max_length=110)
+    action = models.CharField(max_length=16, choices=DecisionAction.choices)
+    # Offsets in the cleaned answer (as ScrubbedAnswer.spans).
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    reason = models.CharField(max_length=500)
+    # The answer the decision was taken on (ScrubbedAnswer.digest): a changed answer
+    # drops it.
+    digest = models.CharField(max_length=64)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["response", "key"], name="decision_per_answer")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.start}-{self.end} of {self.key} in response {self.response_id}"

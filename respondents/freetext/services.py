@@ -9,19 +9,26 @@ the backfill command), `released_texts` (exports).
 from __future__ import annotations
 
 import hashlib
-import hmac
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from respondents.freetext.decisions import active_decisions, apply_decisions
 from respondents.freetext.models import FreeTextSettings, ScrubbedAnswer
-from respondents.freetext.scrub import VERSION, WITHHELD, ScrubResult, scrub
+from respondents.freetext.scrub import (
+    MEASURED_RECALL,
+    VERSION,
+    WITHHELD,
+    ScrubResult,
+    clean,
+    scrub,
+)
+from respondents.freetext.scrub.spans import Span
 from respondents.models import Response, ResponseStatus
 from surveys.models import PrivacyClass, Question, QuestionType
 
@@ -56,8 +63,10 @@ def answer_text(value: object) -> str:
 
 
 def digest(text: str) -> str:
-    key = hashlib.sha256(b"panelwave free-text digest " + settings.SECRET_KEY.encode()).digest()
-    return hmac.new(key, text.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
+    """Which text a scrub or a decision was made on. Unkeyed on purpose: the answer itself
+    sits beside it in the same database, so a key would hide nothing, and a rotated key
+    would drop every reviewer's decisions."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def study_figures(study_id: int) -> list[str]:
@@ -101,6 +110,7 @@ def _scrub_batch(ids: Sequence[int]) -> int:
     }
     now = timezone.now()
     todo: list[ScrubbedAnswer] = []
+    raw_of = {pk: raw for pk, _v, _s, raw in rows}
     for pk, version_id, study_id, raw in rows:
         if version_id not in keys_of:
             keys_of[version_id] = free_text_keys(version_id)
@@ -116,6 +126,17 @@ def _scrub_batch(ids: Sequence[int]) -> int:
             if current.get((pk, key)) == (VERSION, hashed):
                 continue
             todo.append(_stored(pk, key, scrub(text, figures_of[study_id]), hashed, now))
+    decided = active_decisions((s.response_id, s.key) for s in todo)
+    for stored in todo:
+        decisions = [
+            (d.action, d.start, d.end)
+            for d in decided.get((stored.response_id, stored.key), [])
+            if d.digest == stored.digest
+        ]
+        if decisions and not stored.refused:
+            source = clean(answer_text((raw_of[stored.response_id] or {}).get(stored.key)))[0]
+            spans = [Span(s, e, k) for s, e, k in stored.spans]
+            stored.text, stored.found = apply_decisions(source, spans, decisions)
     if todo:
         with transaction.atomic():
             ScrubbedAnswer.objects.bulk_create(
@@ -251,6 +272,32 @@ def released_texts(key: str, raw: dict[int, str]) -> Released:
 
 def _scrub_batch_all(ids: Sequence[int]) -> int:
     return sum(_scrub_batch(ids[i : i + BATCH]) for i in range(0, len(ids), BATCH))
+
+
+def set_withheld(study_id: int, key: str, withheld: bool) -> None:
+    """Withhold a free-text question from every export of the study, or release it again."""
+    with transaction.atomic():
+        settings_row, _ = FreeTextSettings.objects.select_for_update().get_or_create(
+            study_id=study_id
+        )
+        keys = [str(k) for k in settings_row.withheld_keys if str(k) != key]
+        if withheld:
+            keys.append(key)
+        settings_row.withheld_keys = sorted(keys)
+        settings_row.save(update_fields=["withheld_keys"])
+
+
+def release_report(by_variable: dict[str, Counter[str]], withheld: set[str]) -> dict[str, object]:
+    """The disclosure report's (and so the codebook's) free-text section: per variable what
+    was replaced, the scrubber's version and its recall measured on our labelled corpus."""
+    variables: dict[str, dict[str, object]] = {}
+    for name, counts in sorted(by_variable.items()):
+        variables[name] = (
+            {"withheld": True} if name in withheld else {"replaced": dict(sorted(counts.items()))}
+        )
+    for name in sorted(withheld - set(by_variable)):
+        variables[name] = {"withheld": True}
+    return {"scrubber_version": VERSION, "measured_recall": MEASURED_RECALL, "variables": variables}
 
 
 def withheld_keys(study_id: int) -> set[str]:

@@ -3,7 +3,7 @@ its waves and their cleaning review."""
 
 from django.urls import path
 
-from respondents.workspace import cleaning, home, linkage, waves
+from respondents.workspace import cleaning, freetext, home, linkage, waves
 
 app_name = "fieldwork"
 
@@ -27,6 +27,11 @@ urlpatterns = [
         linkage.linkage_accept_above,
         name="linkage-accept-above",
     ),
+    path("free-text/", freetext.free_text_review, name="free-text"),
+    path("free-text/restore/", freetext.free_text_restore, name="free-text-restore"),
+    path("free-text/redact/", freetext.free_text_redact, name="free-text-redact"),
+    path("free-text/revoke/", freetext.free_text_revoke, name="free-text-revoke"),
+    path("free-text/withhold/", freetext.free_text_withhold, name="free-text-withhold"),
     # Last: open, close, reopen, invite, remind (each a POST that calls one service).
     path("waves/<int:wave_id>/<slug:step>/", waves.wave_step, name="wave-step"),
 ]

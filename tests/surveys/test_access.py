@@ -45,6 +45,7 @@ EXPECTED = {
         Action.VIEW_CLEANING,
         Action.VIEW_RESPONSES,
         Action.LINK_RETURNERS,
+        Action.REVIEW_FREE_TEXT,
     },
     "researcher": {
         Action.VIEW_FIGURES,
