@@ -49,7 +49,10 @@ def test_write_codebook_writes_a_datapackage_with_categories_and_missing_values(
         {"value": 1, "label": "Можно доверять"},
         {"value": 2, "label": "Нужно быть осторожным"},
     ]
-    assert {"value": "-4", "label": "Not asked in this wave or version"} in trust["missingValues"]
+    # a missing answer is an empty cell; the codes' meanings are kept beside
+    assert trust["missingValues"] == [""]
+    reasons = trust["panelwave_missing_codes"]
+    assert {"value": "-4", "label": "Not asked in this wave or version"} in reasons
     assert "harmonised with item-bank concept trust_people" in trust["description"]
     assert package["panelwave"]["export"]["waves"] == ["spring-2025", "autumn-2025"]
     assert json.loads((tmp_path / "data_disclosure.json").read_text())["k_reached"] == 5
