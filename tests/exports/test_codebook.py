@@ -99,3 +99,10 @@ def test_write_codebook_lists_every_shortening_with_its_full_text(tmp_path):
     package = json.loads((tmp_path / "datapackage.json").read_text(encoding="utf-8"))
     assert new_name in [f["name"] for f in package["resources"][0]["schema"]["fields"]]
     assert {s["kind"] for s in package["panelwave"]["shortenings"]} == {"name", "variable_label"}
+
+
+def test_markdown_codebook_keeps_html_and_links_in_labels_as_text():
+    from exports.codebook import _cell
+
+    assert _cell("<script>alert(1)</script>") == "&lt;script&gt;alert(1)&lt;/script&gt;"
+    assert _cell("[click](javascript:alert(1))") == "\\[click\\](javascript:alert(1))"
