@@ -351,7 +351,9 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Celery: embedded mode runs tasks in-process when no REDIS_URL is set.
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# The in-memory broker is named with a host: kombu warns on stderr ("No hostname was
+# supplied") whenever a broker URL has none.
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -465,5 +467,8 @@ LOGGING = {
         # recognizers): a command's stderr carries only what concerns its result.
         "presidio-analyzer": {"level": "WARNING"},
         "presidio-anonymizer": {"level": "WARNING"},
+        # Tasks run in-process (embedded mode) would log "Task ... succeeded" into the output
+        # of the command that queued them; a worker keeps these lines.
+        **({"celery.app.trace": {"level": "WARNING"}} if CELERY_TASK_ALWAYS_EAGER else {}),
     },
 }

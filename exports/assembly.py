@@ -34,11 +34,11 @@ from django.db.models.fields.json import KeyTextTransform, KeyTransform
 
 from exports import columns as col
 from exports.anonymise import kanon
-from exports.anonymise.disclosure import disclosure_report
+from exports.anonymise.disclosure import disclosure_report, restricted_report
 from exports.anonymise.pseudonyms import Pseudonymiser, new_export_key
 from exports.catalogue import Catalogue, build_catalogue
 from exports.dataset import Dataset, ExportSpec
-from exports.layouts import PERSON, wide_name, widen_frame, widen_variables
+from exports.layouts import PERSON, WideTexts, wide_name, widen_frame, widen_variables
 from exports.links import NAME as LINKED_BY
 from exports.links import NOT_LINKED, linked_by, linked_by_variable
 from exports.sampling import Sample, SampledResponse, WaveInfo, current_flags, select_sample
@@ -78,7 +78,10 @@ def build_dataset(spec: ExportSpec) -> Dataset:
     flags = current_flags(w.id for w in sample.waves)
     catalogue = build_catalogue(sample, flags, spec)
     population = study.population_size
-    released, report, quasi_notes = _anonymise_quasi(spec, sample, catalogue, population)
+    if spec.restricted:
+        released, report, quasi_notes = _restricted_quasi(spec, sample, catalogue)
+    else:
+        released, report, quasi_notes = _anonymise_quasi(spec, sample, catalogue, population)
     catalogue = catalogue.with_quasi_notes(quasi_notes, dict(report["suppressions"]))
     weights = export_weights(spec, sample)
     links = linked_by(sample.responses)
@@ -91,7 +94,9 @@ def build_dataset(spec: ExportSpec) -> Dataset:
     speed = speed_indexes(sample)
     variables = [c.variable for c in catalogue.columns]
     if spec.layout == "wide":
-        variables = widen_variables(variables, catalogue.item_waves, sample.waves)
+        variables = widen_variables(
+            variables, catalogue.item_waves, sample.waves, texts=wide_texts(spec.language)
+        )
     rows = sample.people if spec.layout == "wide" else len(sample.responses)
     pseudonymiser = Pseudonymiser(spec.pseudonym_key or new_export_key())
     # Free-text variable -> kind -> how many were replaced.
@@ -130,8 +135,20 @@ def build_dataset(spec: ExportSpec) -> Dataset:
         cleaning_rules=catalogue.cleaning_rules,
         disclosure_report=report,
         missing_scheme=col.missing_scheme(spec.language),
+        keep_missing_codes=spec.missing_codes,
+        language=spec.language,
         title=study.title,
         notes=catalogue.notes,
+    )
+
+
+def wide_texts(language: str) -> WideTexts:
+    return WideTexts(
+        took_part=col.label_text(language, "took_part"),
+        in_wave=col.label_text(language, "in_wave"),
+        not_asked=col.missing_scheme(language)[col.NOT_ASKED],
+        no=col.label_text(language, "no"),
+        yes=col.label_text(language, "yes"),
     )
 
 
@@ -448,6 +465,56 @@ LINKED_WAVES_NOTE = (
     "k-anonymity holds over each person's quasi-identifier values across the waves of the "
     "export (the pid joins their rows); this many people have values nobody else shares."
 )
+
+
+RESTRICTED_NOTE = (
+    "RESTRICTED release: not recoded and not suppressed, for the study team's own analysis"
+)
+
+
+def _restricted_quasi(
+    spec: ExportSpec, sample: Sample, catalogue: Catalogue
+) -> tuple[pd.DataFrame, dict[str, Any], dict[str, list[str]]]:
+    """The quasi-identifiers as answered: numbers and choices as they are, each distinct
+    place its own code, dates by quarter (the export has no date codes)."""
+    quasi = catalogue.quasi_specs
+    names = [q.name for q in quasi]
+    long = (
+        pd.concat(
+            [
+                _rows(batch, catalogue, {}, spec, quasi_only=True)
+                for batch in _chunked(list(sample.responses))
+            ]
+        )
+        if sample.responses
+        else pd.DataFrame(columns=[PERSON, "wave", *names])
+    )
+    notes: dict[str, list[str]] = {}
+    for q in quasi:
+        series = long[q.name]
+        if q.kind == "place":
+            coded, labels, _ = kanon.common_places(series, 1)
+        elif q.kind == "date":
+            coded, labels, _ = kanon.quarters(series)
+        else:
+            coded = pd.to_numeric(series, errors="coerce").astype("float64")
+            labels = dict(q.labels)
+        long[q.name] = coded
+        catalogue.coarsened_labels[q.name] = labels
+        notes[q.name] = [RESTRICTED_NOTE]
+    released = long
+    columns = names
+    if spec.layout == "wide":
+        wide_vars = widen_variables(
+            [c.variable for c in catalogue.quasi_columns],
+            catalogue.item_waves,
+            sample.waves,
+            with_ids=False,
+        )
+        released = widen_frame(long, wide_vars, sample.waves).set_index(PERSON)
+        columns = [v.name for v in wide_vars]
+    report = restricted_report(names, rows=len(released), k=spec.k)
+    return released[columns], report, notes
 
 
 def _unique_across_waves(frame: pd.DataFrame, names: list[str]) -> int:

@@ -22,14 +22,22 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from exports import columns as col
-from exports.anonymise.kanon import QuasiColumn, QuasiKind
-from exports.dataset import ExportSpec, Variable
+from exports.anonymise.kanon import (
+    ALL_LABEL,
+    OTHER_LABEL,
+    OTHER_PLACE_LABEL,
+    QuasiColumn,
+    QuasiKind,
+)
+from exports.dataset import ExportSpec, ValueType, Variable
 from exports.harmonise import SOURCE_TITLE, plan_twins
 from exports.items import Item, concept_definitions, load_items, pick, version_numbers
 from exports.sampling import Sample, latest_runs
 from respondents.models import CleaningRun
 from surveys.models import PrivacyClass, QuestionType
 
+# The choice name of a code that recoding made by merging rarer choices.
+MERGED_NAME = "_merged"
 # Quasi-identifiers that every analysis needs most: recoded and suppressed last.
 SEX_NAMES = {"sex", "gender"}
 RESERVED = {"pid", "wave", "version", "complete", "duration", "flagged", "speed_index"}
@@ -96,10 +104,14 @@ class Catalogue:
         self, notes: Mapping[str, list[str]], suppressions: Mapping[str, int]
     ) -> Catalogue:
         scheme = col.missing_scheme(self.language)
-        with_suppressed = {**col.item_missing(self.language), col.SUPPRESSED: scheme[-6]}
+        kinds = {q.name: q.kind for q in self.quasi_specs}
 
         def update(column: col.Column) -> col.Column:
             name = column.variable.name
+            with_suppressed = {
+                **column.variable.missing_codes,
+                col.SUPPRESSED: scheme[col.SUPPRESSED],
+            }
             if column.released_from is not None:
                 variable = replace(column.variable, missing_codes=with_suppressed)
                 return replace(column, variable=variable)
@@ -108,11 +120,15 @@ class Catalogue:
             suppressed = sum(
                 n for c, n in suppressions.items() if c == name or c.startswith(f"{name}_w")
             )
+            labels = self._translated(self.coarsened_labels.get(name, {}))
+            names = column.variable.choice_names
             variable = replace(
                 column.variable,
-                value_labels=self.coarsened_labels.get(name, {}),
+                value_labels=labels,
                 missing_codes=with_suppressed,
-                measure="ordinal",
+                type="integer",
+                measure="nominal" if kinds.get(name) in ("category", "place") else "ordinal",
+                choice_names={c: names.get(c, MERGED_NAME) for c in labels} if names else {},
                 notes=(
                     *column.variable.notes,
                     "quasi-identifier",
@@ -130,6 +146,21 @@ class Catalogue:
             item_columns=[by_name[c.variable.name] for c in self.item_columns],
             quasi_columns=[by_name[c.variable.name] for c in self.quasi_columns],
         )
+
+    def _translated(self, labels: Mapping[int, str]) -> dict[int, str]:
+        """Recoding labels (kanon's, in English) in the export's language."""
+        fixed = {
+            OTHER_LABEL: col.label_text(self.language, "other_merged"),
+            OTHER_PLACE_LABEL: col.label_text(self.language, "other_place"),
+            ALL_LABEL: col.label_text(self.language, "any_answer"),
+        }
+        out = {}
+        for code, label in labels.items():
+            if label.endswith(" or less"):
+                value = label.removesuffix(" or less")
+                label = col.label_text(self.language, "or_less").format(value=value)
+            out[code] = fixed.get(label, label)
+        return out
 
 
 def safe_name(name: str, taken: set[str], *, reserved_ok: bool = False) -> str:
@@ -188,7 +219,7 @@ def build_catalogue(sample: Sample, flags: Mapping[int, set[str]], spec: ExportS
         if column.item is not None:
             item_waves[column.variable.item or column.item.name] = item_waves[column.item.name]
     columns = [
-        *_id_columns(sample),
+        *_id_columns(sample, spec.language),
         *item_columns,
         *_quality_columns(flag_columns, spec.language),
     ]
@@ -259,8 +290,15 @@ def _item_columns(
             return []  # a set of choices cannot be coarsened to k: withheld (catalogue note)
         return _multiple_columns(item, base, language, taken)
     if item.type == QuestionType.SELECT_ONE:
-        choice = replace(base, value_labels=item.value_labels(language))
-        twins = _twins(item, base, concepts, taken, quasi=is_quasi)
+        labels, missing = split_missing_choices(item, language, concepts.get(item.concept))
+        choice = replace(
+            base,
+            type="integer",
+            value_labels=labels,
+            missing_codes={**missing, **base.missing_codes},
+            choice_names=item.choice_names(),
+        )
+        twins = _twins(item, choice, concepts, taken, quasi=is_quasi, language=language)
         if is_quasi and item.has_other:
             choice = replace(choice, notes=(*choice.notes, QUASI_OTHER_WITHHELD))
         out = [col.Column(choice, item, col.single_choice)]
@@ -285,12 +323,19 @@ def _item_columns(
         return out + twins
     if item.type in (QuestionType.INTEGER, QuestionType.DECIMAL):
         if is_quasi:
-            return [col.Column(_withheld_twins_note(item, base, concepts), item, col.numeric)]
-        out = [col.Column(replace(base, measure="scale"), item, col.numeric)]
-        return out + _twins(item, base, concepts, taken, quasi=False)
+            variable = replace(_withheld_twins_note(item, base, concepts), type="integer")
+            return [col.Column(variable, item, col.numeric)]
+        kind: ValueType = "integer" if item.type == QuestionType.INTEGER else "decimal"
+        out = [col.Column(replace(base, measure="scale", type=kind), item, col.numeric)]
+        return out + _twins(item, base, concepts, taken, quasi=False, language=language)
     if is_quasi:
         return [col.Column(_withheld_twins_note(item, base, concepts), item, col.quasi_text)]
-    string = replace(base, kind="string", missing_codes={})
+    string = replace(
+        base,
+        kind="string",
+        missing_codes={},
+        type="date" if item.type == QuestionType.DATE else "string",
+    )
     if item.type == QuestionType.TEXT:
         string = replace(string, notes=(*notes, FREE_TEXT_NOTE[spec.free_text]))
         main = col.Column(string, item, col.text(), is_free_text=True, answer_key=item.name)
@@ -307,6 +352,7 @@ def _status_column(
         name=safe_name(f"{string.name}_status", taken),
         label=f"{string.label}: {col.label_text(language, 'status')}",
         kind="numeric",
+        type="integer",
         item=item.name,
         value_labels={col.ANSWERED: col.label_text(language, "answered")},
         missing_codes=col.item_missing(language),
@@ -341,8 +387,12 @@ def _multiple_columns(
     codes = replace(
         base,
         kind="string",
+        type="string",
         missing_codes={},
-        notes=(*base.notes, "the chosen codes separated by spaces; one 0/1 column per option"),
+        notes=(
+            *base.notes,
+            "the chosen options' names separated by spaces; one 0/1 column per option",
+        ),
     )
     out = [col.Column(codes, item, col.multiple_codes)]
     out.append(_status_column(codes, item, language, taken))
@@ -352,6 +402,7 @@ def _multiple_columns(
             base,
             name=safe_name(f"{item.name}_{suffix}", taken),
             label=f"{base.label}: {pick(option.labels, language) or option.name}",
+            type="boolean",
             value_labels={
                 0: col.label_text(language, "not_chosen"),
                 1: col.label_text(language, "chosen"),
@@ -368,6 +419,7 @@ def _twins(
     taken: set[str],
     *,
     quasi: bool,
+    language: str,
 ) -> list[col.Column]:
     definition = concepts.get(item.concept)
     if not definition:
@@ -381,12 +433,19 @@ def _twins(
         notes = (f"harmonised twin of {base.name}", *plan.notes, *missing)
         if quasi:
             notes = (*notes, QUASI_TWIN_NOTE.format(base=base.name))
+        integral = bool(codes) and all(float(plan.apply(c)).is_integer() for c in codes)
+        value_labels = plan.value_labels
+        if plan.target == plan.source:
+            # The twin in the item's own format is the item: its labels in the language.
+            own = item.value_labels(language)
+            value_labels = {c: own.get(c, label) for c, label in plan.value_labels.items()}
         variable = Variable(
             name=safe_name(f"{base.name}_{plan.target}", taken),
             label=f"{base.label} [{SOURCE_TITLE[plan.target]} {plan.target_id}]",
             kind="numeric",
+            type="integer" if integral else "decimal",
             measure="ordinal",
-            value_labels=plan.value_labels,
+            value_labels=value_labels,
             missing_codes=dict(base.missing_codes),
             item=item.name,
             concept=item.concept,
@@ -403,42 +462,77 @@ def _twins(
     return out
 
 
-def _id_columns(sample: Sample) -> list[col.Column]:
+def split_missing_choices(
+    item: Item, language: str, definition: Mapping[str, Any] | None
+) -> tuple[dict[int, str], dict[int, str]]:
+    """An item's value labels split into answers and missing reasons: a choice with a
+    negative code ("don't know" -1, refusal -2, WVS style) or one of the item-bank
+    concept's missing codes (ESS 77, 88, 99) is a reason for a missing answer, unless the
+    concept says "don't know" is a substantive answer (`dont_know_substantive: true`)."""
+    labels = item.value_labels(language)
+    declared: set[int] = set()
+    for source in ("wvs7", "ess"):
+        block = (definition or {}).get(source) or {}
+        declared.update(int(c) for c in block.get("missing_codes") or [])
+    substantive = bool((definition or {}).get("dont_know_substantive"))
+    missing = {
+        code: label
+        for code, label in labels.items()
+        if (code < 0 or code in declared) and not (substantive and code == col.DONT_KNOW)
+    }
+    return {c: v for c, v in labels.items() if c not in missing}, missing
+
+
+def _id_columns(sample: Sample, language: str) -> list[col.Column]:
     noop = col.numeric
+    text = TextsIn(language)
     return [
-        col.Column(Variable("pid", "Person (pseudonym, keyed per export)", "string"), None, noop),
+        col.Column(Variable("pid", text("person"), "string", type="string"), None, noop),
         col.Column(
             Variable(
                 "wave",
-                "Wave",
+                text("wave"),
                 "numeric",
+                type="integer",
                 value_labels={w.number: w.name for w in sample.waves},
             ),
             None,
             noop,
         ),
-        col.Column(Variable("version", "Questionnaire version", "numeric"), None, noop),
+        col.Column(Variable("version", text("version"), "numeric", type="integer"), None, noop),
     ]
+
+
+class TextsIn:
+    """The export's fixed texts in one language."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+
+    def __call__(self, key: str, **values: str) -> str:
+        return col.label_text(self.language, key).format(**values)
 
 
 def _quality_columns(flag_columns: Mapping[str, str], language: str) -> list[col.Column]:
     noop = col.numeric
-    not_cleaned = {col.BREAK_OFF: "Wave not cleaned"}
-    yes_no = {0: col.label_text(language, "no"), 1: col.label_text(language, "yes")}
+    text = TextsIn(language)
+    not_cleaned = {col.BREAK_OFF: text("not_cleaned")}
+    yes_no = {0: text("no"), 1: text("yes")}
     variables = [
-        Variable("complete", "Response completed (0 = break-off)", "numeric", value_labels=yes_no),
+        Variable("complete", text("complete"), "numeric", type="boolean", value_labels=yes_no),
         Variable(
             "duration",
-            "Total duration in seconds (start to completion)",
+            text("duration"),
             "numeric",
             measure="scale",
-            missing_codes={col.BREAK_OFF: "Not completed"},
+            missing_codes={col.BREAK_OFF: text("not_completed")},
         ),
         *(
             Variable(
                 name,
-                f"Cleaning flag: {rule}",
+                text("flag", rule=rule),
                 "numeric",
+                type="boolean",
                 value_labels=yes_no,
                 missing_codes=not_cleaned,
                 notes=("from the wave's latest cleaning run; researcher overrides applied",),
@@ -447,20 +541,18 @@ def _quality_columns(flag_columns: Mapping[str, str], language: str) -> list[col
         ),
         Variable(
             "flagged",
-            "Any cleaning flag",
+            text("flagged"),
             "numeric",
+            type="boolean",
             value_labels=yes_no,
             missing_codes=not_cleaned,
         ),
         Variable(
             "speed_index",
-            "Relative speed index (Leiner 2019), from the page times",
+            text("speed_index"),
             "numeric",
             measure="scale",
-            missing_codes={
-                col.BREAK_OFF: "Not computed: response not completed, or no page with "
-                "enough reference completes"
-            },
+            missing_codes={col.BREAK_OFF: text("speed_missing")},
             notes=(SPEED_INDEX_NOTE,),
         ),
     ]

@@ -15,7 +15,9 @@ Django-free: it reads the Dataset, what the writer returned, and an ExportDescri
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,6 +43,18 @@ MEDIA_TYPES = {
     "parquet": "application/vnd.apache.parquet",
     "rds": "application/x-r-data",
 }
+RELEASE_LINKAGE_NOTE = (
+    "Limit: two releases of the same people can always be joined on enough of their "
+    "substantive answers (their content is the point of a release), whatever the pid; "
+    "k-anonymity covers the quasi-identifiers only. The study's release log (the export "
+    "audit: who received which variables when) and the data-use agreement handle this, "
+    "not the files (docs/methods.md 6)."
+)
+CHOICE_NAMES_NOTE = (
+    "Choices whose XLSForm names are numbers keep those numbers as codes (WVS and ESS codes "
+    "are never renumbered); other choices are coded 1..n in SPSS, Stata and R, and the "
+    "tables below map each code to its choice name; CSV and Parquet hold the names."
+)
 KIND_TITLES = {
     "name": "variable name",
     "variable_label": "variable label",
@@ -117,7 +131,17 @@ def datapackage(
                 "mediatype": MEDIA_TYPES.get(about.format, "application/octet-stream"),
                 "encoding": "utf-8",
                 "type": "table",
-                "schema": {"fields": [_field(v, names[v.name]) for v in dataset.variables]},
+                "schema": {
+                    "fields": [
+                        _field(
+                            v,
+                            names[v.name],
+                            file_format=about.format,
+                            keep_codes=dataset.keep_missing_codes,
+                        )
+                        for v in dataset.variables
+                    ]
+                },
             }
         ],
         "panelwave": {
@@ -152,22 +176,45 @@ def _about(about: ExportDescription) -> dict[str, Any]:
     }
 
 
-def _field(variable: Variable, name: str) -> dict[str, Any]:
+FIELD_TYPES = {
+    "integer": "integer",
+    "decimal": "number",
+    "boolean": "boolean",
+    "date": "date",
+    "string": "string",
+}
+# Formats whose cells hold the choice names of choices that have them ("ge").
+NAMED_FORMATS = ("csv", "parquet")
+
+
+def _field(
+    variable: Variable, name: str, *, file_format: str = "csv", keep_codes: bool = False
+) -> dict[str, Any]:
+    named = bool(variable.choice_names) and file_format in NAMED_FORMATS
     field: dict[str, Any] = {
         "name": name,
         "title": variable.label,
-        "type": "string" if variable.kind == "string" else "number",
+        "type": "string" if named else FIELD_TYPES.get(variable.type, "number"),
     }
+    if variable.type == "boolean":
+        field["trueValues"], field["falseValues"] = ["1"], ["0"]
     if variable.value_labels:
         field["categories"] = [
-            {"value": code, "label": label} for code, label in variable.value_labels.items()
+            {"value": variable.choice_names.get(code, str(code)) if named else code, "label": label}
+            for code, label in variable.value_labels.items()
         ]
-    if variable.missing_codes:
-        field["missingValues"] = [
-            {"value": str(code), "label": label} for code, label in variable.missing_codes.items()
-        ]
-    elif variable.kind == "string":
+    if variable.choice_names:
+        field["panelwave_choice_names"] = {str(c): n for c, n in variable.choice_names.items()}
+    reasons = [
+        {"value": str(code), "label": label} for code, label in variable.missing_codes.items()
+    ]
+    if variable.kind == "string" or file_format not in NAMED_FORMATS or not keep_codes:
+        # A missing answer is an empty cell here (its reason: panelwave_missing_codes).
         field["missingValues"] = [""]
+        if reasons:
+            field["panelwave_missing_codes"] = reasons
+    else:
+        field["missingValues"] = ["", *reasons]
     description = _description(variable)
     if description:
         field["description"] = description
@@ -313,15 +360,22 @@ def _shortening_text(s: Shortening) -> str:
 # -- Markdown ---------------------------------------------------------------------------
 
 
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|#])")
+
+
 def _cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """A label as inert Markdown text: HTML and link syntax escaped, one line."""
+    escaped = html.escape(str(text), quote=False).replace("\n", " ").replace("\r", " ")
+    return MARKDOWN_SPECIAL.sub(r"\\\1", escaped)
 
 
 def markdown(
     dataset: Dataset, written: WrittenFiles, about: ExportDescription, names: Mapping[str, str]
 ) -> str:
+    restricted = bool(dataset.disclosure_report.get("restricted"))
     lines = [
-        f"# Codebook: {dataset.title or about.study}",
+        f"# Codebook: {dataset.title or about.study}"
+        + (" (RESTRICTED release)" if restricted else ""),
         "",
         f"- Study: `{about.study}`; export {about.export_id if about.export_id is not None else '-'}",
         f"- Created: {about.created_at.isoformat()}",
@@ -355,6 +409,8 @@ def markdown(
         "## Notes",
         "",
         *([f"- {_cell(note)}" for note in dataset.notes] or ["- None."]),
+        f"- {_cell(RELEASE_LINKAGE_NOTE)}",
+        f"- {_cell(CHOICE_NAMES_NOTE)}",
         "",
         "## Disclosure control",
         "",
@@ -396,7 +452,7 @@ def _variable_section(variable: Variable, name: str) -> list[str]:
         f" (dataset name `{variable.name}`)" if name != variable.name else ""
     )
     lines = [heading, "", f"- Label: {_cell(variable.label)}"]
-    lines.append(f"- Type: {variable.kind}, {variable.measure}")
+    lines.append(f"- Type: {variable.type}, {variable.measure}")
     if variable.item:
         lines.append(f"- Item: `{variable.item}`")
     if variable.wave:
@@ -406,8 +462,14 @@ def _variable_section(variable: Variable, name: str) -> list[str]:
     lines.extend(f"- Wording ({lang}): {_cell(text)}" for lang, text in variable.wording.items())
     lines.extend(f"- Note: {_cell(note)}" for note in variable.notes)
     if variable.value_labels or variable.missing_codes:
-        lines += ["", "| code | label | missing |", "|---|---|---|"]
-        lines += [f"| {c} | {_cell(label)} | |" for c, label in variable.value_labels.items()]
-        lines += [f"| {c} | {_cell(label)} | yes |" for c, label in variable.missing_codes.items()]
+        names = variable.choice_names
+        lines += ["", "| code | choice name | label | missing |", "|---|---|---|---|"]
+        lines += [
+            f"| {c} | {_cell(names.get(c, ''))} | {_cell(label)} | |"
+            for c, label in variable.value_labels.items()
+        ]
+        lines += [
+            f"| {c} | | {_cell(label)} | yes |" for c, label in variable.missing_codes.items()
+        ]
     lines.append("")
     return lines

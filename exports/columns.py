@@ -65,6 +65,24 @@ TEXTS: dict[str, dict[str, str]] = {
         "no": "No",
         "chosen": "Chosen",
         "not_chosen": "Not chosen",
+        "person": "Person (pseudonym, keyed per export)",
+        "wave": "Wave",
+        "version": "Questionnaire version",
+        "complete": "Response completed",
+        "duration": "Total duration in seconds (start to completion)",
+        "not_completed": "Not completed",
+        "flag": "Cleaning flag: {rule}",
+        "flagged": "Any cleaning flag",
+        "not_cleaned": "Wave not cleaned",
+        "speed_index": "Relative speed index (Leiner 2019), from the page times",
+        "speed_missing": "Not computed: response not completed, or no page with enough "
+        "reference completes",
+        "took_part": "Took part in wave {wave}",
+        "in_wave": "{label} (wave {wave})",
+        "other_merged": "Other (merged: rare categories)",
+        "other_place": "Other place (merged: rarely named places)",
+        "any_answer": "Any answer (detail removed for k-anonymity)",
+        "or_less": "{value} or less",
     },
     "ru": {
         "other_specify": "другое (укажите)",
@@ -74,6 +92,26 @@ TEXTS: dict[str, dict[str, str]] = {
         "no": "Нет",
         "chosen": "Выбрано",
         "not_chosen": "Не выбрано",  # noqa: RUF001
+        "person": "Респондент (псевдоним, свой в каждом экспорте)",
+        "wave": "Волна",
+        "version": "Версия анкеты",
+        "complete": "Анкета заполнена до конца",
+        "duration": "Общая длительность в секундах (от начала до завершения)",
+        "not_completed": "Не завершена",  # noqa: RUF001
+        "flag": "Флаг чистки: {rule}",
+        "flagged": "Есть флаг чистки",
+        "not_cleaned": "Волна не чищена",
+        "speed_index": "Относительный индекс скорости (Leiner 2019) по времени на страницах",
+        "speed_missing": (
+            "Не вычислен: анкета не завершена или нет страниц "  # noqa: RUF001
+            "с достаточным числом эталонных анкет"  # noqa: RUF001
+        ),
+        "took_part": "Участие в волне {wave}",
+        "in_wave": "{label} (волна {wave})",
+        "other_merged": "Другое (объединены редкие категории)",
+        "other_place": "Другое место (объединены редко названные места)",
+        "any_answer": "Любой ответ (подробности скрыты для k-анонимности)",
+        "or_less": "{value} и меньше",
     },
 }
 ITEM_CODES = (NO_ANSWER, NOT_APPLICABLE, NOT_ASKED, BREAK_OFF)
@@ -230,15 +268,14 @@ def single_choice(item: Item, version: ItemVersion | None, group: Group) -> pd.S
 
 
 def multiple_codes(item: Item, version: ItemVersion | None, group: Group) -> pd.Series:
+    """The chosen options' XLSForm names, space-separated, in the version's order."""
     if version is None:
         return not_asked(group, string=True)
     codes = version.code_of()
 
     def join(value: Any) -> str:
         names = _choice_names(value)
-        return " ".join(
-            str(codes[n]) for n in sorted(names, key=lambda n: codes.get(n, 0)) if n in codes
-        )
+        return " ".join(n for n in sorted(names, key=lambda n: codes.get(n, 0)) if n in codes)
 
     return raw_column(group, item.name).map(join).astype("object")
 

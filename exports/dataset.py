@@ -16,6 +16,9 @@ from typing import Any, Literal
 import pandas as pd
 
 VariableKind = Literal["numeric", "string"]
+# What a column's values are, for the formats that type them (docs/design.md, exports):
+# integer codes and counts, 0/1 flags as booleans, decimals only for decimal items, dates.
+ValueType = Literal["integer", "decimal", "boolean", "date", "string"]
 Measure = Literal["nominal", "ordinal", "scale"]
 SampleName = Literal["combined", "panel", "balanced"]
 LayoutName = Literal["long", "wide"]
@@ -32,10 +35,19 @@ class Variable:
     label: str
     kind: VariableKind
     measure: Measure = "nominal"
+    # Numeric columns: "integer" (codes, counts), "decimal" or "boolean" (0/1 flags);
+    # string columns: "string" or "date" (ISO text, "" when missing: the _status column
+    # beside it says why).
+    type: ValueType = "decimal"
     # Code -> label for substantive codes.
     value_labels: Mapping[int, str] = field(default_factory=dict)
-    # Code -> label for the missing codes this variable uses (negative internal codes).
+    # Code -> label for the missing codes this variable uses (negative internal codes, and
+    # an item's own "don't know" or refusal choices unless its item-bank concept makes
+    # "don't know" a substantive answer).
     missing_codes: Mapping[int, str] = field(default_factory=dict)
+    # Code -> XLSForm choice name, for choices whose names are not their codes ("ge"):
+    # Parquet and CSV hold the names, SPSS and Stata the codes (the codebook maps them).
+    choice_names: Mapping[int, str] = field(default_factory=dict)
     # The questionnaire item it comes from (None for pid, wave, paradata, flags).
     item: str | None = None
     # The wave it belongs to in the wide layout.
@@ -66,6 +78,12 @@ class ExportSpec:
     max_global_risk: float = 0.01
     # Secret key of this export's pseudonyms; new for every export, never stored.
     pseudonym_key: bytes = b""
+    # Parquet and CSV: keep the missing codes instead of nulls.
+    missing_codes: bool = False
+    # A restricted release for the study team (owners with two-factor sign-in): direct
+    # identifiers and contacts still excluded, quasi-identifiers neither recoded nor
+    # suppressed. Never the default.
+    restricted: bool = False
 
 
 @dataclass
@@ -84,3 +102,7 @@ class Dataset:
     missing_scheme: Mapping[int, str]
     title: str = ""
     notes: list[str] = field(default_factory=list)
+    # Parquet and CSV: missing values as their codes instead of nulls.
+    keep_missing_codes: bool = False
+    # The export's label language.
+    language: str = "en"

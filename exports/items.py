@@ -94,6 +94,14 @@ class Item:
                 labels[choice.code] = pick(choice.labels, language) or choice.name
         return labels
 
+    def choice_names(self) -> dict[int, str]:
+        """Code -> XLSForm choice name, when some name is not its own code ("ge");
+        empty when every name is its code (WVS and ESS codes are never renumbered)."""
+        names = {c.code: c.name for v in self.versions.values() for c in v.choices}
+        if all(name.lstrip("-").isdigit() and int(name) == code for code, name in names.items()):
+            return {}
+        return names
+
     def options(self) -> list[ChoiceDef]:
         """select_multiple options over all versions, by code, latest labels."""
         by_code: dict[int, ChoiceDef] = {}

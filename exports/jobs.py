@@ -142,6 +142,8 @@ def _build(job: ExportJob) -> None:
         free_text=options.get("free_text", "scrub"),
         pseudonym_key=new_export_key(),
         max_global_risk=float(options.get("max_global_risk", MAX_GLOBAL_RISK)),
+        missing_codes=bool(options.get("missing_codes", False)),
+        restricted=bool(options.get("restricted", False)),
     )
     dataset = build_dataset(spec)
     _set_progress(job.pk, PROGRESS_ASSEMBLED)
@@ -149,6 +151,8 @@ def _build(job: ExportJob) -> None:
     partial.mkdir(parents=True)
     try:
         basename = f"{job.study.slug}-{job.sample}-{job.layout}-{job.pk}"
+        if spec.restricted:
+            basename += "-restricted"
         written = get_writer(job.format)(
             dataset, partial, basename=basename, progress=_Progress(job.pk, dataset.rows)
         )
@@ -221,7 +225,12 @@ def _publish(
             study_id=job.study_id,
             user_id=job.requested_by_id,
             action=AuditAction.EXPORT_BUILT,
-            detail={"format": job.format, "rows": rows, "files": names},
+            detail={
+                "format": job.format,
+                "rows": rows,
+                "files": names,
+                "restricted": bool(job.options.get("restricted", False)),
+            },
         )
         if final.exists():
             # Left by a run killed between this rename and its commit: never published.

@@ -12,7 +12,7 @@ Django-free.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import pandas as pd
@@ -42,12 +42,24 @@ def wide_name(name: str, wave_number: int) -> str:
     return f"{name}_w{wave_number}"
 
 
+@dataclass(frozen=True)
+class WideTexts:
+    """The wide layout's fixed texts, in the export's language."""
+
+    took_part: str = "Took part in wave {wave}"
+    in_wave: str = "{label} (wave {wave})"
+    not_asked: str = "Not asked in this wave or version"
+    no: str = "No"
+    yes: str = "Yes"
+
+
 def widen_variables(
     variables: Sequence[Variable],
     item_waves: Mapping[str, set[int]],
     waves: Sequence[WaveLike],
     *,
     with_ids: bool = True,
+    texts: WideTexts = WideTexts(),
 ) -> list[Variable]:
     out: list[Variable] = []
     if with_ids:
@@ -55,9 +67,10 @@ def widen_variables(
         out.extend(
             Variable(
                 name=participation_name(wave.number),
-                label=f"Took part in wave {wave.name}",
+                label=texts.took_part.format(wave=wave.name),
                 kind="numeric",
-                value_labels={0: "No", 1: "Yes"},
+                type="boolean",
+                value_labels={0: texts.no, 1: texts.yes},
                 wave=wave.name,
             )
             for wave in waves
@@ -73,11 +86,11 @@ def widen_variables(
                 replace(
                     variable,
                     name=wide_name(variable.name, wave.number),
-                    label=f"{variable.label} (wave {wave.name})",
+                    label=texts.in_wave.format(label=variable.label, wave=wave.name),
                     wave=wave.name,
                     missing_codes={
                         **variable.missing_codes,
-                        -4: "Not asked in this wave or version",
+                        -4: texts.not_asked,
                     }
                     if variable.kind == "numeric"
                     else variable.missing_codes,

@@ -21,7 +21,6 @@ from respondents.freetext.tasks import rescrub_stale_task as rescrub_stale_task
 from respondents.freetext.tasks import scrub_responses_task as scrub_responses_task
 from respondents.models import Wave
 from respondents.services.cleaning import clean_wave, open_wave_ids
-from respondents.services.linkage import run_linkage
 from respondents.services.waves import close_overdue_waves
 
 
@@ -89,4 +88,7 @@ def close_overdue_waves_task() -> int:
 @shared_task(name="respondents.link_returners", acks_late=True)
 def link_returners_task(wave_id: int) -> int:
     # Candidates only: accepting needs a person (the workspace) or an explicit threshold.
+    # numpy with it: loaded here, not by every process that imports this module to enqueue.
+    from respondents.services.linkage import run_linkage  # noqa: PLC0415 (heavy: loaded on use)
+
     return run_linkage(Wave.objects.get(pk=wave_id)).candidates

@@ -41,6 +41,15 @@ class RequestExportSerializer(serializers.Serializer[Any]):
     include_flagged = serializers.BooleanField(default=False)
     language = serializers.CharField(required=False, allow_blank=True, default="")
     free_text = serializers.ChoiceField(choices=list(FREE_TEXT_POLICIES), default="scrub")
+    restricted = serializers.BooleanField(
+        default=False,
+        help_text="A restricted release for the study team: quasi-identifiers not recoded; "
+        "owners signed in with two-factor authentication only.",
+    )
+    missing_codes = serializers.BooleanField(
+        default=False,
+        help_text="Parquet and CSV: keep missing answers' codes instead of nulls.",
+    )
 
 
 class DownloadLinkSerializer(serializers.Serializer[Any]):

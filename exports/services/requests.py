@@ -22,7 +22,8 @@ from exports.services.access import may_export
 from exports.tasks import build_export_task
 from respondents.models import Wave
 from surveys.access import Action, can
-from surveys.models import Study
+from surveys.accounts.twofactor import is_verified
+from surveys.models import Study, StudyMembership, StudyRole
 
 DEFAULT_K = 5
 MIN_K = 2
@@ -42,6 +43,10 @@ ERROR_K = f"k must be an integer of at least {MIN_K} and at most {MAX_K} (got {{
 ERROR_MAX_RISK = "max_global_risk must be a number above 0 and at most 1 (got {value!r})"
 ERROR_LANGUAGE = "language must be one of the study's languages {choices} (got {value!r})"
 ERROR_PERMISSION = "only the study's owners and researchers may export its data"
+ERROR_RESTRICTED = (
+    "a restricted release (quasi-identifiers not recoded) is only for the study's owners "
+    "signed in with two-factor authentication"
+)
 # The same for a study that does not exist and one the user holds no role on, so that an
 # outsider cannot learn which studies exist.
 ERROR_STUDY_NOT_FOUND = "study {study!r} not found"
@@ -64,6 +69,8 @@ def request_export(
     language: str | None = None,
     free_text: str = "scrub",
     max_global_risk: float = MAX_GLOBAL_RISK,
+    missing_codes: bool = False,
+    restricted: bool = False,
 ) -> ExportJob:
     """Save an export job and build it after commit.
 
@@ -75,6 +82,12 @@ def request_export(
         study = _study(study, requested_by)
         if requested_by is not None and not may_export(requested_by, study.pk):
             raise PermissionDenied(ERROR_PERMISSION)
+        if (
+            restricted
+            and requested_by is not None
+            and not may_export_restricted(requested_by, study)
+        ):
+            raise PermissionDenied(ERROR_RESTRICTED)
         _choice("sample", sample, ExportSample.values)
         _choice("layout", layout, ExportLayout.values)
         _choice("format", format, ExportFormat.values)
@@ -102,6 +115,8 @@ def request_export(
                 "language": language,
                 "free_text": free_text,
                 "max_global_risk": float(max_global_risk),
+                "missing_codes": bool(missing_codes),
+                "restricted": bool(restricted),
             },
             requested_by=requested_by,
         )
@@ -124,6 +139,15 @@ def request_export(
         # A broker outage leaves the job queued; exports.requeue_waiting_exports sends it again.
         enqueue_on_commit(build_export_task, job_id)
     return job
+
+
+def may_export_restricted(user: Any, study: Study) -> bool:
+    """Owners of the study whose session passed the second factor (or the operator's
+    shell, which sees every study anyway)."""
+    is_owner = StudyMembership.objects.filter(
+        study=study, user_id=user.pk, role=StudyRole.OWNER
+    ).exists()
+    return is_owner and is_verified(user)
 
 
 def _study(study: Study | str, requested_by: Any | None) -> Study:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -186,3 +187,53 @@ def stream(dataset: Dataset, progress: Progress | None = None) -> Iterable[pd.Da
 def labelled_codes(variable: Variable) -> Mapping[int, str]:
     """Substantive and missing codes with their labels, substantive first."""
     return {**variable.value_labels, **variable.missing_codes}
+
+
+# -- The missing-value policy shared by every format ----------------------------------
+# Internal missing codes (docs/methods.md 7.6) and their Stata / haven letters; an item's
+# own missing choices (WVS -7.., ESS 77/88/99) take the next free letters.
+FIXED_LETTERS = {-1: "a", -2: "b", -3: "c", -4: "d", -5: "e", -6: "f"}
+ERROR_TOO_MANY_MISSING = "more than 26 distinct missing codes: {codes}"
+
+
+def missing_letters(variables: Iterable[Variable]) -> dict[int, str]:
+    """Every missing code of the dataset -> its extended-missing letter (.a-.z)."""
+    codes = sorted({c for v in variables for c in v.missing_codes if c not in FIXED_LETTERS})
+    free = [chr(c) for c in range(ord("g"), ord("z") + 1)]
+    if len(codes) > len(free):
+        raise WriterError(ERROR_TOO_MANY_MISSING.format(codes=codes))
+    return {**FIXED_LETTERS, **dict(zip(codes, free, strict=False))}
+
+
+def is_missing(variable: Variable, values: np.ndarray) -> np.ndarray:
+    """Which numeric cells hold a missing code (or nothing at all)."""
+    data = np.asarray(values, dtype=np.float64)
+    return np.isnan(data) | np.isin(data, list(variable.missing_codes))
+
+
+def integer_width(values: np.ndarray, codes: Iterable[int] = ()) -> int:
+    """Characters the widest integer takes (sign included), for SPSS formats."""
+    data = np.asarray(values, dtype=np.float64)
+    finite = data[np.isfinite(data)]
+    extremes = [*codes, *([finite.min(), finite.max()] if finite.size else [])]
+    return max([1, *(len(str(int(v))) for v in extremes)])
+
+
+def smallest_int(codes: Iterable[float]) -> np.dtype[np.signedinteger]:
+    values = list(codes)
+    for dtype in (np.int8, np.int16, np.int32):
+        info = np.iinfo(dtype)
+        if not values or (info.min <= min(values) and max(values) <= info.max):
+            return np.dtype(dtype)
+    return np.dtype(np.int64)
+
+
+def iso_dates(values: Iterable[object]) -> list[date | None]:
+    """ISO date text (the date column's values) as dates; "" or unreadable as None."""
+    out: list[date | None] = []
+    for value in values:
+        try:
+            out.append(date.fromisoformat(str(value)[:10]) if value else None)
+        except ValueError:
+            out.append(None)
+    return out

@@ -1,25 +1,26 @@
-"""R .rds through pyreadr: a data.frame with factors for labelled variables.
+"""R: the data as .rds through pyreadr, and an R script beside it that makes it labelled.
 
-pyreadr writes no variable or value labels (docs/methods.md 7.2), so the decision is:
-- a numeric variable whose every valid value in the file has a value label becomes an R
-  factor whose levels are its labels in code order (unused levels kept, so every wave's
-  factor has the same levels); the codes are in the codebook and datapackage.json;
-- a labelled variable holding values without a label (a 0-10 scale labelled only at its
-  ends, a harmonised twin with non-integer codes such as 6.4) stays numeric: a factor
-  would turn those values into NA. pyreadr writes no R attributes, so its labels are in
-  the codebook (and in the .sav/.dta exports, which haven reads as `labelled`);
-- missing codes become NA, since R has no user-defined missing values and factor levels
-  such as "Not asked" would enter every analysis; the reason for each missing value is in
-  the .sav, .dta, .csv and .parquet exports of the same data (haven::read_sav(user_na =
-  TRUE) keeps it in R);
-- other numeric variables stay numeric (R double), strings stay character.
-Written whole (pyreadr has no appending writer); factors hold 1 byte per cell for up to 127
-levels (pandas int8 codes), measures 8.
+pyreadr writes no R attributes (docs/methods.md 7.2), so, as REDCap and LimeSurvey do, an
+R script ships with the data:
+- `<basename>.rds`: a data.frame that is safe on its own: a missing answer is NA, codes
+  and counts are R integers, 0/1 flags logicals, decimals doubles, text and dates
+  character (pyreadr writes dates as text);
+- `<basename>_missing.rds`: the reason of each missing answer: for each variable that has
+  one, an integer column holding the missing code where the answer is missing (NA
+  elsewhere);
+- `<basename>.R`: `source()` it (in the folder of the files, or with `pw_dir` set to it)
+  and `data` holds haven-labelled columns (install.packages("haven")): variable labels,
+  value labels, and each missing answer as haven's tagged NA (`haven::na_tag(x)` gives
+  its letter, the same letter as Stata's extended missing value, and the labels name
+  it); dates become Date; flags stay logical with their reasons in attribute
+  "na_reason". `mean(x, na.rm = TRUE)` then averages the valid answers, as in SPSS and
+  Stata.
+Written whole (pyreadr has no appending writer).
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -27,45 +28,132 @@ import pandas as pd
 import pyreadr
 
 from exports.dataset import Dataset, Variable
-from exports.writers.base import Progress, WrittenFiles, assemble
+from exports.writers.base import (
+    Progress,
+    WrittenFiles,
+    assemble,
+    is_missing,
+    missing_letters,
+)
 
 EXTENSION = "rds"
 NOTE = (
-    "R .rds: a labelled variable is a factor (levels = labels, codes in the codebook) when "
-    "every value it holds has a label; otherwise it stays numeric, with its value labels in "
-    "the codebook only (pyreadr writes no R attributes). Missing codes are NA (the reasons "
-    "are in the .sav/.dta/.csv/.parquet exports)."
+    "R: the .rds holds NA for every missing answer; source() the .R script beside it for "
+    "haven-labelled columns with variable and value labels and each missing answer's "
+    "reason as a tagged NA (haven::na_tag), dates as Date."
 )
+SCRIPT_HEAD = """\
+# {title}: variable labels, value labels and missing reasons for R, with haven.
+# source() this file in the folder of the export (or set pw_dir to that folder first):
+# `data` then holds haven-labelled columns; a missing answer is NA, and haven::na_tag()
+# gives its reason's letter (the labels name it). mean(x, na.rm = TRUE) averages the
+# valid answers. Needs install.packages("haven").
+library(haven)
+pw_dir <- if (exists("pw_dir")) pw_dir else tryCatch(
+  dirname(sys.frame(1)$ofile), error = function(e) getwd()
+)
+data <- readRDS(file.path(pw_dir, "{data}"))
+reasons <- readRDS(file.path(pw_dir, "{reasons}"))
+pw_label <- function(x, reason, label, values, missing, letters) {{
+  x <- as.double(x)
+  if (!is.null(reason)) {{
+    for (i in seq_along(missing)) {{
+      x[!is.na(reason) & reason == missing[[i]]] <- tagged_na(letters[[i]])
+    }}
+  }}
+  tags <- if (length(letters)) setNames(tagged_na(letters), names(missing)) else c()
+  labelled(x, labels = c(values, tags), label = label)
+}}
+"""
 
 
 def write_rds(
     dataset: Dataset, directory: Path, *, basename: str, progress: Progress | None = None
 ) -> WrittenFiles:
     frame = assemble(dataset, progress)
+    reasons: dict[str, pd.Series] = {}
     for variable in dataset.variables:
-        if variable.kind == "numeric":
-            frame[variable.name] = r_column(variable, frame[variable.name])
-    path = directory / f"{basename}.{EXTENSION}"
-    pyreadr.write_rds(str(path), frame, compress="gzip")
-    return WrittenFiles(paths=[path], rows=len(frame), notes=[NOTE])
+        if variable.kind != "numeric":
+            continue
+        values = frame[variable.name].to_numpy(dtype=np.float64)
+        missing = is_missing(variable, values)
+        if variable.missing_codes and missing.any():
+            codes = np.where(missing & ~np.isnan(values), values, np.nan)
+            reasons[variable.name] = pd.Series(pd.array(codes, dtype="Float64")).astype("Int32")
+        frame[variable.name] = r_column(variable, np.where(missing, np.nan, values))
+    data = directory / f"{basename}.{EXTENSION}"
+    companion = directory / f"{basename}_missing.{EXTENSION}"
+    script = directory / f"{basename}.R"
+    pyreadr.write_rds(str(data), frame, compress="gzip")
+    pyreadr.write_rds(str(companion), pd.DataFrame(reasons, index=frame.index), compress="gzip")
+    script.write_text(r_script(dataset, data.name, companion.name), encoding="utf-8")
+    return WrittenFiles(paths=[data, companion, script], rows=len(frame), notes=[NOTE])
 
 
-def r_column(variable: Variable, column: pd.Series) -> pd.Series:
-    values = column.to_numpy(dtype=np.float64)
-    is_missing = np.isin(values, list(variable.missing_codes)) | np.isnan(values)
-    codes = np.array(sorted(variable.value_labels), dtype=np.float64)
-    valid = values[~is_missing]
-    if not variable.value_labels or not np.isin(valid, codes).all():
-        return pd.Series(np.where(is_missing, np.nan, values), index=column.index)
-    index = np.searchsorted(codes, values).clip(0, len(codes) - 1)
-    index[is_missing] = -1
-    levels = _unique_levels({int(c): variable.value_labels[int(c)] for c in codes})
-    return pd.Series(
-        pd.Categorical.from_codes(index, categories=pd.Index(levels)), index=column.index
-    )
+def r_column(variable: Variable, values: np.ndarray) -> pd.Series:
+    if variable.type == "boolean":
+        flags = [None if np.isnan(v) else bool(v == 1) for v in values]
+        return pd.Series(flags, dtype="boolean")
+    whole = np.isnan(values) | (values == np.round(values))
+    if variable.type == "integer" and whole.all():
+        # R integers are 32-bit; pyreadr writes pandas Int32 with NA.
+        return pd.Series(pd.array(values, dtype="Float64")).astype("Int32")
+    return pd.Series(values)
 
 
-def _unique_levels(labels: dict[int, str]) -> list[str]:
-    """Factor levels must be unique; codes sharing a label get their code appended."""
-    counts = Counter(labels.values())
-    return [label if counts[label] == 1 else f"{label} [{code}]" for code, label in labels.items()]
+def r_string(text: str) -> str:
+    """An R string literal: ASCII only (non-ASCII as \\u escapes), so any locale reads it."""
+    out = []
+    for char in text:
+        if char in ('"', "\\"):
+            out.append("\\" + char)
+        elif char == "\n":
+            out.append("\\n")
+        elif ord(char) < 32 or ord(char) > 126:
+            out.append(f"\\u{{{ord(char):04x}}}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
+def _vector(items: dict[str, str]) -> str:
+    if not items:
+        return "c()"
+    return "c(" + ", ".join(f"{r_string(name)} = {value}" for name, value in items.items()) + ")"
+
+
+def r_script(dataset: Dataset, data_name: str, reasons_name: str) -> str:
+    letters = missing_letters(dataset.variables)
+    lines = [SCRIPT_HEAD.format(title=dataset.title or "Panelwave export", data=data_name,
+                                reasons=reasons_name)]  # fmt: skip
+    for v in dataset.variables:
+        column = f"data[[{r_string(v.name)}]]"
+        label = r_string(v.label)
+        if v.type == "date":
+            lines.append(f"{column} <- structure(as.Date({column}), label = {label})")
+        elif v.type == "boolean":
+            lines.append(
+                f"{column} <- structure({column}, label = {label}, "
+                f"na_reason = reasons[[{r_string(v.name)}]])"
+            )
+        elif v.kind == "numeric" and (v.value_labels or v.missing_codes):
+            values = _vector({lab: f"{code}" for code, lab in _unique(v.value_labels).items()})
+            missing = _vector({lab: f"{code}" for code, lab in _unique(v.missing_codes).items()})
+            tags = "c(" + ", ".join(r_string(letters[c]) for c in v.missing_codes) + ")"
+            lines.append(
+                f"{column} <- pw_label({column}, reasons[[{r_string(v.name)}]], {label}, "
+                f"{values}, {missing}, {tags})"
+            )
+        else:
+            lines.append(f'attr({column}, "label") <- {label}')
+    return "\n".join(lines) + "\n"
+
+
+def _unique(labels: Mapping[int, str]) -> dict[int, str]:
+    """Labels made unique (R's named vectors need distinct names): a repeated label gets
+    its code appended."""
+    pairs = list(labels.items())
+    seen: dict[str, int] = {}
+    for _, label in pairs:
+        seen[label] = seen.get(label, 0) + 1
+    return {code: label if seen[label] == 1 else f"{label} [{code}]" for code, label in pairs}

@@ -3,8 +3,12 @@
 Limits measured with pyreadstat 1.3.7 (docs/methods.md 7.1): names at most 64 bytes (longer is an
 error, so it fails loudly here first), variable labels 256 bytes and value labels 120 bytes
 (longer are cut silently by ReadStat, so they are shortened here, visibly, and recorded).
-The negative internal missing codes are declared missing with the range -9..-1 (SPSS allows
-one range per variable), so SPSS leaves them out of statistics and still shows why.
+The missing-value policy: every missing code of a variable (the internal negative codes,
+and an item's own "don't know" or refusal choices) is a user-defined missing value: the
+negative ones as one range from the lowest to -1, a positive one (ESS 77) as the one
+discrete value SPSS allows beside a range. So SPSS leaves them out of statistics and still
+shows why. Formats: integer codes and counts F<w>.0 at the width of their widest value,
+0/1 flags F1.0, decimals F<w>.2, dates DATE11.
 
 pyreadstat writes a file whole: the dataset is assembled into compact columns first (see
 base.assemble for the memory cost).
@@ -15,6 +19,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pyreadstat
 from pyreadstat.pyclasses import MissingRange
 
@@ -26,6 +32,8 @@ from exports.writers.base import (
     WriterError,
     WrittenFiles,
     assemble,
+    integer_width,
+    iso_dates,
     labelled_codes,
     shorten_bytes,
 )
@@ -38,7 +46,12 @@ MAX_NAME_BYTES = 64
 MAX_VARIABLE_LABEL_BYTES = 256
 MAX_VALUE_LABEL_BYTES = 120
 MAX_FILE_LABEL_BYTES = 64
-MISSING_RANGE = MissingRange(lo=-9, hi=-1)
+MAX_DISCRETE = 3
+NOTE = (
+    "SPSS: every missing code is a user-defined missing value (negative codes as a range "
+    "up to -1, a positive code as a discrete value)."
+)
+NOTE_UNDECLARED = "SPSS: {name}'s missing codes {codes} could not be declared as missing too."
 
 
 def write_sav(
@@ -55,11 +68,13 @@ def write_sav(
         for v in dataset.variables
         if v.kind == "numeric" and labelled_codes(v)
     }
-    missing: dict[str, list[int | float | str | MissingRange]] = {
-        v.name: [MISSING_RANGE]
-        for v in dataset.variables
-        if v.kind == "numeric" and v.missing_codes
-    }
+    missing: dict[str, list[int | float | str | MissingRange]] = {}
+    notes = [NOTE]
+    for v in dataset.variables:
+        if v.kind == "numeric" and v.missing_codes:
+            missing[v.name], dropped = missing_declaration(v)
+            if dropped:
+                notes.append(NOTE_UNDECLARED.format(name=v.name, codes=dropped))
     measures: dict[str, str] = {v.name: v.measure for v in dataset.variables if v.kind == "numeric"}
     file_label = shortener.fit(
         dataset.title,
@@ -68,6 +83,13 @@ def write_sav(
         kind="file_label",
     )
     frame = assemble(dataset, progress)
+    formats = {}
+    for v in dataset.variables:
+        if v.type == "date":
+            frame[v.name] = pd.Series(iso_dates(frame[v.name]), dtype=object)
+            formats[v.name] = "DATE11"
+        elif v.kind == "numeric":
+            formats[v.name] = spss_format(v, frame[v.name].to_numpy())
     path = directory / f"{basename}.{EXTENSION}"
     with refusals_as_writer_errors(ERROR_READSTAT):
         pyreadstat.write_sav(
@@ -78,6 +100,7 @@ def write_sav(
             variable_value_labels=value_labels,
             missing_ranges=missing,
             variable_measure=measures,
+            variable_format=formats,
             # Bytecode row compression: a classic .sav every reader opens, several times smaller.
             row_compress=True,
         )
@@ -85,8 +108,34 @@ def write_sav(
         paths=[path],
         shortenings=shortener.made,
         rows=len(frame),
-        notes=["SPSS: missing codes -9..-1 are user-defined missing values (range -9 to -1)."],
+        notes=notes,
     )
+
+
+def missing_declaration(
+    variable: Variable,
+) -> tuple[list[int | float | str | MissingRange], list[int]]:
+    """SPSS's user-missing declaration of a variable's missing codes, and the codes it
+    cannot declare (SPSS allows one range plus one discrete value)."""
+    negative = sorted(c for c in variable.missing_codes if c < 0)
+    positive = sorted(c for c in variable.missing_codes if c >= 0)
+    declared: list[int | float | str | MissingRange] = []
+    if negative:
+        declared.append(MissingRange(lo=negative[0], hi=-1))
+        declared.extend(positive[:1])
+        return declared, positive[1:]
+    if len(positive) <= MAX_DISCRETE:
+        return list(positive), []
+    return [MissingRange(lo=positive[0], hi=positive[-1])], []
+
+
+def spss_format(variable: Variable, values: np.ndarray) -> str:
+    if variable.type == "boolean":
+        return f"F{integer_width(values, variable.missing_codes)}.0"
+    if variable.type == "integer":
+        codes = [*variable.value_labels, *variable.missing_codes]
+        return f"F{integer_width(values, codes)}.0"
+    return f"F{integer_width(values) + 3}.2"
 
 
 def _check_name(name: str) -> None:

@@ -8,8 +8,10 @@ Stata's limits, shortened visibly and recorded for the codebook, never cut silen
   its head plus `_<k>` (the ASCII names cannot hold an ellipsis); a reserved word gets `_`;
 - variable labels at most 80 characters, file label 80: cut to 79 plus an ellipsis;
 - value labels hold 32,000 bytes in Stata 15, far beyond any answer label, yet checked.
-Missing codes -1..-6 become the extended missing values .a-.f (-1 -> .a, -2 -> .b, ...), with
-their labels, so Stata keeps them out of statistics and still says why.
+The missing-value policy: every missing code becomes an extended missing value with its
+label, so Stata keeps them out of statistics and still says why: the internal codes -1..-6
+are .a-.f (-1 -> .a, -2 -> .b, ...), an item's own missing choices (ESS 77, 88, 99) the
+next letters, the same letters in every variable of the export. Dates are %td dates.
 
 Written whole: see base.assemble for the memory cost. Numeric columns that carry missing codes
 become object columns here (codes as Python ints, the letters as shared one-character strings:
@@ -32,6 +34,8 @@ from exports.writers.base import (
     Shortener,
     WrittenFiles,
     assemble,
+    iso_dates,
+    missing_letters,
     shorten_bytes,
     shorten_chars,
 )
@@ -52,8 +56,6 @@ RESERVED = frozenset(
     }
 )  # fmt: skip
 RESERVED_PATTERN = re.compile(r"str[0-9]+")
-# Internal missing code -> Stata extended missing letter.
-MISSING_LETTERS = {-1: "a", -2: "b", -3: "c", -4: "d", -5: "e", -6: "f"}
 
 
 def write_dta(
@@ -62,6 +64,7 @@ def write_dta(
     shortener = Shortener("dta")
     names = stata_names(dataset.variables, shortener)
     frame = assemble(dataset, progress)
+    all_letters = missing_letters(dataset.variables)
     labels: dict[str, str | None] = {}
     value_labels: dict[str, dict[Any, str]] = {}
     missing: dict[str, list[str]] = {}
@@ -73,9 +76,11 @@ def write_dta(
             variable=variable.name,
             kind="variable_label",
         )
+        if variable.type == "date":
+            frame[variable.name] = pd.Series(iso_dates(frame[variable.name]), dtype=object)
         if variable.kind != "numeric":
             continue
-        letters = {c: MISSING_LETTERS[c] for c in variable.missing_codes if c in MISSING_LETTERS}
+        letters = {c: all_letters[c] for c in variable.missing_codes}
         if letters:
             frame[variable.name] = _with_letters(frame[variable.name], letters)
             missing[name] = sorted(letters.values())
@@ -104,8 +109,9 @@ def write_dta(
         shortenings=shortener.made,
         rows=len(frame),
         notes=[
-            "Stata: missing codes -1..-6 are the extended missing values .a-.f "
-            "(-1 .a, -2 .b, -3 .c, -4 .d, -5 .e, -6 .f)."
+            "Stata: missing codes are extended missing values with labels: "
+            + ", ".join(f"{code} .{letter}" for code, letter in sorted(all_letters.items()))
+            + "."
         ],
     )
 
@@ -137,7 +143,7 @@ def has_label_set(variable: Variable) -> bool:
     """Whether pyreadstat writes a value-label set (and counts it) for this variable."""
     if variable.kind != "numeric":
         return False
-    return bool(variable.value_labels) or any(c in MISSING_LETTERS for c in variable.missing_codes)
+    return bool(variable.value_labels) or bool(variable.missing_codes)
 
 
 def _unique(name: str, taken: set[str], limit: int) -> str:

@@ -6,7 +6,6 @@ services (respondents.services.figures / study_figures / cleaning / comparison).
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
 from typing import Any
 
 from django import forms
@@ -18,9 +17,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy, gettext_noop
 from django.utils.translation import gettext as _
 
-from exports.models import ExportJob
 from respondents.dashboard import svg
 from respondents.dashboard.pages import preview_pages
+from respondents.dashboard.panels import study_panels
 from respondents.services.cleaning import cleaning_summary
 from respondents.services.comparison import compare_with_references
 from respondents.services.study_figures import StudyFigures, WaveReport, study_figures
@@ -96,23 +95,14 @@ def study(request: HttpRequest, slug: str) -> HttpResponse:
     current = _visible_study(request, slug, Action.VIEW_FIGURES)
     figures = study_figures(current, language=_language())
     allowed = actions_of(request.user, current)
-    exports = (
-        [
-            # File names for the download links, which lead through the exports workspace
-            # (a fresh signed link per click).
-            (job, [PurePosixPath(path).name for path in job.files])
-            for job in ExportJob.objects.filter(study=current).order_by("-created_at")[:20]
-        ]
-        if Action.EXPORT in allowed
-        else None
-    )
     context = {
         "study": current,
         "figures": figures,
         "funnel_svg": _funnel_svg(figures),
         "waves": [_wave_charts(report) for report in figures.waves],
-        "exports": exports,
+        "exports": None,
         "can": {action.value: action in allowed for action in Action},
+        **study_panels(current, allowed),
     }
     return render(request, "dashboard/study.html", context)
 

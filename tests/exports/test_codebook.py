@@ -49,7 +49,10 @@ def test_write_codebook_writes_a_datapackage_with_categories_and_missing_values(
         {"value": 1, "label": "Можно доверять"},
         {"value": 2, "label": "Нужно быть осторожным"},
     ]
-    assert {"value": "-4", "label": "Not asked in this wave or version"} in trust["missingValues"]
+    # a missing answer is an empty cell; the codes' meanings are kept beside
+    assert trust["missingValues"] == [""]
+    reasons = trust["panelwave_missing_codes"]
+    assert {"value": "-4", "label": "Not asked in this wave or version"} in reasons
     assert "harmonised with item-bank concept trust_people" in trust["description"]
     assert package["panelwave"]["export"]["waves"] == ["spring-2025", "autumn-2025"]
     assert json.loads((tmp_path / "data_disclosure.json").read_text())["k_reached"] == 5
@@ -96,3 +99,10 @@ def test_write_codebook_lists_every_shortening_with_its_full_text(tmp_path):
     package = json.loads((tmp_path / "datapackage.json").read_text(encoding="utf-8"))
     assert new_name in [f["name"] for f in package["resources"][0]["schema"]["fields"]]
     assert {s["kind"] for s in package["panelwave"]["shortenings"]} == {"name", "variable_label"}
+
+
+def test_markdown_codebook_keeps_html_and_links_in_labels_as_text():
+    from exports.codebook import _cell
+
+    assert _cell("<script>alert(1)</script>") == "&lt;script&gt;alert(1)&lt;/script&gt;"
+    assert _cell("[click](javascript:alert(1))") == "\\[click\\](javascript:alert(1))"

@@ -85,6 +85,7 @@ def test_export_data_applies_the_risk_limit_when_the_study_declares_its_populati
     panel.study.population_size = 100
     panel.study.save(update_fields=["population_size"])
     common = ["--study", "panel", "--format", "csv", "--sample", "combined", "--layout", "long"]
+    common += ["--language", "en"]
 
     # when
     strict = _export(*common, "--k", "2", "--out", str(tmp_path / "strict"))
@@ -112,7 +113,8 @@ def test_export_data_says_in_words_what_disclosure_control_did(media, tmp_path):
 
     call_command(
         "export_data", "--study", "panel", "--format", "csv", "--sample", "combined",
-        "--layout", "long", "--k", "2", "--out", str(tmp_path / "out"), stdout=out,
+        "--layout", "long", "--k", "2", "--language", "en", "--out", str(tmp_path / "out"),
+        stdout=out,
     )  # fmt: skip
 
     text = out.getvalue()

@@ -40,6 +40,8 @@ def test_request_export_saves_audits_and_builds_the_job_after_commit(
         "language": "ru",
         "free_text": "scrub",
         "max_global_risk": 0.01,
+        "missing_codes": False,
+        "restricted": False,
     }
     entry = AuditEntry.objects.get(job=job, action=AuditAction.EXPORT_REQUESTED)
     assert entry.user == alice

@@ -22,8 +22,9 @@ def test_write_csv_streams_every_chunk_as_utf8_codes(tmp_path):
     back = pd.read_csv(tmp_path / "data.csv", encoding="utf-8", keep_default_na=False)
     assert list(back.columns) == [v.name for v in VARIABLES]
     assert back["comment"].tolist() == as_frame()["comment"].tolist()
-    assert back["trust"].tolist() == [1, 2, -3, -2, 1]
-    assert back["age"].tolist() == [34.0, -2.0, 51.5, 35.0, -4.0]
+    # a missing answer is an empty cell (null) by default
+    assert back["trust"].tolist() == ["1", "2", "", "", "1"]
+    assert back["age"].tolist() == ["34", "", "51.5", "35", ""]
 
 
 def test_write_csv_prints_integral_codes_without_a_decimal_point(tmp_path):
@@ -32,7 +33,28 @@ def test_write_csv_prints_integral_codes_without_a_decimal_point(tmp_path):
     lines = (tmp_path / "data.csv").read_text(encoding="utf-8").splitlines()
 
     assert lines[1] == "p1,1,1,34,1,Всё хорошо"
+    assert lines[3] == 'p3,2,,51.5,,"Нормально, спасибо"'
+
+
+def test_write_csv_keeps_missing_codes_when_asked(tmp_path):
+    dataset = make_dataset()
+    dataset.keep_missing_codes = True
+
+    write_csv(dataset, tmp_path, basename="data")
+
+    lines = (tmp_path / "data.csv").read_text(encoding="utf-8").splitlines()
     assert lines[3] == 'p3,2,-3,51.5,-4,"Нормально, спасибо"'
+
+
+def test_write_csv_makes_formula_cells_inert(tmp_path):
+    rows = [("p1", 1.0, 1.0, 34.0, 1.0, text) for text in ("=HYPERLINK(1)", "+1", "@SUM", "-2")]
+    rows.append(("p2", 1.0, 1.0, 34.0, 1.0, "\tcmd"))
+
+    write_csv(make_dataset(rows=rows), tmp_path, basename="data")
+
+    back = pd.read_csv(tmp_path / "data.csv", keep_default_na=False)
+    assert back["comment"].tolist() == ["'=HYPERLINK(1)", "'+1", "'@SUM", "'-2", "'\tcmd"]
+    assert back["trust"].tolist() == [1] * 5
 
 
 def test_write_csv_refuses_a_dataset_whose_chunks_miss_rows(tmp_path):

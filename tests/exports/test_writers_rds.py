@@ -7,18 +7,21 @@ import pyreadr
 
 from exports.dataset import Dataset, Variable
 from exports.writers.rds import write_rds
-from tests.exports.handmade import LONG_NAME, LONG_VALUE_LABEL, make_dataset
+from tests.exports.handmade import make_dataset
 
 
-def test_write_rds_writes_labelled_items_as_factors_with_every_level(tmp_path):
+def test_write_rds_keeps_codes_and_ships_the_reasons_and_an_r_script(tmp_path):
     written = write_rds(make_dataset(), tmp_path, basename="data")
 
     frame = pyreadr.read_r(str(written.paths[0]))[None]
+    reasons = pyreadr.read_r(str(written.paths[1]))[None]
+    script = written.paths[2].read_text(encoding="utf-8")
 
-    assert str(frame["trust"].dtype) == "category"
-    assert list(frame["trust"].cat.categories) == ["Можно доверять", "Нужно быть осторожным"]
-    assert frame["trust"].astype(object).tolist()[:2] == ["Можно доверять", "Нужно быть осторожным"]
-    assert list(frame[LONG_NAME].cat.categories) == [LONG_VALUE_LABEL, "Недоверие"]
+    assert [p.name for p in written.paths] == ["data.rds", "data_missing.rds", "data.R"]
+    assert frame["trust"].tolist()[:2] == [1, 2]
+    assert reasons["trust"].tolist()[2:4] == [-3, -2]
+    assert "pw_label(" in script
+    assert "library(haven)" in script
     assert "NA" in written.notes[0]
 
 
@@ -40,29 +43,21 @@ def test_write_rds_keeps_a_partly_labelled_variable_numeric(tmp_path):
             "scale",
             "Scale",
             "numeric",
+            type="integer",
             value_labels={0: "None", 10: "Full"},
             missing_codes={-2: "No answer"},
         ),
         Variable("twin", "Twin", "numeric", value_labels={1: "Low", 10: "High"}),
-        Variable("ends", "Ends", "numeric", value_labels={0: "None", 10: "Full"}),
     ]
-    frame = pd.DataFrame(
-        {
-            "scale": [0.0, 5.0, 10.0, -2.0],
-            "twin": [6.4, 1.0, 10.0, 1.0],
-            "ends": [0.0, 10.0, 0.0, 10.0],
-        }
-    )
+    frame = pd.DataFrame({"scale": [0.0, 5.0, 10.0, -2.0], "twin": [6.4, 1.0, 10.0, 1.0]})
     dataset = Dataset(
         variables=variables, chunks=lambda: iter([frame]), rows=4, sample_definition="",
         cleaning_rules={}, disclosure_report={}, missing_scheme={},
     )  # fmt: skip
 
-    written = write_rds(dataset, tmp_path, basename="data")
+    write_rds(dataset, tmp_path, basename="data")
     back = pyreadr.read_r(str(tmp_path / "data.rds"))[None]
 
-    assert back["scale"].tolist()[:3] == [0.0, 5.0, 10.0]
-    assert math.isnan(back["scale"].tolist()[3])
+    assert back["scale"].tolist()[:3] == [0, 5, 10]
+    assert pd.isna(back["scale"].tolist()[3])
     assert back["twin"].tolist() == [6.4, 1.0, 10.0, 1.0]
-    assert back["ends"].astype(object).tolist() == ["None", "Full", "None", "Full"]
-    assert "stays numeric" in written.notes[0]

@@ -37,7 +37,8 @@ def test_write_sav_declares_negative_codes_as_user_missing(tmp_path):
     with_codes, meta = pyreadstat.read_sav(str(tmp_path / "data.sav"), user_missing=True)
     as_spss_sees_it, _ = pyreadstat.read_sav(str(tmp_path / "data.sav"))
 
-    assert meta.missing_ranges["trust"] == [{"lo": -9.0, "hi": -1.0}]
+    assert meta.missing_ranges["trust"] == [{"lo": -5.0, "hi": -1.0}]
+    assert meta.original_variable_types["trust"] == "F2.0"
     assert with_codes["age"].tolist() == [34.0, -2.0, 51.5, 35.0, -4.0]
     assert as_spss_sees_it["age"].isna().tolist() == [False, True, False, False, True]
     assert "pid" not in meta.missing_ranges

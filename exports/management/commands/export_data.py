@@ -48,6 +48,17 @@ class Command(BaseCommand):
         parser.add_argument("--include-flagged", action="store_true")
         parser.add_argument("--language", default=None, help="label language (study default)")
         parser.add_argument("--withhold-free-text", action="store_true")
+        parser.add_argument(
+            "--restricted",
+            action="store_true",
+            help="a restricted release for the study team: quasi-identifiers not recoded "
+            "(never to be passed on)",
+        )
+        parser.add_argument(
+            "--missing-codes",
+            action="store_true",
+            help="Parquet and CSV: keep missing answers' codes instead of nulls",
+        )
         parser.add_argument("--out", required=True, type=Path, help="directory for the files")
         parser.add_argument("--timeout", type=int, default=settings.CELERY_TASK_TIME_LIMIT)
         parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -75,6 +86,8 @@ class Command(BaseCommand):
                 language=options["language"],
                 free_text="withhold" if options["withhold_free_text"] else "scrub",
                 max_global_risk=options["max_risk"],
+                missing_codes=options["missing_codes"],
+                restricted=options["restricted"],
             )
         except ValidationError as exc:
             raise CommandError("; ".join(_messages(exc))) from exc

@@ -6,6 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from respondents.services.cleaning import CleaningError, clean_wave, current_flags
+from surveys.csvcells import escape_formula
 
 REPORT_HEADER = ("source_id", "rule", "score", "detail")
 
@@ -44,8 +45,9 @@ class Command(BaseCommand):
                 writer = csv.writer(handle)
                 writer.writerow(REPORT_HEADER)
                 for source_id, rule, score, detail in current_flags(run.wave_id):
+                    score_text = "" if score is None else f"{score:.4g}"
                     writer.writerow(
-                        (source_id, rule, "" if score is None else f"{score:.4g}", detail)
+                        (escape_formula(source_id), rule, score_text, escape_formula(detail))
                     )
         summary = {
             "wave": run.wave_id,
