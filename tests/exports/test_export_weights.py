@@ -4,6 +4,9 @@ weight_attrition on panel samples, labelled in the file."""
 from __future__ import annotations
 
 import io
+import json
+import shutil
+import subprocess
 from datetime import timedelta
 
 import pyreadstat
@@ -143,3 +146,49 @@ def test_bad_margins_are_refused_and_change_nothing(panel, tmp_path, _case, cont
     with pytest.raises(CommandError, match=message):
         call_command("set_margins", "--study", study.slug, "--file", str(margins))
     assert not RakingMargins.objects.exists()
+
+
+def _export(study, waves, out, fmt):
+    call_command(
+        "export_data",
+        "--study",
+        study.slug,
+        "--waves",
+        ",".join(str(w.pk) for w in waves),
+        "--format",
+        fmt,
+        "--sample",
+        "panel",
+        "--layout",
+        "long",
+        "--k",
+        "2",
+        "--language",
+        "en",
+        "--out",
+        str(out),
+        stdout=io.StringIO(),
+    )
+
+
+def test_the_attrition_weight_opens_in_stata_and_r_with_its_label(panel, media, tmp_path):
+    study, first, second = panel
+    _export(study, [first, second], tmp_path / "dta", "dta")
+    [dta] = (tmp_path / "dta").glob("*.dta")
+    frame, meta = pyreadstat.read_dta(str(dta))
+    assert "Attrition weight" in str(meta.column_names_to_labels["weight_attrition"])
+    assert frame["weight_attrition"].notna().all()
+    if shutil.which("Rscript") is None:
+        pytest.skip("Rscript is not installed")
+    _export(study, [first, second], tmp_path / "rds", "rds")
+    [script] = (tmp_path / "rds").glob("*.R")
+    r_code = (
+        f"setwd({json.dumps(str(script.parent))}); source({json.dumps(script.name)}); "
+        'w <- data[["weight_attrition"]]; '
+        'cat(attr(w, "label"), "\\n"); cat(is.numeric(unclass(w)), sum(!is.na(w)), "\\n")'
+    )
+    out = subprocess.run(
+        ["Rscript", "-e", r_code], capture_output=True, text=True, timeout=120, check=True
+    ).stdout.splitlines()
+    assert "Attrition weight" in out[0]
+    assert out[1].split() == ["TRUE", str(len(frame))]
