@@ -8,6 +8,8 @@ import json
 import shutil
 import subprocess
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 import pyreadstat
 import pytest
@@ -148,7 +150,7 @@ def test_bad_margins_are_refused_and_change_nothing(panel, tmp_path, _case, cont
     assert not RakingMargins.objects.exists()
 
 
-def _export(study, waves, out, fmt):
+def _export(study: Any, waves: list[Any], out: Path, fmt: str) -> None:
     call_command(
         "export_data",
         "--study",
