@@ -320,7 +320,7 @@ CONTENT_SECURITY_POLICY = {
 }
 # "same-origin": a link to another site carries no Referer (a respondent's token or a study's
 # name in the path never leaves), while the site's own form posts carry their Origin, which
-# Django's CSRF check compares. Under "no-referrer" Chromium posts forms with `Origin: null`,
+# Django's CSRF check compares. With no referrer at all, Chromium posts forms with `Origin: null`,
 # so every form failed CSRF. Firefox and Safari send the real Origin under this policy too.
 SECURE_REFERRER_POLICY = "same-origin"
 # Debug pages and error reports never print a connection URL's password.

@@ -19,6 +19,7 @@ from exports.models import RakingMargins
 from exports.sampling import Sample, SampledResponse, select_sample
 from exports.weights import WeightingError, band, chain, rake, step_factors
 from respondents.models import Response
+from respondents.services.linkage import stable_items_of_version
 from surveys.models import PrivacyClass, Question
 
 RAKE = "weight_rake"
@@ -97,9 +98,11 @@ def _raking(sample: Sample, margins: Mapping[str, Mapping[str, float]], *, k: in
 
 
 def attrition_items(version_id: int) -> list[str]:
-    questions = Question.objects.filter(version_id=version_id).order_by("position")
-    stable = [q.name for q in questions if str(q.extra.get("stable", "")).lower() == "yes"]
-    return stable or [q.name for q in questions if q.privacy == PrivacyClass.QUASI]
+    # The same stable items returners are linked on; else the quasi-identifiers.
+    quasi = Question.objects.filter(version_id=version_id, privacy=PrivacyClass.QUASI)
+    return stable_items_of_version(version_id) or list(
+        quasi.order_by("position").values_list("name", flat=True)
+    )
 
 
 def _attrition(spec: ExportSpec, sample: Sample) -> ExportWeights:

@@ -91,7 +91,11 @@ def _fielded_before(other: Wave, wave: Wave) -> bool:
 
 def stable_items(wave: Wave) -> list[str]:
     """The items the wave's questionnaire marks stable, in questionnaire order."""
-    questions = Question.objects.filter(version_id=wave.version_id).order_by("position")
+    return stable_items_of_version(wave.version_id)
+
+
+def stable_items_of_version(version_id: int) -> list[str]:
+    questions = Question.objects.filter(version_id=version_id).order_by("position")
     return [
         q.name for q in questions if str(q.extra.get(STABLE_COLUMN, "")).lower() in STABLE_VALUES
     ]
