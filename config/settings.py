@@ -82,7 +82,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "surveys.accounts.middleware.TwoFactorRequiredMiddleware",
+    "config.accounts.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -174,7 +174,7 @@ AUTHENTICATION_BACKENDS = [
 # included). The IP callable returns None so not even axes' log lines carry one.
 AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
 AXES_LOCKOUT_PARAMETERS = ["username"]
-AXES_CLIENT_IP_CALLABLE = "surveys.accounts.ratelimit.no_client_ip"
+AXES_CLIENT_IP_CALLABLE = "config.accounts.ratelimit.no_client_ip"
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
 AXES_RESET_ON_SUCCESS = True
@@ -329,8 +329,8 @@ X_FRAME_OPTIONS = "DENY"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # Token auth that also enforces two-factor enrolment (surveys/accounts/tokens.py).
-        "surveys.accounts.tokens.TwoFactorTokenAuthentication",
+        # Token auth that also enforces two-factor enrolment (config/accounts/tokens.py).
+        "config.accounts.tokens.TwoFactorTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -463,10 +463,6 @@ LOGGING = {
         # and 404s are not worth a log line that could hold a guessed token.
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
-        # Libraries that log their start-up at INFO ("Using device of type: cpu", loaded
-        # recognizers): a command's stderr carries only what concerns its result.
-        "presidio-analyzer": {"level": "WARNING"},
-        "presidio-anonymizer": {"level": "WARNING"},
         # Tasks run in-process (embedded mode) would log "Task ... succeeded" into the output
         # of the command that queued them; a worker keeps these lines.
         **({"celery.app.trace": {"level": "WARNING"}} if CELERY_TASK_ALWAYS_EAGER else {}),

@@ -9,7 +9,7 @@ from config.landing import landing
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    path("accounts/", include("surveys.accounts.urls")),
+    path("accounts/", include("config.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("dashboard/", include("respondents.dashboard.urls")),
     # The staff workspace: surveys' pages (the caller's studies, a new study, questionnaires,

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from config.accounts.twofactor import is_verified
 from config.queueing import enqueue_on_commit
 from exports.anonymise.limits import MAX_GLOBAL_RISK
 from exports.models import (
@@ -22,7 +23,6 @@ from exports.services.access import may_export
 from exports.tasks import build_export_task
 from respondents.models import Wave
 from surveys.access import Action, can
-from surveys.accounts.twofactor import is_verified
 from surveys.models import Study, StudyMembership, StudyRole
 
 DEFAULT_K = 5

@@ -19,8 +19,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
+from config.accounts.twofactor import is_verified
 from surveys.access import Action, actions_of, require, requires_two_factor
-from surveys.accounts.twofactor import is_verified
 from surveys.models import Study
 
 P = ParamSpec("P")

@@ -10,10 +10,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework import exceptions
 from rest_framework.test import APIClient
 
+from config.accounts.tokens import create_api_token
 from config.api import exception_handler
 from respondents.models import Wave, WaveState
 from respondents.services.waves import ERROR_NAME_TAKEN
-from surveys.accounts.tokens import create_api_token
 from surveys.models import FROZEN_VERSION_MESSAGE, FrozenVersionError
 from tests.builders import make_study
 from tests.respondents.three_waves import build_three_wave_study

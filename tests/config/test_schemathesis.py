@@ -16,8 +16,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, Phase, settings
 
+from config.accounts.tokens import create_api_token
 from config.wsgi import application
-from surveys.accounts.tokens import create_api_token
 from tests.builders import make_user
 from tests.respondents.three_waves import build_three_wave_study
 

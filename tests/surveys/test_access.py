@@ -13,6 +13,7 @@ from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 
+from config.accounts.tokens import ERROR_TOKEN_EXISTS, create_api_token
 from surveys.access import (
     ERROR_LAST_OWNER,
     ERROR_UNKNOWN_USER,
@@ -26,7 +27,6 @@ from surveys.access import (
     studies_visible_to,
     studies_where,
 )
-from surveys.accounts.tokens import ERROR_TOKEN_EXISTS, create_api_token
 from surveys.models import StudyMembership, StudyRole
 from tests.builders import make_study, make_user
 from tests.surveys.personas import make_team

@@ -3,8 +3,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from config.accounts.tokens import create_api_token
 from surveys.access import AccessError
-from surveys.accounts.tokens import create_api_token
 
 
 class Command(BaseCommand):

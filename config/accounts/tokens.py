@@ -17,8 +17,8 @@ from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 
+from config.accounts.twofactor import has_confirmed_device
 from surveys.access import ERROR_UNKNOWN_USER, AccessError, requires_two_factor
-from surveys.accounts.twofactor import has_confirmed_device
 
 ERROR_TOKEN_EXISTS = "user {username!r} already has an API token; pass --rotate to replace it"  # noqa: S105 (a message, not a secret)
 ERROR_INACTIVE = "user {username!r} is inactive"

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
-from surveys.accounts import twofactor
+from config.accounts import twofactor
 
 
 class LoginView(auth_views.LoginView):

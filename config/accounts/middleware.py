@@ -2,7 +2,7 @@
 until they have passed it, on every staff page and the session-authenticated API.
 
 Token-authenticated API calls never reach this check with a user (DRF authenticates inside
-the view); for them surveys/accounts/tokens.py refuses a token of anyone who must use two
+the view); for them config/accounts/tokens.py refuses a token of anyone who must use two
 factors and has no confirmed authenticator.
 """
 
@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from config.accounts.twofactor import is_verified
 from surveys.access import requires_two_factor
-from surveys.accounts.twofactor import is_verified
 
 PROTECTED_PREFIXES = ("/admin/", "/dashboard/", "/workspace/", "/api/")
 SECOND_FACTOR_NEEDED = gettext_noop(

@@ -12,9 +12,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from config.accounts.tokens import ERROR_SECOND_FACTOR_MISSING, create_api_token
+from config.accounts.twofactor import BACKUP_CODE_COUNT, ERROR_WRONG_CODE
 from surveys.access import AccessError
-from surveys.accounts.tokens import ERROR_SECOND_FACTOR_MISSING, create_api_token
-from surveys.accounts.twofactor import BACKUP_CODE_COUNT, ERROR_WRONG_CODE
 from surveys.models import StudyMembership, StudyRole
 from tests.builders import make_study, make_user
 from tests.surveys.personas import make_team
@@ -91,7 +91,7 @@ def test_owner_enrols_an_authenticator_and_gets_backup_codes(client, team):
 def test_a_backup_code_passes_the_second_factor_once(client, team):
     # given an enrolled manager with a fresh session
     TOTPDevice.objects.create(user=team.manager, name="authenticator", confirmed=True)
-    from surveys.accounts.twofactor import regenerate_backup_codes
+    from config.accounts.twofactor import regenerate_backup_codes
 
     code = regenerate_backup_codes(team.manager)[0]
     _login(client, "farid", "pw-farid")
