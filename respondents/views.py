@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from functools import wraps
 from typing import Any
 
+from django import forms
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -423,17 +424,28 @@ def _show_end(
     return _render(request, "end.html", response.wave.study, response.language, context)
 
 
+def _end_page_post(token: str, form: forms.Form) -> tuple[Response, str] | None:
+    """The completed response a form on its end page was posted for, and the end page's URL;
+    None when the token names no completed response. The form is validated here, in the
+    respondent's language, so its messages are in that language (Django caches the errors,
+    so the caller's `is_valid()` reads them without validating again)."""
+    response = resolve_resume_token(token)
+    if response is None or response.status != ResponseStatus.COMPLETED:
+        return None
+    with translation.override(response.language or "en"):
+        form.is_valid()
+    return response, reverse("respondents:resume", args=[token])
+
+
 @respondent_page
 @require_http_methods(["POST"])
 def join_panel_view(request: HttpRequest, token: str) -> HttpResponse:
-    response = resolve_resume_token(token)
-    if response is None or response.status != ResponseStatus.COMPLETED:
-        return _unavailable(request)
-    url = reverse("respondents:resume", args=[token])
     form = JoinPanelForm(request.POST)
-    with translation.override(response.language or "en"):
-        is_valid = form.is_valid()
-    if not is_valid:
+    found = _end_page_post(token, form)
+    if found is None:
+        return _unavailable(request)
+    response, url = found
+    if not form.is_valid():
         return _show_end(request, response, url=url, form=form)
     # A filled honeypot is a bot: it is thanked like a person but no member is created.
     if not form.cleaned_data["website"]:
@@ -446,14 +458,12 @@ def join_panel_view(request: HttpRequest, token: str) -> HttpResponse:
 @respondent_page
 @require_http_methods(["POST"])
 def took_part_before_view(request: HttpRequest, token: str) -> HttpResponse:
-    response = resolve_resume_token(token)
-    if response is None or response.status != ResponseStatus.COMPLETED:
-        return _unavailable(request)
-    url = reverse("respondents:resume", args=[token])
     form = TookPartBeforeForm(request.POST)
-    with translation.override(response.language or "en"):
-        is_valid = form.is_valid()
-    if not is_valid:
+    found = _end_page_post(token, form)
+    if found is None:
+        return _unavailable(request)
+    response, url = found
+    if not form.is_valid():
         return _show_end(request, response, url=url, form=JoinPanelForm(), before_form=form)
     outcome = Requested.NOT_SENT
     # A filled honeypot is a bot: it reads the same answer, and no message goes out.
