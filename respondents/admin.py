@@ -18,10 +18,10 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-# Cleaning admin lives in its own module (owned by the cleaning issue); importing it
-# registers its classes.
-from respondents import admin_cleaning  # noqa: F401
 from respondents.admin_actions import WaveCleaningActionsMixin, WaveExportActionsMixin
+
+# The cleaning admin lives with the rest of cleaning; importing it registers its classes.
+from respondents.cleaning import admin as cleaning_admin  # noqa: F401
 from respondents.models import (
     Invitation,
     PanelMember,

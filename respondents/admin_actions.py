@@ -17,8 +17,8 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 
+from respondents.cleaning.requests import request_cleaning
 from respondents.models import Wave
-from respondents.services.cleaning_requests import request_cleaning
 
 EXPORT_CHOOSE = "{study}: choose the format and the options of the export of {waves}."
 

@@ -14,13 +14,13 @@ from django.db import transaction
 
 from config.queueing import enqueue_all_on_commit
 from respondents import delivery
+from respondents.cleaning.service import clean_wave, open_wave_ids
 from respondents.fingerprints import destroy_expired_fingerprint_keys
 
 # Registered with the worker through this module (Celery discovers `<app>.tasks`).
 from respondents.freetext.tasks import rescrub_stale_task as rescrub_stale_task
 from respondents.freetext.tasks import scrub_responses_task as scrub_responses_task
 from respondents.models import Wave
-from respondents.services.cleaning import clean_wave, open_wave_ids
 from respondents.services.waves import close_overdue_waves
 
 

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
 urlpatterns = [
-    path("", include("respondents.api.cleaning")),
+    path("", include("respondents.cleaning.api")),
     path("", include("respondents.api.fieldwork")),
 ]

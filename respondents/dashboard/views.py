@@ -17,10 +17,10 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy, gettext_noop
 from django.utils.translation import gettext as _
 
+from respondents.cleaning.service import cleaning_summary
 from respondents.dashboard import svg
 from respondents.dashboard.pages import preview_pages
 from respondents.dashboard.panels import study_panels
-from respondents.services.cleaning import cleaning_summary
 from respondents.services.comparison import compare_with_references
 from respondents.services.study_figures import StudyFigures, WaveReport, study_figures
 from surveys.access import Action, actions_of, require, role_of, studies_visible_to

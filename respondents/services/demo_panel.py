@@ -20,8 +20,8 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from respondents.cleaning.service import clean_wave
 from respondents.models import Invitation, PanelMember, Wave, WaveState
-from respondents.services.cleaning import clean_wave
 from respondents.services.imports import import_responses_from
 from respondents.services.waves import change_wave_state, open_link, open_wave
 from surveys.models import QuestionnaireVersion, Study

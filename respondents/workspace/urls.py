@@ -3,7 +3,8 @@ its waves and their cleaning review."""
 
 from django.urls import path
 
-from respondents.workspace import cleaning, freetext, home, linkage, waves
+from respondents.cleaning import workspace as cleaning
+from respondents.workspace import freetext, home, linkage, waves
 
 app_name = "fieldwork"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from respondents.cleaning.service import clean_wave
 from respondents.models import CleaningRun
-from respondents.services.cleaning import clean_wave
 from tests.builders import make_user
 from tests.respondents.cleaning_wave import build_cleaning_wave
 

@@ -5,11 +5,8 @@ from __future__ import annotations
 import pytest
 
 from config.celery import app as celery_app
-from respondents.cleaning import SUPERSEDED
-from respondents.models import CleaningRun, CleaningRunStatus, FlagOverride, QualityFlag, Response
-from respondents.quality.config import CONFIG_UNKNOWN_KEY
-from respondents.quality.rules import run_rules
-from respondents.services.cleaning import (
+from respondents.cleaning.runner import SUPERSEDED
+from respondents.cleaning.service import (
     REASON_REQUIRED,
     WAVE_NOT_FOUND,
     CleaningError,
@@ -18,6 +15,9 @@ from respondents.services.cleaning import (
     current_run,
     override_flag,
 )
+from respondents.models import CleaningRun, CleaningRunStatus, FlagOverride, QualityFlag, Response
+from respondents.quality.config import CONFIG_UNKNOWN_KEY
+from respondents.quality.rules import run_rules
 from respondents.tasks import clean_open_waves_task, clean_wave_task
 from tests.builders import make_user
 from tests.respondents.cleaning_wave import build_cleaning_wave
@@ -187,7 +187,7 @@ def test_a_run_that_started_earlier_but_finishes_later_keeps_the_newer_flags(mon
             newer.append(clean_wave(planted.wave.pk))
         return report
 
-    monkeypatch.setattr("respondents.cleaning.run_rules", rules_then_a_newer_run)
+    monkeypatch.setattr("respondents.cleaning.runner.run_rules", rules_then_a_newer_run)
 
     # when
     older = clean_wave(planted.wave.pk)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
+from respondents.cleaning.service import clean_wave
 from respondents.models import CleaningRun, FlagOverride, QualityFlag
-from respondents.services.cleaning import clean_wave
 from surveys.models import StudyMembership, StudyRole
 from tests.builders import make_user
 from tests.respondents.cleaning_wave import build_cleaning_wave

@@ -13,8 +13,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from respondents.models import FlagOverride, QualityFlag
-from respondents.services.cleaning import (
+from respondents.cleaning.service import (
     NO_ACTIVE_OVERRIDE,
     REPLACED,
     CleaningError,
@@ -22,6 +21,7 @@ from respondents.services.cleaning import (
     override_flag,
     revoke_override,
 )
+from respondents.models import FlagOverride, QualityFlag
 from tests.builders import make_user
 from tests.conftest import postgres_only
 from tests.respondents.cleaning_wave import build_cleaning_wave

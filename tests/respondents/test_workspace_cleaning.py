@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 from lxml import html  # type: ignore[import-untyped]
 
+from respondents.cleaning.service import clean_wave
 from respondents.models import CleaningRun, FlagOverride, QualityFlag
-from respondents.services.cleaning import clean_wave
 from tests.builders import make_study
 from tests.respondents.cleaning_wave import build_cleaning_wave
 from tests.respondents.fieldwork import add_response, make_fieldwork_study, make_wave

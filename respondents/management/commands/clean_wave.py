@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from respondents.services.cleaning import CleaningError, clean_wave, current_flags
+from respondents.cleaning.service import CleaningError, clean_wave, current_flags
 from surveys.csvcells import escape_formula
 
 REPORT_HEADER = ("source_id", "rule", "score", "detail")
@@ -56,7 +56,7 @@ class Command(BaseCommand):
             "flagged": run.counts["flagged_responses"],
             "flags": run.counts["rules"],
             "overridden": run.counts["overridden"],
-            # A run overtaken by one that started later writes no flags (respondents/cleaning.py).
+            # A run overtaken by one that started later writes no flags (respondents/cleaning/runner.py).
             "superseded_by": run.counts.get("superseded_by"),
             "notes": run.notes,
             "report": str(report) if report else None,

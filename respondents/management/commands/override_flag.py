@@ -4,7 +4,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from respondents.services.cleaning import CleaningError, override_flag, revoke_override
+from respondents.cleaning.service import CleaningError, override_flag, revoke_override
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 """Cleaning review in the staff workspace: the latest run, the study flags by rule with
 their reasons, running the rules again, and overriding a flag with a reason.
 
-Thin: access through surveys.workspace.access, work through respondents.services.cleaning
+Thin: access through surveys.workspace.access, work through respondents.cleaning.service
 (request_cleaning, override_flag: the same services as the admin and the API).
 """
 
@@ -19,9 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from respondents.models import CleaningRunStatus, Response, Wave
-from respondents.quality.rules import RULE_FAMILIES, family_of
-from respondents.services.cleaning import (
+from respondents.cleaning.requests import request_cleaning
+from respondents.cleaning.service import (
     CleaningError,
     active_overrides,
     cleaning_summary,
@@ -29,7 +28,8 @@ from respondents.services.cleaning import (
     override_flag,
     wave_flags,
 )
-from respondents.services.cleaning_requests import request_cleaning
+from respondents.models import CleaningRunStatus, Response, Wave
+from respondents.quality.rules import RULE_FAMILIES, family_of
 from respondents.workspace.forms import OverrideFlagForm
 from surveys.access import Action, can
 from surveys.models import Study

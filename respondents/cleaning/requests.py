@@ -1,7 +1,7 @@
 """request_cleaning: the one way the workspace, the admin and the API ask for a cleaning run.
 
 Its own module because it queues the clean_wave task, and respondents.tasks imports
-services.cleaning to run it: keeping the two apart leaves no import cycle.
+cleaning.service to run it: keeping the two apart leaves no import cycle.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from config.queueing import enqueue_on_commit
+from respondents.cleaning.service import CleaningError
 from respondents.models import Wave
 from respondents.quality.config import CleaningConfig, CleaningConfigError
-from respondents.services.cleaning import CleaningError
 from respondents.tasks import clean_wave_task
 
 

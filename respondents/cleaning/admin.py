@@ -14,8 +14,8 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from respondents.cleaning.service import cleaning_summary
 from respondents.models import CleaningRun, FlagOverride, QualityFlag
-from respondents.services.cleaning import cleaning_summary
 from surveys.access import Action
 from surveys.admin_access import StudyScopedAdminMixin
 

@@ -1,6 +1,6 @@
 """Cleaning over the API: a wave's summary and flags, running the rules, overriding a flag.
 
-Thin: each view checks who may ask, then calls respondents.services.cleaning.
+Thin: each view checks who may ask, then calls respondents.cleaning.service.
 """
 
 from __future__ import annotations
@@ -20,17 +20,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from respondents.models import FlagOverride, QualityFlag, Wave
-from respondents.models import Response as SurveyResponse
-from respondents.quality.rules import RULE_FAMILIES, family_of
-from respondents.services.cleaning import (
+from respondents.cleaning.requests import request_cleaning
+from respondents.cleaning.service import (
     REASON_REQUIRED,
     UNKNOWN_RULE,
     CleaningError,
     cleaning_summary,
     override_flag,
 )
-from respondents.services.cleaning_requests import request_cleaning
+from respondents.models import FlagOverride, QualityFlag, Wave
+from respondents.models import Response as SurveyResponse
+from respondents.quality.rules import RULE_FAMILIES, family_of
 from surveys.access import Action
 from surveys.api.permissions import require_on
 

@@ -1,7 +1,7 @@
 """Cleaning a wave, overriding a flag, and the cleaning summary: what every interface calls.
 
 The rules themselves are in respondents/quality/ (see their module docstrings); the runner
-that loads a wave and writes flags is respondents/cleaning.py.
+that loads a wave and writes flags is respondents/cleaning/runner.py.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def clean_wave(wave_id: int, *, config_overrides: Mapping[str, Any] | None = Non
         raise CleaningError(f"wave {wave_id}: {exc}") from exc
     # Imported on use: the runner loads pandas and numpy, which web processes and commands
     # that never clean would otherwise load at start-up (admin imports this module).
-    from respondents.cleaning import run_cleaning  # noqa: PLC0415 (heavy: loaded on use)
+    from respondents.cleaning.runner import run_cleaning  # noqa: PLC0415 (heavy: loaded on use)
 
     return run_cleaning(wave, config)
 
