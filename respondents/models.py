@@ -355,6 +355,31 @@ class ResponseLink(models.Model):
         return f"link {self.pk}: response {self.response_id} -> {self.earlier_response_id}"
 
 
+class LinkDecision(models.Model):
+    """One decision on a ResponseLink, kept for ever. The link row holds the current state;
+    these rows hold how it got there, so a later decision (an undo, a person's verified click
+    after a reviewer said "not the same") never erases an earlier one."""
+
+    link = models.ForeignKey(ResponseLink, on_delete=models.CASCADE, related_name="decisions")
+    # The pair decided on: a verified click may name another earlier response than the
+    # pair a reviewer rejected.
+    earlier_response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=16, choices=LinkStatus.choices)
+    how = models.CharField(max_length=16, choices=LinkHow.choices, blank=True)
+    probability = models.FloatField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField()
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["decided_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"decision {self.pk} on link {self.link_id}: {self.status}"
+
+
 # Free-text models live with their feature (respondents/freetext/); imported here so Django
 # registers them under this app.
 from respondents.freetext.models import (  # noqa: E402

@@ -32,6 +32,7 @@ from respondents.linkage.matching import (
     Linker,
 )
 from respondents.models import (
+    LinkDecision,
     LinkHow,
     LinkStatus,
     PanelMember,
@@ -61,6 +62,9 @@ ERROR_PROBABILITY = "--accept-above must be between 0 and 1 (got {value})"
 ERROR_DECIDED = "link {link} is already {status}"
 ERROR_NOT_LINKED = "link {link} is not linked, so it cannot be undone"
 ERROR_REASON = "give a reason for the decision"
+ERROR_NOT_REJECTED = "link {link} is not rejected, so it cannot be reconsidered"
+ERROR_DECISION = "a decision is accept or reject (got {value!r})"
+DECISIONS = ("accept", "reject")
 
 
 @dataclass(frozen=True)
@@ -242,18 +246,19 @@ def _one_per_person(found: Iterable[Candidate]) -> list[Candidate]:
 def _store_candidate(
     response: Response, earlier: Response, probability: float, second: float
 ) -> ResponseLink | None:
-    """A fresh candidate replaces an undecided or undone one; decisions stay."""
+    """A fresh candidate replaces an undecided or undone one; decisions stay. The row is
+    reused, not replaced, so the decisions already taken on it stay with it."""
     existing = ResponseLink.objects.select_for_update().filter(response=response).first()
     if existing is not None and existing.status in (LinkStatus.LINKED, LinkStatus.REJECTED):
         return None
-    if existing is not None:
-        existing.delete()
-    return ResponseLink.objects.create(
-        response=response,
-        earlier_response=earlier,
-        probability=round(probability, 6),
-        second_probability=round(second, 6),
-    )
+    link = existing or ResponseLink(response=response)
+    link.earlier_response = earlier
+    link.probability = round(probability, 6)
+    link.second_probability = round(second, 6)
+    link.status = LinkStatus.CANDIDATE
+    link.how, link.decided_by, link.decided_at, link.reason = "", None, None, ""
+    link.save()
+    return link
 
 
 @transaction.atomic
@@ -324,6 +329,54 @@ def undo_link(link: ResponseLink, *, user: AbstractBaseUser | None, reason: str)
     return locked
 
 
+@transaction.atomic
+def reopen_link(link: ResponseLink, *, user: AbstractBaseUser | None, reason: str) -> ResponseLink:
+    """Put a rejected pair back among the candidates; the rejection stays in its history."""
+    if not reason.strip():
+        raise ValidationError(ERROR_REASON)
+    locked = ResponseLink.objects.select_for_update().get(pk=link.pk)
+    if locked.status != LinkStatus.REJECTED:
+        raise ValidationError(ERROR_NOT_REJECTED.format(link=locked.pk))
+    _decide(locked, LinkStatus.CANDIDATE, how=None, user=user, reason=reason)
+    return locked
+
+
+@dataclass(frozen=True)
+class Decided:
+    linked: int
+    rejected: int
+    # Decided meanwhile by someone else (or a verified click): left as they are.
+    skipped: int
+
+
+def decide_links(
+    wave: Wave,
+    decisions: dict[int, str],
+    *,
+    user: AbstractBaseUser | None,
+    reason: str,
+) -> Decided:
+    """A reviewer's decisions on many candidate pairs of the wave at once ("accept" or
+    "reject" by link id); each is its own transaction, so one pair decided meanwhile by
+    another reviewer does not undo the rest."""
+    unknown = [value for value in decisions.values() if value not in DECISIONS]
+    if unknown:
+        raise ValidationError(ERROR_DECISION.format(value=unknown[0]))
+    links = ResponseLink.objects.filter(pk__in=list(decisions), response__wave=wave)
+    linked = rejected = skipped = 0
+    for link in links.order_by("pk"):
+        try:
+            if decisions[link.pk] == "accept":
+                link_response(link, how=LinkHow.REVIEWED, user=user, reason=reason)
+                linked += 1
+            else:
+                reject_link(link, user=user, reason=reason)
+                rejected += 1
+        except ValidationError:
+            skipped += 1
+    return Decided(linked=linked, rejected=rejected, skipped=skipped)
+
+
 def _decide(
     link: ResponseLink,
     status: LinkStatus,
@@ -339,6 +392,16 @@ def _decide(
     link.reason = reason
     link.save(
         update_fields=["status", "how", "previous_member", "decided_by", "decided_at", "reason"]
+    )
+    LinkDecision.objects.create(
+        link=link,
+        earlier_response_id=link.earlier_response_id,
+        status=status,
+        how=link.how,
+        probability=link.probability,
+        decided_by_id=link.decided_by_id,
+        decided_at=link.decided_at,
+        reason=reason,
     )
 
 

@@ -217,8 +217,9 @@ def confirm_verification(token: str) -> ResponseLink:
     link = ResponseLink.objects.select_for_update().filter(response=found.response).first()
     if link is None:
         link = ResponseLink(response=found.response)
-    # The person's click outweighs a guess: a candidate, or a decision on a guessed pair,
-    # gives way to the pair they proved.
+    # The person's click outweighs a guess: a candidate, or a reviewer's decision on a
+    # guessed pair, gives way to the pair they proved. The reviewer's decision stays in the
+    # link's history (LinkDecision), beside this one.
     link.earlier_response = found.earlier
     link.status = LinkStatus.CANDIDATE
     link.probability = None

@@ -24,6 +24,11 @@ urlpatterns = [
     path("waves/<int:wave_id>/linkage/run/", linkage.linkage_run, name="linkage-run"),
     path("waves/<int:wave_id>/linkage/decide/", linkage.linkage_decide, name="linkage-decide"),
     path(
+        "waves/<int:wave_id>/linkage/decide-page/",
+        linkage.linkage_decide_page,
+        name="linkage-decide-page",
+    ),
+    path(
         "waves/<int:wave_id>/linkage/accept-above/",
         linkage.linkage_accept_above,
         name="linkage-accept-above",

@@ -177,3 +177,23 @@ def test_the_russian_page_and_message(panel):
     client.post(f"/r/{token}/before/", {"earlier_email": OWNER, "website": ""})
     assert "связать" in mail.outbox[0].subject
     assert "Ссылка действует один раз" in mail.outbox[0].body
+
+
+def test_a_click_after_a_reviewers_rejection_keeps_both_in_the_history(panel):
+    from django.contrib.auth import get_user_model
+
+    from respondents.services.linkage import reject_link
+
+    *_, earlier, later = panel
+    reviewer = get_user_model().objects.create_user("reviewer", password="x")
+    guessed = ResponseLink.objects.create(response=later, earlier_response=earlier, probability=0.7)
+    reject_link(guessed, user=reviewer, reason="different sex")
+    _ask(Client(), later, OWNER)
+    Client().post(f"/v/{_link_in_mail()}/")
+    link = ResponseLink.objects.get(response=later)
+    assert (link.status, link.how) == (LinkStatus.LINKED, LinkHow.VERIFIED)
+    history = [(d.status, d.how, d.decided_by_id, d.reason) for d in link.decisions.all()]
+    assert history == [
+        (LinkStatus.REJECTED, "", reviewer.pk, "different sex"),
+        (LinkStatus.LINKED, LinkHow.VERIFIED, None, "verified by e-mail"),
+    ]
