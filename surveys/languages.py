@@ -36,6 +36,9 @@ _EXTRA_NAMES = {
     "rohingya": "rhg",
     "chechen": "ce",
     "farsi": "fa",
+    # Django lists only Simplified and Traditional Chinese; a bare "Chinese" means both.
+    "chinese": "zh",
+    "mandarin": "zh",
 }
 # Right-to-left scripts: Django marks some (bidi); these are the rest forms use.
 _RTL = {"ar", "fa", "he", "ur", "ps", "prs", "ug", "ckb", "dv", "yi", "sd", "ku-arab", "rhg"}

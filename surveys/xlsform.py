@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
 from typing import Any
@@ -57,6 +57,7 @@ from surveys.formspec import (
     form_error,
 )
 from surveys.languages import known_code, language_code
+from surveys.wrappers import split_wrappers
 
 ERROR_FILE_TYPE = "not an XLSForm file type (use .xlsx, .xls or .csv)"
 ERROR_UNREADABLE = "cannot be read as an XLSForm ({problem})"
@@ -69,6 +70,8 @@ ERROR_MISSING = "{column} is empty"
 ERROR_BAD_NAME = "{name!r} is not a valid XLSForm name (letters, digits, _ - .; no spaces)"
 ERROR_DUPLICATE_GROUP = "group {name!r} appears twice in group {outer!r}"
 ERROR_UNMATCHED_END = "{kind} without a matching begin"
+ERROR_LOOP_LIST = "begin loop needs a list of the choices sheet to loop over (found {list_name!r})"
+ERROR_UNCLOSED_LOOP = "loop {name!r} is never closed with 'end loop'"
 ERROR_UNCLOSED_GROUP = "group {name!r} is never closed with 'end group'"
 ERROR_REQUIRED = "{value!r} is not yes or no"
 ERROR_CODE = "code {value!r} is not an integer"
@@ -90,6 +93,7 @@ WARNING_AT = "row {row}, column {column}: {problem}"
 WARNING_TYPOGRAPHIC = "typographic quotes or non-breaking spaces replaced: {expression!r}"
 WARNING_STRAY_CHOICE = "row {row} of the choices sheet has no list_name and is ignored"
 WARNING_NO_LABELS = "no item has a label: respondents will see item names"
+WARNING_MEDIA_SKIPPED = "{problem}; the items that offer it are skipped"
 WARNING_EMPTY_LANGUAGE = "language {language!r} has no text in any column and is left out"
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
@@ -234,6 +238,13 @@ def read_xlsform(
     source = path.name
     workbook = _read_workbook(path)
     sheets = {name.lower(): rows for name, rows in workbook.items() if isinstance(rows, list)}
+    # pyxform gives each sheet's header row as `<sheet>_header`; its column order fixes the
+    # order of the languages, whichever cells happen to be filled first.
+    headers = {
+        name[: -len("_header")]: list(rows[0]) if rows else []
+        for name, rows in sheets.items()
+        if name.endswith("_header")
+    }
     if "survey" not in sheets:
         raise form_error(source, ERROR_NO_SURVEY_SHEET)
     settings_rows = sheets.get("settings") or [{}]
@@ -246,20 +257,22 @@ def read_xlsform(
     reader.default_language = (
         _language(default_setting, reader) if default_setting else DEFAULT_LANGUAGE
     )
-    survey = _rows(sheets["survey"], reader)
-    choices = _rows(sheets.get("choices", []), reader)
-    _read_survey(survey, reader)
+    survey = _rows(sheets["survey"], reader, headers.get("survey", []))
+    choices = _rows(sheets.get("choices", []), reader, headers.get("choices", []))
+    _read_survey(_expand_loops(survey, choices, reader), reader)
     lists = _read_choices(choices, reader)
-    lists += [
-        _file_list(name, reader)
-        for name in reader.file_lists
-        if name not in {choice_list.name for choice_list in lists}
-    ]
+    given = {choice_list.name for choice_list in lists}
+    for name in [name for name in reader.file_lists if name not in given]:
+        file_list = _file_list(name, reader)
+        if file_list is not None:
+            lists.append(file_list)
     if not any(c.base == "label" for row in survey for c in row.cells):
         if not allow_no_labels:
             raise form_error(source, ERROR_NO_LABELS)
         reader.warnings.append(WARNING_NO_LABELS)
-    pages = assign_export_names(reader.pages)
+    split, wrapper_warnings = split_wrappers(reader.pages)
+    reader.warnings += wrapper_warnings
+    pages = assign_export_names(split)
     _drop_empty_languages(reader, pages, lists, title_names)
     if not reader.languages:
         reader.languages.append(reader.default_language)
@@ -323,7 +336,9 @@ def _drop_empty_languages(
     for code in [code for code in reader.languages if code not in used]:
         reader.languages.remove(code)
         reader.language_names.pop(code, None)
-        reader.warnings.append(WARNING_EMPTY_LANGUAGE.format(language=code))
+        if code != DEFAULT_LANGUAGE:
+            # An empty `hint` column beside `label::English` is no translation never made.
+            reader.warnings.append(WARNING_EMPTY_LANGUAGE.format(language=code))
 
 
 def _title_languages(settings: dict[str, str], reader: _Reader) -> dict[str, str]:
@@ -367,9 +382,11 @@ def _column(header: str, reader: _Reader) -> _Column:
     return _Column(header=header, base=base, language=code)
 
 
-def _rows(raw_rows: list[dict[str, Any]], reader: _Reader) -> list[_Row]:
+def _rows(
+    raw_rows: list[dict[str, Any]], reader: _Reader, header: Sequence[Any] = ()
+) -> list[_Row]:
     # Row 1 is the header; pyxform keeps empty rows so the numbers match the sheet.
-    columns: dict[str, _Column] = {}
+    columns = {str(h): _column(str(h), reader) for h in header if h is not None and str(h).strip()}
     rows = []
     for number, raw in enumerate(raw_rows, start=2):
         cells = {}
@@ -377,9 +394,10 @@ def _rows(raw_rows: list[dict[str, Any]], reader: _Reader) -> list[_Row]:
             text = str(value).strip() if value is not None else ""
             if not text:
                 continue
-            if header not in columns:
-                columns[header] = _column(str(header), reader)
-            cells[columns[header]] = text
+            key = str(header)
+            if key not in columns:
+                columns[key] = _column(key, reader)
+            cells[columns[key]] = text
         if cells:
             rows.append(_Row(number, cells))
     return rows
@@ -419,7 +437,7 @@ def _read_survey(rows: list[_Row], reader: _Reader) -> None:
                     column="type",
                 )
             continue  # a row of notes only
-        if kind in ("begin repeat", "begin loop"):
+        if kind == "begin repeat":
             repeat_depth += 1
             _unsupported(row, kind, reader)
             continue
@@ -481,6 +499,84 @@ def _normalise_type(written: str) -> str:
     return kind.lower()
 
 
+_SUBSTITUTION = re.compile(r"%\((name|label)\)s")
+
+
+def _expand_loops(rows: list[_Row], choices: list[_Row], reader: _Reader) -> list[_Row]:
+    """`begin loop over <list>` written out as pyxform does: a group of the loop's name
+    holding, for each choice of the list (but `none`), a group named after the choice and
+    labelled with its label, with the loop's items inside; `%(name)s` and `%(label)s` in
+    the items' cells become the choice's name and label (in the cell's language)."""
+    if not any(_normalise_type(row.get("type")) == "begin loop" for row in rows):
+        return rows
+    result: list[_Row] = []
+    index = 0
+    while index < len(rows):
+        row = rows[index]
+        block = _BLOCK.match(" ".join(row.get("type").split()))
+        if not block or block["edge"].lower() != "begin" or block["block"].lower() != "loop":
+            result.append(row)
+            index += 1
+            continue
+        end = _loop_end(rows, index, reader)
+        body = _expand_loops(rows[index + 1 : end], choices, reader)
+        options = [c for c in choices if c.get("list_name") == block["list"]]
+        if not block["list"] or not options:
+            problem = ERROR_LOOP_LIST.format(list_name=block["list"] or "")
+            raise form_error(reader.source, problem, row=row.number, column="type")
+        result.append(_with_type(row, "begin group"))
+        for option in options:
+            if option.get("name") == "none":
+                continue
+            labels = {c: v for c, v in option.cells.items() if c.base == "label"}
+            result.append(_synthetic(row.number, "begin group", option.get("name"), labels))
+            result += [_substituted(item, option, reader) for item in body]
+            result.append(_synthetic(row.number, "end group", "", {}))
+        result.append(_with_type(rows[end], "end group"))
+        index = end + 1
+    return result
+
+
+def _loop_end(rows: list[_Row], begin: int, reader: _Reader) -> int:
+    depth = 0
+    for index in range(begin, len(rows)):
+        kind = _normalise_type(rows[index].get("type"))
+        depth += kind == "begin loop"
+        depth -= kind == "end loop"
+        if depth == 0:
+            return index
+    name = rows[begin].get("name")
+    problem = ERROR_UNCLOSED_LOOP.format(name=name)
+    raise form_error(reader.source, problem, row=rows[begin].number, column="type")
+
+
+_TYPE_COLUMN = _Column(header="type", base="type", language="")
+_NAME_COLUMN = _Column(header="name", base="name", language="")
+
+
+def _with_type(row: _Row, kind: str) -> _Row:
+    cells = {c: v for c, v in row.cells.items() if c.base != "type"}
+    return _Row(row.number, {_TYPE_COLUMN: kind, **cells})
+
+
+def _synthetic(number: int, kind: str, name: str, cells: dict[_Column, str]) -> _Row:
+    named = {_NAME_COLUMN: name} if name else {}
+    return _Row(number, {_TYPE_COLUMN: kind, **named, **cells})
+
+
+def _substituted(row: _Row, option: _Row, reader: _Reader) -> _Row:
+    labels = option.translated("label", reader.default_language)
+
+    def fill(column: _Column, text: str) -> str:
+        label = labels.get(column.language or reader.default_language) or next(
+            iter(labels.values()), ""
+        )
+        values = {"name": option.get("name"), "label": label}
+        return _SUBSTITUTION.sub(lambda m: values[m[1]], text)
+
+    return _Row(row.number, {c: fill(c, v) for c, v in row.cells.items()})
+
+
 def _refuse_unmatched(row: _Row, kind: str, reader: _Reader) -> None:
     raise form_error(
         reader.source, ERROR_UNMATCHED_END.format(kind=kind), row=row.number, column="type"
@@ -536,11 +632,7 @@ def _page(group: _OpenGroup, reader: _Reader) -> PageSpec:
     # A section left without items (all skipped, or none) cannot be shown; dropping it
     # keeps the round trip exact, since the writer opens sections at their first item.
     used = {q.section for q in group.questions}
-    sections = tuple(
-        section
-        for section in group.sections
-        if any(path == section.path or path.startswith(section.path + "/") for path in used)
-    )
+    sections = tuple(section for section in group.sections if _holds(section.path, used))
     return PageSpec(
         name=group.name,
         sections=sections,
@@ -704,14 +796,24 @@ def _choice_list(list_name: str, rows: list[_Row], reader: _Reader) -> ChoiceLis
     return ChoiceListSpec(name=list_name, choices=tuple(choices))
 
 
-def _file_list(name: str, reader: _Reader) -> ChoiceListSpec:
+def _file_list(name: str, reader: _Reader) -> ChoiceListSpec | None:
     """The choices of a select_*_from_file item, from the CSV file of that name in the
-    media directory (columns name, label or label::Language, and any filter columns)."""
-    if PurePath(name).name != name or PurePath(name).suffix.lower() != ".csv":
-        raise form_error(reader.source, ERROR_MEDIA_KIND.format(name=name))
+    media directory (columns name, label or label::Language, and any filter columns).
+
+    Under `skip_unsupported` a file not given (or not CSV) skips the items that use it,
+    with a warning, as a type the web cannot ask is skipped: None is returned."""
+    problem = ""
     path = reader.media / name if reader.media is not None else None
-    if path is None or not path.is_file():
-        raise form_error(reader.source, ERROR_MEDIA_MISSING.format(name=name))
+    if PurePath(name).name != name or PurePath(name).suffix.lower() != ".csv":
+        problem = ERROR_MEDIA_KIND.format(name=name)
+    elif path is None or not path.is_file():
+        problem = ERROR_MEDIA_MISSING.format(name=name)
+    if problem and reader.skip_unsupported:
+        _skip_list_items(name, reader)
+        reader.warnings.append(WARNING_MEDIA_SKIPPED.format(problem=problem))
+        return None
+    if problem or path is None:
+        raise form_error(reader.source, problem)
     if path.stat().st_size > MAX_MEDIA_BYTES:
         raise form_error(reader.source, ERROR_MEDIA_SIZE.format(name=name, limit=MAX_MEDIA_BYTES))
     try:
@@ -727,6 +829,30 @@ def _file_list(name: str, reader: _Reader) -> ChoiceListSpec:
     if not choice_list.choices:
         raise form_error(name, ERROR_MEDIA_EMPTY)
     return choice_list
+
+
+def _skip_list_items(list_name: str, reader: _Reader) -> None:
+    """Take every item that offers `list_name` out of the pages read so far, listing it as
+    skipped; a page or section left empty goes with it."""
+    pages = []
+    for page in reader.pages:
+        kept = []
+        for question in page.questions:
+            if question.choice_list == list_name:
+                kind = f"{question.type}_from_file {list_name}"
+                reader.skipped.append(SkippedItem(question.row, question.name, kind))
+            else:
+                kept.append(question)
+        if kept:
+            used = {q.section for q in kept}
+            sections = tuple(s for s in page.sections if _holds(s.path, used))
+            pages.append(replace(page, questions=tuple(kept), sections=sections))
+    reader.pages = pages
+
+
+def _holds(section: str, used: set[str]) -> bool:
+    """Whether the section at path `section` holds an item of one of the `used` paths."""
+    return any(path == section or path.startswith(section + "/") for path in used)
 
 
 def _code(row: _Row, reader: _Reader) -> int:

@@ -70,28 +70,6 @@ def test_stray_cells_on_the_choices_sheet_are_ignored_with_a_warning(tmp_path):
     assert form.warnings == ("row 3 of the choices sheet has no list_name and is ignored",)
 
 
-def test_begin_loop_is_unsupported_on_its_own_row(tmp_path):
-    survey = [
-        HEAD,
-        ["text", "first", "First", "", ""],
-        ["begin loop over crops", "crop_loop", "Crops", "", ""],
-        ["integer", "harvest", "Harvest", "", ""],
-        ["end loop", "", "", "", ""],
-        ["integer", "last", "Last", "", ""],
-    ]
-    choices = [["list_name", "name", "label"], ["crops", "maize", "Maize"]]
-    path = write_form(tmp_path / "f.xlsx", survey, choices)
-    with pytest.raises(FormError) as caught:
-        read_xlsform(path)
-    assert str(caught.value) == (
-        "f.xlsx: row 3, column type: type 'begin loop' ('crop_loop') cannot be asked in a web "
-        "survey; remove it or import with --skip-unsupported"
-    )
-    form = read_xlsform(path, skip_unsupported=True)
-    assert [q.name for q in form.questions()] == ["first", "last"]
-    assert [(s.row, s.name) for s in form.skipped] == [(3, "crop_loop"), (4, "harvest")]
-
-
 def test_a_form_without_labels_is_refused_unless_asked(tmp_path):
     survey = [["type", "name"], ["integer", "age"], ["text", "town"]]
     path = write_form(tmp_path / "old.xlsx", survey, [["list_name", "name"]])

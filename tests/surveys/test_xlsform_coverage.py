@@ -1,0 +1,152 @@
+"""Structures found in real forms that pyxform converts and Panelwave once refused or
+misread (measured by bench/xlsform_coverage.py): each reproduced in a form written here."""
+
+from pathlib import Path
+
+import pytest
+
+from surveys.formspec import FormError, FormSpec
+from surveys.xlsform import read_xlsform, write_xlsform
+from tests.surveys.forms import write_form
+
+HEAD = ["type", "name", "label", "relevant"]
+
+
+def _round_trip(form: FormSpec, tmp_path: Path) -> None:
+    write_xlsform(form, tmp_path / "out.xlsx")
+    assert read_xlsform(tmp_path / "out.xlsx") == form
+
+
+def test_a_loop_is_written_out_per_choice_as_pyxform_does(tmp_path):
+    survey = [
+        ["type", "name", "label::English (en)", "label::Français (fr)"],
+        ["text", "first", "First", "Premier"],
+        ["begin loop over crops", "harvests", "Harvests", "Récoltes"],
+        ["integer", "tonnes", "Tonnes of %(label)s?", "Tonnes de %(label)s ?"],
+        ["text", "note_%(name)s", "About %(name)s", "Sur %(name)s"],
+        ["end loop", "", "", ""],
+        *(["text", f"last_{n}", "Last", "Dernier"] for n in range(4)),
+    ]
+    choices = [
+        ["list_name", "name", "label::English (en)", "label::Français (fr)"],
+        ["crops", "maize", "maize", "maïs"],
+        ["crops", "none", "none", "aucune"],
+        ["crops", "rice", "rice", "riz"],
+    ]
+    form = read_xlsform(write_form(tmp_path / "loop.xlsx", survey, choices))
+    page = form.pages[1]
+    assert page.name == "harvests"
+    assert [(s.path, s.labels["fr"]) for s in page.sections] == [("maize", "maïs"), ("rice", "riz")]
+    tonnes = [q for q in page.questions if q.xlsform_name == "tonnes"]
+    assert [(q.name, q.section) for q in tonnes] == [
+        ("maize_tonnes", "maize"),
+        ("rice_tonnes", "rice"),
+    ]
+    assert tonnes[1].labels == {"en": "Tonnes of rice?", "fr": "Tonnes de riz ?"}
+    assert [q.name for q in page.questions if q.type == "text"] == ["note_maize", "note_rice"]
+    _round_trip(form, tmp_path)
+
+
+def test_a_loop_without_a_list_is_refused_on_its_row(tmp_path):
+    survey = [HEAD, ["text", "a", "A", ""], ["begin loop", "l", "L", ""], ["end loop", "", "", ""]]
+    path = write_form(tmp_path / "f.xlsx", survey, [["list_name", "name", "label"]])
+    with pytest.raises(FormError) as caught:
+        read_xlsform(path, skip_unsupported=True)
+    assert str(caught.value) == (
+        "f.xlsx: row 3, column type: begin loop needs a list of the choices sheet to loop "
+        "over (found '')"
+    )
+
+
+def test_a_choice_file_not_given_skips_its_items_under_skip_unsupported(tmp_path):
+    survey = [
+        HEAD,
+        ["text", "name", "Name", ""],
+        ["begin group", "where", "Where", ""],
+        ["select_one_from_file villages.csv", "village", "Village", ""],
+        ["end group", "", "", ""],
+    ]
+    path = write_form(tmp_path / "f.xlsx", survey, [["list_name", "name", "label"]])
+    with pytest.raises(FormError, match=r"choice list file 'villages\.csv' is not given"):
+        read_xlsform(path)
+    form = read_xlsform(path, skip_unsupported=True)
+    assert [page.name for page in form.pages] == ["name"]
+    assert [(s.row, s.name) for s in form.skipped] == [(4, "village")]
+    assert form.warnings == (
+        "choice list file 'villages.csv' is not given; import with --media DIR (the "
+        "directory holding it) or upload it with the form; the items that offer it are skipped",
+    )
+    _round_trip(form, tmp_path)
+
+
+def test_languages_keep_the_order_of_the_columns(tmp_path):
+    # The first row has English only; Chinese comes first among the translated columns
+    # after the bare hint. The order must not depend on which cells are filled first.
+    survey = [
+        ["type", "name", "label::english", "hint", "label::chinese"],
+        ["text", "a", "A", "", ""],
+        ["text", "b", "B", "a hint", "乙"],
+    ]
+    form = read_xlsform(write_form(tmp_path / "f.xlsx", survey, [["list_name", "name"]]))
+    assert form.languages == ("en", "default", "zh")
+    _round_trip(form, tmp_path)
+
+
+def _wrapped(tmp_path: Path, *, appearance: str = "", relevant: str = "") -> Path:
+    survey = [
+        [*HEAD, "appearance"],
+        ["start", "start", "", "", ""],
+        ["begin group", "survey", "The survey", relevant, appearance],
+        ["select_one yn", "consent", "Do you agree?", "", ""],
+        ["begin group", "household", "Household", "${consent} = 'yes'", ""],
+        ["integer", "size", "How many people?", "", ""],
+        ["begin group", "head", "Head", "", ""],
+        ["integer", "age", "Age of the head", "", ""],
+        ["end group", "", "", "", ""],
+        ["end group", "", "", "", ""],
+        ["begin group", "income", "Income", "", ""],
+        ["integer", "amount", "Income last month", "", ""],
+        ["end group", "", "", "", ""],
+        ["end group", "", "", "", ""],
+        ["text", "thanks", "Any comment?", "", ""],
+    ]
+    choices = [["list_name", "name", "label"], ["yn", "yes", "Yes"], ["yn", "no", "No"]]
+    return write_form(tmp_path / "wrapped.xlsx", survey, choices)
+
+
+def test_a_wrapper_group_is_split_into_the_pages_inside_it(tmp_path):
+    form = read_xlsform(_wrapped(tmp_path, relevant="${start} != ''"))
+    assert [page.name for page in form.pages] == ["consent", "household", "income", "thanks"]
+    household = form.pages[1]
+    assert household.labels == {"default": "Household"}
+    assert household.relevant == "(${start} != '') and (${consent} = 'yes')"
+    assert [(s.path, s.labels) for s in household.sections] == [("head", {"default": "Head"})]
+    assert [(q.name, q.section) for q in household.questions] == [("size", ""), ("age", "head")]
+    assert form.pages[0].questions[0].relevant == "${start} != ''"
+    assert form.warnings == (
+        "group 'survey' holds most of the form, so the groups inside it are the pages "
+        "(docs/xlsform.md, 'Pages and sections')",
+    )
+    _round_trip(form, tmp_path)
+
+
+def test_a_field_list_wrapper_stays_one_page(tmp_path):
+    form = read_xlsform(_wrapped(tmp_path, appearance="field-list"))
+    assert [page.name for page in form.pages] == ["survey", "thanks"]
+    assert form.warnings == ()
+
+
+def test_a_group_holding_half_the_form_or_less_is_a_page(tmp_path):
+    survey = [
+        HEAD,
+        ["begin group", "a", "A", ""],
+        ["text", "x", "X", ""],
+        ["begin group", "inner", "Inner", ""],
+        ["text", "y", "Y", ""],
+        ["end group", "", "", ""],
+        ["end group", "", "", ""],
+        ["text", "z", "Z", ""],
+        ["text", "w", "W", ""],
+    ]
+    form = read_xlsform(write_form(tmp_path / "f.xlsx", survey, [["list_name", "name"]]))
+    assert [page.name for page in form.pages] == ["a", "z", "w"]
