@@ -7,6 +7,7 @@ of a version is the hash of its canonical JSON.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -50,6 +51,15 @@ from surveys.models import (
 
 ExportFormat = Literal["xlsform", "json"]
 EXPORT_SUFFIXES: dict[str, str] = {"xlsform": ".xlsx", "json": ".json"}
+
+# A question's fields are declared once, by QuestionSpec (surveys/formspec.py); a Question
+# row keeps each under the same name, except the choice list (a name in the spec, a row
+# here) and the source row (only for messages during the import).
+STORED_QUESTION_FIELDS = tuple(
+    spec_field.name
+    for spec_field in dataclasses.fields(QuestionSpec)
+    if spec_field.name not in {"choice_list", "row"}
+)
 
 ERROR_ALREADY_PUBLISHED = "version {version_id} is already published"
 ERROR_UNKNOWN_CONCEPTS = "not in the item bank (run load_item_bank?): {keys}"
@@ -248,28 +258,9 @@ def _write_parts(version: QuestionnaireVersion, form: FormSpec) -> None:
                 Question(
                     version=version,
                     page=page,
-                    name=q.name,
-                    written_name=q.written_name,
-                    section=q.section,
                     position=len(questions) + 1,
-                    type=q.type,
-                    labels=q.labels,
-                    hints=q.hints,
-                    required=q.required,
-                    required_message=q.required_message,
-                    relevant=q.relevant,
-                    constraint=q.constraint,
-                    constraint_message=q.constraint_message,
-                    calculation=q.calculation,
-                    default=q.default,
-                    choice_filter=q.choice_filter,
-                    appearance=q.appearance,
                     choice_list=lists.get(q.choice_list) if q.choice_list else None,
-                    other_choice=q.other_choice,
-                    privacy=q.privacy,
-                    harmonise=q.harmonise,
-                    attention_expected=q.attention_expected,
-                    extra=q.extra,
+                    **_stored_fields(q),
                 )
             )
     Question.objects.bulk_create(questions)
@@ -334,28 +325,14 @@ def _list_order(choice_list: ChoiceListSpec, pages: list[PageSpec]) -> tuple[int
 
 def _question_spec(q: Question) -> QuestionSpec:
     return QuestionSpec(
-        name=q.name,
-        type=q.type,
-        labels=q.labels,
-        hints=q.hints,
-        required=q.required,
-        required_message=q.required_message,
-        relevant=q.relevant,
-        constraint=q.constraint,
-        constraint_message=q.constraint_message,
-        calculation=q.calculation,
-        default=q.default,
-        choice_filter=q.choice_filter,
-        section=q.section,
-        written_name=q.written_name,
-        appearance=q.appearance,
         choice_list=q.choice_list.name if q.choice_list else "",
-        other_choice=q.other_choice,
-        privacy=q.privacy,
-        harmonise=q.harmonise,
-        attention_expected=q.attention_expected,
-        extra=q.extra,
+        **_stored_fields(q),
     )
+
+
+def _stored_fields(source: QuestionSpec | Question) -> dict[str, Any]:
+    """The fields a question spec and its row share, read from either."""
+    return {name: getattr(source, name) for name in STORED_QUESTION_FIELDS}
 
 
 def content_hash(form: FormSpec) -> str:

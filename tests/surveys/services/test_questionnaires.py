@@ -1,10 +1,19 @@
 """Questionnaire services on the database: import, publish, fork, export, diff, item bank."""
 
+import dataclasses
+
 import pytest
 from django.db import IntegrityError, connection, transaction
 
 from surveys.diff import ERROR_TYPE_CHANGED, ItemTypeChangedError
-from surveys.formspec import FormError
+from surveys.formspec import (
+    ChoiceListSpec,
+    ChoiceSpec,
+    FormError,
+    FormSpec,
+    PageSpec,
+    QuestionSpec,
+)
 from surveys.models import (
     FROZEN_VERSION_MESSAGE,
     Choice,
@@ -17,6 +26,7 @@ from surveys.models import (
 )
 from surveys.services.itembank import load_item_bank
 from surveys.services.questionnaires import (
+    create_version,
     diff_versions,
     export_questionnaire,
     fork_version,
@@ -245,3 +255,49 @@ def test_publish_refuses_a_draft_whose_item_changed_type(published):
     assert str(caught.value) == ERROR_TYPE_CHANGED.format(name="age", old="integer", new="text")
     draft.refresh_from_db()
     assert (draft.status, draft.content_hash) == ("draft", "")
+
+
+def test_every_field_of_a_question_survives_the_database(study):
+    # given: a question whose every field differs from its default
+    question = QuestionSpec(
+        name="origin",
+        type="select_one",
+        labels={"en": "Where from?", "ru": "Откуда?"},
+        hints={"en": "Pick one"},
+        required=True,
+        required_message={"en": "Please answer"},
+        relevant="${age} > 17",
+        constraint=". != 'x'",
+        constraint_message={"en": "Not x"},
+        appearance="minimal",
+        choice_list="places",
+        other_choice="other",
+        privacy="sensitive",
+        harmonise="wvs_origin",
+        attention_expected="a",
+        extra={"tag": "kept"},
+        calculation="once(1)",
+        default="a",
+        choice_filter="region = 'x'",
+        section="block/inner",
+        written_name="Origin",
+    )
+    defaults = QuestionSpec(name="origin", type="select_one")
+    unchanged = [
+        f.name for f in dataclasses.fields(QuestionSpec) if f.name not in {"name", "type", "row"}
+    ]
+    unchanged = [name for name in unchanged if getattr(question, name) == getattr(defaults, name)]
+    assert unchanged == []
+    places = ChoiceListSpec("places", (ChoiceSpec("a", 1, {"en": "A"}),))
+    form = FormSpec(
+        languages=("en", "ru"),
+        source_language="en",
+        pages=(PageSpec(name="p1", questions=(question,)),),
+        choice_lists=(places,),
+    )
+
+    # when
+    version = create_version(study, "roundtrip", form)
+
+    # then
+    assert version_to_form(version).pages[0].questions == (question,)
