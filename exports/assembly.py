@@ -38,6 +38,7 @@ from exports.anonymise.disclosure import disclosure_report, restricted_report
 from exports.anonymise.pseudonyms import Pseudonymiser, new_export_key
 from exports.catalogue import Catalogue, build_catalogue
 from exports.dataset import Dataset, ExportSpec
+from exports.flatten import FlatBatch, flatten
 from exports.layouts import PERSON, WideTexts, wide_name, widen_frame, widen_variables
 from exports.links import NAME as LINKED_BY
 from exports.links import NOT_LINKED, linked_by, linked_by_variable
@@ -53,7 +54,6 @@ from surveys.models import Page, Study
 
 # Responses fetched and turned into rows per chunk: a few MB of JSON answers at 200 items.
 BATCH_RESPONSES = 5000
-FETCH_CHUNK = 500
 # Completed responses' page times read per round trip for the speed index.
 TIMES_CHUNK = 20_000
 # The cleaning settings the speed index uses (the rest of a run's config is not needed).
@@ -176,37 +176,16 @@ def _batches(sample: Sample, spec: ExportSpec) -> Iterator[list[SampledResponse]
         yield batch
 
 
-def _fetch(
-    batch: Sequence[SampledResponse], keys: Sequence[str] | None = None
-) -> dict[int, tuple[Any, ...]]:
-    """The batch's rows: pk, status, started_at, completed_at and the answers; with `keys`,
-    only those answers, extracted by the database (the quasi-identifier pass would otherwise
-    decode every response's whole document of answers a second time)."""
-    wanted = [r.response_id for r in batch]
-    fields = ("pk", "status", "started_at", "completed_at")
-    responses = Response.objects.filter(pk__in=wanted)
-    if keys is None:
-        rows = responses.values_list(*fields, "answers")
-        return {row[0]: row for row in rows.iterator(chunk_size=FETCH_CHUNK)}
-    aliases = {f"answer_{i}": KeyTransform(key, "answers") for i, key in enumerate(keys)}
-    rows = responses.annotate(**aliases).values_list(*fields, *aliases)
-    fetched = {}
-    for row in rows.iterator(chunk_size=FETCH_CHUNK):
-        # A missing key comes back as None; an answer is never stored as null.
-        answers = {
-            key: value for key, value in zip(keys, row[4:], strict=True) if value is not None
-        }
-        fetched[row[0]] = (*row[:4], answers)
-    return fetched
-
-
 def _answer_keys(columns: Sequence[col.Column]) -> list[str]:
-    """The answers the columns read: their items' own, and those their conditions name."""
+    """The answers the columns read: their items' own (and "other, specify" texts), and
+    those their conditions name."""
     keys: set[str] = set()
     for column in columns:
         if column.item is None:
             continue
         keys.add(column.item.name)
+        if column.item.has_other:
+            keys.add(f"{column.item.name}_other")
         for version in column.item.versions.values():
             try:
                 keys.update(references(version.relevant) if version.relevant.strip() else ())
@@ -226,8 +205,9 @@ def _rows(
     speed: dict[int, float] | None = None,
 ) -> pd.DataFrame:
     """One row per response of the batch, in batch order, internal person key kept."""
-    fetched = _fetch(batch, _answer_keys(catalogue.quasi_columns) if quasi_only else None)
+    columns = catalogue.quasi_columns if quasi_only else catalogue.item_columns
     ids = [r.response_id for r in batch]
+    flat = flatten(ids, _answer_keys(columns))
     meta = pd.DataFrame(
         {
             PERSON: [r.person for r in batch],
@@ -239,26 +219,25 @@ def _rows(
     parts = []
     for wave_id in {r.wave_id for r in batch}:
         in_wave = [r.response_id for r in batch if r.wave_id == wave_id]
-        raw = pd.DataFrame.from_records(
-            [fetched[i][4] or {} for i in in_wave], index=in_wave
-        ).astype("object")
-        abandoned = pd.Series(
-            [fetched[i][1] == ResponseStatus.ABANDONED for i in in_wave], index=in_wave
+        rows = flat.rows(in_wave)
+        group = col.Group(
+            raw=pd.DataFrame(index=in_wave),
+            abandoned=pd.Series(rows.status == ResponseStatus.ABANDONED, index=in_wave),
+            factors=rows.answers,
         )
-        group = col.Group(raw=raw, abandoned=abandoned)
         version_id = catalogue.wave_versions[wave_id]
         part = {}
-        for column in catalogue.quasi_columns if quasi_only else catalogue.item_columns:
+        for column in columns:
             item = column.item
             if item is not None:  # item columns always name their item
                 part[column.variable.name] = column.compute(
                     item, item.versions.get(version_id), group
-                )
+                ).to_numpy()
         parts.append(pd.DataFrame(part, index=in_wave))
-    items = pd.concat(parts) if parts else pd.DataFrame(index=ids)
+    items = pd.concat(parts) if len(parts) > 1 else parts[0] if parts else pd.DataFrame(index=ids)
     frame = pd.concat([meta, items.reindex(ids)], axis=1)
     if not quasi_only:
-        _add_quality(frame, fetched, flags, catalogue, batch, speed or {})
+        _add_quality(frame, flat, flags, catalogue, batch, speed or {})
         found = _free_text(frame, catalogue, spec)
         if scrubbed is not None:
             for name, counts in found.items():
@@ -268,29 +247,23 @@ def _rows(
 
 def _add_quality(
     frame: pd.DataFrame,
-    fetched: dict[int, tuple[Any, ...]],
+    flat: FlatBatch,
     flags: dict[int, set[str]],
     catalogue: Catalogue,
     batch: Sequence[SampledResponse],
     speed: dict[int, float],
 ) -> None:
     ids = list(frame.index)
-    frame["complete"] = [float(fetched[i][1] == ResponseStatus.COMPLETED) for i in ids]
-    frame["duration"] = [
-        (fetched[i][3] - fetched[i][2]).total_seconds()
-        if fetched[i][3] is not None
-        else float(col.BREAK_OFF)
-        for i in ids
-    ]
-    cleaned = {r.response_id: r.wave_id in catalogue.cleaned_waves for r in batch}
+    frame["complete"] = (flat.status == ResponseStatus.COMPLETED).astype("float64")
+    frame["duration"] = np.where(np.isnan(flat.duration), float(col.BREAK_OFF), flat.duration)
+    cleaned = np.array([r.wave_id in catalogue.cleaned_waves for r in batch], dtype=bool)
+    not_cleaned = float(col.BREAK_OFF)
     for rule, name in catalogue.flag_columns.items():
-        frame[name] = [
-            float(rule in flags.get(i, ())) if cleaned[i] else float(col.BREAK_OFF) for i in ids
-        ]
-    frame["flagged"] = [
-        float(bool(flags.get(i))) if cleaned[i] else float(col.BREAK_OFF) for i in ids
-    ]
-    frame["speed_index"] = [speed.get(i, float(col.BREAK_OFF)) for i in ids]
+        has = np.array([rule in flags.get(i, ()) for i in ids], dtype=np.float64)
+        frame[name] = np.where(cleaned, has, not_cleaned)
+    anyflag = np.array([bool(flags.get(i)) for i in ids], dtype=np.float64)
+    frame["flagged"] = np.where(cleaned, anyflag, not_cleaned)
+    frame["speed_index"] = [speed.get(i, not_cleaned) for i in ids]
 
 
 def speed_indexes(sample: Sample) -> dict[int, float]:

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from exports.dataset import Variable
+from exports.factors import Factor
 from exports.harmonise import TwinPlan
 from exports.items import Item, ItemVersion
 from surveys.expressions import ExpressionError, is_true, references
@@ -135,12 +136,23 @@ def label_text(language: str, key: str) -> str:
 
 @dataclass(frozen=True)
 class Group:
-    """Rows of one batch fielded on one version: their answers, one column per item."""
+    """Rows of one batch fielded on one version: their answers, one column per item.
+
+    The answers come either as `factors` (exports/flatten.py: per answer key, each row's
+    position among the key's distinct values) or as `raw` object columns; `raw`'s index
+    is the rows' in both. With factors, each rule below runs once per distinct answer and
+    is spread to the rows by position, so its cost follows the distinct answers, not the
+    cells."""
 
     raw: pd.DataFrame
     abandoned: pd.Series
+    factors: Mapping[str, Factor] = field(default_factory=dict)
     # Expression -> whether it holds for each row (filled on first use).
     relevance: dict[str, pd.Series] = field(default_factory=dict, compare=False)
+
+    @property
+    def index(self) -> pd.Index:
+        return self.raw.index
 
 
 Compute = Callable[[Item, ItemVersion | None, Group], pd.Series]
@@ -167,15 +179,55 @@ def is_answered(value: Any) -> bool:
 
 
 def answered_scalars(raw: pd.Series) -> pd.Series:
-    """is_answered for a column of scalar answers (numbers, single choices), vectorised:
-    the 200 items of a 1,000,000-row export make a Python call per value the export's cost."""
+    """is_answered for a column of scalar answers (numbers, single choices), vectorised."""
     values = raw.to_numpy(dtype=object)
     return pd.Series(pd.notna(values) & (values != ""), index=raw.index)
+
+
+@dataclass(frozen=True)
+class Distinct:
+    """A key's answers as distinct values (the last is "absent") and each row's position."""
+
+    values: pd.Series
+    positions: np.ndarray
+
+    def spread(self, per_value: pd.Series | np.ndarray, index: pd.Index) -> pd.Series:
+        """Values computed per distinct answer, as a column over the rows."""
+        data = np.asarray(per_value)
+        return pd.Series(data[self.positions], index=index, dtype=data.dtype)
+
+
+def distinct(group: Group, key: str) -> Distinct:
+    factor = group.factors.get(key)
+    if factor is not None:
+        values = np.empty(len(factor.values) + 1, dtype=object)
+        values[: len(factor.values)] = factor.values
+        values[-1] = None
+        positions = np.where(factor.codes < 0, len(factor.values), factor.codes)
+        return Distinct(pd.Series(values, dtype=object), positions)
+    column = raw_column(group, key).reset_index(drop=True)
+    return Distinct(column, np.arange(len(column)))
+
+
+def map_values(group: Group, key: str, function: Callable[[Any], Any]) -> pd.Series:
+    """`function` of each row's answer to `key`, called once per distinct answer."""
+    found = distinct(group, key)
+    return found.spread(_object_map(found.values, function), group.index)
+
+
+def _object_map(values: pd.Series, function: Callable[[Any], Any]) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    for i, value in enumerate(values.tolist()):
+        out[i] = function(value)
+    return out
 
 
 def raw_column(group: Group, key: str) -> pd.Series:
     if key in group.raw.columns:
         return group.raw[key]
+    factor = group.factors.get(key)
+    if factor is not None:
+        return pd.Series(factor.objects(), index=group.index, dtype="object")
     return pd.Series([None] * len(group.raw), index=group.raw.index, dtype="object")
 
 
@@ -190,30 +242,41 @@ def _hashable(value: Any) -> Any:
 def relevant_rows(expression: str, group: Group) -> pd.Series:
     """Whether `expression` holds for each row's answers; True when it is empty or broken."""
     if not expression.strip():
-        return pd.Series(True, index=group.raw.index)
+        return pd.Series(True, index=group.index)
     cached = group.relevance.get(expression)
     if cached is not None:
         return cached
     try:
         names = sorted(references(expression))
     except ExpressionError:
-        result = pd.Series(True, index=group.raw.index)
+        result = pd.Series(True, index=group.index)
         group.relevance[expression] = result
         return result
-    columns = [raw_column(group, name).map(_hashable).tolist() for name in names]
-    patterns = list(zip(*columns, strict=True)) if names else [()] * len(group.raw)
+    found = [distinct(group, name) for name in names]
+    hashable = [_object_map(d.values, _hashable) for d in found]
+    if names:
+        # Rows alike in the positions of every answer the condition reads share a pattern.
+        stacked = np.stack([d.positions for d in found], axis=1)
+        unique, inverse = np.unique(stacked, axis=0, return_inverse=True)
+        inverse = inverse.reshape(-1)
+    else:
+        unique, inverse = np.zeros((1, 0), dtype=np.intp), np.zeros(len(group.index), np.intp)
     # One evaluation per distinct pattern of the answers the condition reads.
     outcome: dict[tuple[Any, ...], bool] = {}
-    for pattern in set(patterns):
-        answers = {
-            name: list(value) if isinstance(value, tuple) else value
-            for name, value in zip(names, pattern, strict=True)
-        }
-        try:
-            outcome[pattern] = is_true(expression, answers)
-        except ExpressionError:
-            outcome[pattern] = True
-    result = pd.Series([outcome[p] for p in patterns], index=group.raw.index, dtype=bool)
+    holds = np.empty(len(unique), dtype=bool)
+    for p, positions in enumerate(unique):
+        pattern = tuple(h[i] for h, i in zip(hashable, positions, strict=True))
+        if pattern not in outcome:
+            answers = {
+                name: list(value) if isinstance(value, tuple) else value
+                for name, value in zip(names, pattern, strict=True)
+            }
+            try:
+                outcome[pattern] = is_true(expression, answers)
+            except ExpressionError:
+                outcome[pattern] = True
+        holds[p] = outcome[pattern]
+    result = pd.Series(holds[inverse], index=group.index, dtype=bool)
     group.relevance[expression] = result
     return result
 
@@ -230,41 +293,54 @@ def missing_codes(
     # numpy, not boolean assignment into a Series: a tenth of an export's time otherwise.
     codes = np.where(visible, float(NO_ANSWER), float(NOT_APPLICABLE))
     codes[group.abandoned.to_numpy(dtype=bool) & visible] = float(BREAK_OFF)
-    return pd.Series(codes, index=group.raw.index)
+    return pd.Series(codes, index=group.index)
 
 
 def not_asked(group: Group, *, string: bool) -> pd.Series:
     if string:
-        return pd.Series("", index=group.raw.index, dtype="object")
-    return pd.Series(float(NOT_ASKED), index=group.raw.index)
+        return pd.Series("", index=group.index, dtype="object")
+    return pd.Series(float(NOT_ASKED), index=group.index)
+
+
+def _answered_or_missing(
+    answered: pd.Series, values: pd.Series, version: ItemVersion, group: Group
+) -> pd.Series:
+    keep = answered.to_numpy(dtype=bool)
+    missing = missing_codes(version, group).to_numpy()
+    return pd.Series(np.where(keep, values.to_numpy(dtype=np.float64), missing), index=group.index)
 
 
 def numeric(item: Item, version: ItemVersion | None, group: Group) -> pd.Series:
     if version is None:
         return not_asked(group, string=False)
-    raw = raw_column(group, item.name)
-    answered = answered_scalars(raw)
-    values = pd.to_numeric(raw.where(answered), errors="coerce").astype("float64")
-    return values.where(answered, missing_codes(version, group))
+    found = distinct(group, item.name)
+    answered = answered_scalars(found.values)
+    values = pd.to_numeric(found.values.where(answered), errors="coerce").astype("float64")
+    return _answered_or_missing(
+        found.spread(answered, group.index), found.spread(values, group.index), version, group
+    )
 
 
 def single_choice(item: Item, version: ItemVersion | None, group: Group) -> pd.Series:
     if version is None:
         return not_asked(group, string=False)
-    raw = raw_column(group, item.name)
+    found = distinct(group, item.name)
+    raw = found.values
     answered = answered_scalars(raw)
     names, codes = version.code_lookup
-    # One hash lookup over the column; an answer stored as a number rather than a choice
-    # name (an imported file) is looked up by its text, one by one.
-    found = names.get_indexer(pd.Index(raw, dtype=object))
-    values = pd.Series(np.where(found >= 0, codes[found], math.nan), index=raw.index)
+    # One hash lookup over the distinct answers; an answer stored as a number rather than
+    # a choice name (an imported file) is looked up by its text.
+    position = names.get_indexer(pd.Index(raw, dtype=object))
+    values = pd.Series(np.where(position >= 0, codes[position], math.nan), index=raw.index)
     stray = answered & values.isna()
     if stray.any():
         as_text = names.get_indexer(pd.Index(raw[stray].map(str), dtype=object))
         values[stray] = np.where(as_text >= 0, codes[as_text], math.nan)
     # An answer outside the version's list (an import typo) is technical missing.
     values = values.where(~answered | values.notna(), float(BREAK_OFF))
-    return values.where(answered, missing_codes(version, group)).astype("float64")
+    return _answered_or_missing(
+        found.spread(answered, group.index), found.spread(values, group.index), version, group
+    ).astype("float64")
 
 
 def multiple_codes(item: Item, version: ItemVersion | None, group: Group) -> pd.Series:
@@ -277,17 +353,16 @@ def multiple_codes(item: Item, version: ItemVersion | None, group: Group) -> pd.
         names = _choice_names(value)
         return " ".join(n for n in sorted(names, key=lambda n: codes.get(n, 0)) if n in codes)
 
-    return raw_column(group, item.name).map(join).astype("object")
+    return map_values(group, item.name, join).astype("object")
 
 
 def option_dummy(option_name: str) -> Compute:
     def compute(item: Item, version: ItemVersion | None, group: Group) -> pd.Series:
         if version is None or option_name not in version.code_of():
             return not_asked(group, string=False)
-        raw = raw_column(group, item.name)
-        answered = raw.map(is_answered)
-        chosen = raw.map(lambda v: float(option_name in _choice_names(v)))
-        return chosen.where(answered, missing_codes(version, group)).astype("float64")
+        answered = map_values(group, item.name, is_answered)
+        chosen = map_values(group, item.name, lambda v: float(option_name in _choice_names(v)))
+        return _answered_or_missing(answered, chosen, version, group)
 
     return compute
 
@@ -300,7 +375,7 @@ def _choice_names(value: Any) -> list[str]:
 
 
 def _other_chosen(item: Item, version: ItemVersion, group: Group) -> pd.Series:
-    chosen = raw_column(group, item.name).map(lambda v: str(v) if is_answered(v) else None)
+    chosen = map_values(group, item.name, lambda v: str(v) if is_answered(v) else None)
     return chosen == version.other_choice
 
 
@@ -308,8 +383,8 @@ def text(key_suffix: str = "") -> Compute:
     def compute(item: Item, version: ItemVersion | None, group: Group) -> pd.Series:
         if version is None:
             return not_asked(group, string=True)
-        raw = raw_column(group, item.name + key_suffix)
-        return raw.map(lambda v: str(v).strip() if is_answered(v) else "").astype("object")
+        key = item.name + key_suffix
+        return map_values(group, key, lambda v: str(v).strip() if is_answered(v) else "")
 
     return compute
 
@@ -320,17 +395,18 @@ def status(key_suffix: str = "") -> Compute:
     def compute(item: Item, version: ItemVersion | None, group: Group) -> pd.Series:
         if version is None:
             return not_asked(group, string=False)
-        raw = raw_column(group, item.name + key_suffix)
-        answered = raw.map(lambda v: is_answered(v) and bool(str(v).strip()))
+        key = item.name + key_suffix
         if item.type == "select_multiple":
-            answered = raw.map(lambda v: bool(_choice_names(v)))
+            answered = map_values(group, key, lambda v: bool(_choice_names(v)))
+        else:
+            answered = map_values(group, key, lambda v: is_answered(v) and bool(str(v).strip()))
         extra = None
         if key_suffix == "_other":
             if not version.other_choice:
                 return not_asked(group, string=False)
             extra = _other_chosen(item, version, group)
         codes = missing_codes(version, group, extra=extra)
-        return codes.where(~answered, float(ANSWERED)).astype("float64")
+        return codes.where(~answered.astype(bool), float(ANSWERED)).astype("float64")
 
     return compute
 
@@ -339,9 +415,17 @@ def quasi_text(item: Item, version: ItemVersion | None, group: Group) -> pd.Seri
     """Raw text with numeric missing codes: coarsened into place codes by kanon."""
     if version is None:
         return not_asked(group, string=False).astype("object")
-    raw = raw_column(group, item.name)
-    answered = raw.map(is_answered)
-    return raw.map(str).where(answered, missing_codes(version, group)).astype("object")
+    answered = map_values(group, item.name, is_answered).astype(bool)
+    texts = map_values(group, item.name, str)
+    return texts.where(answered, missing_codes(version, group)).astype("object")
+
+
+def map_floats(values: pd.Series, function: Callable[[float], float]) -> pd.Series:
+    """`function` of each value of a float column, called once per distinct value."""
+    data = values.to_numpy(dtype=np.float64)
+    unique, inverse = np.unique(data, return_inverse=True)
+    mapped = np.array([function(float(v)) for v in unique], dtype=np.float64)
+    return pd.Series(mapped[inverse.reshape(-1)], index=values.index, dtype="float64")
 
 
 def twin(plan: TwinPlan) -> Compute:
@@ -350,7 +434,7 @@ def twin(plan: TwinPlan) -> Compute:
     def compute(item: Item, version: ItemVersion | None, group: Group) -> pd.Series:
         chooser = base if item.type == "select_one" else numeric
         values = chooser(item, version, group)
-        return values.map(plan.apply).astype("float64")
+        return map_floats(values, plan.apply)
 
     return compute
 

@@ -42,7 +42,7 @@ FIXED = (
 Columns = tuple[dict[str, np.ndarray], list[pa.Array], list[np.ndarray]]
 
 
-class _CopyStream(io.RawIOBase):
+class CopyStream(io.RawIOBase):
     """The blocks of a COPY TO STDOUT as a readable file, for pyarrow's streaming reader."""
 
     def __init__(self, blocks: Iterator[memoryview]) -> None:
@@ -86,7 +86,7 @@ def copy_columns(wave_id: int, items: list[str], pages: list[str]) -> Iterator[C
     types.update({name: pa.string() for name in item_names + page_names})
     with connection.cursor() as cursor, cursor.cursor.copy(sql, [*items, *pages, wave_id]) as copy:
         reader = pa_csv.open_csv(
-            io.BufferedReader(_CopyStream(iter(copy)), buffer_size=BLOCK_BYTES),
+            io.BufferedReader(CopyStream(iter(copy)), buffer_size=BLOCK_BYTES),
             read_options=pa_csv.ReadOptions(column_names=names, block_size=BLOCK_BYTES),
             parse_options=pa_csv.ParseOptions(newlines_in_values=True),
             convert_options=pa_csv.ConvertOptions(
