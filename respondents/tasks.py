@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import transaction
 
 from config.queueing import enqueue_all_on_commit
-from respondents import delivery
+from respondents import delivery, verified_links
 from respondents.cleaning.service import clean_wave, open_wave_ids
 from respondents.fingerprints import destroy_expired_fingerprint_keys
 
@@ -56,6 +56,20 @@ def send_invitation_task(invitation_id: int, kind: delivery.MessageKind = "invit
 def enqueue_sends(invitation_ids: Iterable[int], kind: delivery.MessageKind) -> None:
     """Queue one send per invitation once the caller's transaction commits."""
     enqueue_all_on_commit(send_invitation_task, [(pk, kind) for pk in invitation_ids])
+
+
+@shared_task(
+    name="respondents.send_verification",
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def send_verification_task(response_id: int, member_id: int) -> bool:
+    # Ids only: the worker reads the stored address itself (respondents/verified_links.py),
+    # so no address waits in the broker. OSError is VerificationDeliveryError, whose text
+    # names no address.
+    return verified_links.send_verification(response_id, member_id)
 
 
 @shared_task(name="respondents.send_reminders", acks_late=True)

@@ -4,9 +4,11 @@ message sent to the contact an earlier member stored, that they are that member.
 `request_verification(response, email)`: the end page's "I took part before". The typed
 address is only hashed into its blind index to find the member; it is never stored, logged
 or written to. If it matches an active member of the study with a completed response in an
-earlier wave, a one-time link goes to the address stored for that member (decrypted by
-services/contacts.py), so typing someone else's address only sends that person a link they
-can ignore. The caller shows the same page whatever happened: no enumeration.
+earlier wave, a Celery task (respondents.send_verification, retried on failure) sends a
+one-time link to the address stored for that member, so typing someone else's address only
+sends that person a link they can ignore. The task carries two ids, never an address
+(respondents/verified_links.py). The caller shows the same page whatever happened: no
+enumeration.
 
 `confirm_verification(token)`: following the link links the later response to the member's
 latest earlier response (services/linkage.py, how "verified"). The link is a signed token
@@ -18,20 +20,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
 from enum import StrEnum
 
-from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
 from django.db import transaction
-from django.template.loader import render_to_string
 from redis.exceptions import RedisError
 
-from config.links import site_link
-from respondents.delivery import message_language
+from config.queueing import enqueue_on_commit
 from respondents.models import (
     LinkHow,
     LinkStatus,
@@ -44,15 +41,14 @@ from respondents.models import (
 from respondents.services.contacts import find_members_by_contact, reveal_contact
 from respondents.services.linkage import earlier_waves, link_response
 from respondents.services.waves import is_accepting_responses
+from respondents.tasks import send_verification_task
+from respondents.verified_links import MAX_AGE, SALT
 
 logger = logging.getLogger(__name__)
 
-SALT = "panelwave.respondents.verified-link"
-MAX_AGE = timedelta(hours=48)
 # Requests per response: enough for a typo or two, too few to try a list of addresses.
 REQUEST_LIMIT = 3
 REQUEST_WINDOW_SECONDS = int(MAX_AGE.total_seconds())
-VERIFY_PATH = "/v/{token}/"
 REASON = "verified by e-mail"
 
 
@@ -122,10 +118,12 @@ def request_verification(response: Response, email: str) -> Requested:
             continue
         if latest_earlier_response(response, member) is None:
             continue
-        stored = reveal_contact(member).email
-        if not stored:
+        # Decrypted only to see that there is an address to write to; the worker reads it
+        # again when it sends, so it never travels with the task.
+        if not reveal_contact(member).email:
             continue
-        return _send(response, member, stored)
+        enqueue_on_commit(send_verification_task, response.pk, member.pk)
+        return Requested.SENT
     return Requested.NOT_SENT
 
 
@@ -143,43 +141,6 @@ def _within_limit(response: Response) -> bool:
         logger.warning("verified-link request refused: the cache is unreachable")
         return False
     return count <= REQUEST_LIMIT
-
-
-def make_token(response: Response, member: PanelMember) -> str:
-    return signing.dumps({"r": response.pk, "m": member.pk}, salt=SALT)
-
-
-def verify_link(token: str) -> str:
-    return site_link(VERIFY_PATH.format(token=token))
-
-
-def _send(response: Response, member: PanelMember, address: str) -> Requested:
-    language = message_language(member)
-    context = {
-        "study": response.wave.study.title,
-        "wave": response.wave.name,
-        "verify_link": verify_link(make_token(response, member)),
-        "hours": int(MAX_AGE.total_seconds() // 3600),
-    }
-    subject = render_to_string(f"respondents/email/verify_subject_{language}.txt", context)
-    body = render_to_string(f"respondents/email/verify_{language}.txt", context)
-    message = EmailMessage(
-        subject=" ".join(subject.split()),
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[address],
-    )
-    try:
-        message.send()
-    except OSError as error:
-        # The exception may carry the address (smtplib): log only its kind and the pseudonym.
-        logger.warning(
-            "verified-link message to member %s not sent (%s)",
-            member.pseudonym,
-            type(error).__name__,
-        )
-        return Requested.NOT_SENT
-    return Requested.SENT
 
 
 def check_verification(token: str) -> Verification:

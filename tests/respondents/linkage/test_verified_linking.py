@@ -3,12 +3,16 @@ address stored for the earlier member, and only following it links the answers."
 
 from __future__ import annotations
 
+import logging
 import re
+import smtplib
 from datetime import timedelta
 
 import pytest
+from celery.exceptions import Retry
 from django.core import mail, signing
-from django.test import Client
+from django.core.mail.backends.base import BaseEmailBackend
+from django.test import Client, TestCase
 
 from exports.sampling import select_sample
 from respondents.models import (
@@ -21,7 +25,9 @@ from respondents.models import (
 )
 from respondents.services.linkage_verification import REQUEST_LIMIT
 from respondents.services.panel_signup import join_panel
+from respondents.tasks import send_verification_task
 from respondents.tokens import issue_resume_token
+from respondents.verified_links import VerificationDeliveryError
 from tests.respondents.fieldwork import START, add_response, make_fieldwork_study, make_wave
 
 pytestmark = pytest.mark.django_db
@@ -45,9 +51,15 @@ def panel():
     return study, first, second, anna, earlier, later
 
 
+def _post_before(client: Client, token: str, email: str):
+    # The message is sent by a task queued when the request's transaction commits.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(f"/r/{token}/before/", {"earlier_email": email, "website": ""})
+
+
 def _ask(client: Client, response: Response, email: str):
     token = issue_resume_token(response)
-    return token, client.post(f"/r/{token}/before/", {"earlier_email": email, "website": ""})
+    return token, _post_before(client, token, email)
 
 
 def _link_in_mail() -> str:
@@ -125,8 +137,8 @@ def test_the_form_is_rate_limited_per_response(panel):
     client = Client()
     token = issue_resume_token(later)
     for _ in range(REQUEST_LIMIT):
-        client.post(f"/r/{token}/before/", {"earlier_email": OWNER, "website": ""})
-    limited = client.post(f"/r/{token}/before/", {"earlier_email": OWNER, "website": ""})
+        _post_before(client, token, OWNER)
+    limited = _post_before(client, token, OWNER)
     assert limited["Location"].endswith("?before=limit")
     assert len(mail.outbox) == REQUEST_LIMIT
 
@@ -174,7 +186,7 @@ def test_the_russian_page_and_message(panel):
     client = Client()
     page = client.get(f"/r/{token}/").content.decode()
     assert "Я уже участвовал" in page
-    client.post(f"/r/{token}/before/", {"earlier_email": OWNER, "website": ""})
+    _post_before(client, token, OWNER)
     assert "связать" in mail.outbox[0].subject
     assert "Ссылка действует один раз" in mail.outbox[0].body
 
@@ -197,3 +209,50 @@ def test_a_click_after_a_reviewers_rejection_keeps_both_in_the_history(panel):
         (LinkStatus.REJECTED, "", reviewer.pk, "different sex"),
         (LinkStatus.LINKED, LinkHow.VERIFIED, None, "verified by e-mail"),
     ]
+
+
+class _RefusingBackend(BaseEmailBackend):
+    """An SMTP relay that refuses the recipient, naming them as smtplib does."""
+
+    def send_messages(self, email_messages):
+        raise smtplib.SMTPRecipientsRefused({OWNER: (450, b"try later")})
+
+
+def test_the_message_is_sent_by_a_task_that_retries_and_never_carries_the_address(
+    panel, settings, caplog
+):
+    *_, anna, _, later = panel
+    queued = []
+    token = issue_resume_token(later)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            send_verification_task, "apply_async", lambda *a, **k: queued.append(k["args"])
+        )
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            asked = Client().post(f"/r/{token}/before/", {"earlier_email": OWNER, "website": ""})
+    # The request only queued two ids, after its transaction; it sent nothing itself.
+    assert asked.status_code == 303
+    assert queued == [(later.pk, anna.pk)]
+    assert mail.outbox == []
+    # A relay that refuses: the task is retried, and nothing it logs or raises names the address.
+    settings.EMAIL_BACKEND = f"{__name__}._RefusingBackend"
+    with caplog.at_level(logging.DEBUG), pytest.raises(Retry) as retry:
+        send_verification_task.delay(*queued[0])
+    assert isinstance(retry.value.exc, OSError)
+    assert "not delivered (SMTPRecipientsRefused)" in str(retry.value.exc)
+    assert "anna.k" not in str(retry.value).lower()
+    assert "anna.k" not in caplog.text.lower()
+    # The retry that gets through mails the address stored for the member.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert send_verification_task.delay(*queued[0]).get() is True
+    assert [message.to for message in mail.outbox] == [[OWNER]]
+    assert "/v/" in str(mail.outbox[0].body)
+
+
+def test_a_failed_delivery_names_no_address():
+    error = VerificationDeliveryError(
+        "p-123", smtplib.SMTPRecipientsRefused({OWNER: (550, b"no such user")})
+    )
+    assert OWNER not in str(error)
+    assert "p-123" in str(error)
+    assert error.__cause__ is None
