@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
+from surveys.calculations import CalculationCycleError, calculation_order
 from surveys.expressions import ExpressionError, references
 from surveys.references import Place, Places, UnresolvedReferenceError
 
@@ -266,6 +267,35 @@ def check_form(form: FormSpec, source: str) -> None:
                 source,
                 fields=True,
             )
+    _check_calculation_order(form, everything, source)
+
+
+def _check_calculation_order(form: FormSpec, everything: Places, source: str) -> None:
+    """Refuse calculations that read each other in a circle (surveys/calculations.py)."""
+    reads: dict[str, set[str]] = {}
+    rows: dict[str, int] = {}
+    for page in form.pages:
+        for question in page.questions:
+            if question.type != "calculate":
+                continue
+            here = question_groups(page, question)
+            # Each expression resolved where it is written, as the checks above do.
+            written = [(question.calculation, here), (question.relevant, here), (page.relevant, ())]
+            written += [
+                (section.relevant, (*page_groups(page), *section.path.split("/")[:-1]))
+                for section in page.sections
+                if question.section == section.path
+                or question.section.startswith(section.path + "/")
+            ]
+            names: set[str] = set()
+            for expression, where in written:
+                names |= references(everything.resolve(expression, where))
+            reads[question.name] = names
+            rows[question.name] = question.row
+    try:
+        calculation_order(reads)
+    except CalculationCycleError as exc:
+        raise form_error(source, str(exc), row=rows[exc.cycle[0]], column="calculation") from exc
 
 
 def page_groups(page: PageSpec) -> tuple[str, ...]:

@@ -111,34 +111,33 @@ def choice_context(schema: FormSchema, language: str) -> Context:
 def with_calculations(
     schema: FormSchema, answers: Mapping[str, object], *, language: str
 ) -> dict[str, object]:
-    """The answers with every `calculate` item's value, computed in form order.
+    """The answers with every `calculate` item's value, each computed after the
+    calculations it reads (surveys/calculations.py), so one pass gives every value.
 
     A calculation whose page or groups are not relevant is empty, as in ODK. One wrapped
     in once() keeps its first non-empty value. A calculation that cannot be evaluated is
-    logged and left empty. Two passes let a calculation read one written after it.
+    logged and left empty.
     """
     result = dict(answers)
     context = choice_context(schema, language)
-    calculations = schema.calculations()
-    for _pass in range(2):
-        for page, question in calculations:
-            keep = question.calculation.strip().startswith("once(")
-            if keep and result.get(question.name) not in (None, ""):
-                continue
-            if not (page_is_relevant(page, result) and question_is_relevant(question, result)):
-                result.pop(question.name, None)
-                continue
-            try:
-                value = evaluate(question.calculation, result, context=context)
-            except ExpressionError:
-                logger.warning("calculation of %s cannot be evaluated", question.name)
-                value = ""
-            if isinstance(value, float) and not math.isfinite(value):
-                value = ""
-            if value in ("", None):
-                result.pop(question.name, None)
-            else:
-                result[question.name] = value
+    for page, question in schema.calculations():
+        keep = question.calculation.strip().startswith("once(")
+        if keep and result.get(question.name) not in (None, ""):
+            continue
+        if not (page_is_relevant(page, result) and question_is_relevant(question, result)):
+            result.pop(question.name, None)
+            continue
+        try:
+            value = evaluate(question.calculation, result, context=context)
+        except ExpressionError:
+            logger.warning("calculation of %s cannot be evaluated", question.name)
+            value = ""
+        if isinstance(value, float) and not math.isfinite(value):
+            value = ""
+        if value in ("", None):
+            result.pop(question.name, None)
+        else:
+            result[question.name] = value
     return result
 
 

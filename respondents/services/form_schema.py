@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from surveys.expressions import ExpressionError
+from surveys.calculations import CalculationCycleError, calculation_order
+from surveys.expressions import ExpressionError, references
 from surveys.formspec import is_dynamic
 from surveys.models import Choice, Page, Question, QuestionnaireVersion, QuestionType
 from surveys.references import Place, Places
@@ -105,6 +106,8 @@ class FormSchema:
     pages: tuple[FormPage, ...]
     # (name, type) of the XLSForm metadata rows: start, end, today, ...
     metadata_fields: tuple[tuple[str, str], ...]
+    # The calculate items' names in the order they are computed (surveys/calculations.py).
+    calculation_order: tuple[str, ...] = ()
 
     def page(self, name: str) -> FormPage | None:
         return next((page for page in self.pages if page.name == name), None)
@@ -116,11 +119,16 @@ class FormSchema:
         return next((q for page in self.pages for q in page.questions if q.name == key), None)
 
     def calculations(self) -> list[tuple[FormPage, FormQuestion]]:
-        return [
-            (page, q)
+        """The calculate items with their pages, each after the calculations it reads."""
+        found = {
+            q.name: (page, q)
             for page in self.pages
             for q in page.questions
             if q.type == QuestionType.CALCULATE
+        }
+        ordered = [found[name] for name in self.calculation_order if name in found]
+        return ordered + [
+            item for name, item in found.items() if name not in self.calculation_order
         ]
 
 
@@ -193,6 +201,7 @@ def _load(version_id: int) -> FormSchema:
         for page in page_rows
     )
     return FormSchema(
+        calculation_order=_calculation_order(pages),
         version_id=version_id,
         source_language=version.source_language,
         languages=tuple(version.languages),
@@ -204,6 +213,26 @@ def _load(version_id: int) -> FormSchema:
             if isinstance(field, dict)
         ),
     )
+
+
+def _calculation_order(pages: tuple[FormPage, ...]) -> tuple[str, ...]:
+    """Calculations after those they read. A version imported before circles were refused
+    may hold one: it is logged and computed in form order."""
+    reads: dict[str, set[str]] = {}
+    for page in pages:
+        for q in page.questions:
+            if q.type != QuestionType.CALCULATE:
+                continue
+            expressions = (q.calculation, q.relevant, page.relevant, *q.conditions)
+            try:
+                reads[q.name] = set().union(*(references(e) for e in expressions))
+            except ExpressionError:
+                reads[q.name] = set()
+    try:
+        return tuple(calculation_order(reads))
+    except CalculationCycleError as exc:
+        logger.warning("calculations of version cannot be ordered: %s", exc)
+        return tuple(reads)
 
 
 def _page_groups(page: Page, questions: list[Question]) -> tuple[str, ...]:
