@@ -38,11 +38,13 @@ from exports.anonymise.disclosure import disclosure_report, restricted_report
 from exports.anonymise.pseudonyms import Pseudonymiser, new_export_key
 from exports.catalogue import Catalogue, build_catalogue
 from exports.dataset import Dataset, ExportSpec
+from exports.describe import describe_disclosure, describe_gate
 from exports.flatten import FlatBatch, flatten
 from exports.layouts import PERSON, WideTexts, wide_name, widen_frame, widen_variables
 from exports.links import NAME as LINKED_BY
 from exports.links import NOT_LINKED, linked_by, linked_by_variable
 from exports.sampling import Sample, SampledResponse, WaveInfo, current_flags, select_sample
+from exports.texts import translator
 from exports.weighting import export_weights
 from respondents.freetext import services as freetext
 from respondents.freetext.scrub import WITHHELD
@@ -137,6 +139,9 @@ def build_dataset(spec: ExportSpec) -> Dataset:
         missing_scheme=col.missing_scheme(spec.language),
         keep_missing_codes=spec.missing_codes,
         language=spec.language,
+        translate=translator(spec.language),
+        verdict=describe_disclosure(report, spec.language),
+        release_gate=describe_gate(report, spec.language),
         title=study.title,
         notes=catalogue.notes,
     )

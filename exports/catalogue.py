@@ -21,6 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 from exports import columns as col
 from exports.anonymise.kanon import (
     ALL_LABEL,
@@ -33,6 +35,7 @@ from exports.dataset import ExportSpec, ValueType, Variable
 from exports.harmonise import SOURCE_TITLE, plan_twins
 from exports.items import Item, concept_definitions, load_items, pick, version_numbers
 from exports.sampling import Sample, latest_runs
+from exports.texts import translate_to
 from respondents.models import CleaningRun
 from surveys.models import PrivacyClass, QuestionType
 
@@ -42,12 +45,12 @@ MERGED_NAME = "_merged"
 SEX_NAMES = {"sex", "gender"}
 RESERVED = {"pid", "wave", "version", "complete", "duration", "flagged", "speed_index"}
 NAME_LIMIT = 64
-STRING_STATUS_NOTE = (
+STRING_STATUS_NOTE = gettext_noop(
     "String columns (text, other-specify, select_multiple code lists) hold an empty string "
     "whenever there is no text; the numeric <name>_status column beside each says why: "
     "0 answered, -2 no answer, -3 not applicable, -4 not asked, -5 break-off."
 )
-SPEED_INDEX_NOTE = (
+SPEED_INDEX_NOTE = gettext_noop(
     "Leiner's (2019) relative speed index, recomputed by the export for every completed "
     "response from the page times with the cleaning's own function "
     "(respondents/quality/speeders.py): per wave, page medians from the wave's completed "
@@ -55,26 +58,47 @@ SPEED_INDEX_NOTE = (
     "the pages seen; pages with too few reference completes are left out; 1 = typical, "
     "2 = twice as fast as the median; the cleaning flags RSI above its threshold."
 )
-QUASI_TWIN_NOTE = (
+QUASI_TWIN_NOTE = gettext_noop(
     "derived from the released (coarsened, suppressed) value of {base}: -6 where {base} was "
     "suppressed or merged into a rarer-categories code"
 )
-QUASI_TWINS_WITHHELD = (
+QUASI_TWINS_WITHHELD = gettext_noop(
     "harmonised twins ({twins}) withheld: a twin of this quasi-identifier would release the "
     "exact value that coarsening removes"
 )
-QUASI_OTHER_WITHHELD = (
+QUASI_OTHER_WITHHELD = gettext_noop(
     "the 'other, specify' text of this quasi-identifier is withheld: free text cannot be "
     "coarsened to k"
 )
 FREE_TEXT_NOTE = {
-    "scrub": "free text scrubbed of people's names, street addresses and flat numbers, "
-    "e-mails (spelled-out ones too), phone numbers, messenger handles and links, URLs, IP, "
-    "card and ID numbers, each replaced by a tag such as <NAME>; public figures, cities and "
-    "countries stay; the disclosure report's free_text section gives, per variable, how many "
-    "of each kind were replaced, the scrubber version and its measured recall",
-    "withhold": "free text withheld on request: only whether an answer was given is released",
+    "scrub": gettext_noop(
+        "free text scrubbed of people's names, street addresses and flat numbers, "
+        "e-mails (spelled-out ones too), phone numbers, messenger handles and links, URLs, IP, "
+        "card and ID numbers, each replaced by a tag such as <NAME>; public figures, cities and "
+        "countries stay; the disclosure report's free_text section gives, per variable, how many "
+        "of each kind were replaced, the scrubber version and its measured recall"
+    ),
+    "withhold": gettext_noop(
+        "free text withheld on request: only whether an answer was given is released"
+    ),
 }
+QUASI_NOTE = gettext_noop("quasi-identifier")
+SUPPRESSED_NOTE = gettext_noop("{n} values suppressed by local suppression for k-anonymity")
+IDENTIFIERS_NOTE = gettext_noop("Items never exported (direct identifiers): {names}.")
+QUASI_WITHHELD_NOTE = gettext_noop(
+    "Quasi-identifier items withheld (a set of choices cannot be coarsened to k): {names}."
+)
+CONTACTS_NOTE = gettext_noop(
+    "Contact details and panel keys are never exported; pid is keyed per export."
+)
+ORDER_NOTE = gettext_noop("Rows are in random order.")
+NONE_NAMED = gettext_noop("none")
+FLAG_NOTE = gettext_noop("from the wave's latest cleaning run; researcher overrides applied")
+STATUS_NOTE = gettext_noop("why {name} holds no text (0 = it holds the answer)")
+MULTIPLE_NOTE = gettext_noop(
+    "the chosen options' names separated by spaces; one 0/1 column per option"
+)
+TWIN_NOTE = gettext_noop("harmonised twin of {name}")
 
 
 @dataclass
@@ -131,9 +155,9 @@ class Catalogue:
                 choice_names={c: names.get(c, MERGED_NAME) for c in labels} if names else {},
                 notes=(
                     *column.variable.notes,
-                    "quasi-identifier",
+                    translate_to(self.language, QUASI_NOTE),
                     *notes[name],
-                    f"{suppressed} values suppressed by local suppression for k-anonymity",
+                    translate_to(self.language, SUPPRESSED_NOTE).format(n=suppressed),
                 ),
             )
             return replace(column, variable=variable)
@@ -237,16 +261,23 @@ def build_catalogue(sample: Sample, flags: Mapping[int, set[str]], spec: ExportS
         flag_columns=flag_columns,
         cleaning_rules=_cleaning_rules(runs, sample, rules),
         language=spec.language,
-        notes=[
-            f"Items never exported (direct identifiers): {', '.join(withheld) or 'none'}.",
-            "Quasi-identifier items withheld (a set of choices cannot be coarsened to k): "
-            f"{', '.join(quasi_withheld) or 'none'}.",
-            STRING_STATUS_NOTE,
-            "Contact details and panel keys are never exported; pid is keyed per export.",
-            "Rows are in random order.",
-            FREE_TEXT_NOTE[spec.free_text].capitalize() + ".",
-        ],
+        notes=_notes(spec, withheld, quasi_withheld),
     )
+
+
+def _notes(spec: ExportSpec, withheld: list[str], quasi_withheld: list[str]) -> list[str]:
+    def tr(message: str) -> str:
+        return translate_to(spec.language, message)
+
+    free_text = tr(FREE_TEXT_NOTE[spec.free_text])
+    return [
+        tr(IDENTIFIERS_NOTE).format(names=", ".join(withheld) or tr(NONE_NAMED)),
+        tr(QUASI_WITHHELD_NOTE).format(names=", ".join(quasi_withheld) or tr(NONE_NAMED)),
+        tr(STRING_STATUS_NOTE),
+        tr(CONTACTS_NOTE),
+        tr(ORDER_NOTE),
+        free_text[:1].upper() + free_text[1:] + ".",
+    ]
 
 
 def _is_sex(item: Item) -> bool:
@@ -300,7 +331,8 @@ def _item_columns(
         )
         twins = _twins(item, choice, concepts, taken, quasi=is_quasi, language=language)
         if is_quasi and item.has_other:
-            choice = replace(choice, notes=(*choice.notes, QUASI_OTHER_WITHHELD))
+            withheld_other = translate_to(language, QUASI_OTHER_WITHHELD)
+            choice = replace(choice, notes=(*choice.notes, withheld_other))
         out = [col.Column(choice, item, col.single_choice)]
         if item.has_other and not is_quasi:
             other = Variable(
@@ -308,7 +340,7 @@ def _item_columns(
                 label=f"{label}: {col.label_text(language, 'other_specify')}",
                 kind="string",
                 item=item.name,
-                notes=(FREE_TEXT_NOTE[spec.free_text],),
+                notes=(translate_to(language, FREE_TEXT_NOTE[spec.free_text]),),
             )
             out.append(
                 col.Column(
@@ -323,13 +355,14 @@ def _item_columns(
         return out + twins
     if item.type in (QuestionType.INTEGER, QuestionType.DECIMAL):
         if is_quasi:
-            variable = replace(_withheld_twins_note(item, base, concepts), type="integer")
+            variable = replace(_withheld_twins_note(item, base, concepts, language), type="integer")
             return [col.Column(variable, item, col.numeric)]
         kind: ValueType = "integer" if item.type == QuestionType.INTEGER else "decimal"
         out = [col.Column(replace(base, measure="scale", type=kind), item, col.numeric)]
         return out + _twins(item, base, concepts, taken, quasi=False, language=language)
     if is_quasi:
-        return [col.Column(_withheld_twins_note(item, base, concepts), item, col.quasi_text)]
+        withheld_twins = _withheld_twins_note(item, base, concepts, language)
+        return [col.Column(withheld_twins, item, col.quasi_text)]
     string = replace(
         base,
         kind="string",
@@ -337,7 +370,8 @@ def _item_columns(
         type="date" if item.type == QuestionType.DATE else "string",
     )
     if item.type == QuestionType.TEXT:
-        string = replace(string, notes=(*notes, FREE_TEXT_NOTE[spec.free_text]))
+        free_text = translate_to(language, FREE_TEXT_NOTE[spec.free_text])
+        string = replace(string, notes=(*notes, free_text))
         main = col.Column(string, item, col.text(), is_free_text=True, answer_key=item.name)
     else:
         main = col.Column(string, item, col.text())
@@ -356,13 +390,13 @@ def _status_column(
         item=item.name,
         value_labels={col.ANSWERED: col.label_text(language, "answered")},
         missing_codes=col.item_missing(language),
-        notes=(f"why {string.name} holds no text (0 = it holds the answer)",),
+        notes=(translate_to(language, STATUS_NOTE).format(name=string.name),),
     )
     return col.Column(variable, item, col.status(key_suffix))
 
 
 def _withheld_twins_note(
-    item: Item, base: Variable, concepts: Mapping[str, dict[str, Any]]
+    item: Item, base: Variable, concepts: Mapping[str, dict[str, Any]], language: str
 ) -> Variable:
     definition = concepts.get(item.concept)
     if not definition:
@@ -377,7 +411,7 @@ def _withheld_twins_note(
     return replace(
         base,
         concept=item.concept,
-        notes=(*base.notes, QUASI_TWINS_WITHHELD.format(twins=twins)),
+        notes=(*base.notes, translate_to(language, QUASI_TWINS_WITHHELD).format(twins=twins)),
     )
 
 
@@ -389,10 +423,7 @@ def _multiple_columns(
         kind="string",
         type="string",
         missing_codes={},
-        notes=(
-            *base.notes,
-            "the chosen options' names separated by spaces; one 0/1 column per option",
-        ),
+        notes=(*base.notes, translate_to(language, MULTIPLE_NOTE)),
     )
     out = [col.Column(codes, item, col.multiple_codes)]
     out.append(_status_column(codes, item, language, taken))
@@ -430,9 +461,10 @@ def _twins(
     )
     out = []
     for plan in plans:
-        notes = (f"harmonised twin of {base.name}", *plan.notes, *missing)
+        twin_of = translate_to(language, TWIN_NOTE).format(name=base.name)
+        notes = (twin_of, *plan.notes, *missing)
         if quasi:
-            notes = (*notes, QUASI_TWIN_NOTE.format(base=base.name))
+            notes = (*notes, translate_to(language, QUASI_TWIN_NOTE).format(base=base.name))
         integral = bool(codes) and all(float(plan.apply(c)).is_integer() for c in codes)
         value_labels = plan.value_labels
         if plan.target == plan.source:
@@ -512,6 +544,9 @@ class TextsIn:
     def __call__(self, key: str, **values: str) -> str:
         return col.label_text(self.language, key).format(**values)
 
+    def translated(self, message: str) -> str:
+        return translate_to(self.language, message)
+
 
 def _quality_columns(flag_columns: Mapping[str, str], language: str) -> list[col.Column]:
     noop = col.numeric
@@ -535,7 +570,7 @@ def _quality_columns(flag_columns: Mapping[str, str], language: str) -> list[col
                 type="boolean",
                 value_labels=yes_no,
                 missing_codes=not_cleaned,
-                notes=("from the wave's latest cleaning run; researcher overrides applied",),
+                notes=(text.translated(FLAG_NOTE),),
             )
             for rule, name in flag_columns.items()
         ),
@@ -553,7 +588,7 @@ def _quality_columns(flag_columns: Mapping[str, str], language: str) -> list[col
             "numeric",
             measure="scale",
             missing_codes={col.BREAK_OFF: text("speed_missing")},
-            notes=(SPEED_INDEX_NOTE,),
+            notes=(text.translated(SPEED_INDEX_NOTE),),
         ),
     ]
     return [col.Column(v, None, noop) for v in variables]

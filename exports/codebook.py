@@ -10,6 +10,8 @@ Four files beside the data (docs/methods.md 7.4, 7.5, 5.6 step 8):
   definition, the disclosure report, and every label a format made shorter, with its full text;
 - `<basename>_disclosure.json`: the disclosure-risk report as assembly computed it.
 
+Every heading and fixed note is English in the code, marked with gettext_noop, and written
+through the Dataset's `translate`: the codebook speaks the export's language (locale/).
 Django-free: it reads the Dataset, what the writer returned, and an ExportDescription.
 """
 
@@ -26,7 +28,7 @@ from typing import Any
 
 from lxml import etree  # type: ignore[import-untyped]
 
-from exports.dataset import Dataset, Variable
+from exports.dataset import Dataset, Translate, Variable, gettext_noop, untranslated
 from exports.writers.base import Shortening, WrittenFiles
 
 DDI_NAMESPACE = "ddi:codebook:2_5"
@@ -43,24 +45,35 @@ MEDIA_TYPES = {
     "parquet": "application/vnd.apache.parquet",
     "rds": "application/x-r-data",
 }
-RELEASE_LINKAGE_NOTE = (
+RELEASE_LINKAGE_NOTE = gettext_noop(
     "Limit: two releases of the same people can always be joined on enough of their "
     "substantive answers (their content is the point of a release), whatever the pid; "
     "k-anonymity covers the quasi-identifiers only. The study's release log (the export "
     "audit: who received which variables when) and the data-use agreement handle this, "
     "not the files (docs/methods.md 6)."
 )
-CHOICE_NAMES_NOTE = (
+CHOICE_NAMES_NOTE = gettext_noop(
     "Choices whose XLSForm names are numbers keep those numbers as codes (WVS and ESS codes "
     "are never renumbered); other choices are coded 1..n in SPSS, Stata and R, and the "
     "tables below map each code to its choice name; CSV and Parquet hold the names."
 )
 KIND_TITLES = {
-    "name": "variable name",
-    "variable_label": "variable label",
-    "value_label": "value label",
-    "file_label": "file label",
+    "name": gettext_noop("variable name"),
+    "variable_label": gettext_noop("variable label"),
+    "value_label": gettext_noop("value label"),
+    "file_label": gettext_noop("file label"),
 }
+CODE_OF = gettext_noop("{what} of code {code}")
+CODE_IN = gettext_noop("{what} (code {code})")
+SHORTENED = gettext_noop("{format}: {what} shortened to {shortened}; full text: {original}")
+HARMONISED_WITH = gettext_noop("harmonised with item-bank concept {concept}")
+NOT_CHECKED = gettext_noop("not checked")
+NO_CLEANING = gettext_noop("No cleaning rules applied.")
+DISCLOSURE_JSON = gettext_noop("Disclosure-risk report (JSON)")
+ITEM_NOTE = gettext_noop("item: {item}")
+WAVE_NOTE = gettext_noop("wave: {wave}")
+NONE = gettext_noop("None.")
+ALL_FIT = gettext_noop("None: every label and name fits this format whole.")
 
 
 @dataclass(frozen=True)
@@ -138,6 +151,7 @@ def datapackage(
                             names[v.name],
                             file_format=about.format,
                             keep_codes=dataset.keep_missing_codes,
+                            translate=dataset.translate,
                         )
                         for v in dataset.variables
                     ]
@@ -188,7 +202,12 @@ NAMED_FORMATS = ("csv", "parquet")
 
 
 def _field(
-    variable: Variable, name: str, *, file_format: str = "csv", keep_codes: bool = False
+    variable: Variable,
+    name: str,
+    *,
+    file_format: str = "csv",
+    keep_codes: bool = False,
+    translate: Translate = untranslated,
 ) -> dict[str, Any]:
     named = bool(variable.choice_names) and file_format in NAMED_FORMATS
     field: dict[str, Any] = {
@@ -215,16 +234,16 @@ def _field(
             field["panelwave_missing_codes"] = reasons
     else:
         field["missingValues"] = ["", *reasons]
-    description = _description(variable)
+    description = _description(variable, translate)
     if description:
         field["description"] = description
     return field
 
 
-def _description(variable: Variable) -> str:
+def _description(variable: Variable, translate: Translate) -> str:
     parts = [f"{lang}: {text}" for lang, text in variable.wording.items()]
     if variable.concept:
-        parts.append(f"harmonised with item-bank concept {variable.concept}")
+        parts.append(translate(HARMONISED_WITH).format(concept=variable.concept))
     parts.extend(variable.notes)
     return "; ".join(parts)
 
@@ -259,6 +278,7 @@ def ddi_codebook(
         version="2.5",
     )
     root.set("{http://www.w3.org/2001/XMLSchema-instance}schemaLocation", DDI_SCHEMA_LOCATION)
+    t = dataset.translate
     _study(root, dataset, about)
     file_description = _el(root, "fileDscr", ID="F1")
     text = _el(file_description, "fileTxt")
@@ -272,9 +292,9 @@ def ddi_codebook(
     data = _el(root, "dataDscr")
     shortened = _by_variable(written.shortenings)
     for variable in dataset.variables:
-        _var(data, variable, names[variable.name], shortened.get(variable.name, []))
+        _var(data, variable, names[variable.name], shortened.get(variable.name, []), t)
     other = _el(root, "otherMat", type="disclosure-report")
-    _el(other, "labl", "Disclosure-risk report (JSON)")
+    _el(other, "labl", t(DISCLOSURE_JSON))
     _el(other, "txt", json.dumps(dict(dataset.disclosure_report), ensure_ascii=False))
     xml: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     return xml.decode("utf-8")
@@ -297,13 +317,17 @@ def _study(root: etree._Element, dataset: Dataset, about: ExportDescription) -> 
     collection = _el(method, "dataColl")
     _el(collection, "sampProc", dataset.sample_definition)
     rules = "; ".join(f"{name}: {_plain(rule)}" for name, rule in dataset.cleaning_rules.items())
-    _el(collection, "cleanOps", rules or "No cleaning rules applied.")
+    _el(collection, "cleanOps", rules or dataset.translate(NO_CLEANING))
     for note in dataset.notes:
         _el(method, "notes", note)
 
 
 def _var(
-    parent: etree._Element, variable: Variable, name: str, shortened: list[Shortening]
+    parent: etree._Element,
+    variable: Variable,
+    name: str,
+    shortened: list[Shortening],
+    t: Translate,
 ) -> None:
     var = _el(
         parent,
@@ -331,10 +355,10 @@ def _var(
     _el(var, "varFormat", type="character" if variable.kind == "string" else "numeric")
     notes = [*variable.notes]
     if variable.item:
-        notes.append(f"item: {variable.item}")
+        notes.append(t(ITEM_NOTE).format(item=variable.item))
     if variable.wave:
-        notes.append(f"wave: {variable.wave}")
-    notes.extend(_shortening_text(s) for s in shortened)
+        notes.append(t(WAVE_NOTE).format(wave=variable.wave))
+    notes.extend(_shortening_text(s, t) for s in shortened)
     for note in notes:
         _el(var, "notes", note)
 
@@ -352,9 +376,13 @@ def _by_variable(shortenings: Iterable[Shortening]) -> dict[str, list[Shortening
     return result
 
 
-def _shortening_text(s: Shortening) -> str:
-    what = KIND_TITLES[s.kind] + (f" of code {s.code}" if s.code is not None else "")
-    return f"{s.format}: {what} shortened to {s.shortened!r}; full text: {s.original!r}"
+def _shortening_text(s: Shortening, t: Translate) -> str:
+    what = t(KIND_TITLES[s.kind])
+    if s.code is not None:
+        what = t(CODE_OF).format(what=what, code=s.code)
+    return t(SHORTENED).format(
+        format=s.format, what=what, shortened=repr(s.shortened), original=repr(s.original)
+    )
 
 
 # -- Markdown ---------------------------------------------------------------------------
@@ -369,107 +397,188 @@ def _cell(text: object) -> str:
     return MARKDOWN_SPECIAL.sub(r"\\\1", escaped)
 
 
+# The Markdown codebook's fixed texts (English here; the export's language in the file).
+MD = {
+    "title": gettext_noop("Codebook: {title}"),
+    "restricted": gettext_noop("RESTRICTED release"),
+    "study": gettext_noop("Study: {study}; export {export}"),
+    "created": gettext_noop("Created: {created}"),
+    "file": gettext_noop("File: {file} ({format}), {rows} rows, {variables} variables"),
+    "waves": gettext_noop("Waves: {waves}"),
+    "sample_line": gettext_noop("Sample: {sample}; layout: {layout}; labels in {language}"),
+    "flagged_in": gettext_noop("Flagged responses: included"),
+    "flagged_out": gettext_noop("Flagged responses: left out"),
+    "k": gettext_noop("k-anonymity required: {k}"),
+    "gate": gettext_noop("Release gate: {verdict}"),
+    "sample": gettext_noop("Sample"),
+    "cleaning": gettext_noop("Cleaning rules applied"),
+    "missing": gettext_noop("Missing values"),
+    "code": gettext_noop("code"),
+    "meaning": gettext_noop("meaning"),
+    "notes": gettext_noop("Notes"),
+    "disclosure": gettext_noop("Disclosure control"),
+    "shortened": gettext_noop("Labels and names shortened for this format"),
+    "variables": gettext_noop("Variables"),
+    "variable": gettext_noop("variable"),
+    "what": gettext_noop("what"),
+    "in_file": gettext_noop("in the file"),
+    "full_text": gettext_noop("full text"),
+    "dataset_name": gettext_noop("dataset name {name}"),
+    "label": gettext_noop("Label: {label}"),
+    "type": gettext_noop("Type: {type}, {measure}"),
+    "item": gettext_noop("Item: {item}"),
+    "wave": gettext_noop("Wave: {wave}"),
+    "harmonisation": gettext_noop("Harmonisation: item-bank concept {concept}"),
+    "wording": gettext_noop("Wording ({language}): {text}"),
+    "note": gettext_noop("Note: {note}"),
+    "choice_name": gettext_noop("choice name"),
+    "value_label": gettext_noop("label"),
+    "is_missing": gettext_noop("missing"),
+    "yes": gettext_noop("yes"),
+}
+
+
 def markdown(
     dataset: Dataset, written: WrittenFiles, about: ExportDescription, names: Mapping[str, str]
 ) -> str:
+    t = _Texts(dataset.translate)
     restricted = bool(dataset.disclosure_report.get("restricted"))
+    export = about.export_id if about.export_id is not None else "-"
     lines = [
-        f"# Codebook: {dataset.title or about.study}"
-        + (" (RESTRICTED release)" if restricted else ""),
+        "# "
+        + t("title", title=dataset.title or about.study)
+        + (f" ({t('restricted')})" if restricted else ""),
         "",
-        f"- Study: `{about.study}`; export {about.export_id if about.export_id is not None else '-'}",
-        f"- Created: {about.created_at.isoformat()}",
-        f"- File: `{written.paths[0].name}` ({about.format}), {written.rows} rows, "
-        f"{len(dataset.variables)} variables",
-        f"- Waves: {', '.join(about.waves)}",
-        f"- Sample: {about.sample}; layout: {about.layout}; labels in `{about.language}`",
-        f"- Flagged responses: {'included' if about.include_flagged else 'left out'}",
-        f"- k-anonymity required: {about.k}",
-        f"- Release gate: {_verdict(dataset)}",
+        "- " + t("study", study=f"`{about.study}`", export=export),
+        "- " + t("created", created=about.created_at.isoformat()),
+        "- "
+        + t(
+            "file",
+            file=f"`{written.paths[0].name}`",
+            format=about.format,
+            rows=written.rows,
+            variables=len(dataset.variables),
+        ),
+        "- " + t("waves", waves=", ".join(about.waves)),
+        "- "
+        + t(
+            "sample_line",
+            sample=about.sample,
+            layout=about.layout,
+            language=f"`{about.language}`",
+        ),
+        "- " + t("flagged_in" if about.include_flagged else "flagged_out"),
+        "- " + t("k", k=about.k),
+        "- " + t("gate", verdict=_verdict(dataset)),
         "",
-        "## Sample",
+        "## " + t("sample"),
         "",
         dataset.sample_definition,
         "",
-        "## Cleaning rules applied",
+        "## " + t("cleaning"),
         "",
         *(
             [f"- `{name}`: {_plain(rule)}" for name, rule in dataset.cleaning_rules.items()]
-            or ["- None."]
+            or ["- " + dataset.translate(NONE)]
         ),
         "",
-        "## Missing values",
+        "## " + t("missing"),
         "",
-        "| code | meaning |",
+        f"| {t('code')} | {t('meaning')} |",
         "|---|---|",
         *(f"| {code} | {_cell(label)} |" for code, label in dataset.missing_scheme.items()),
         "",
         *(f"- {note}" for note in written.notes),
         "",
-        "## Notes",
+        "## " + t("notes"),
         "",
-        *([f"- {_cell(note)}" for note in dataset.notes] or ["- None."]),
-        f"- {_cell(RELEASE_LINKAGE_NOTE)}",
-        f"- {_cell(CHOICE_NAMES_NOTE)}",
+        *([f"- {_cell(note)}" for note in dataset.notes] or ["- " + dataset.translate(NONE)]),
+        f"- {_cell(dataset.translate(RELEASE_LINKAGE_NOTE))}",
+        f"- {_cell(dataset.translate(CHOICE_NAMES_NOTE))}",
         "",
-        "## Disclosure control",
+        "## " + t("disclosure"),
         "",
-        _verdict(dataset),
+        *([f"- {_cell(line)}" for line in dataset.verdict] or [_verdict(dataset)]),
         "",
         "```json",
         json.dumps(dict(dataset.disclosure_report), ensure_ascii=False, indent=2, default=str),
         "```",
         "",
-        "## Labels and names shortened for this format",
+        "## " + t("shortened"),
         "",
-        *_shortening_table(written.shortenings),
+        *_shortening_table(written.shortenings, t),
         "",
-        "## Variables",
+        "## " + t("variables"),
         "",
     ]
     for variable in dataset.variables:
-        lines.extend(_variable_section(variable, names[variable.name]))
+        lines.extend(_variable_section(variable, names[variable.name], t))
     return "\n".join(lines) + "\n"
+
+
+class _Texts:
+    """The Markdown codebook's fixed texts, translated and filled in."""
+
+    def __init__(self, translate: Translate) -> None:
+        self.translate = translate
+
+    def __call__(self, key: str, **values: object) -> str:
+        return self.translate(MD[key]).format(**values)
 
 
 def _verdict(dataset: Dataset) -> str:
     gate = dataset.disclosure_report.get("release_gate") or {}
-    return str(gate.get("verdict", "not checked"))
+    if dataset.release_gate:
+        return dataset.release_gate
+    return str(gate.get("verdict") or dataset.translate(NOT_CHECKED))
 
 
-def _shortening_table(shortenings: list[Shortening]) -> list[str]:
+def _shortening_table(shortenings: list[Shortening], t: _Texts) -> list[str]:
     if not shortenings:
-        return ["None: every label and name fits this format whole."]
-    rows = ["| variable | what | in the file | full text |", "|---|---|---|---|"]
+        return [t.translate(ALL_FIT)]
+    rows = [
+        f"| {t('variable')} | {t('what')} | {t('in_file')} | {t('full_text')} |",
+        "|---|---|---|---|",
+    ]
     for s in shortenings:
-        what = KIND_TITLES[s.kind] + (f" (code {s.code})" if s.code is not None else "")
+        what = t.translate(KIND_TITLES[s.kind])
+        if s.code is not None:
+            what = t.translate(CODE_IN).format(what=what, code=s.code)
         rows.append(f"| `{s.variable}` | {what} | {_cell(s.shortened)} | {_cell(s.original)} |")
     return rows
 
 
-def _variable_section(variable: Variable, name: str) -> list[str]:
+def _variable_section(variable: Variable, name: str, t: _Texts) -> list[str]:
     heading = f"### `{name}`" + (
-        f" (dataset name `{variable.name}`)" if name != variable.name else ""
+        f" ({t('dataset_name', name=f'`{variable.name}`')})" if name != variable.name else ""
     )
-    lines = [heading, "", f"- Label: {_cell(variable.label)}"]
-    lines.append(f"- Type: {variable.type}, {variable.measure}")
+    lines = [heading, "", "- " + t("label", label=_cell(variable.label))]
+    lines.append("- " + t("type", type=variable.type, measure=variable.measure))
     if variable.item:
-        lines.append(f"- Item: `{variable.item}`")
+        lines.append("- " + t("item", item=f"`{variable.item}`"))
     if variable.wave:
-        lines.append(f"- Wave: {variable.wave}")
+        lines.append("- " + t("wave", wave=variable.wave))
     if variable.concept:
-        lines.append(f"- Harmonisation: item-bank concept `{variable.concept}`")
-    lines.extend(f"- Wording ({lang}): {_cell(text)}" for lang, text in variable.wording.items())
-    lines.extend(f"- Note: {_cell(note)}" for note in variable.notes)
+        lines.append("- " + t("harmonisation", concept=f"`{variable.concept}`"))
+    lines.extend(
+        "- " + t("wording", language=lang, text=_cell(text))
+        for lang, text in variable.wording.items()
+    )
+    lines.extend("- " + t("note", note=_cell(note)) for note in variable.notes)
     if variable.value_labels or variable.missing_codes:
         names = variable.choice_names
-        lines += ["", "| code | choice name | label | missing |", "|---|---|---|---|"]
+        lines += [
+            "",
+            f"| {t('code')} | {t('choice_name')} | {t('value_label')} | {t('is_missing')} |",
+            "|---|---|---|---|",
+        ]
         lines += [
             f"| {c} | {_cell(names.get(c, ''))} | {_cell(label)} | |"
             for c, label in variable.value_labels.items()
         ]
         lines += [
-            f"| {c} | | {_cell(label)} | yes |" for c, label in variable.missing_codes.items()
+            f"| {c} | | {_cell(label)} | {t('yes')} |"
+            for c, label in variable.missing_codes.items()
         ]
     lines.append("")
     return lines

@@ -12,7 +12,7 @@ Missing codes (docs/methods.md 7.6, internal and negative so they never collide 
   -6 removed by disclosure control.
 String columns (text, "other, specify", the select_multiple code list) hold "" whenever
 there is no text; their companion `<name>_status` column (numeric) says why: 0 answered, or
-the missing code above. Labels come in the export's language (MISSING_LABELS, TEXTS).
+the missing code above. Labels come in the export's language (MISSING_TEXTS, TEXTS).
 """
 
 from __future__ import annotations
@@ -24,11 +24,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext_noop
 
 from exports.dataset import Variable
 from exports.factors import Factor
 from exports.harmonise import TwinPlan
 from exports.items import Item, ItemVersion
+from exports.texts import translate_to
 from surveys.expressions import ExpressionError, is_true, references
 
 DONT_KNOW = -1
@@ -38,91 +40,53 @@ NOT_ASKED = -4
 BREAK_OFF = -5
 SUPPRESSED = -6
 ANSWERED = 0
-MISSING_LABELS: dict[str, dict[int, str]] = {
-    "en": {
-        DONT_KNOW: "Don't know",
-        NO_ANSWER: "No answer (left empty)",
-        NOT_APPLICABLE: "Not applicable (hidden by skip logic)",
-        NOT_ASKED: "Not asked in this wave or version",
-        BREAK_OFF: "Break-off or technical missing",
-        SUPPRESSED: "Removed by disclosure control",
-    },
-    "ru": {
-        DONT_KNOW: "Затрудняюсь ответить",
-        NO_ANSWER: "Нет ответа (оставлено пустым)",
-        NOT_APPLICABLE: "Неприменимо (скрыто логикой переходов)",
-        NOT_ASKED: "Не задавался в этой волне или версии",  # noqa: RUF001
-        BREAK_OFF: "Прерванное интервью или технический пропуск",
-        SUPPRESSED: "Удалено для защиты от раскрытия",
-    },
+# English, marked for translation; missing_scheme() and label_text() give the export's
+# language through locale/ (exports/texts.py).
+MISSING_TEXTS: dict[int, str] = {
+    DONT_KNOW: gettext_noop("Don't know"),
+    NO_ANSWER: gettext_noop("No answer (left empty)"),
+    NOT_APPLICABLE: gettext_noop("Not applicable (hidden by skip logic)"),
+    NOT_ASKED: gettext_noop("Not asked in this wave or version"),
+    BREAK_OFF: gettext_noop("Break-off or technical missing"),
+    SUPPRESSED: gettext_noop("Removed by disclosure control"),
 }
-# Short texts the export writes into labels, per language (English for any other).
-TEXTS: dict[str, dict[str, str]] = {
-    "en": {
-        "other_specify": "other, specify",
-        "status": "answer status",
-        "answered": "Answered",
-        "yes": "Yes",
-        "no": "No",
-        "chosen": "Chosen",
-        "not_chosen": "Not chosen",
-        "person": "Person (pseudonym, keyed per export)",
-        "wave": "Wave",
-        "version": "Questionnaire version",
-        "complete": "Response completed",
-        "duration": "Total duration in seconds (start to completion)",
-        "not_completed": "Not completed",
-        "flag": "Cleaning flag: {rule}",
-        "flagged": "Any cleaning flag",
-        "not_cleaned": "Wave not cleaned",
-        "speed_index": "Relative speed index (Leiner 2019), from the page times",
-        "speed_missing": "Not computed: response not completed, or no page with enough "
-        "reference completes",
-        "took_part": "Took part in wave {wave}",
-        "in_wave": "{label} (wave {wave})",
-        "other_merged": "Other (merged: rare categories)",
-        "other_place": "Other place (merged: rarely named places)",
-        "any_answer": "Any answer (detail removed for k-anonymity)",
-        "or_less": "{value} or less",
-    },
-    "ru": {
-        "other_specify": "другое (укажите)",
-        "status": "статус ответа",
-        "answered": "Ответ дан",
-        "yes": "Да",
-        "no": "Нет",
-        "chosen": "Выбрано",
-        "not_chosen": "Не выбрано",  # noqa: RUF001
-        "person": "Респондент (псевдоним, свой в каждом экспорте)",
-        "wave": "Волна",
-        "version": "Версия анкеты",
-        "complete": "Анкета заполнена до конца",
-        "duration": "Общая длительность в секундах (от начала до завершения)",
-        "not_completed": "Не завершена",  # noqa: RUF001
-        "flag": "Флаг чистки: {rule}",
-        "flagged": "Есть флаг чистки",
-        "not_cleaned": "Волна не чищена",
-        "speed_index": "Относительный индекс скорости (Leiner 2019) по времени на страницах",
-        "speed_missing": (
-            "Не вычислен: анкета не завершена или нет страниц "  # noqa: RUF001
-            "с достаточным числом эталонных анкет"  # noqa: RUF001
-        ),
-        "took_part": "Участие в волне {wave}",
-        "in_wave": "{label} (волна {wave})",
-        "other_merged": "Другое (объединены редкие категории)",
-        "other_place": "Другое место (объединены редко названные места)",
-        "any_answer": "Любой ответ (подробности скрыты для k-анонимности)",
-        "or_less": "{value} и меньше",
-    },
+# Short texts the export writes into labels.
+TEXTS: dict[str, str] = {
+    "other_specify": gettext_noop("other, specify"),
+    "status": gettext_noop("answer status"),
+    "answered": gettext_noop("Answered"),
+    "yes": gettext_noop("Yes"),
+    "no": gettext_noop("No"),
+    "chosen": gettext_noop("Chosen"),
+    "not_chosen": gettext_noop("Not chosen"),
+    "person": gettext_noop("Person (pseudonym, keyed per export)"),
+    "wave": gettext_noop("Wave"),
+    "version": gettext_noop("Questionnaire version"),
+    "complete": gettext_noop("Response completed"),
+    "duration": gettext_noop("Total duration in seconds (start to completion)"),
+    "not_completed": gettext_noop("Not completed"),
+    "flag": gettext_noop("Cleaning flag: {rule}"),
+    "flagged": gettext_noop("Any cleaning flag"),
+    "not_cleaned": gettext_noop("Wave not cleaned"),
+    "speed_index": gettext_noop("Relative speed index (Leiner 2019), from the page times"),
+    "speed_missing": gettext_noop(
+        "Not computed: response not completed, or no page with enough reference completes"
+    ),
+    "took_part": gettext_noop("Took part in wave {wave}"),
+    "in_wave": gettext_noop("{label} (wave {wave})"),
+    "other_merged": gettext_noop("Other (merged: rare categories)"),
+    "other_place": gettext_noop("Other place (merged: rarely named places)"),
+    "any_answer": gettext_noop("Any answer (detail removed for k-anonymity)"),
+    "or_less": gettext_noop("{value} or less"),
 }
 ITEM_CODES = (NO_ANSWER, NOT_APPLICABLE, NOT_ASKED, BREAK_OFF)
 # English defaults, kept for callers that have no language.
-MISSING_SCHEME = MISSING_LABELS["en"]
+MISSING_SCHEME = MISSING_TEXTS
 ITEM_MISSING = {code: MISSING_SCHEME[code] for code in ITEM_CODES}
 
 
 def missing_scheme(language: str) -> dict[int, str]:
-    return dict(MISSING_LABELS.get(language, MISSING_LABELS["en"]))
+    return {code: translate_to(language, text) for code, text in MISSING_TEXTS.items()}
 
 
 def item_missing(language: str) -> dict[int, str]:
@@ -131,7 +95,7 @@ def item_missing(language: str) -> dict[int, str]:
 
 
 def label_text(language: str, key: str) -> str:
-    return TEXTS.get(language, TEXTS["en"]).get(key) or TEXTS["en"][key]
+    return translate_to(language, TEXTS[key])
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,20 @@ Measure = Literal["nominal", "ordinal", "scale"]
 SampleName = Literal["combined", "panel", "balanced"]
 LayoutName = Literal["long", "wide"]
 FreeTextPolicy = Literal["scrub", "withhold"]
+# A fixed text (a heading, a note) -> the same text in the export's language.
+Translate = Callable[[str], str]
+
+
+def gettext_noop(message: str) -> str:
+    """Marks a fixed English text for translation without importing Django: makemessages
+    collects every call by this name into locale/, and the Dataset's `translate` gives the
+    export's language where the text is written (the writers and the codebook stay
+    Django-free)."""
+    return message
+
+
+def untranslated(message: str) -> str:
+    return message
 
 
 @dataclass(frozen=True)
@@ -106,3 +120,10 @@ class Dataset:
     keep_missing_codes: bool = False
     # The export's label language.
     language: str = "en"
+    # Fixed texts (notes, headings) in that language: assembly passes Django's catalogue
+    # for it (exports/texts.py); English as written otherwise.
+    translate: Translate = untranslated
+    # The disclosure report in words, in that language (exports/describe.py): every
+    # sentence, and the release gate's own.
+    verdict: list[str] = field(default_factory=list)
+    release_gate: str = ""

@@ -20,6 +20,35 @@ def describe_disclosure(report: Mapping[str, Any], language: str = "en") -> list
         return _sentences(report)
 
 
+def describe_gate(report: Mapping[str, Any], language: str = "en") -> str:
+    """The release gate's sentence alone (the codebook's header line)."""
+    with override(language):
+        if report.get("restricted"):
+            return _restricted()
+        return _gate(report)
+
+
+def _restricted() -> str:
+    return _(
+        "Restricted release: quasi-identifiers are neither recoded nor suppressed; "
+        "for the study team's own analysis only, never to be passed on."
+    )
+
+
+def _gate(report: Mapping[str, Any]) -> str:
+    gate = report.get("release_gate") or {}
+    k = report.get("k_required")
+    if gate.get("passed"):
+        return _(
+            "Release gate passed: k-anonymous with k = %(k)s (every person shares their "
+            "quasi-identifier values with at least %(others)s other people)."
+        ) % {"k": k, "others": (k or 1) - 1}
+    return _(
+        "Release gate FAILED (%(reasons)s): NOT ANONYMOUS, these files are "
+        "pseudonymised personal data; do not pass them on."
+    ) % {"reasons": "; ".join(gate.get("failures") or [])}
+
+
 def _percent(share: float) -> str:
     return f"{share * 100:.1f}%"
 
@@ -31,31 +60,9 @@ def _sentences(report: Mapping[str, Any]) -> list[str]:
             _("The export holds no rows: %(reason)s.") % {"reason": report["empty_reason"]}
         )
     if report.get("restricted"):
-        lines.append(
-            _(
-                "Restricted release: quasi-identifiers are neither recoded nor suppressed; "
-                "for the study team's own analysis only, never to be passed on."
-            )
-        )
+        lines.append(_restricted())
         return lines
-    gate = report.get("release_gate") or {}
-    k = report.get("k_required")
-    if gate.get("passed"):
-        lines.append(
-            _(
-                "Release gate passed: k-anonymous with k = %(k)s (every person shares their "
-                "quasi-identifier values with at least %(others)s other people)."
-            )
-            % {"k": k, "others": (k or 1) - 1}
-        )
-    else:
-        lines.append(
-            _(
-                "Release gate FAILED (%(reasons)s): NOT ANONYMOUS, these files are "
-                "pseudonymised personal data; do not pass them on."
-            )
-            % {"reasons": "; ".join(gate.get("failures") or [])}
-        )
+    lines.append(_gate(report))
     shares: Mapping[str, float] = report.get("suppressed_share") or {}
     if any(shares.values()):
         listed = ", ".join(f"{name} {_percent(share)}" for name, share in shares.items())

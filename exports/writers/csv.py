@@ -15,18 +15,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from exports.dataset import Dataset, Variable
+from exports.dataset import Dataset, Variable, gettext_noop
 from exports.writers.base import Progress, WrittenFiles, is_missing, stream
 from surveys.csvcells import escape_formula
 
 EXTENSION = "csv"
 # Decimals keep up to 15 significant digits.
 FLOAT_FORMAT = "%.15g"
-NOTE = (
+NOTE = gettext_noop(
     "CSV: a missing answer is an empty cell (its reason is in the .sav/.dta/.rds exports, "
     "or in this format with --missing-codes); 0/1 flags are 1 and 0."
 )
-NOTE_CODES = "CSV: missing answers keep their codes (--missing-codes): see the missing codes."
+NOTE_CODES = gettext_noop(
+    "CSV: missing answers keep their codes (--missing-codes): see the missing codes."
+)
 
 
 def write_csv(
@@ -46,7 +48,7 @@ def write_csv(
             frame.to_csv(out, header=False, index=False, float_format=FLOAT_FORMAT)
             rows += len(chunk)
     note = NOTE_CODES if dataset.keep_missing_codes else NOTE
-    return WrittenFiles(paths=[path], rows=rows, notes=[note])
+    return WrittenFiles(paths=[path], rows=rows, notes=[dataset.translate(note)])
 
 
 def csv_column(variable: Variable, column: pd.Series, *, keep_codes: bool) -> pd.Series:

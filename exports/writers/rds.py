@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import pyreadr
 
-from exports.dataset import Dataset, Variable
+from exports.dataset import Dataset, Variable, gettext_noop
 from exports.writers.base import (
     Progress,
     WrittenFiles,
@@ -37,17 +37,21 @@ from exports.writers.base import (
 )
 
 EXTENSION = "rds"
-NOTE = (
+NOTE = gettext_noop(
     "R: the .rds holds NA for every missing answer; source() the .R script beside it for "
     "haven-labelled columns with variable and value labels and each missing answer's "
     "reason as a tagged NA (haven::na_tag), dates as Date."
 )
+# The script's opening comment, in the export's language (one line per line).
+SCRIPT_COMMENT = gettext_noop(
+    "{title}: variable labels, value labels and missing reasons for R, with haven.\n"
+    "source() this file in the folder of the export (or set pw_dir to that folder first):\n"
+    "`data` then holds haven-labelled columns; a missing answer is NA, and haven::na_tag()\n"
+    "gives its reason's letter (the labels name it). mean(x, na.rm = TRUE) averages the\n"
+    'valid answers. Needs install.packages("haven").'
+)
 SCRIPT_HEAD = """\
-# {title}: variable labels, value labels and missing reasons for R, with haven.
-# source() this file in the folder of the export (or set pw_dir to that folder first):
-# `data` then holds haven-labelled columns; a missing answer is NA, and haven::na_tag()
-# gives its reason's letter (the labels name it). mean(x, na.rm = TRUE) averages the
-# valid answers. Needs install.packages("haven").
+{comment}
 library(haven)
 pw_dir <- if (exists("pw_dir")) pw_dir else tryCatch(
   dirname(sys.frame(1)$ofile), error = function(e) getwd()
@@ -87,7 +91,9 @@ def write_rds(
     pyreadr.write_rds(str(data), frame, compress="gzip")
     pyreadr.write_rds(str(companion), pd.DataFrame(reasons, index=frame.index), compress="gzip")
     script.write_text(r_script(dataset, data.name, companion.name), encoding="utf-8")
-    return WrittenFiles(paths=[data, companion, script], rows=len(frame), notes=[NOTE])
+    return WrittenFiles(
+        paths=[data, companion, script], rows=len(frame), notes=[dataset.translate(NOTE)]
+    )
 
 
 def r_column(variable: Variable, values: np.ndarray) -> pd.Series:
@@ -124,8 +130,10 @@ def _vector(items: dict[str, str]) -> str:
 
 def r_script(dataset: Dataset, data_name: str, reasons_name: str) -> str:
     letters = missing_letters(dataset.variables)
-    lines = [SCRIPT_HEAD.format(title=dataset.title or "Panelwave export", data=data_name,
-                                reasons=reasons_name)]  # fmt: skip
+    comment = dataset.translate(SCRIPT_COMMENT).format(title=dataset.title or "Panelwave")
+    # A line break in the title must not end the comment.
+    commented = "\n".join(f"# {line}" for line in comment.replace("\r", " ").split("\n"))
+    lines = [SCRIPT_HEAD.format(comment=commented, data=data_name, reasons=reasons_name)]
     for v in dataset.variables:
         column = f"data[[{r_string(v.name)}]]"
         label = r_string(v.label)

@@ -24,7 +24,7 @@ import pandas as pd
 import pyreadstat
 from pyreadstat.pyclasses import MissingRange
 
-from exports.dataset import Dataset, Variable
+from exports.dataset import Dataset, Variable, gettext_noop
 from exports.writers.base import (
     ERROR_BAD_NAME,
     Progress,
@@ -47,11 +47,13 @@ MAX_VARIABLE_LABEL_BYTES = 256
 MAX_VALUE_LABEL_BYTES = 120
 MAX_FILE_LABEL_BYTES = 64
 MAX_DISCRETE = 3
-NOTE = (
+NOTE = gettext_noop(
     "SPSS: every missing code is a user-defined missing value (negative codes as a range "
     "up to -1, a positive code as a discrete value)."
 )
-NOTE_UNDECLARED = "SPSS: {name}'s missing codes {codes} could not be declared as missing too."
+NOTE_UNDECLARED = gettext_noop(
+    "SPSS: {name}'s missing codes {codes} could not be declared as missing too."
+)
 
 
 def write_sav(
@@ -69,12 +71,12 @@ def write_sav(
         if v.kind == "numeric" and labelled_codes(v)
     }
     missing: dict[str, list[int | float | str | MissingRange]] = {}
-    notes = [NOTE]
+    notes = [dataset.translate(NOTE)]
     for v in dataset.variables:
         if v.kind == "numeric" and v.missing_codes:
             missing[v.name], dropped = missing_declaration(v)
             if dropped:
-                notes.append(NOTE_UNDECLARED.format(name=v.name, codes=dropped))
+                notes.append(dataset.translate(NOTE_UNDECLARED).format(name=v.name, codes=dropped))
     measures: dict[str, str] = {v.name: v.measure for v in dataset.variables if v.kind == "numeric"}
     file_label = shortener.fit(
         dataset.title,

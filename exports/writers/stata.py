@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 import pyreadstat
 
-from exports.dataset import Dataset, Variable
+from exports.dataset import Dataset, Variable, gettext_noop
 from exports.writers.base import (
     Progress,
     Shortener,
@@ -56,6 +56,7 @@ RESERVED = frozenset(
     }
 )  # fmt: skip
 RESERVED_PATTERN = re.compile(r"str[0-9]+")
+NOTE = gettext_noop("Stata: missing codes are extended missing values with labels: {codes}.")
 
 
 def write_dta(
@@ -109,9 +110,9 @@ def write_dta(
         shortenings=shortener.made,
         rows=len(frame),
         notes=[
-            "Stata: missing codes are extended missing values with labels: "
-            + ", ".join(f"{code} .{letter}" for code, letter in sorted(all_letters.items()))
-            + "."
+            dataset.translate(NOTE).format(
+                codes=", ".join(f"{code} .{letter}" for code, letter in sorted(all_letters.items()))
+            )
         ],
     )
 
