@@ -6,17 +6,14 @@ any role on the wave's study; the panel's members are listed to owners and field
 managers only (viewers see figures); opening, closing, inviting and withdrawing need owner
 or fieldwork manager. Lists filter through django-filter FilterSets, so a bad filter value
 answers 400 naming the parameter and the filters appear in the OpenAPI schema. A service's
-refusal names the request field it is about (SERVICE_ERROR_FIELDS).
+refusal names the request field it is about, and config/api.py turns it into the 400.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import re
-import string
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -24,7 +21,6 @@ from django.urls import path
 from django_filters import rest_framework as filters  # type: ignore[import-untyped]
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -32,34 +28,11 @@ from rest_framework.views import APIView
 from respondents.models import Invitation, MemberStatus, PanelMember, Wave, WaveState
 from respondents.services import waves as wave_service
 from respondents.services.figures import wave_figures
-from respondents.services.invitations import ERROR_WAVE_CLOSED, invite_panel, withdraw_member
+from respondents.services.invitations import invite_panel, withdraw_member
 from respondents.services.waves import change_wave_state, open_link, open_wave
 from surveys.access import Action, studies_where
 from surveys.api.permissions import require_on
 from surveys.models import Study
-
-# Which request field each service refusal is about, so that the JSON error names it.
-SERVICE_ERROR_FIELDS = (
-    (wave_service.ERROR_NAME_EMPTY, "name"),
-    (wave_service.ERROR_NAME_TAKEN, "name"),
-    (wave_service.ERROR_VERSION_NOT_PUBLISHED, "version"),
-    (wave_service.ERROR_VERSION_OTHER_STUDY, "version"),
-    (wave_service.ERROR_CHANNEL_FORMAT, "channels"),
-    (wave_service.ERROR_CHANNEL_NOT_LISTED, "channels"),
-    (wave_service.ERROR_TRANSITION, "state"),
-    (wave_service.ERROR_CLOSES_IN_PAST, "state"),
-    (wave_service.ERROR_KEY_DESTROYED, "state"),
-    (ERROR_WAVE_CLOSED, "state"),
-)
-
-
-def _template_pattern(template: str) -> re.Pattern[str]:
-    """A message template ("Wave {wave} cannot ...") as a regex matching its messages."""
-    literals = [re.escape(literal) for literal, *_ in string.Formatter().parse(template)]
-    return re.compile(".*".join(literals), re.DOTALL)
-
-
-_FIELD_PATTERNS = [(_template_pattern(template), field) for template, field in SERVICE_ERROR_FIELDS]
 
 
 def _check_access(request: Request, study_id: int, *, manage: bool) -> None:
@@ -69,23 +42,6 @@ def _check_access(request: Request, study_id: int, *, manage: bool) -> None:
 
 def _studies_where(request: Request, action: Action) -> QuerySet[Study]:
     return studies_where(request.user, action)
-
-
-def _field_of(message: str) -> str:
-    for pattern, field in _FIELD_PATTERNS:
-        if pattern.fullmatch(message):
-            return field
-    return "non_field_errors"
-
-
-def _refuse(exc: DjangoValidationError) -> ValidationError:
-    """The service's refusal as a DRF error under the field it is about."""
-    if hasattr(exc, "error_dict"):
-        return ValidationError(exc.message_dict)
-    by_field: dict[str, list[str]] = {}
-    for message in exc.messages:
-        by_field.setdefault(_field_of(message), []).append(message)
-    return ValidationError(by_field)
 
 
 class WaveFilter(filters.FilterSet):  # type: ignore[misc]
@@ -220,12 +176,9 @@ class ListAndOpenWavesView(generics.ListCreateAPIView[Wave]):
         version = wave_service.find_version(study, data["version"])
         if version is None:
             raise Http404
-        try:
-            wave = open_wave(
-                study, version, data["name"], channels=data["channels"], closes_at=data["closes_at"]
-            )
-        except DjangoValidationError as exc:
-            raise _refuse(exc) from exc
+        wave = open_wave(
+            study, version, data["name"], channels=data["channels"], closes_at=data["closes_at"]
+        )
         return Response(WaveSerializer(wave).data, status=status.HTTP_201_CREATED)
 
 
@@ -245,10 +198,7 @@ class ChangeWaveStateView(APIView):
         _check_access(request, wave.study_id, manage=True)
         incoming = WaveStateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        try:
-            wave = change_wave_state(wave, incoming.validated_data["state"])
-        except DjangoValidationError as exc:
-            raise _refuse(exc) from exc
+        wave = change_wave_state(wave, incoming.validated_data["state"])
         return Response(WaveSerializer(wave).data)
 
 
@@ -273,10 +223,7 @@ class InvitePanelView(APIView):
         _check_access(request, wave.study_id, manage=True)
         incoming = InvitePanelSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        try:
-            run = invite_panel(wave, limit=incoming.validated_data["limit"])
-        except DjangoValidationError as exc:
-            raise _refuse(exc) from exc
+        run = invite_panel(wave, limit=incoming.validated_data["limit"])
         # 202: the e-mails go out through the rate-limited task after this returns.
         return Response(dataclasses.asdict(run), status=status.HTTP_202_ACCEPTED)
 

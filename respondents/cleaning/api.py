@@ -1,6 +1,7 @@
 """Cleaning over the API: a wave's summary and flags, running the rules, overriding a flag.
 
-Thin: each view checks who may ask, then calls respondents.cleaning.service.
+Thin: each view checks who may ask, then calls respondents.cleaning.service; a refusal
+names its own field and config/api.py turns it into the 400.
 """
 
 from __future__ import annotations
@@ -15,16 +16,13 @@ from django.urls import path
 from django_filters import rest_framework as filters  # type: ignore[import-untyped]
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from respondents.cleaning.requests import request_cleaning
 from respondents.cleaning.service import (
-    REASON_REQUIRED,
     UNKNOWN_RULE,
-    CleaningError,
     cleaning_summary,
     override_flag,
 )
@@ -38,12 +36,6 @@ from surveys.api.permissions import require_on
 def _check_access(request: Request, study_id: int, *, deciding: bool) -> None:
     # Roles are decided in surveys.access: 404 outside the study, 403 without the right.
     require_on(request, Action.CLEAN if deciding else Action.VIEW_CLEANING, study_id)
-
-
-def _override_field(message: str) -> str:
-    """The request field an override refusal is about: the reason, else the rule (a
-    missing response answers 404 before the service is asked)."""
-    return "reason" if message == REASON_REQUIRED else "rule"
 
 
 def _known_rule(value: str) -> None:
@@ -123,11 +115,8 @@ class CleanWaveView(APIView):
         serializer.is_valid(raise_exception=True)
         overrides = serializer.validated_data["config_overrides"] or None
         # request_cleaning checks the overrides before queueing: a bad key is the caller's
-        # 400, not a worker's failure after a 202.
-        try:
-            request_cleaning(wave, config_overrides=overrides)
-        except CleaningError as exc:
-            raise ValidationError({"config_overrides": [str(exc)]}) from exc
+        # 400 (config/api.py), not a worker's failure after a 202.
+        request_cleaning(wave, config_overrides=overrides)
         return Response({"wave": wave.pk, "status": "queued"}, status=status.HTTP_202_ACCEPTED)
 
 
@@ -158,12 +147,9 @@ class OverrideFlagView(APIView):
         _check_access(request, response.wave.study_id, deciding=True)
         # IsAuthenticated (the default permission) has already refused anonymous users.
         user = request.user if request.user.is_authenticated else None
-        try:
-            override = override_flag(
-                response.pk, rule=data["rule"], reason=data["reason"], decided_by=user
-            )
-        except CleaningError as exc:
-            raise ValidationError({_override_field(str(exc)): [str(exc)]}) from exc
+        override = override_flag(
+            response.pk, rule=data["rule"], reason=data["reason"], decided_by=user
+        )
         return Response(FlagOverrideSerializer(override).data, status=status.HTTP_201_CREATED)
 
 

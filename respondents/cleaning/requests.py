@@ -27,6 +27,6 @@ def request_cleaning(wave: Wave, *, config_overrides: Mapping[str, Any] | None =
     try:
         CleaningConfig.from_overrides(wave.cleaning_config, config_overrides)
     except CleaningConfigError as exc:
-        raise CleaningError(f"wave {wave.pk}: {exc}") from exc
+        raise CleaningError(f"wave {wave.pk}: {exc}", field="config_overrides") from exc
     overrides = dict(config_overrides) if config_overrides else None
     enqueue_on_commit(clean_wave_task, wave.pk, overrides)

@@ -17,6 +17,7 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from config.inputerrors import InputError
 from respondents.models import (
     CleaningRun,
     CleaningRunStatus,
@@ -37,8 +38,9 @@ NO_ACTIVE_OVERRIDE = "response {response_id} has no active override of {rule!r}"
 REPLACED = "replaced by a newer decision"
 
 
-class CleaningError(Exception):
-    """A cleaning request that cannot run: the message names the problem."""
+class CleaningError(InputError):
+    """A cleaning request that cannot run: the message names the problem, `field` the
+    request field it is about."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,7 @@ def clean_wave(wave_id: int, *, config_overrides: Mapping[str, Any] | None = Non
     try:
         config = CleaningConfig.from_overrides(wave.cleaning_config, config_overrides)
     except CleaningConfigError as exc:
-        raise CleaningError(f"wave {wave_id}: {exc}") from exc
+        raise CleaningError(f"wave {wave_id}: {exc}", field="config_overrides") from exc
     # Imported on use: the runner loads pandas and numpy, which web processes and commands
     # that never clean would otherwise load at start-up (admin imports this module).
     from respondents.cleaning.runner import run_cleaning  # noqa: PLC0415 (heavy: loaded on use)
@@ -102,9 +104,11 @@ def override_flag(
     )
 
     if family_of(rule) not in RULE_FAMILIES:
-        raise CleaningError(UNKNOWN_RULE.format(rule=rule, families=", ".join(RULE_FAMILIES)))
+        raise CleaningError(
+            UNKNOWN_RULE.format(rule=rule, families=", ".join(RULE_FAMILIES)), field="rule"
+        )
     if not reason.strip():
-        raise CleaningError(REASON_REQUIRED)
+        raise CleaningError(REASON_REQUIRED, field="reason")
     # The response row's lock serialises two decisions on one response, the first one
     # included (with no override yet there is no override row to lock).
     if Response.objects.select_for_update().filter(pk=response_id).first() is None:
@@ -130,10 +134,12 @@ def revoke_override(
     """Withdraw a researcher's override; the next cleaning run raises the flag again if the
     rule still applies. The decision's row stays, marked revoked, with who, when and why."""
     if not reason.strip():
-        raise CleaningError(REASON_REQUIRED)
+        raise CleaningError(REASON_REQUIRED, field="reason")
     revoked = _revoke(response_id, rule, reason=reason.strip(), revoked_by=revoked_by)
     if revoked is None:
-        raise CleaningError(NO_ACTIVE_OVERRIDE.format(rule=rule, response_id=response_id))
+        raise CleaningError(
+            NO_ACTIVE_OVERRIDE.format(rule=rule, response_id=response_id), field="rule"
+        )
     return revoked
 
 

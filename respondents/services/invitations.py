@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TextIO
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from config.inputerrors import InputError
 from respondents import tasks
 from respondents.delivery import due_reminder_ids, has_email, stalled_invitation_ids
 from respondents.models import Contact, Invitation, MemberStatus, PanelMember, Wave
@@ -71,7 +71,7 @@ def _unsent_email_invitations(wave: Wave) -> QuerySet[Invitation]:
 def invite_panel(wave: Wave, *, limit: int | None = None) -> InvitationRun:
     """Invite every eligible member (at most `limit`) and queue the e-mails."""
     if not is_accepting_responses(wave):
-        raise ValidationError(ERROR_WAVE_CLOSED.format(wave=wave.pk))
+        raise InputError(ERROR_WAVE_CLOSED.format(wave=wave.pk), field="state")
     Wave.objects.select_for_update().get(pk=wave.pk)  # one invite run per wave at a time
     eligible = (
         PanelMember.objects.filter(study_id=wave.study_id, status=MemberStatus.ACTIVE)

@@ -26,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from config.inputerrors import InputError
 from config.links import site_link
 from respondents.fingerprints import new_encrypted_key
 from respondents.models import Response, ResponseStatus, Wave, WaveState
@@ -67,9 +68,9 @@ def validate_channel(wave: Wave | None, raw_channel: str) -> str:
     """The channel name, normalised; ValidationError if malformed or not in wave.channels."""
     channel = raw_channel.strip().lower()
     if len(channel) > CHANNEL_MAX_LENGTH or not CHANNEL_PATTERN.fullmatch(channel):
-        raise ValidationError(ERROR_CHANNEL_FORMAT.format(channel=raw_channel[:80]))
+        raise InputError(ERROR_CHANNEL_FORMAT.format(channel=raw_channel[:80]), field="channels")
     if wave is not None and wave.channels and channel not in wave.channels:
-        raise ValidationError(ERROR_CHANNEL_NOT_LISTED.format(channel=channel))
+        raise InputError(ERROR_CHANNEL_NOT_LISTED.format(channel=channel), field="channels")
     return channel
 
 
@@ -107,11 +108,11 @@ def find_version(study: Study, version_id: int) -> QuestionnaireVersion | None:
 
 def _check_version(study: Study, version: QuestionnaireVersion) -> None:
     if version.questionnaire.study_id != study.pk:
-        raise ValidationError(
-            ERROR_VERSION_OTHER_STUDY.format(version=version.pk, study=study.slug)
+        raise InputError(
+            ERROR_VERSION_OTHER_STUDY.format(version=version.pk, study=study.slug), field="version"
         )
     if not version.is_frozen:
-        raise ValidationError(ERROR_VERSION_NOT_PUBLISHED.format(version=version.pk))
+        raise InputError(ERROR_VERSION_NOT_PUBLISHED.format(version=version.pk), field="version")
 
 
 @transaction.atomic
@@ -127,7 +128,7 @@ def create_wave(
     _check_version(study, version)
     clean_name = name.strip()
     if not clean_name:
-        raise ValidationError(ERROR_NAME_EMPTY)
+        raise InputError(ERROR_NAME_EMPTY, field="name")
     channel_list = sorted({validate_channel(None, channel) for channel in channels})
     # No fingerprint key yet: it is made when the wave opens (change_wave_state), so a
     # draft that never opens leaves no key behind.
@@ -146,7 +147,9 @@ def create_wave(
         with transaction.atomic():
             wave.save()
     except IntegrityError:
-        raise ValidationError(ERROR_NAME_TAKEN.format(study=study.slug, name=clean_name)) from None
+        raise InputError(
+            ERROR_NAME_TAKEN.format(study=study.slug, name=clean_name), field="name"
+        ) from None
     return wave
 
 
@@ -186,8 +189,9 @@ def change_wave_state(wave: Wave, target: str, *, now: datetime | None = None) -
     """Move the wave to `target` if ALLOWED_TRANSITIONS permits; returns the fresh row."""
     locked = Wave.objects.select_for_update().get(pk=wave.pk)
     if target not in ALLOWED_TRANSITIONS[locked.state]:
-        raise ValidationError(
-            ERROR_TRANSITION.format(wave=locked.pk, current=locked.state, target=target)
+        raise InputError(
+            ERROR_TRANSITION.format(wave=locked.pk, current=locked.state, target=target),
+            field="state",
         )
     moment = now or timezone.now()
     fields = ["state"]
@@ -207,14 +211,15 @@ def change_wave_state(wave: Wave, target: str, *, now: datetime | None = None) -
 def _open_fields(wave: Wave, moment: datetime) -> list[str]:
     """Prepare `wave` (locked) to open; returns the fields changed besides the state."""
     if wave.fingerprint_key_destroyed_at is not None:
-        raise ValidationError(ERROR_KEY_DESTROYED.format(wave=wave.pk))
+        raise InputError(ERROR_KEY_DESTROYED.format(wave=wave.pk), field="state")
     _offer_version_languages(wave)
     if wave.state == WaveState.DRAFT:
         # A draft's scheduled close stays; one already past would open a wave that refuses
         # every respondent.
         if wave.closes_at is not None and wave.closes_at <= moment:
-            raise ValidationError(
-                ERROR_CLOSES_IN_PAST.format(wave=wave.pk, closes_at=wave.closes_at.isoformat())
+            raise InputError(
+                ERROR_CLOSES_IN_PAST.format(wave=wave.pk, closes_at=wave.closes_at.isoformat()),
+                field="state",
             )
         wave.opens_at = moment
         wave.fingerprint_key = wave.fingerprint_key or new_encrypted_key()

@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 
 from config.accounts.tokens import create_api_token
 from config.api import exception_handler
+from config.inputerrors import InputError
 from respondents.models import Wave, WaveState
 from respondents.services.waves import ERROR_NAME_TAKEN
 from surveys.models import FROZEN_VERSION_MESSAGE, FrozenVersionError
@@ -68,6 +69,22 @@ API = "/api/v1"
             {"detail": "Wave 3 cannot go from closed to draft.", "field": None},
         ),
         (
+            "a service's refusal naming its input",
+            InputError("A wave needs a name.", field="name"),
+            400,
+            {
+                "detail": "A wave needs a name.",
+                "field": "name",
+                "errors": {"name": ["A wave needs a name."]},
+            },
+        ),
+        (
+            "a service's refusal of no single input",
+            InputError("wave 9: no such wave"),
+            400,
+            {"detail": "wave 9: no such wave", "field": None},
+        ),
+        (
             "frozen version",
             FrozenVersionError(7),
             409,
@@ -81,6 +98,10 @@ def test_errors_leave_as_json_with_message_and_field(_case, exc, status, body):
     response = exception_handler(exc, {})
     assert response is not None
     assert (response.status_code, response.data) == (status, body)
+
+
+def test_a_refusal_naming_its_input_reads_as_its_message_in_a_command():
+    assert str(InputError("A wave needs a name.", field="name")) == "A wave needs a name."
 
 
 def test_unexpected_exceptions_are_left_to_django():
