@@ -17,19 +17,28 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.urls import path
-from django_filters import rest_framework as filters  # type: ignore[import-untyped]
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers, status
+from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from respondents.models import Invitation, MemberStatus, PanelMember, Wave, WaveState
+from respondents.api.filters import PanelMemberFilter, WaveFilter
+from respondents.api.serializers import (
+    InvitationCountsSerializer,
+    InvitationRunSerializer,
+    InvitePanelSerializer,
+    OpenWaveSerializer,
+    PanelMemberSerializer,
+    WaveFiguresSerializer,
+    WaveSerializer,
+    WaveStateSerializer,
+)
+from respondents.models import Invitation, PanelMember, Wave
 from respondents.services import waves as wave_service
 from respondents.services.figures import wave_figures
 from respondents.services.invitations import invite_panel, withdraw_member
-from respondents.services.waves import change_wave_state, open_link, open_wave
+from respondents.services.waves import change_wave_state, open_wave
 from surveys.access import Action, studies_where
 from surveys.api.permissions import require_on
 from surveys.models import Study
@@ -42,118 +51,6 @@ def _check_access(request: Request, study_id: int, *, manage: bool) -> None:
 
 def _studies_where(request: Request, action: Action) -> QuerySet[Study]:
     return studies_where(request.user, action)
-
-
-class WaveFilter(filters.FilterSet):  # type: ignore[misc]
-    study = filters.CharFilter(field_name="study__slug", help_text="The study's slug.")
-    state = filters.ChoiceFilter(choices=WaveState.choices, help_text="The wave's state.")
-
-    class Meta:
-        model = Wave
-        fields = ["study", "state"]
-
-
-class PanelMemberFilter(filters.FilterSet):  # type: ignore[misc]
-    study = filters.CharFilter(field_name="study__slug", help_text="The study's slug.")
-    status = filters.ChoiceFilter(choices=MemberStatus.choices, help_text="Active or withdrawn.")
-    recruited_in = filters.NumberFilter(
-        field_name="recruited_in_id", help_text="Members recruited in this wave (its id)."
-    )
-
-    class Meta:
-        model = PanelMember
-        fields = ["study", "status", "recruited_in"]
-
-
-class WaveSerializer(serializers.ModelSerializer[Wave]):
-    study = serializers.CharField(source="study.slug", read_only=True)
-    open_link = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Wave
-        fields = [
-            "id",
-            "study",
-            "version",
-            "name",
-            "state",
-            "opens_at",
-            "closes_at",
-            "channels",
-            "open_link",
-            "created_at",
-        ]
-        read_only_fields = fields
-
-    def get_open_link(self, wave: Wave) -> str:
-        return open_link(wave)
-
-
-class OpenWaveSerializer(serializers.Serializer[Any]):
-    study = serializers.SlugField()
-    version = serializers.IntegerField()
-    name = serializers.CharField(max_length=100)
-    channels = serializers.ListField(child=serializers.CharField(), required=False, default=list)
-    closes_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-
-
-class WaveStateSerializer(serializers.Serializer[Any]):
-    state = serializers.ChoiceField(choices=WaveState.choices)
-
-
-class InvitePanelSerializer(serializers.Serializer[Any]):
-    limit = serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None)
-
-
-class InvitationRunSerializer(serializers.Serializer[Any]):
-    wave_id = serializers.IntegerField()
-    created = serializers.IntegerField()
-    emails_queued = serializers.IntegerField()
-    telegram_pending = serializers.IntegerField()
-    without_contact = serializers.IntegerField()
-    possible_duplicates = serializers.IntegerField()
-
-
-class InvitationCountsSerializer(serializers.Serializer[Any]):
-    invitations = serializers.IntegerField()
-    sent = serializers.IntegerField()
-    opened = serializers.IntegerField()
-    started = serializers.IntegerField()
-    completed = serializers.IntegerField()
-    reminded = serializers.IntegerField()
-
-
-class CountRowSerializer(serializers.Serializer[Any]):
-    key = serializers.CharField(allow_blank=True)
-    completes = serializers.IntegerField()
-    partials = serializers.IntegerField()
-
-
-class WaveFiguresSerializer(serializers.Serializer[Any]):
-    wave_id = serializers.IntegerField()
-    completes = serializers.IntegerField()
-    partials = serializers.IntegerField()
-    invited = serializers.IntegerField()
-    invited_completed = serializers.IntegerField()
-    panel_response_rate = serializers.FloatField(allow_null=True)
-    previous_wave_id = serializers.IntegerField(allow_null=True)
-    previous_completers = serializers.IntegerField()
-    retained = serializers.IntegerField()
-    retention = serializers.FloatField(allow_null=True)
-    median_duration_seconds = serializers.FloatField(allow_null=True)
-    by_day = CountRowSerializer(many=True)
-    by_channel = CountRowSerializer(many=True)
-    by_language = CountRowSerializer(many=True)
-
-
-class PanelMemberSerializer(serializers.ModelSerializer[PanelMember]):
-    study = serializers.CharField(source="study.slug", read_only=True)
-
-    class Meta:
-        model = PanelMember
-        # Deliberately no contact, no panel-key hash, no database ID.
-        fields = ["pseudonym", "study", "status", "recruited_in", "created_at", "withdrawn_at"]
-        read_only_fields = fields
 
 
 class ListAndOpenWavesView(generics.ListCreateAPIView[Wave]):
@@ -254,18 +151,3 @@ class WithdrawMemberView(APIView):
         member = get_object_or_404(PanelMember, pseudonym=pseudonym)
         _check_access(request, member.study_id, manage=True)
         return Response(PanelMemberSerializer(withdraw_member(member)).data)
-
-
-urlpatterns = [
-    path("waves/", ListAndOpenWavesView.as_view(), name="waves"),
-    path("waves/<int:wave_id>/", WaveDetailView.as_view(), name="wave"),
-    path("waves/<int:wave_id>/state/", ChangeWaveStateView.as_view(), name="wave-state"),
-    path("waves/<int:wave_id>/invitations/", InvitePanelView.as_view(), name="invitations"),
-    path("waves/<int:wave_id>/figures/", WaveFiguresView.as_view(), name="wave-figures"),
-    path("panel-members/", ListPanelMembersView.as_view(), name="panel-members"),
-    path(
-        "panel-members/<str:pseudonym>/withdraw/",
-        WithdrawMemberView.as_view(),
-        name="withdraw-member",
-    ),
-]
