@@ -38,7 +38,7 @@ from respondents.forms import (
 )
 from respondents.freetext import warnings
 from respondents.models import Response, ResponseStatus, Wave
-from respondents.services.answers import answers_as_raw
+from respondents.roster_pages import build_roster_view, stored_as_raw
 from respondents.services.form_schema import FormPage, load_form, localise
 from respondents.services.linkage_verification import (
     Refusal,
@@ -61,6 +61,7 @@ from respondents.services.responses import (
     start_response,
     submit_page,
 )
+from respondents.services.rosters import ROSTER_ACTION
 from respondents.services.waves import clean_channel, is_accepting_responses
 from respondents.tokens import (
     accept_resume_offer,
@@ -300,10 +301,14 @@ def _page_flow(
         posted_action = str(request.POST.get(ACTION_FIELD, ""))
         switch_to = posted_action.removeprefix(LANGUAGE_ACTION)
         action: Action = "next"
+        roster = ""
         if posted_action == "back":
             action = "back"
         elif posted_action.startswith(LANGUAGE_ACTION):
             action = "stay"
+        elif posted_action.startswith(ROSTER_ACTION):
+            # "Add another" and "remove" keep the page's answers and show it again.
+            action, roster = "stay", posted_action.removeprefix(ROSTER_ACTION)
         result = submit_page(
             response.pk,
             page=request.POST.get(PAGE_FIELD, ""),
@@ -313,6 +318,7 @@ def _page_flow(
             shown=request.POST.getlist(SHOWN_FIELD) or None,
             honeypot_filled=bool(request.POST.get(HONEYPOT_FIELD, "").strip()),
             privacy=request.POST.get(warnings.CHOICE_FIELD, ""),
+            roster=roster,
         )
         if action == "stay" and switch_to in response.wave.study.languages:
             choose_language(response, switch_to)
@@ -355,10 +361,10 @@ def _show_page(
     language = response.language or schema.source_language
     position, total = progress(schema, response.answers, page.name)
     context = {
-        "page": build_page_view(
+        "page": (build_page_view if page.repeat is None else build_roster_view)(
             schema,
             page,
-            raw=answers_as_raw(page, response.answers) if raw is None else raw,
+            raw=stored_as_raw(page, response.answers) if raw is None else raw,
             answers=response.answers,
             errors=errors,
             language=language,

@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
+from surveys.repeats import POSITION_KEY
+
 ERROR_SYNTAX = "expression {expression!r}: {problem}"
 ERROR_UNKNOWN_FUNCTION = "unknown function {name}()"
 ERROR_ARGUMENT_COUNT = "{name}() takes {expected} argument(s), got {got}"
@@ -305,6 +307,10 @@ def _from_answer(answer: object) -> Value:
     if isinstance(answer, int | float):
         return float(answer)
     if isinstance(answer, list | tuple):
+        if answer and all(isinstance(item, dict) for item in answer):
+            # A roster used as a value: XPath reads a node set as its first node, and a
+            # repeat's node holds no text of its own.
+            return ""
         return " ".join(str(item) for item in answer)
     return str(answer)
 
@@ -683,9 +689,55 @@ _MATH: dict[str, Callable[[float], float]] = {
 }
 
 
-def _one(_args: tuple[Node, ...], _scope: _Scope) -> Value:
-    # Outside a repeat every node set holds one node: count() and position() are 1.
-    return 1.0
+def _node_set(node: Node, scope: _Scope) -> list[object] | None:
+    """The nodes `node` names when it names a roster (its instances) or an item inside
+    one (that item in every instance, None where unanswered); None for anything else.
+
+    Rosters are stored as lists of instances (surveys/repeats.py), so an item of one is
+    found by looking into the lists among the answers; an instance's own namespace holds
+    its items directly, and they are single nodes there."""
+    if not isinstance(node, Ref):
+        return None
+    if node.name in scope.answers:
+        value = scope.answers[node.name]
+        if isinstance(value, list) and all(isinstance(item, dict) for item in value):
+            return list(value)
+        return None
+    for value in scope.answers.values():
+        if (
+            isinstance(value, list)
+            and value
+            and all(isinstance(item, dict) for item in value)
+            and any(node.name in item for item in value)
+        ):
+            return [item.get(node.name) for item in value]
+    return None
+
+
+def _count(args: tuple[Node, ...], scope: _Scope) -> Value:
+    nodes = _node_set(args[0], scope)
+    return 1.0 if nodes is None else float(len(nodes))
+
+
+def _count_non_empty(args: tuple[Node, ...], scope: _Scope) -> Value:
+    nodes = _node_set(args[0], scope)
+    if nodes is None:
+        return 1.0 if _to_string(_evaluate(args[0], scope)) else 0.0
+    return float(sum(1 for value in nodes if _to_string(_from_answer(value))))
+
+
+def _sum(args: tuple[Node, ...], scope: _Scope) -> Value:
+    """The sum over a repeat's instances; unanswered ones add nothing (a roster member
+    whose age was skipped does not make the household's total unknown)."""
+    nodes = _node_set(args[0], scope)
+    if nodes is None:
+        return _to_number(_evaluate(args[0], scope))
+    return float(sum(_to_number(_from_answer(v)) for v in nodes if v not in (None, "")))
+
+
+def _position(_args: tuple[Node, ...], scope: _Scope) -> Value:
+    # Inside a roster instance its number (from 1) is in the namespace; elsewhere 1.
+    return float(str(scope.answers.get(POSITION_KEY, 1)))
 
 
 def _selected_at(args: list[Value]) -> str:
@@ -744,10 +796,10 @@ FUNCTIONS: dict[str, Function] = {
     "now": Function(0, 0, lambda scope, _a: _now(scope).isoformat(timespec="seconds")),
     "decimal-date-time": _plain(1, 1, lambda a: _decimal_date_time(a[0])),
     "format-date": _plain(2, 2, _format_date),
-    "sum": _plain(1, 1, lambda a: _to_number(a[0])),
-    "count": Function(1, 1, _no_apply, lazy=_one),
-    "count-non-empty": _plain(1, 1, lambda a: 1.0 if _to_string(a[0]) else 0.0),
-    "position": Function(0, 1, _no_apply, lazy=_one),
+    "sum": Function(1, 1, _no_apply, lazy=_sum),
+    "count": Function(1, 1, _no_apply, lazy=_count),
+    "count-non-empty": Function(1, 1, _no_apply, lazy=_count_non_empty),
+    "position": Function(0, 1, _no_apply, lazy=_position),
     "once": _plain(1, 1, lambda a: a[0]),
     "jr:choice-name": Function(2, 2, _choice_name),
     "floor": _plain(

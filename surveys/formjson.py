@@ -23,6 +23,7 @@ from surveys.formspec import (
     check_form,
     form_error,
 )
+from surveys.repeats import repeat_from_dict
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
@@ -137,6 +138,7 @@ def _page(data: dict[str, Any]) -> PageSpec:
             )
             for s in data.get("sections", [])
         ),
+        repeat=repeat_from_dict(data.get("repeat")),
         questions=tuple(
             QuestionSpec(
                 name=q["name"],
@@ -183,6 +185,8 @@ def form_to_dict(form: FormSpec) -> dict[str, Any]:
                     }
                     for s in page.sections
                 ],
+                # Only on roster pages, so the content hash of other forms is unchanged.
+                **({"repeat": page.repeat.as_dict()} if page.repeat is not None else {}),
                 "questions": [
                     {"name": q.name, "type": q.type}
                     | {key: getattr(q, key) for key in _QUESTION_FIELDS}

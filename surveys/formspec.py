@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from surveys.calculations import CalculationCycleError, calculation_order
 from surveys.expressions import ExpressionError, references
 from surveys.references import Place, Places, UnresolvedReferenceError
+from surveys.repeats import RepeatSpec
 
 QUESTION_TYPES = (
     "select_one",
@@ -47,6 +48,7 @@ ERROR_PRIVACY = "privacy {value!r} is not one of identifier, quasi, sensitive"
 ERROR_NOT_SELECT = "{column} is set but the item is a {type}, not a select"
 ERROR_OTHER_CHOICE = "other choice {choice!r} is not in list {list_name!r}"
 ERROR_NO_QUESTIONS = "the form has no questions"
+ERROR_EMPTY_REPEAT = "repeat {name!r} asks nothing (it holds no item a respondent answers)"
 ERROR_CHOICE_CODES = "choice list {list_name!r}: choice codes must be unique"
 ERROR_CHOICE_CODE_RANGE = "code {code} of choice {name!r} is outside {low}..{high}"
 ERROR_TOO_LONG = "{value!r} is longer than {limit} characters"
@@ -154,6 +156,8 @@ class PageSpec:
     relevant: str = ""
     appearance: str = ""
     sections: tuple[SectionSpec, ...] = ()
+    # A roster page (`begin repeat`): its items are asked once per instance.
+    repeat: RepeatSpec | None = None
     row: int = field(default=0, compare=False)
 
     def section(self, path: str) -> SectionSpec | None:
@@ -169,6 +173,7 @@ class PageSpec:
             and not self.relevant
             and not self.appearance
             and not self.sections
+            and self.repeat is None
         )
 
 
@@ -239,6 +244,12 @@ def check_form(form: FormSpec, source: str) -> None:
     everything = places(form)
     for page in form.pages:
         _check_expression(page.relevant, "relevant", page.row, everything, (), skipped, source)
+        if page.repeat is not None:
+            if not any(q.type not in ("note", "calculate") for q in page.questions):
+                problem = ERROR_EMPTY_REPEAT.format(name=page.name)
+                raise form_error(source, problem, row=page.row, column="type")
+            count = page.repeat.count
+            _check_expression(count, "repeat_count", page.row, everything, (), skipped, source)
         top = page_groups(page)
         for section in page.sections:
             here = (*top, *section.path.split("/")[:-1])
@@ -313,6 +324,8 @@ def places(form: FormSpec) -> Places:
     found = [Place(m.name, m.name, ()) for m in form.metadata_fields]
     for page in form.pages:
         found += [Place(q.name, q.xlsform_name, question_groups(page, q)) for q in page.questions]
+    # A roster's own name is a node set: count(${members}) counts its instances.
+    found += [Place(page.name, page.name, ()) for page in form.pages if page.repeat is not None]
     return Places(found)
 
 

@@ -418,6 +418,9 @@ class Page(VersionPart):
     # Groups inside the page's group, shown as titled sections: [{"path": "a/b",
     # "labels": {...}, "relevant": "...", "appearance": "..."}] in order of their begin.
     sections = models.JSONField(default=list, blank=True)
+    # A roster page (XLSForm `begin repeat`): {"count": "<repeat_count>", "min": n, "max": n}
+    # (surveys/repeats.py); null for an ordinary page.
+    repeat = models.JSONField(null=True, blank=True)
 
     objects = VersionPartQuerySet.as_manager()
 

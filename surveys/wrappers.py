@@ -51,6 +51,9 @@ def split_wrappers(pages: list[PageSpec]) -> tuple[list[PageSpec], list[str]]:
 def _is_wrapper(page: PageSpec, total: int, pages: list[PageSpec]) -> bool:
     if page.is_implicit or "field-list" in page.appearance.split() or not page.sections:
         return False
+    if page.repeat is not None:
+        # A roster's groups are sections of every entry, never pages of their own.
+        return False
     if len(page.questions) * 2 <= total:
         return False
     others = {other.name for other in pages if other is not page}

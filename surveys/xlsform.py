@@ -57,6 +57,7 @@ from surveys.formspec import (
     form_error,
 )
 from surveys.languages import known_code, language_code
+from surveys.repeats import COUNT_COLUMNS, PARAMETERS_COLUMN, RepeatError, RepeatSpec, read_repeat
 from surveys.wrappers import split_wrappers
 
 ERROR_FILE_TYPE = "not an XLSForm file type (use .xlsx, .xls or .csv)"
@@ -73,6 +74,15 @@ ERROR_UNMATCHED_END = "{kind} without a matching begin"
 ERROR_LOOP_LIST = "begin loop needs a list of the choices sheet to loop over (found {list_name!r})"
 ERROR_UNCLOSED_LOOP = "loop {name!r} is never closed with 'end loop'"
 ERROR_UNCLOSED_GROUP = "group {name!r} is never closed with 'end group'"
+ERROR_UNCLOSED_REPEAT = "repeat {name!r} is never closed with 'end repeat'"
+ERROR_NESTED_REPEAT = (
+    "repeat {name!r} is inside repeat {outer!r}; a repeat inside a repeat is not supported "
+    "(make it a repeat of its own, or import with --skip-unsupported to leave it out)"
+)
+ERROR_REPEAT_IN_GROUP = (
+    "repeat {name!r} is inside group {outer!r}; a repeat is a page of its own, so put it "
+    "outside any group (or import with --skip-unsupported to leave it out)"
+)
 ERROR_REQUIRED = "{value!r} is not yes or no"
 ERROR_CODE = "code {value!r} is not an integer"
 ERROR_DUPLICATE_CHOICE = "choice {name!r} appears twice in list {list_name!r}"
@@ -416,6 +426,8 @@ class _OpenGroup:
     sections: list[SectionSpec] = field(default_factory=list)
     # Inner groups open now, outermost first, with their begin rows.
     inner: list[tuple[str, _Row]] = field(default_factory=list)
+    # Set when the page is a roster (`begin repeat`).
+    repeat: RepeatSpec | None = None
 
     @property
     def section_path(self) -> str:
@@ -437,12 +449,24 @@ def _read_survey(rows: list[_Row], reader: _Reader) -> None:
                     column="type",
                 )
             continue  # a row of notes only
-        if kind == "begin repeat":
+        if kind == "begin repeat" and group is None and not repeat_depth:
+            group = _OpenGroup(
+                row=row, name=_checked_name(row, reader), repeat=_repeat_rule(row, reader)
+            )
+            continue
+        if kind in ("begin repeat", "begin loop"):
+            if not repeat_depth and kind == "begin repeat" and group is not None:
+                _refuse_placed_repeat(row, group, reader)
             repeat_depth += 1
             _unsupported(row, kind, reader)
             continue
         if kind in ("end repeat", "end loop"):
             if repeat_depth == 0:
+                if kind == "end repeat" and _closes_roster(group):
+                    assert group is not None  # noqa: S101 (_closes_roster checked it)
+                    reader.pages.append(_page(group, reader))
+                    group = None
+                    continue
                 _refuse_unmatched(row, kind, reader)
             repeat_depth -= 1
             continue
@@ -450,10 +474,39 @@ def _read_survey(rows: list[_Row], reader: _Reader) -> None:
             # Everything inside a skipped repeat is skipped with it.
             reader.skipped.append(SkippedItem(row.number, name, kind))
             continue
+        if kind == "end group" and _closes_roster(group):
+            _refuse_unmatched(row, kind, reader)
         group = _read_survey_row(row, kind, name, group, reader)
     if group is not None:
         name, begin = group.inner[-1] if group.inner else (group.name, group.row)
-        raise form_error(reader.source, ERROR_UNCLOSED_GROUP.format(name=name), row=begin.number)
+        message = (
+            ERROR_UNCLOSED_REPEAT if group.repeat and not group.inner else ERROR_UNCLOSED_GROUP
+        )
+        raise form_error(reader.source, message.format(name=name), row=begin.number)
+
+
+def _closes_roster(group: _OpenGroup | None) -> bool:
+    """An `end repeat` here closes the roster page being read (no inner group open)."""
+    return group is not None and group.repeat is not None and not group.inner
+
+
+def _refuse_placed_repeat(row: _Row, group: _OpenGroup, reader: _Reader) -> None:
+    """A repeat inside a roster or a group: refused with its place named, unless skipped."""
+    if reader.skip_unsupported:
+        return
+    name = row.get("name")
+    template = ERROR_NESTED_REPEAT if group.repeat is not None else ERROR_REPEAT_IN_GROUP
+    problem = template.format(name=name, outer=group.name)
+    raise form_error(reader.source, problem, row=row.number, column="type")
+
+
+def _repeat_rule(row: _Row, reader: _Reader) -> RepeatSpec:
+    count = next((reader.expression(row, c) for c in COUNT_COLUMNS if row.get(c)), "")
+    try:
+        return read_repeat(count, row.get(PARAMETERS_COLUMN))
+    except RepeatError as exc:
+        column = PARAMETERS_COLUMN if row.get(PARAMETERS_COLUMN) else "repeat_count"
+        raise form_error(reader.source, str(exc), row=row.number, column=column) from exc
 
 
 def _read_survey_row(
@@ -640,6 +693,7 @@ def _page(group: _OpenGroup, reader: _Reader) -> PageSpec:
         labels=row.translated("label", reader.default_language),
         relevant=reader.expression(row, "relevant"),
         appearance=row.get("appearance"),
+        repeat=group.repeat,
         row=row.number,
     )
 
@@ -927,7 +981,17 @@ def _survey_headers(form: FormSpec) -> list[tuple[str, str]]:
     ]
     headers += [(column, column) for column in _SURVEY_COLUMNS[5:]]
     extra = dict.fromkeys(key for q in form.questions() for key in q.extra)
+    # A roster's count columns share the extra columns' keys: a question's own cell in a
+    # column of that name (kept as extra) and a roster's are then one column.
+    for page in form.pages:
+        if page.repeat is not None:
+            extra.update(dict.fromkeys(_repeat_cells(page.repeat)))
     return headers + [(key, f"extra:{key}") for key in extra]
+
+
+def _repeat_cells(repeat: RepeatSpec) -> dict[str, str]:
+    cells = {COUNT_COLUMNS[0]: repeat.count, PARAMETERS_COLUMN: repeat.parameters()}
+    return {key: value for key, value in cells.items() if value}
 
 
 def _translated(base: str, values: dict[str, str]) -> dict[str, str]:
@@ -937,19 +1001,24 @@ def _translated(base: str, values: dict[str, str]) -> dict[str, str]:
 def _survey_rows(form: FormSpec) -> list[dict[str, str]]:
     rows = [{"type": field_.type, "name": field_.name} for field_ in form.metadata_fields]
     for page in form.pages:
+        block = "repeat" if page.repeat is not None else "group"
         if not page.is_implicit:
             rows.append(
                 {
-                    "type": "begin group",
+                    "type": f"begin {block}",
                     "name": page.name,
                     "relevant": page.relevant,
                     "appearance": page.appearance,
                     **_translated("label", page.labels),
+                    **{
+                        f"extra:{key}": value
+                        for key, value in _repeat_cells(page.repeat or RepeatSpec()).items()
+                    },
                 }
             )
         rows += _page_rows(page)
         if not page.is_implicit:
-            rows.append({"type": "end group"})
+            rows.append({"type": f"end {block}"})
     return rows
 
 

@@ -180,6 +180,11 @@ def prune_hidden(schema: FormSchema, answers: Mapping[str, object]) -> dict[str,
     kept = dict(answers)
     for page in schema.pages:
         page_shown = page_is_relevant(page, kept)
+        if page.repeat is not None:
+            # A roster's instances are checked item by item when its page is submitted.
+            if not page_shown:
+                kept.pop(page.name, None)
+            continue
         for question in page.questions:
             if page_shown and is_shown(question, kept):
                 if question.other_choice and kept.get(question.name) != question.other_choice:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 
@@ -25,6 +25,7 @@ from surveys.expressions import ExpressionError, references
 from surveys.formspec import is_dynamic
 from surveys.models import Choice, Page, Question, QuestionnaireVersion, QuestionType
 from surveys.references import Place, Places
+from surveys.repeats import RepeatSpec, repeat_from_dict
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +96,8 @@ class FormPage:
     relevant: str
     questions: tuple[FormQuestion, ...]
     sections: tuple[FormSection, ...] = ()
+    # A roster page: its items are asked once per instance (respondents/services/rosters.py).
+    repeat: RepeatSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -119,10 +122,13 @@ class FormSchema:
         return next((q for page in self.pages for q in page.questions if q.name == key), None)
 
     def calculations(self) -> list[tuple[FormPage, FormQuestion]]:
-        """The calculate items with their pages, each after the calculations it reads."""
+        """The calculate items outside rosters with their pages, each after the
+        calculations it reads (a roster's are computed per instance, in the instance's own
+        namespace: respondents/services/rosters.py)."""
         found = {
             q.name: (page, q)
             for page in self.pages
+            if page.repeat is None
             for q in page.questions
             if q.type == QuestionType.CALCULATE
         }
@@ -173,6 +179,8 @@ def _load(version_id: int) -> FormSchema:
             for m in version.metadata_fields
             if isinstance(m, dict)
         ]
+        # A roster's own name: count(${members}) counts its instances.
+        + [Place(page.name, page.name, ()) for page in page_rows if page.repeat is not None]
     )
     sections_by_page = {page.pk: list(page.sections or []) for page in page_rows}
     questions_by_page: dict[int, list[FormQuestion]] = defaultdict(list)
@@ -197,6 +205,7 @@ def _load(version_id: int) -> FormSchema:
                 )
                 for s in sections_by_page[page.pk]
             ),
+            repeat=_repeat(places, page),
         )
         for page in page_rows
     )
@@ -235,6 +244,14 @@ def _calculation_order(pages: tuple[FormPage, ...]) -> tuple[str, ...]:
         return tuple(reads)
 
 
+def _repeat(places: Places, page: Page) -> RepeatSpec | None:
+    """A roster's count rule, its repeat_count resolved like any expression."""
+    repeat = repeat_from_dict(page.repeat)
+    if repeat is None or not repeat.is_fixed:
+        return repeat
+    return replace(repeat, count=_resolved(places, repeat.count, (), page.name))
+
+
 def _page_groups(page: Page, questions: list[Question]) -> tuple[str, ...]:
     """The page's own group, or none for a question outside any group (a page named
     after its one question, with no label: see surveys/formspec.py)."""
@@ -246,6 +263,7 @@ def _page_groups(page: Page, questions: list[Question]) -> tuple[str, ...]:
         and not page.relevant
         and not page.appearance
         and not page.sections
+        and page.repeat is None
     )
     return () if implicit else (page.name,)
 

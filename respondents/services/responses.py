@@ -34,13 +34,13 @@ from respondents.models import Invitation, Response, ResponseStatus, Wave
 from respondents.services.answers import (
     AnswerValue,
     PageCheck,
-    check_page,
     page_is_asked,
     prune_hidden,
     relevant_pages,
     with_calculations,
 )
 from respondents.services.form_schema import FormSchema, load_form
+from respondents.services.rosters import check_any_page, free_text_fields
 from respondents.services.waves import is_accepting_responses
 from respondents.tokens import (
     accept_resume_offer,
@@ -376,13 +376,15 @@ def submit_page(
     shown: Sequence[str] | None = None,
     honeypot_filled: bool = False,
     privacy: str = "",
+    roster: str = "",
     now: datetime | None = None,
 ) -> PageResult:
     """Apply one posted page: "next" validates and moves on (or completes), "back" keeps
     the valid answers and returns to the previous relevant page. `shown` names the items
     the form displayed (None: all that are relevant now). A free-text answer that looks like
     it holds a name, an address or a contact stops the page (outcome "privacy", nothing
-    saved) until `privacy` says "remove" (the findings are cut out) or "keep"."""
+    saved) until `privacy` says "remove" (the findings are cut out) or "keep". On a roster
+    page, `roster` adds or removes an instance ("add", "remove:<n>", with action "stay")."""
     moment = now or timezone.now()
     # of=self: PostgreSQL would otherwise lock the joined wave and version rows too, and
     # every respondent of the wave (and a cleaning run writing its flags) would queue on
@@ -411,13 +413,14 @@ def submit_page(
     # The messages of answers.py are gettext strings made right here: they must speak the
     # respondent's chosen language, not whatever the request (Accept-Language) activated.
     with translation.override(language):
-        check = check_page(
+        check = check_any_page(
             schema,
             schema.page(page) or schema.pages[0],
             data,
             response.answers,
             language=language,
             enforce_required=action == "next",
+            edit=roster,
         )
     displayed = set(check.visible if shown is None else shown)
     # An item the form did not show yet cannot be wrong: it is asked on this page next.
@@ -441,7 +444,11 @@ def _privacy_check(
 ) -> tuple[Mapping[str, Sequence[str]], dict[str, list[str]]]:
     """The data to apply, and what to warn about (empty once the respondent chose)."""
     form_page = schema.page(page) or schema.pages[0]
-    keys = warnings.page_keys(form_page, free_text_keys(schema.version_id))
+    free_keys = free_text_keys(schema.version_id)
+    if form_page.repeat is not None:
+        keys = free_text_fields(form_page, free_keys, data)
+    else:
+        keys = warnings.page_keys(form_page, free_keys)
     found = warnings.findings(data, keys) if keys else {}
     if not found:
         return data, {}

@@ -48,6 +48,7 @@ from surveys.models import (
     VersionStatus,
     publishing,
 )
+from surveys.repeats import repeat_from_dict
 
 ExportFormat = Literal["xlsform", "json"]
 EXPORT_SUFFIXES: dict[str, str] = {"xlsform": ".xlsx", "json": ".json"}
@@ -247,6 +248,7 @@ def _write_parts(version: QuestionnaireVersion, form: FormSpec) -> None:
                 }
                 for s in p.sections
             ],
+            repeat=p.repeat.as_dict() if p.repeat is not None else None,
         )
         for position, p in enumerate(form.pages, start=1)
     ]
@@ -297,6 +299,7 @@ def version_to_form(version: QuestionnaireVersion) -> FormSpec:
                 )
                 for s in p.sections
             ),
+            repeat=repeat_from_dict(p.repeat),
             questions=tuple(by_page.get(p.pk, [])),
         )
         for p in version.pages.order_by("position")

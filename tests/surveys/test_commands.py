@@ -80,19 +80,15 @@ def test_import_skip_unsupported_lists_skipped_items(tmp_path):
     assert not version.questions.filter(name__in=["selfie", "where"]).exists()
 
 
-def test_import_skip_unsupported_of_the_tutorial_skips_its_repeat_and_finds_no_questions():
+def test_import_of_the_tutorial_makes_its_repeat_a_roster_page():
     make_study("panel")
-    with pytest.raises(CommandError) as caught:
-        _run(
-            "import_questionnaire",
-            str(SAMPLES / "tutorial.xls"),
-            "--study",
-            "panel",
-            "--skip-unsupported",
-        )
-    # Everything in tutorial.xls is inside its repeat, so nothing askable is left.
-    assert str(caught.value) == "tutorial.xls: the form has no questions"
-    assert QuestionnaireVersion.objects.count() == 0
+    imported = _run("import_questionnaire", str(SAMPLES / "tutorial.xls"), "--study", "panel")
+    assert (imported["items"], imported["skipped"]) == (10, [])
+    assert QuestionnaireVersion.objects.get().pages.get().repeat == {
+        "count": "",
+        "min": 0,
+        "max": 0,
+    }
 
 
 def test_import_into_an_unknown_study_is_refused():
@@ -143,11 +139,14 @@ def test_start_questionnaire_from_concepts_command():
     assert str(caught.value) == "not in the item bank (run load_item_bank?): nope"
 
 
-def test_import_refusal_is_one_line_naming_file_row_and_column():
+def test_import_refusal_is_one_line_naming_file_row_and_column(tmp_path):
     make_study("panel")
+    survey = [row[:] for row in SURVEY]
+    survey.insert(2, ["geopoint", "where", "Where?", *[""] * (len(SURVEY[0]) - 3)])
+    path = write_form(Path(tmp_path) / "geo.xlsx", survey=survey)
     with pytest.raises(CommandError) as caught:
-        _run("import_questionnaire", str(SAMPLES / "tutorial.xls"), "--study", "panel")
-    assert str(caught.value).startswith("tutorial.xls: row 2, column type: type 'begin repeat'")
+        _run("import_questionnaire", str(path), "--study", "panel")
+    assert str(caught.value).startswith("geo.xlsx: row 3, column type: type 'geopoint'")
     assert "\n" not in str(caught.value)
     assert QuestionnaireVersion.objects.count() == 0
 

@@ -23,13 +23,12 @@ def test_samples_import_and_round_trip_exactly(sample, tmp_path):
     assert read_xlsform(tmp_path / "out.xlsx") == form
 
 
-def test_tutorial_repeat_is_refused_with_type_and_row():
-    with pytest.raises(FormError) as caught:
-        read_xlsform(SAMPLES / "tutorial.xls")
-    assert str(caught.value) == (
-        "tutorial.xls: row 2, column type: type 'begin repeat' ('member') cannot be asked in "
-        "a web survey; remove it or import with --skip-unsupported"
-    )
+def test_tutorial_repeat_is_a_roster_page_and_round_trips(tmp_path):
+    form = read_xlsform(SAMPLES / "tutorial.xls")
+    assert [(p.name, p.repeat is not None) for p in form.pages] == [("member", True)]
+    assert len(form.pages[0].questions) == 10
+    write_xlsform(form, tmp_path / "out.xlsx")
+    assert read_xlsform(tmp_path / "out.xlsx") == form
 
 
 def test_group_is_a_page_and_phone_number_is_an_identifier():
