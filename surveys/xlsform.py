@@ -27,7 +27,6 @@ does not know (docs/design.md "XLSForm columns Panelwave reads beyond the standa
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -38,6 +37,13 @@ from openpyxl import Workbook
 from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
 from pyxform.xls2json_backends import csv_to_dict, xls_to_dict, xlsx_to_dict
 
+from surveys.choicefiles import (
+    ERROR_MEDIA_SIZE,
+    MAX_MEDIA_BYTES,
+    ChoiceFileError,
+    is_choice_file,
+    read_choice_file,
+)
 from surveys.expressions import FUNCTIONS, ExpressionError, references
 from surveys.formspec import (
     DEFAULT_LANGUAGE,
@@ -94,11 +100,10 @@ ERROR_MEDIA_MISSING = (
     "choice list file {name!r} is not given; import with --media DIR (the directory "
     "holding it) or upload it with the form"
 )
-ERROR_MEDIA_KIND = "choice list file {name!r} is not a CSV file (give the list as .csv)"
-ERROR_MEDIA_SIZE = "choice list file {name!r} is larger than {limit} bytes"
+ERROR_MEDIA_KIND = (
+    "choice list file {name!r} is neither a CSV nor an XML file (give the list as .csv or .xml)"
+)
 ERROR_MEDIA_EMPTY = "the choice list file has no choices"
-# A list of every village of a country fits; a file that would fill memory does not.
-MAX_MEDIA_BYTES = 10 * 1024 * 1024
 WARNING_AT = "row {row}, column {column}: {problem}"
 WARNING_TYPOGRAPHIC = "typographic quotes or non-breaking spaces replaced: {expression!r}"
 WARNING_STRAY_CHOICE = "row {row} of the choices sheet has no list_name and is ignored"
@@ -851,14 +856,15 @@ def _choice_list(list_name: str, rows: list[_Row], reader: _Reader) -> ChoiceLis
 
 
 def _file_list(name: str, reader: _Reader) -> ChoiceListSpec | None:
-    """The choices of a select_*_from_file item, from the CSV file of that name in the
-    media directory (columns name, label or label::Language, and any filter columns).
+    """The choices of a select_*_from_file item, from the CSV or XML file of that name in
+    the media directory (surveys/choicefiles.py: name, label or label::Language, and any
+    filter columns).
 
     Under `skip_unsupported` a file not given (or not CSV) skips the items that use it,
     with a warning, as a type the web cannot ask is skipped: None is returned."""
     problem = ""
     path = reader.media / name if reader.media is not None else None
-    if PurePath(name).name != name or PurePath(name).suffix.lower() != ".csv":
+    if PurePath(name).name != name or not is_choice_file(name):
         problem = ERROR_MEDIA_KIND.format(name=name)
     elif path is None or not path.is_file():
         problem = ERROR_MEDIA_MISSING.format(name=name)
@@ -871,15 +877,11 @@ def _file_list(name: str, reader: _Reader) -> ChoiceListSpec | None:
     if path.stat().st_size > MAX_MEDIA_BYTES:
         raise form_error(reader.source, ERROR_MEDIA_SIZE.format(name=name, limit=MAX_MEDIA_BYTES))
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            rows: list[dict[str, Any]] = [
-                {str(k): v for k, v in row.items() if k is not None}
-                for row in csv.DictReader(handle)
-            ]
-    except (UnicodeDecodeError, csv.Error) as exc:
+        rows = read_choice_file(path)
+    except ChoiceFileError as exc:
         raise form_error(name, ERROR_UNREADABLE.format(problem=exc)) from exc
     file_reader = replace(reader, source=name)
-    choice_list = _choice_list(name, _rows(rows, file_reader), file_reader)
+    choice_list = _choice_list(name, _rows(list(rows), file_reader), file_reader)
     if not choice_list.choices:
         raise form_error(name, ERROR_MEDIA_EMPTY)
     return choice_list
@@ -1053,7 +1055,7 @@ def _page_rows(page: PageSpec) -> list[dict[str, str]]:
 
 def _question_values(question: QuestionSpec) -> dict[str, str]:
     qtype = question.type
-    if qtype in SELECT_TYPES and question.choice_list.lower().endswith(".csv"):
+    if qtype in SELECT_TYPES and is_choice_file(question.choice_list):
         # The list itself is written on the choices sheet, so the file reads on its own.
         qtype = f"{qtype}_from_file {question.choice_list}"
     elif qtype in SELECT_TYPES:

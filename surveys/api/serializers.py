@@ -3,7 +3,6 @@ goes out. Rules that need the database live in surveys/services/."""
 
 from __future__ import annotations
 
-from pathlib import PurePath
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -20,8 +19,7 @@ from surveys.models import (
     VersionStatus,
 )
 from surveys.services.questionnaires import EXPORT_SUFFIXES, version_to_form
-from surveys.services.uploads import upload_problem
-from surveys.xlsform import ERROR_MEDIA_SIZE, MAX_MEDIA_BYTES
+from surveys.services.uploads import MAX_MEDIA_FILES, media_problem, upload_problem
 
 
 @extend_schema_field(OpenApiTypes.BINARY)
@@ -31,8 +29,6 @@ class UploadField(serializers.FileField):
 
 
 MAX_CONCEPTS = 500
-MAX_MEDIA_FILES = 20
-ERROR_MEDIA_SUFFIX = "{name!r} is not a CSV choice list file"
 
 
 class StudySerializer(serializers.ModelSerializer[Study]):
@@ -112,19 +108,14 @@ class UploadFormSerializer(serializers.Serializer[Any]):
         child=UploadField(),
         required=False,
         max_length=MAX_MEDIA_FILES,
-        help_text="The CSV files that the form's select_one_from_file and "
+        help_text="The CSV or XML files that the form's select_one_from_file and "
         "select_multiple_from_file items name (repeat the field for several).",
     )
 
     def validate_media(self, files: list[UploadedFile]) -> list[UploadedFile]:
-        for upload in files:
-            name = PurePath(upload.name or "").name
-            if PurePath(name).suffix.lower() != ".csv":
-                raise serializers.ValidationError(ERROR_MEDIA_SUFFIX.format(name=name))
-            if (upload.size or 0) > MAX_MEDIA_BYTES:
-                raise serializers.ValidationError(
-                    ERROR_MEDIA_SIZE.format(name=name, limit=MAX_MEDIA_BYTES)
-                )
+        problems = [media_problem(upload.name or "", upload.size or 0) for upload in files]
+        if any(problems):
+            raise serializers.ValidationError([p for p in problems if p])
         return files
 
     def validate_file(self, upload: UploadedFile) -> UploadedFile:

@@ -11,12 +11,23 @@ from typing import Any
 
 from django.conf import settings
 
+from surveys.choicefiles import (
+    CHOICE_FILE_SUFFIXES,
+    ERROR_MEDIA_SIZE,
+    MAX_MEDIA_BYTES,
+    is_choice_file,
+)
 from surveys.formimports import temporary_form_file
 
 UPLOAD_SUFFIXES = (".xlsx", ".xls", ".csv", ".json")
 
 ERROR_UPLOAD_SUFFIX = "{name!r} is not a form file (use .xlsx, .xls, .csv or .json)"
 ERROR_UPLOAD_SIZE = "{name!r} is larger than {limit} bytes"
+ERROR_MEDIA_SUFFIX = "{name!r} is not a choice list file (use .csv or .xml)"
+ERROR_MEDIA_COUNT = "at most {limit} choice list files can be given with a form"
+# More external lists than any real form has; each file is bounded by MAX_MEDIA_BYTES.
+MAX_MEDIA_FILES = 20
+MEDIA_SUFFIXES = CHOICE_FILE_SUFFIXES
 
 
 def upload_problem(name: str, size: int) -> str | None:
@@ -28,6 +39,16 @@ def upload_problem(name: str, size: int) -> str | None:
     limit = int(settings.FORM_MAX_FILE_BYTES)
     if size > limit:
         return ERROR_UPLOAD_SIZE.format(name=name, limit=limit)
+    return None
+
+
+def media_problem(name: str, size: int) -> str | None:
+    """Why a choice list file given beside a form is refused before it is read, or None."""
+    name = PurePath(name).name
+    if not is_choice_file(name):
+        return ERROR_MEDIA_SUFFIX.format(name=name)
+    if size > MAX_MEDIA_BYTES:
+        return ERROR_MEDIA_SIZE.format(name=name, limit=MAX_MEDIA_BYTES)
     return None
 
 

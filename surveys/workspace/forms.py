@@ -11,7 +11,13 @@ from django.utils.translation import gettext_lazy as _
 
 from surveys.models import StudyRole
 from surveys.services.studies import STUDY_LANGUAGES, StudySettings, language_name
-from surveys.services.uploads import UPLOAD_SUFFIXES, upload_problem
+from surveys.services.uploads import (
+    MAX_MEDIA_FILES,
+    MEDIA_SUFFIXES,
+    UPLOAD_SUFFIXES,
+    media_problem,
+    upload_problem,
+)
 
 # Consent boxes shown before any language is chosen: the two the interface speaks.
 FIRST_CONSENT_LANGUAGES = ("ru", "en")
@@ -91,6 +97,22 @@ class MemberForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=StudyRole.choices)
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented recipe): a list, possibly empty."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ",".join(MEDIA_SUFFIXES)}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        return [super(MultipleFileField, self).clean(one, initial) for one in files]
+
+
 class UploadForm(forms.Form):
     file = forms.FileField(
         label=_("XLSForm or JSON questionnaire"),
@@ -111,6 +133,26 @@ class UploadForm(forms.Form):
         label=_("Accept items without labels (respondents then see the item names)"),
         required=False,
     )
+    choice_files = MultipleFileField(
+        label=_("Choice list files"),
+        required=False,
+        help_text=_(
+            "The .csv or .xml files the form's select_one_from_file and "
+            "select_multiple_from_file items name, if any."
+        ),
+    )
+
+    def clean_choice_files(self) -> list[UploadedFile]:
+        files: list[UploadedFile] = self.cleaned_data["choice_files"]
+        if len(files) > MAX_MEDIA_FILES:
+            raise forms.ValidationError(
+                _("At most %(limit)d choice list files can be given with a form.")
+                % {"limit": MAX_MEDIA_FILES}
+            )
+        problems = [media_problem(f.name or "", f.size or 0) for f in files]
+        if any(problems):
+            raise forms.ValidationError([p for p in problems if p])
+        return files
 
     def clean_file(self) -> UploadedFile:
         upload: UploadedFile = self.cleaned_data["file"]

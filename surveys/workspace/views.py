@@ -41,7 +41,7 @@ from surveys.models import (
 from surveys.services.form_imports import upload_form
 from surveys.services.questionnaires import diff_versions, fork_version, publish_version
 from surveys.services.studies import StudySettingsError, create_study, update_study
-from surveys.services.uploads import saved_upload
+from surveys.services.uploads import saved_media, saved_upload
 from surveys.workspace.access import staff_page, study_page
 from surveys.workspace.forms import MemberForm, NewStudyForm, StudyForm, UploadForm
 
@@ -190,16 +190,15 @@ def upload(request: HttpRequest, study: Study) -> HttpResponse:
     data = form.cleaned_data
     try:
         with saved_upload(data["file"].name or "", data["file"].chunks()) as path:
-            outcome = upload_form(
-                path,
-                study=study,
-                options={
-                    "skip_unsupported": data["skip_unsupported"],
-                    "allow_no_labels": data["allow_no_labels"],
-                    "questionnaire_name": data["name"] or None,
-                },
-                requested_by=request.user,
-            )
+            options: dict[str, object] = {
+                "skip_unsupported": data["skip_unsupported"],
+                "allow_no_labels": data["allow_no_labels"],
+                "questionnaire_name": data["name"] or None,
+            }
+            if data["choice_files"]:
+                # Beside the form, in the same temporary directory: gone when it is read.
+                options["media"] = saved_media(path.parent, data["choice_files"])
+            outcome = upload_form(path, study=study, options=options, requested_by=request.user)
     except (FormError, ItemTypeChangedError) as exc:
         return _questionnaires_page(request, study, form, refusal=str(exc))
     result = outcome.result
