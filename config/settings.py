@@ -295,6 +295,14 @@ INVITATION_RATE_LIMIT = env_str("INVITATION_RATE_LIMIT", "60/m")
 INVITATION_MAX_REMINDERS = env_int("INVITATION_MAX_REMINDERS", 2)
 INVITATION_REMINDER_DAYS = env_int("INVITATION_REMINDER_DAYS", 4)
 
+# Verified linking through Telegram (docs/panel-analysis.md): the bot's username (without
+# "@") for the deep link on respondent pages, the token BotFather gave (used to register the
+# webhook, see docs/operations.md), and the secret Telegram sends with every update
+# (X-Telegram-Bot-Api-Secret-Token). Unset: no Telegram option is offered.
+TELEGRAM_BOT_USERNAME = env_str("TELEGRAM_BOT_USERNAME", "").lstrip("@")
+TELEGRAM_BOT_TOKEN = env_str("TELEGRAM_BOT_TOKEN", "")
+TELEGRAM_WEBHOOK_SECRET = env_str("TELEGRAM_WEBHOOK_SECRET", "")
+
 # Behind a TLS-terminating proxy in production.
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 from config.api import SwaggerView, api_not_found
 from config.health import healthz
 from config.landing import landing
+from respondents.views_telegram import telegram_webhook_view
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -27,6 +28,8 @@ urlpatterns = [
     path("api/v1/", include("exports.urls")),
     # After every API route: the rest of /api/ answers 404 in the API's JSON.
     re_path(r"^api/(?:.*/)?$", api_not_found, name="api-not-found"),
+    # The Telegram bot's updates (JSON, so outside the respondent pages' form-only limits).
+    path("telegram/webhook/", telegram_webhook_view, name="telegram-webhook"),
     path("", landing, name="landing"),
     path("", include("respondents.urls")),
 ]

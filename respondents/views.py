@@ -41,12 +41,14 @@ from respondents.models import Response, ResponseStatus, Wave
 from respondents.roster_pages import build_roster_view, stored_as_raw
 from respondents.services.form_schema import FormPage, load_form, localise
 from respondents.services.linkage_verification import (
+    ASKING_STATUSES,
     Refusal,
     Requested,
     VerificationRefusedError,
     can_ask,
     check_verification,
     confirm_verification,
+    is_linked,
     request_verification,
 )
 from respondents.services.panel_signup import join_panel
@@ -62,6 +64,7 @@ from respondents.services.responses import (
     submit_page,
 )
 from respondents.services.rosters import ROSTER_ACTION
+from respondents.services.telegram_verification import start_link
 from respondents.services.waves import clean_channel, is_accepting_responses
 from respondents.tokens import (
     accept_resume_offer,
@@ -85,6 +88,8 @@ LANGUAGE_ACTION = "lang:"
 BEFORE_QUERY = "before"
 BEFORE_ASKED = "asked"
 BEFORE_LIMITED = "limit"
+# The consent page's second button: agree, then offer to connect the earlier answers.
+BEFORE_START_FIELD = "before"
 
 CONTROL_FIELDS = frozenset(
     {"csrfmiddlewaretoken", PAGE_FIELD, STEP_FIELD, SHOWN_FIELD, ACTION_FIELD, HONEYPOT_FIELD}
@@ -183,7 +188,14 @@ def _posted_step(request: HttpRequest) -> int:
     return int(raw) if raw.isdecimal() else -1
 
 
-def _start(request: HttpRequest, wave: Wave, language: str, **link: Any) -> HttpResponse | Response:
+def _start(
+    request: HttpRequest,
+    wave: Wave,
+    language: str,
+    *,
+    then: str = "respondents:resume",
+    **link: Any,
+) -> HttpResponse | Response:
     form = ConsentForm(request.POST)
     try:
         started = start_response(
@@ -200,7 +212,7 @@ def _start(request: HttpRequest, wave: Wave, language: str, **link: Any) -> Http
             return _unavailable(request, wave.study)
         return _render(request, "rate_limited.html", wave.study, language, {}, status=429)
     if started.resume_token:
-        return _see_other(reverse("respondents:resume", args=[started.resume_token]))
+        return _see_other(reverse(then, args=[started.resume_token]))
     return started.response
 
 
@@ -212,8 +224,17 @@ def open_link_view(request: HttpRequest, slug: str) -> HttpResponse:
         return _unavailable(request, wave.study if wave else None)
     language = pick_language(request, wave.study)
     if request.method == "POST":
+        # "I took part before" on the consent page starts the response on the page that
+        # offers to connect it with the earlier answers.
+        then = (
+            "respondents:before" if request.POST.get(BEFORE_START_FIELD) else "respondents:resume"
+        )
         started = _start(
-            request, wave, language, channel=clean_channel(wave, request.GET.get("src", ""))
+            request,
+            wave,
+            language,
+            then=then,
+            channel=clean_channel(wave, request.GET.get("src", "")),
         )
         assert isinstance(started, HttpResponse)  # noqa: S101 (open-link starts always redirect)
         return started
@@ -224,7 +245,7 @@ def open_link_view(request: HttpRequest, slug: str) -> HttpResponse:
         url = reverse("respondents:resume", args=[accept_resume_offer(wave, offer)])
         query = f"?lang={language}" if request.GET.get("lang") else ""
         return _see_other(url + query)
-    return _consent(request, wave, language, offer=offer)
+    return _consent(request, wave, language, offer=offer, open_link=True)
 
 
 def _session_offer(request: HttpRequest, wave: Wave) -> str:
@@ -241,7 +262,9 @@ def _session_offer(request: HttpRequest, wave: Wave) -> str:
     return offer
 
 
-def _consent(request: HttpRequest, wave: Wave, language: str, *, offer: str = "") -> HttpResponse:
+def _consent(
+    request: HttpRequest, wave: Wave, language: str, *, offer: str = "", open_link: bool = False
+) -> HttpResponse:
     schema = load_form(wave.version)
     context = {
         "wave": wave,
@@ -255,6 +278,8 @@ def _consent(request: HttpRequest, wave: Wave, language: str, *, offer: str = ""
         # Posting this form twice resumes what the first post started (no script needed).
         "resume_offer_field": RESUME_OFFER_FIELD,
         "resume_offer": offer or offer_resume_token(wave),
+        # Only an open-link respondent may be someone who took part before without a link.
+        "before_field": BEFORE_START_FIELD if open_link else "",
     }
     return _render(request, "consent.html", wave.study, language, context)
 
@@ -415,13 +440,16 @@ def _show_end(
     before_form: TookPartBeforeForm | None = None,
 ) -> HttpResponse:
     before = str(request.GET.get(BEFORE_QUERY, ""))
+    asking = can_ask(response)
     context = {
+        "is_linked": is_linked(response),
+        "telegram_link": start_link(response) if asking else "",
         "can_join": response.invitation_id is None and response.member_id is None,
         "has_joined": response.invitation_id is None and response.member_id is not None,
         "join_action": url.rstrip("/") + "/join/",
         "form": form,
         "honeypot_field": HONEYPOT_FIELD,
-        "can_say_before": can_ask(response),
+        "can_say_before": asking,
         "before_action": url.rstrip("/") + "/before/",
         "before_form": before_form or TookPartBeforeForm(),
         "before_asked": before == BEFORE_ASKED,
@@ -462,21 +490,51 @@ def join_panel_view(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @respondent_page
-@require_http_methods(["POST"])
+@require_http_methods(["GET", "POST"])
 def took_part_before_view(request: HttpRequest, token: str) -> HttpResponse:
-    form = TookPartBeforeForm(request.POST)
-    found = _end_page_post(token, form)
-    if found is None:
+    """ "I took part before": its own page while the questionnaire is being answered (the
+    consent page's second button leads here), a form on the end page once it is finished.
+    Either way the answer reads the same whether or not the address is known."""
+    response = resolve_resume_token(token)
+    if response is None or response.status not in ASKING_STATUSES:
         return _unavailable(request)
-    response, url = found
-    if not form.is_valid():
-        return _show_end(request, response, url=url, form=JoinPanelForm(), before_form=form)
+    url = reverse("respondents:resume", args=[token])
+    is_finished = response.status == ResponseStatus.COMPLETED
+    form = TookPartBeforeForm(request.POST if request.method == "POST" else None)
+    with translation.override(response.language or "en"):
+        is_valid = form.is_valid()
+    if request.method == "GET" or not is_valid:
+        if is_finished and request.method == "POST":
+            return _show_end(request, response, url=url, form=JoinPanelForm(), before_form=form)
+        return _show_before(request, response, url=url, form=form)
     outcome = Requested.NOT_SENT
     # A filled honeypot is a bot: it reads the same answer, and no message goes out.
     if not form.cleaned_data["website"]:
         outcome = request_verification(response, form.cleaned_data["earlier_email"])
     shown = BEFORE_LIMITED if outcome == Requested.RATE_LIMITED else BEFORE_ASKED
-    return _see_other(f"{url}?{BEFORE_QUERY}={shown}")
+    page = url if is_finished else reverse("respondents:before", args=[token])
+    return _see_other(f"{page}?{BEFORE_QUERY}={shown}")
+
+
+def _show_before(
+    request: HttpRequest, response: Response, *, url: str, form: TookPartBeforeForm
+) -> HttpResponse:
+    before = str(request.GET.get(BEFORE_QUERY, ""))
+    asking = can_ask(response)
+    context = {
+        "is_linked": is_linked(response),
+        "can_say_before": asking,
+        "before_action": url.rstrip("/") + "/before/",
+        "before_form": form if form.is_bound else TookPartBeforeForm(),
+        "before_asked": before == BEFORE_ASKED,
+        "before_limited": before == BEFORE_LIMITED,
+        "telegram_link": start_link(response) if asking else "",
+        "honeypot_field": HONEYPOT_FIELD,
+        "continue_link": url,
+        "is_finished": response.status == ResponseStatus.COMPLETED,
+    }
+    language = pick_language(request, response.wave.study, response.language)
+    return _render(request, "before.html", response.wave.study, language, context)
 
 
 @respondent_page

@@ -50,6 +50,7 @@ logger = logging.getLogger(__name__)
 REQUEST_LIMIT = 3
 REQUEST_WINDOW_SECONDS = int(MAX_AGE.total_seconds())
 REASON = "verified by e-mail"
+ASKING_STATUSES = (ResponseStatus.IN_PROGRESS, ResponseStatus.COMPLETED)
 
 
 class Requested(StrEnum):
@@ -84,14 +85,19 @@ class Verification:
 
 
 def can_ask(response: Response) -> bool:
-    """A finished open-link response not yet tied to an earlier person."""
-    if response.status != ResponseStatus.COMPLETED or response.invitation_id is not None:
+    """An open-link response (being answered, or finished) not yet tied to an earlier person:
+    a returner may ask at the start of the questionnaire or on its end page."""
+    if response.status not in ASKING_STATUSES or response.invitation_id is not None:
         return False
-    if ResponseLink.objects.filter(response=response, status=LinkStatus.LINKED).exists():
+    if is_linked(response):
         return False
     # A member made in this very wave is the newcomer record of joining the panel again.
     member = response.member
     return member is None or member.recruited_in_id == response.wave_id
+
+
+def is_linked(response: Response) -> bool:
+    return ResponseLink.objects.filter(response=response, status=LinkStatus.LINKED).exists()
 
 
 def latest_earlier_response(response: Response, member: PanelMember) -> Response | None:
@@ -113,11 +119,7 @@ def request_verification(response: Response, email: str) -> Requested:
         members = find_members_by_contact(email=email, study_id=response.wave.study_id)
     except ValidationError:
         return Requested.NOT_SENT
-    for member in members:
-        if member.status != MemberStatus.ACTIVE or member.pk == response.member_id:
-            continue
-        if latest_earlier_response(response, member) is None:
-            continue
+    for member in earlier_members(response, members):
         # Decrypted only to see that there is an address to write to; the worker reads it
         # again when it sends, so it never travels with the task.
         if not reveal_contact(member).email:
@@ -125,6 +127,18 @@ def request_verification(response: Response, email: str) -> Requested:
         enqueue_on_commit(send_verification_task, response.pk, member.pk)
         return Requested.SENT
     return Requested.NOT_SENT
+
+
+def earlier_members(response: Response, members: list[PanelMember]) -> list[PanelMember]:
+    """Of the members a contact matched, those the response may be linked to: active, not
+    the response's own (newcomer) record, with a completed response in an earlier wave."""
+    return [
+        member
+        for member in members
+        if member.status == MemberStatus.ACTIVE
+        and member.pk != response.member_id
+        and latest_earlier_response(response, member) is not None
+    ]
 
 
 def _within_limit(response: Response) -> bool:
@@ -143,13 +157,21 @@ def _within_limit(response: Response) -> bool:
     return count <= REQUEST_LIMIT
 
 
-def check_verification(token: str) -> Verification:
-    """What the link would link; VerificationRefusedError if it may not be followed."""
+def _read_token(token: str) -> tuple[int, int]:
     try:
         payload = signing.loads(token, salt=SALT, max_age=MAX_AGE)
-        response_id, member_id = int(payload["r"]), int(payload["m"])
+        return int(payload["r"]), int(payload["m"])
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         raise VerificationRefusedError(Refusal.INVALID) from None
+
+
+def check_verification(token: str) -> Verification:
+    """What the link would link; VerificationRefusedError if it may not be followed."""
+    return check_pair(*_read_token(token))
+
+
+def check_pair(response_id: int, member_id: int) -> Verification:
+    """What proving to be `member_id` would link the response to; refused as for a link."""
     response = (
         Response.objects.select_related("wave__study", "member").filter(pk=response_id).first()
     )
@@ -168,13 +190,18 @@ def check_verification(token: str) -> Verification:
     return Verification(response=response, member=member, earlier=earlier)
 
 
-@transaction.atomic
 def confirm_verification(token: str) -> ResponseLink:
     """Link the later response to the member's latest earlier response, once."""
-    found = check_verification(token)
+    return link_verified(*_read_token(token), reason=REASON)
+
+
+@transaction.atomic
+def link_verified(response_id: int, member_id: int, *, reason: str) -> ResponseLink:
+    """Link a response to the member the person proved to be (by e-mail or Telegram)."""
+    found = check_pair(response_id, member_id)
     # The lock serialises two clicks: the second finds the response linked.
     Response.objects.select_for_update(of=("self",)).get(pk=found.response.pk)
-    found = check_verification(token)
+    found = check_pair(response_id, member_id)
     link = ResponseLink.objects.select_for_update().filter(response=found.response).first()
     if link is None:
         link = ResponseLink(response=found.response)
@@ -186,4 +213,4 @@ def confirm_verification(token: str) -> ResponseLink:
     link.probability = None
     link.second_probability = None
     link.save()
-    return link_response(link, how=LinkHow.VERIFIED, user=None, reason=REASON)
+    return link_response(link, how=LinkHow.VERIFIED, user=None, reason=reason)

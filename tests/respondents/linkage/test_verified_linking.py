@@ -256,3 +256,55 @@ def test_a_failed_delivery_names_no_address():
     assert OWNER not in str(error)
     assert "p-123" in str(error)
     assert error.__cause__ is None
+
+
+def test_the_offer_at_the_start_links_a_response_still_being_answered(panel):
+    _, _, second, anna, earlier, _ = panel
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    consent = client.get(f"/s/{second.slug}/").content.decode()
+    assert "I agree, and I took part before" in consent
+    started = client.post(f"/s/{second.slug}/", {"website": "", "before": "1"})
+    assert started.status_code == 303
+    before_url = str(started["Location"])
+    assert before_url.endswith("/before/")
+    page = client.get(before_url).content.decode()
+    assert "Send me a link" in page
+    assert "Go on to the questionnaire" in page
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        asked = client.post(before_url, {"earlier_email": OWNER, "website": ""})
+    assert asked["Location"] == f"{before_url}?before=asked"
+    assert "If we know this address" in client.get(asked["Location"]).content.decode()
+    assert [message.to for message in mail.outbox] == [[OWNER]]
+    response = Response.objects.get(wave=second, status="in_progress")
+    assert response.member_id is None  # nothing before the click
+    Client().post(f"/v/{_link_in_mail()}/")
+    response.refresh_from_db()
+    assert response.member_id == anna.pk
+    assert ResponseLink.objects.get(response=response).earlier_response_id == earlier.pk
+    # The questionnaire goes on where it was.
+    questionnaire = client.get(before_url.removesuffix("before/")).content.decode()
+    assert 'name="_pw_page" value="about"' in questionnaire
+
+
+def test_the_offer_at_the_start_reads_the_same_for_an_unknown_address(panel):
+    _, _, second, *_ = panel
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    before_url = str(client.post(f"/s/{second.slug}/", {"website": "", "before": "1"})["Location"])
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        asked = client.post(before_url, {"earlier_email": "nobody@example.org", "website": ""})
+    assert asked["Location"] == f"{before_url}?before=asked"
+    assert "If we know this address" in client.get(asked["Location"]).content.decode()
+    assert mail.outbox == []
+    invalid = client.post(before_url, {"earlier_email": "not an address", "website": ""})
+    assert invalid.status_code == 200
+    assert "Enter a valid e-mail address" in invalid.content.decode()
+
+
+def test_a_personal_link_offers_nothing_to_connect(panel):
+    from respondents.tokens import issue_invitation
+
+    _, _, second, anna, _, _ = panel
+    _, token = issue_invitation(anna, second)
+    consent = Client().get(f"/i/{token}/").content.decode()
+    assert "I agree, start the survey" in consent
+    assert "I took part before" not in consent
