@@ -23,7 +23,6 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer
@@ -46,8 +45,6 @@ from surveys.api.serializers import (
     VersionDiffSerializer,
     VersionSerializer,
 )
-from surveys.diff import ItemTypeChangedError
-from surveys.formspec import FormError
 from surveys.models import (
     ItemBankConcept,
     Questionnaire,
@@ -58,7 +55,6 @@ from surveys.models import (
 from surveys.services.form_imports import form_import_status, upload_form
 from surveys.services.questionnaires import (
     EXPORT_SUFFIXES,
-    UnknownConceptError,
     diff_versions,
     export_questionnaire,
     fork_version,
@@ -177,13 +173,10 @@ class UploadQuestionnaireView(_StudyRoleView):
             "questionnaire_name": data.get("name"),
         }
         upload = data["file"]
-        try:
-            with saved_upload(upload.name or "", upload.chunks()) as path:
-                if data.get("media"):
-                    options["media"] = saved_media(path.parent, data["media"])
-                outcome = upload_form(path, study=study, options=options, requested_by=request.user)
-        except (FormError, ItemTypeChangedError) as exc:
-            raise ValidationError({"file": [str(exc)]}) from exc
+        with saved_upload(upload.name or "", upload.chunks()) as path:
+            if data.get("media"):
+                options["media"] = saved_media(path.parent, data["media"])
+            outcome = upload_form(path, study=study, options=options, requested_by=request.user)
         if outcome.queued is not None:
             queued = form_import_status(outcome.queued.pk)
             body = FormImportStatusSerializer(dataclasses.asdict(queued)).data  # type: ignore[arg-type]
@@ -321,10 +314,7 @@ class StartQuestionnaireFromConceptsView(_StudyRoleView):
         incoming = StartFromConceptsSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
-        try:
-            version = start_questionnaire_from_concepts(
-                study, data["concepts"], questionnaire_name=data["name"]
-            )
-        except (UnknownConceptError, ItemTypeChangedError) as exc:
-            raise ValidationError({"concepts": [str(exc)]}) from exc
+        version = start_questionnaire_from_concepts(
+            study, data["concepts"], questionnaire_name=data["name"]
+        )
         return Response(_version_body(version), status=status.HTTP_201_CREATED)

@@ -16,8 +16,11 @@ from typing import Any
 
 from django.conf import settings
 
+from config.inputerrors import InputError
 from config.queueing import enqueue_on_commit
+from surveys.diff import ItemTypeChangedError
 from surveys.formimports import FormImportStatus, form_import_status, temporary_form_file
+from surveys.formspec import FormError
 from surveys.models import QuestionnaireImport, Study
 from surveys.services.questionnaires import ImportResult, check_form_bounds, import_questionnaire
 from surveys.tasks import import_form_task
@@ -48,7 +51,18 @@ def upload_form(
 ) -> FormUploadOutcome:
     """Bound the file at `path`, then import it now or queue it (see the module doc).
 
-    `options` are import_questionnaire's keywords. Raises FormError for a refused file."""
+    `options` are import_questionnaire's keywords. Raises InputError naming "file" for a
+    refused file."""
+    try:
+        return _import_or_queue(path, study=study, options=options, requested_by=requested_by)
+    except (FormError, ItemTypeChangedError) as exc:
+        # The refusal is about the uploaded file: the API answers it under "file".
+        raise InputError(str(exc), field="file") from exc
+
+
+def _import_or_queue(
+    path: Path, *, study: Study, options: dict[str, Any], requested_by: Any
+) -> FormUploadOutcome:
     shape = check_form_bounds(path)
     # Choice list files live in the request's temporary directory: such a form is read
     # while they exist, whatever its size.

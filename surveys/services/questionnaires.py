@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from config.inputerrors import InputError
 from surveys.diff import ERROR_TYPE_CHANGED, ItemTypeChangedError, VersionDiff, diff_forms
 from surveys.filebounds import FileBoundsError, FileLimits, FormFileShape, check_form_file
 from surveys.formjson import form_to_dict, read_json, write_json
@@ -68,8 +69,12 @@ ERROR_NO_CONCEPTS = "name at least one item-bank concept"
 ERROR_EXPORT_FORMAT = "format {format!r} is not one of xlsform, json"
 
 
-class UnknownConceptError(ValueError):
-    """A questionnaire was asked for from concepts the item bank does not hold."""
+class UnknownConceptError(InputError, ValueError):
+    """A questionnaire was asked for from concepts the item bank does not hold (still a
+    ValueError, as it was before it named its input)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, field="concepts")
 
 
 @dataclass(frozen=True)
@@ -433,7 +438,12 @@ def start_questionnaire_from_concepts(
         choice_lists=tuple(lists),
         title={"en": questionnaire_name},
     )
-    return create_version(study, _slug(questionnaire_name), form)
+    try:
+        return create_version(study, _slug(questionnaire_name), form)
+    except ItemTypeChangedError as exc:
+        # An earlier version gave a concept's name another type: the concepts asked for
+        # are what the caller has to change.
+        raise InputError(str(exc), field="concepts") from exc
 
 
 def _concept_item(

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
+from config.inputerrors import InputError
 from surveys.access import (
     AccessError,
     Action,
@@ -29,7 +30,6 @@ from surveys.access import (
     studies_visible_to,
 )
 from surveys.diff import ItemTypeChangedError, VersionDiff
-from surveys.formspec import FormError
 from surveys.models import (
     FrozenVersionError,
     QuestionnaireImport,
@@ -199,7 +199,7 @@ def upload(request: HttpRequest, study: Study) -> HttpResponse:
                 # Beside the form, in the same temporary directory: gone when it is read.
                 options["media"] = saved_media(path.parent, data["choice_files"])
             outcome = upload_form(path, study=study, options=options, requested_by=request.user)
-    except (FormError, ItemTypeChangedError) as exc:
+    except InputError as exc:
         return _questionnaires_page(request, study, form, refusal=str(exc))
     result = outcome.result
     if result is None:

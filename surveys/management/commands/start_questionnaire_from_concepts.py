@@ -3,10 +3,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from surveys.diff import ItemTypeChangedError
+from config.inputerrors import InputError
 from surveys.models import Study
 from surveys.services.questionnaires import (
-    UnknownConceptError,
     start_questionnaire_from_concepts,
 )
 
@@ -33,7 +32,7 @@ class Command(BaseCommand):
             version = start_questionnaire_from_concepts(
                 study, options["concepts"], questionnaire_name=options["name"]
             )
-        except (UnknownConceptError, ItemTypeChangedError) as exc:
+        except InputError as exc:
             raise CommandError(str(exc)) from exc
         items = list(version.questions.order_by("position").values_list("name", flat=True))
         if options["json"]:
