@@ -32,6 +32,7 @@ from respondents.models import (
 from respondents.services.contacts import reveal_contact
 from respondents.services.waves import is_accepting_responses
 from respondents.tokens import issue_invitation, make_withdraw_token, personal_link, withdraw_link
+from surveys.services.studies import study_title
 
 MessageKind = Literal["invitation", "reminder"]
 # Languages with e-mail templates (templates/respondents/email/); others get English.
@@ -107,7 +108,7 @@ def _message(invitation: Invitation, raw_token: str, email: str, kind: MessageKi
     member, wave = invitation.member, invitation.wave
     language = message_language(member)
     context = {
-        "study": wave.study.title,
+        "study": study_title(wave.study, language),
         "wave": wave.name,
         "personal_link": personal_link(raw_token),
         "withdraw_link": withdraw_link(make_withdraw_token(member)),

@@ -26,6 +26,7 @@ from config.links import site_link
 from respondents.delivery import message_language
 from respondents.models import MemberStatus, PanelMember, Response
 from respondents.services.contacts import reveal_contact
+from surveys.services.studies import study_title
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ def send_verification(response_id: int, member_id: int) -> bool:
         return False
     language = message_language(member)
     context = {
-        "study": response.wave.study.title,
+        "study": study_title(response.wave.study, language),
         "wave": response.wave.name,
         "verify_link": verify_link(make_token(response, member)),
         "hours": int(MAX_AGE.total_seconds() // 3600),

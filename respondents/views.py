@@ -74,6 +74,7 @@ from respondents.tokens import (
 )
 from surveys.languages import is_rtl, local_name
 from surveys.models import Study
+from surveys.services.studies import respondent_title
 
 # "no-referrer" (the site default) makes Chromium send `Origin: null` with form posts, which
 # Django's CSRF check refuses; "same-origin" still sends nothing to any other host, so the
@@ -268,7 +269,9 @@ def _consent(
     schema = load_form(wave.version)
     context = {
         "wave": wave,
-        "title": localise(schema.title, language, schema.source_language, wave.study.title),
+        "title": respondent_title(
+            wave.study, language, form_titles=schema.title, form_language=schema.source_language
+        ),
         "consent_text": localise(
             dict(wave.study.consent_text), language, wave.study.default_language
         ),
@@ -394,8 +397,11 @@ def _show_page(
             errors=errors,
             language=language,
         ),
-        "title": localise(
-            schema.title, language, schema.source_language, response.wave.study.title
+        "title": respondent_title(
+            response.wave.study,
+            language,
+            form_titles=schema.title,
+            form_language=schema.source_language,
         ),
         "position": position,
         "total": total,

@@ -12,6 +12,7 @@ from contextvars import ContextVar
 from typing import Any, ClassVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _  # labels shown in the staff pages
 
@@ -54,9 +55,36 @@ def publishing(version_id: int) -> Iterator[None]:
         _PUBLISHING.reset(token)
 
 
+MAX_TITLE_CHARS = 200
+ERROR_TITLE_TRANSLATIONS = "titles must map language codes to texts of at most {limit} characters"
+
+
+def check_title_translations(value: object) -> None:
+    """A study's titles per language: {"ru": "...", "en": "..."}, each a short text."""
+    if value is None:
+        return
+    if not isinstance(value, dict) or not all(
+        isinstance(code, str) and isinstance(text, str) and len(text) <= MAX_TITLE_CHARS
+        for code, text in value.items()
+    ):
+        raise ValidationError(ERROR_TITLE_TRANSLATIONS.format(limit=MAX_TITLE_CHARS))
+
+
 class Study(models.Model):
     slug = models.SlugField(max_length=64, unique=True)
-    title = models.CharField(max_length=200)
+    # What staff see, and what respondents see in a language without a title of its own.
+    title = models.CharField(max_length=MAX_TITLE_CHARS)
+    # The title respondents see, per language ({"ru": "...", "en": "..."}). Nullable so
+    # the release before it keeps saving studies while the column is added.
+    title_translations = models.JSONField(
+        null=True,
+        blank=True,
+        validators=[check_title_translations],
+        help_text=_(
+            'The title respondents see in each language, e.g. {"ru": "…", "en": "…"}; '
+            "a language without one shows the title above."
+        ),
+    )
     # Language codes ("ru", "en") in the order the respondent language switch shows them.
     languages = models.JSONField(default=list)
     default_language = models.CharField(max_length=16, default="en")

@@ -8,14 +8,14 @@ list, consent text only for the study's languages.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf.locale import LANG_INFO
 from django.db import IntegrityError, transaction
 
 from surveys.access import AccessError, grant_role
-from surveys.models import Study, StudyRole
+from surveys.models import MAX_TITLE_CHARS, Study, StudyRole
 
 # Languages a study may offer its respondents, in the order forms list them. The survey's
 # own texts come from its questionnaire; Django's locale data gives each code its name.
@@ -38,6 +38,8 @@ ERROR_TITLE = "the title must be 1-200 characters"
 ERROR_NO_LANGUAGES = "choose at least one language"
 ERROR_LANGUAGE = "language {code!r} is not one of {codes}"
 ERROR_DUPLICATE_LANGUAGE = "language {code!r} is listed twice"
+ERROR_TITLE_LANGUAGE = "a title in {code!r}, which is not one of the study's languages"
+ERROR_TITLE_LENGTH = "the title in {code!r} is longer than {limit} characters"
 ERROR_CONSENT_LANGUAGE = "consent text in {code!r}, which is not one of the study's languages"
 ERROR_CONSENT_LENGTH = "the consent text in {code!r} is longer than {limit} characters"
 
@@ -52,6 +54,8 @@ class StudySettings:
     # The first language is the default: shown when a respondent's own is not offered.
     languages: tuple[str, ...]
     consent_text: dict[str, str]
+    # The title respondents see in each language; `title` where a language has none.
+    title_translations: dict[str, str] = field(default_factory=dict)
 
 
 def language_name(code: str) -> str:
@@ -97,7 +101,42 @@ def check_settings(settings: StudySettings) -> StudySettings:
                 ERROR_CONSENT_LENGTH.format(code=code, limit=MAX_CONSENT_CHARS)
             )
         consent[code] = text
-    return StudySettings(title=title, languages=tuple(settings.languages), consent_text=consent)
+    titles: dict[str, str] = {}
+    for code, text in settings.title_translations.items():
+        text = " ".join(text.split())
+        if not text:
+            continue
+        if code not in seen:
+            raise StudySettingsError(ERROR_TITLE_LANGUAGE.format(code=code))
+        if len(text) > MAX_TITLE_CHARS:
+            raise StudySettingsError(ERROR_TITLE_LENGTH.format(code=code, limit=MAX_TITLE_CHARS))
+        titles[code] = text
+    return StudySettings(
+        title=title,
+        languages=tuple(settings.languages),
+        consent_text=consent,
+        title_translations=titles,
+    )
+
+
+def study_title(study: Study, language: str) -> str:
+    """The study's title in `language` (invitations, reminders), else its one title."""
+    return dict(study.title_translations or {}).get(language) or study.title
+
+
+def respondent_title(
+    study: Study, language: str, *, form_titles: dict[str, str], form_language: str
+) -> str:
+    """The title a respondent reading `language` sees: the questionnaire's own title in
+    that language (XLSForm `form_title::Language`), else the study's in that language, else
+    the questionnaire's in its source language, else the study's one title."""
+    own = dict(study.title_translations or {}).get(language, "")
+    return (
+        form_titles.get(language)
+        or own
+        or form_titles.get(form_language)
+        or study_title(study, study.default_language)
+    )
 
 
 @transaction.atomic
@@ -111,6 +150,7 @@ def create_study(*, slug: str, settings: StudySettings, owner: str | None = None
         languages=list(clean.languages),
         default_language=clean.languages[0],
         consent_text=clean.consent_text,
+        title_translations=clean.title_translations,
     )
     study.full_clean()
     try:
@@ -128,12 +168,22 @@ def create_study(*, slug: str, settings: StudySettings, owner: str | None = None
 
 @transaction.atomic
 def update_study(study: Study, settings: StudySettings) -> Study:
-    """Change the study's title, languages (the first is the default) and consent text."""
+    """Change the study's title (and its translations), languages (the first is the
+    default) and consent text."""
     clean = check_settings(settings)
     study.title = clean.title
     study.languages = list(clean.languages)
     study.default_language = clean.languages[0]
     study.consent_text = clean.consent_text
+    study.title_translations = clean.title_translations
     study.full_clean()
-    study.save(update_fields=["title", "languages", "default_language", "consent_text"])
+    study.save(
+        update_fields=[
+            "title",
+            "title_translations",
+            "languages",
+            "default_language",
+            "consent_text",
+        ]
+    )
     return study

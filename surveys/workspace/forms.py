@@ -22,6 +22,7 @@ from surveys.services.uploads import (
 # Consent boxes shown before any language is chosen: the two the interface speaks.
 FIRST_CONSENT_LANGUAGES = ("ru", "en")
 CONSENT_PREFIX = "consent_"
+TITLE_PREFIX = "title_"
 
 
 def language_label(code: str) -> str:
@@ -52,6 +53,13 @@ class StudyForm(forms.Form):
     def __init__(self, *args: Any, chosen: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for code in consent_languages(chosen):
+            self.fields[TITLE_PREFIX + code] = forms.CharField(
+                label=_("Title: %(language)s") % {"language": language_label(code)},
+                required=False,
+                max_length=200,
+                widget=forms.TextInput(attrs={"lang": code}),
+            )
+        for code in consent_languages(chosen):
             self.fields[CONSENT_PREFIX + code] = forms.CharField(
                 label=_("Consent text: %(language)s") % {"language": language_label(code)},
                 required=False,
@@ -61,6 +69,9 @@ class StudyForm(forms.Form):
 
     def consent_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.fields if name.startswith(CONSENT_PREFIX)]
+
+    def title_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if name.startswith(TITLE_PREFIX)]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -80,7 +91,17 @@ class StudyForm(forms.Form):
             for name, value in data.items()
             if name.startswith(CONSENT_PREFIX) and value.strip()
         }
-        return StudySettings(title=data["title"], languages=languages, consent_text=consent)
+        titles = {
+            name.removeprefix(TITLE_PREFIX): value
+            for name, value in data.items()
+            if name.startswith(TITLE_PREFIX) and value.strip()
+        }
+        return StudySettings(
+            title=data["title"],
+            languages=languages,
+            consent_text=consent,
+            title_translations=titles,
+        )
 
 
 class NewStudyForm(StudyForm):

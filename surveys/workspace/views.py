@@ -93,6 +93,7 @@ def study_settings(request: HttpRequest, study: Study) -> HttpResponse:
         "languages": list(study.languages),
         "default_language": study.default_language,
         **{f"consent_{code}": text for code, text in dict(study.consent_text).items()},
+        **{f"title_{code}": text for code, text in dict(study.title_translations or {}).items()},
     }
     chosen = _chosen(request, list(study.languages) + list(dict(study.consent_text)))
     form = StudyForm(request.POST or None, initial=initial, chosen=chosen)
