@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -61,6 +62,7 @@ from surveys.formspec import (
     check_form,
     choice_codes,
     form_error,
+    is_dynamic,
 )
 from surveys.languages import known_code, language_code
 from surveys.repeats import COUNT_COLUMNS, PARAMETERS_COLUMN, RepeatError, RepeatSpec, read_repeat
@@ -281,6 +283,8 @@ def read_xlsform(
         file_list = _file_list(name, reader)
         if file_list is not None:
             lists.append(file_list)
+    if skip_unsupported:
+        _skip_readers_of_skipped(reader)
     if not any(c.base == "label" for row in survey for c in row.cells):
         if not allow_no_labels:
             raise form_error(source, ERROR_NO_LABELS)
@@ -889,14 +893,55 @@ def _file_list(name: str, reader: _Reader) -> ChoiceListSpec | None:
 
 def _skip_list_items(list_name: str, reader: _Reader) -> None:
     """Take every item that offers `list_name` out of the pages read so far, listing it as
-    skipped; a page or section left empty goes with it."""
+    skipped."""
+
+    def reason(question: QuestionSpec) -> str:
+        return f"{question.type}_from_file {list_name}" if question.choice_list == list_name else ""
+
+    _drop_questions(reader, reason)
+
+
+def _skip_readers_of_skipped(reader: _Reader) -> None:
+    """Under `skip_unsupported`: an item whose expressions read a skipped item (a photo,
+    a location, a list whose file is not given) is skipped too, and so on down the chain,
+    rather than the whole form refused; each is listed with the item it read."""
+    present = {q.xlsform_name for page in reader.pages for q in page.questions}
+    present |= {m.name for m in reader.metadata}
+    gone = {item.name for item in reader.skipped} - present
+    while gone:
+        before = {item.name for item in reader.skipped}
+        _drop_questions(reader, partial(_reads_skipped, gone=frozenset(gone)))
+        present = {q.xlsform_name for page in reader.pages for q in page.questions}
+        gone = {item.name for item in reader.skipped} - before - present
+
+
+def _reads_skipped(question: QuestionSpec, gone: frozenset[str]) -> str:
+    """Why `question` goes with the skipped items `gone` (the first it reads), or ""."""
+    for expression in (
+        question.relevant,
+        question.constraint,
+        question.calculation,
+        question.default if is_dynamic(question.default) else "",
+    ):
+        try:
+            missing = sorted(references(expression) & gone)
+        except ExpressionError:
+            continue  # refused with its row by check_form
+        if missing:
+            return f"{question.type} (reads skipped ${{{missing[0]}}})"
+    return ""
+
+
+def _drop_questions(reader: _Reader, reason_of: Callable[[QuestionSpec], str]) -> None:
+    """Take out of the pages read so far every item `reason_of` gives a reason for,
+    listing it as skipped with that reason; a page or section left empty goes with it."""
     pages = []
     for page in reader.pages:
         kept = []
         for question in page.questions:
-            if question.choice_list == list_name:
-                kind = f"{question.type}_from_file {list_name}"
-                reader.skipped.append(SkippedItem(question.row, question.name, kind))
+            reason = reason_of(question)
+            if reason:
+                reader.skipped.append(SkippedItem(question.row, question.xlsform_name, reason))
             else:
                 kept.append(question)
         if kept:

@@ -150,3 +150,25 @@ def test_a_group_holding_half_the_form_or_less_is_a_page(tmp_path):
     ]
     form = read_xlsform(write_form(tmp_path / "f.xlsx", survey, [["list_name", "name"]]))
     assert [page.name for page in form.pages] == ["a", "z", "w"]
+
+
+def test_items_reading_a_skipped_item_are_skipped_with_it_down_the_chain(tmp_path):
+    survey = [
+        [*HEAD, "calculation"],
+        ["text", "name", "Name", "", ""],
+        ["geopoint", "where", "Where are you?", "", ""],
+        ["calculate", "lat", "", "", "selected-at(${where}, 0)"],
+        ["note", "shown", "You are at ${lat}", "${lat} != ''", ""],
+        ["integer", "age", "Age", "", ""],
+    ]
+    path = write_form(tmp_path / "f.xlsx", survey, [["list_name", "name"]])
+    with pytest.raises(FormError, match=r"type 'geopoint'"):
+        read_xlsform(path)
+    form = read_xlsform(path, skip_unsupported=True)
+    assert [q.name for q in form.questions()] == ["name", "age"]
+    assert [(s.row, s.name, s.type) for s in form.skipped] == [
+        (3, "where", "geopoint"),
+        (4, "lat", "calculate (reads skipped ${where})"),
+        (5, "shown", "note (reads skipped ${lat})"),
+    ]
+    _round_trip(form, tmp_path)
