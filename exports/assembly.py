@@ -181,22 +181,28 @@ def _batches(sample: Sample, spec: ExportSpec) -> Iterator[list[SampledResponse]
         yield batch
 
 
-def _answer_keys(columns: Sequence[col.Column]) -> list[str]:
-    """The answers the columns read: their items' own (and "other, specify" texts), and
-    those their conditions name."""
+def _answer_keys(columns: Sequence[col.Column]) -> tuple[list[str], set[str]]:
+    """The answers the columns read (their items' own, "other, specify" texts, and those
+    their conditions name), and which of them must keep their stored type: the ones
+    conditions read, and select_multiple lists (exports/flatten.py)."""
     keys: set[str] = set()
+    typed: set[str] = set()
     for column in columns:
         if column.item is None:
             continue
         keys.add(column.item.name)
+        if column.item.type == "select_multiple":
+            typed.add(column.item.name)
         if column.item.has_other:
             keys.add(f"{column.item.name}_other")
         for version in column.item.versions.values():
             try:
-                keys.update(references(version.relevant) if version.relevant.strip() else ())
+                named = references(version.relevant) if version.relevant.strip() else ()
             except ExpressionError:
                 continue  # counted as shown (exports/columns.py): it reads nothing
-    return sorted(keys)
+            keys.update(named)
+            typed.update(named)
+    return sorted(keys), typed
 
 
 def _rows(
@@ -212,7 +218,7 @@ def _rows(
     """One row per response of the batch, in batch order, internal person key kept."""
     columns = catalogue.quasi_columns if quasi_only else catalogue.item_columns
     ids = [r.response_id for r in batch]
-    flat = flatten(ids, _answer_keys(columns))
+    flat = flatten(ids, *_answer_keys(columns))
     meta = pd.DataFrame(
         {
             PERSON: [r.person for r in batch],

@@ -1,19 +1,21 @@
 """A batch of responses as columns: the answers flattened by the database, not in Python.
 
 On PostgreSQL one `COPY (SELECT ...) TO STDOUT` per batch extracts every answer the export
-reads (`answers -> key`, one column per key), the status and the duration, and pyarrow
-parses the CSV stream into columns. Each answer column is then dictionary-encoded by pyarrow
-and only its distinct values are decoded from JSON, so Python work grows with the number of
-distinct answers (five for a five-point item), not with the cells: a column is kept as
-(codes, values), the position of each row's answer in the decoded distinct values.
+reads (one column per key), the status and the duration, and pyarrow parses the CSV stream
+into columns. Each answer column is then dictionary-encoded by pyarrow, so Python work grows
+with the number of distinct answers (five for a five-point item), not with the cells: a
+column is kept as (codes, values), the position of each row's answer among the distinct
+values.
 
-JSON text rather than `->>` keeps every answer's type exactly as stored (a number, a choice
-name, a list of choices, a boolean), so the columns and the skip logic evaluated on them see
-the same values as the respondent's form did. Elsewhere (SQLite, embedded use) the answer
-documents are read through the ORM and encoded the same way in Python.
+Answers whose type matters are read as JSON (`->`) and decoded once per distinct value: the
+keys skip logic reads (so it sees a number, a list, a boolean as the respondent's form did)
+and select_multiple lists. The rest are read as text (`->>`): a choice name as itself, a
+number as its digits, which is all their columns need (exports/columns.py parses numbers).
+Elsewhere (SQLite, embedded use) the answer documents are read through the ORM and given
+the same shape in Python.
 
 CSV conventions of COPY relied on (as in respondents/wave_copy.py): NULL is an unquoted empty
-field; JSON text is never empty, so the empty field means "no such key".
+field and an empty string a quoted one (kept apart), so the empty field means "no such key".
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,8 +64,12 @@ class FlatBatch:
         )
 
 
-def flatten(ids: Sequence[int], keys: Sequence[str]) -> FlatBatch:
-    """The responses `ids` (in that order) with the answers under `keys`."""
+def flatten(
+    ids: Sequence[int], keys: Sequence[str], typed: AbstractSet[str] = frozenset()
+) -> FlatBatch:
+    """The responses `ids` (in that order) with the answers under `keys`: as stored (a
+    number, a list, ...) for the keys in `typed`, as text for the others (a number as its
+    digits, a choice name as itself), which is how the column rules read them."""
     if not ids:
         return FlatBatch(
             ids=np.zeros(0, dtype=np.int64),
@@ -71,30 +78,32 @@ def flatten(ids: Sequence[int], keys: Sequence[str]) -> FlatBatch:
             answers={key: Factor(np.zeros(0, dtype=np.intp), []) for key in keys},
         )
     postgres = connection.vendor == "postgresql"
-    return (_copied(ids, keys) if postgres else _through_orm(ids, keys)).rows(ids)
+    return (_copied(ids, keys, typed) if postgres else _through_orm(ids, keys, typed)).rows(ids)
 
 
-def _copied(ids: Sequence[int], keys: Sequence[str]) -> FlatBatch:
+def _copied(ids: Sequence[int], keys: Sequence[str], typed: AbstractSet[str]) -> FlatBatch:
     names = ["id", "status", "duration", *(f"a{j}" for j in range(len(keys)))]
+    # `answers -> key` on the stored column would decompress the whole (TOASTed) document
+    # again for every key; `answers || '{}'` in a subquery that is not flattened (OFFSET 0)
+    # holds each document decompressed once, and every key is read from that copy.
+    # `->>` (text) is twice as fast as `->` (JSON text, quoted once more in the CSV), so
+    # JSON is asked only where the type matters.
     select = ", ".join(
-        [
-            "id",
-            "status",
-            "extract(epoch FROM completed_at - started_at)::float8",
-            *(["answers -> %s"] * len(keys)),
-        ]
+        ["id", "status", "duration", *("a -> %s" if k in typed else "a ->> %s" for k in keys)]
     )
     # Only fixed expressions are spliced in; the keys and ids are parameters.
-    sql = (
-        f"COPY (SELECT {select} FROM respondents_response WHERE id = ANY(%s)) "  # noqa: S608
-        "TO STDOUT WITH (FORMAT csv)"
+    query = (
+        f"COPY (SELECT {select} FROM (SELECT id, status, "  # noqa: S608
+        "extract(epoch FROM completed_at - started_at)::float8 AS duration, "
+        "answers || '{}'::jsonb AS a FROM respondents_response WHERE id = ANY(%s) "
+        "OFFSET 0) AS flat) TO STDOUT WITH (FORMAT csv)"
     )
     types: dict[str, pa.DataType] = {name: pa.string() for name in names}
     types["id"] = pa.int64()
     types["duration"] = pa.float64()
     with (
         connection.cursor() as cursor,
-        cursor.cursor.copy(sql, [*keys, list(ids)]) as copy,
+        cursor.cursor.copy(query, [*keys, list(ids)]) as copy,
     ):
         table = pa_csv.read_csv(
             io.BufferedReader(CopyStream(iter(copy)), buffer_size=BLOCK_BYTES),
@@ -111,18 +120,23 @@ def _copied(ids: Sequence[int], keys: Sequence[str]) -> FlatBatch:
         ids=table.column("id").to_numpy(),
         status=table.column("status").to_numpy(zero_copy_only=False).astype(object),
         duration=pc.fill_null(table.column("duration"), np.nan).to_numpy(),
-        answers={key: _decoded(table.column(f"a{j}")) for j, key in enumerate(keys)},
+        answers={
+            key: _decoded(table.column(f"a{j}"), json_text=key in typed)
+            for j, key in enumerate(keys)
+        },
     )
 
 
-def _decoded(column: pa.ChunkedArray) -> Factor:
+def _decoded(column: pa.ChunkedArray, *, json_text: bool) -> Factor:
     encoded = pc.dictionary_encode(column.combine_chunks())
     codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.intp)
-    values = [json.loads(text) for text in encoded.dictionary.to_pylist()]
+    values = encoded.dictionary.to_pylist()
+    if json_text:
+        values = [json.loads(text) for text in values]
     return Factor(codes, values)
 
 
-def _through_orm(ids: Sequence[int], keys: Sequence[str]) -> FlatBatch:
+def _through_orm(ids: Sequence[int], keys: Sequence[str], typed: AbstractSet[str]) -> FlatBatch:
     rows = list(
         Response.objects.filter(pk__in=list(ids))
         .values_list("pk", "status", "started_at", "completed_at", "answers")
@@ -142,13 +156,25 @@ def _through_orm(ids: Sequence[int], keys: Sequence[str]) -> FlatBatch:
             dtype=np.float64,
         ),
         answers={
-            key: _encoded(doc.get(key) if key in doc else _ABSENT for doc in answers)
+            key: _encoded(
+                (doc.get(key) if key in typed else _as_text(doc.get(key)))
+                if key in doc
+                else _ABSENT
+                for doc in answers
+            )
             for key in keys
         },
     )
 
 
 _ABSENT = object()
+
+
+def _as_text(value: Any) -> Any:
+    """An answer as PostgreSQL's `->>` gives it."""
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _encoded(values: Iterator[Any]) -> Factor:

@@ -11,8 +11,8 @@ digits. A text cell that a spreadsheet would run as a formula is made inert
 Each column becomes text in pyarrow, whole (integers cast in C++, choice names looked up
 per distinct code; only decimals that are not whole numbers go through Python's
 formatting), and a chunk's lines are joined in pyarrow too, so no Python runs per cell.
-Cells are quoted as Python's csv module quotes them (QUOTE_MINIMAL): only those holding a
-comma, a quote or a line break, with quotes doubled.
+Cells are quoted as pandas quoted them (QUOTE_MINIMAL with newline-ended lines): only those
+holding a comma, a quote or a newline, with quotes doubled; the bytes are the same.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ EXTENSION = "csv"
 FLOAT_FORMAT = "%.15g"
 # Whole numbers below this print exactly as FLOAT_FORMAT prints them.
 EXACT_INTEGERS = 1e15
-NEEDS_QUOTES = r'[,"\r\n]'
+NEEDS_QUOTES = r'[,"\n]'
 FORMULA = "^[" + "".join("\\" + c if c in "-+" else c for c in FORMULA_STARTS) + "]"
 NOTE = gettext_noop(
     "CSV: a missing answer is an empty cell (its reason is in the .sav/.dta/.rds exports, "
