@@ -43,6 +43,7 @@ from exports.flatten import FlatBatch, flatten
 from exports.layouts import PERSON, WideTexts, wide_name, widen_frame, widen_variables
 from exports.links import NAME as LINKED_BY
 from exports.links import NOT_LINKED, linked_by, linked_by_variable
+from exports.repeats import roster_tables
 from exports.sampling import Sample, SampledResponse, WaveInfo, current_flags, select_sample
 from exports.texts import translator
 from exports.weighting import export_weights
@@ -101,6 +102,7 @@ def build_dataset(spec: ExportSpec) -> Dataset:
         )
     rows = sample.people if spec.layout == "wide" else len(sample.responses)
     pseudonymiser = Pseudonymiser(spec.pseudonym_key or new_export_key())
+    children = roster_tables(spec, sample, pseudonymiser, title=study.title)
     # Free-text variable -> kind -> how many were replaced.
     scrubbed: dict[str, Counter[str]] = {}
     report["scrubbed"] = {}
@@ -144,6 +146,7 @@ def build_dataset(spec: ExportSpec) -> Dataset:
         release_gate=describe_gate(report, spec.language),
         title=study.title,
         notes=catalogue.notes,
+        children=children,
     )
 
 

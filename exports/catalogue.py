@@ -33,7 +33,14 @@ from exports.anonymise.kanon import (
 )
 from exports.dataset import ExportSpec, ValueType, Variable
 from exports.harmonise import SOURCE_TITLE, plan_twins
-from exports.items import Item, concept_definitions, load_items, pick, version_numbers
+from exports.items import (
+    Item,
+    concept_definitions,
+    load_items,
+    pick,
+    roster_item_names,
+    version_numbers,
+)
 from exports.sampling import Sample, latest_runs
 from exports.texts import translate_to
 from respondents.models import CleaningRun
@@ -205,10 +212,11 @@ def safe_name(name: str, taken: set[str], *, reserved_ok: bool = False) -> str:
 def build_catalogue(sample: Sample, flags: Mapping[int, set[str]], spec: ExportSpec) -> Catalogue:
     wave_versions = {w.id: w.version_id for w in sample.waves}
     numbers = version_numbers(wave_versions.values())
-    items = [i for i in load_items(wave_versions.values()) if i.privacy != PrivacyClass.IDENTIFIER]
-    withheld = [
-        i.name for i in load_items(wave_versions.values()) if i.privacy == PrivacyClass.IDENTIFIER
-    ]
+    # A roster's items are its own table's columns (exports/repeats.py).
+    rostered = roster_item_names(wave_versions.values())
+    every = [i for i in load_items(wave_versions.values()) if i.name not in rostered]
+    items = [i for i in every if i.privacy != PrivacyClass.IDENTIFIER]
+    withheld = [i.name for i in every if i.privacy == PrivacyClass.IDENTIFIER]
     concepts = concept_definitions(i.concept for i in items)
     taken = set(RESERVED)
     item_columns: list[col.Column] = []
@@ -216,7 +224,7 @@ def build_catalogue(sample: Sample, flags: Mapping[int, set[str]], spec: ExportS
     specs: list[QuasiColumn] = []
     quasi_withheld: list[str] = []
     for item in items:
-        made = _item_columns(item, spec, numbers, concepts, taken)
+        made = columns_of_item(item, spec, numbers, concepts, taken)
         if item.privacy == PrivacyClass.QUASI and not made:
             quasi_withheld.append(item.name)
         item_columns.extend(made)
@@ -294,7 +302,7 @@ def _quasi_kind(item: Item) -> QuasiKind:
     return "category"
 
 
-def _item_columns(
+def columns_of_item(
     item: Item,
     spec: ExportSpec,
     numbers: Mapping[int, int],

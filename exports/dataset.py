@@ -127,3 +127,6 @@ class Dataset:
     # sentence, and the release gate's own.
     verdict: list[str] = field(default_factory=list)
     release_gate: str = ""
+    # (roster name, its table): the XLSForm repeats, each written beside the main table
+    # (exports/repeats.py).
+    children: list[tuple[str, Dataset]] = field(default_factory=list)

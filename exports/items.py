@@ -214,6 +214,16 @@ def _form_path(question: Question) -> str:
     return "/".join([*groups, question.written_name])
 
 
+def roster_item_names(version_ids: Iterable[int]) -> set[str]:
+    """The items asked inside rosters (XLSForm repeats): their answers are lists of entries,
+    exported as the roster's own table (exports/repeats.py), not as main-table columns."""
+    return set(
+        Question.objects.filter(version_id__in=list(version_ids), page__repeat__isnull=False)
+        .values_list("name", flat=True)
+        .distinct()
+    )
+
+
 def version_numbers(version_ids: Iterable[int]) -> dict[int, int]:
     return dict(
         QuestionnaireVersion.objects.filter(pk__in=list(version_ids)).values_list("pk", "number")

@@ -38,6 +38,7 @@ from exports.assembly import AssemblyError, build_dataset
 from exports.codebook import ExportDescription, write_codebook
 from exports.dataset import ExportSpec
 from exports.models import AuditAction, AuditEntry, ExportJob, ExportStatus
+from exports.repeats import write_rosters
 from exports.sampling import SampleError
 from exports.writers import WriterError, get_writer
 from respondents.models import Wave
@@ -168,7 +169,8 @@ def _build(job: ExportJob) -> None:
             created_at=timezone.now(),
             export_id=job.pk,
         )
-        extra = write_codebook(dataset, written, about, partial, basename=basename)
+        extra = write_rosters(dataset, job.format, about, partial, basename=basename)
+        extra += write_codebook(dataset, written, about, partial, basename=basename)
         names = [p.name for p in [*written.paths, *extra]]
         _publish(job, partial, names, rows=written.rows, report=dict(dataset.disclosure_report))
     finally:

@@ -16,6 +16,7 @@ How many instances there are:
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 # Enough for any household or list of trips; it bounds what one response can store.
@@ -115,6 +116,21 @@ def fixed_count(value: object) -> int:
     if number != number:  # NaN
         return 0
     return max(0, min(int(number), MAX_INSTANCES))
+
+
+def instance_key(item: str, number: int) -> str:
+    """The key of one entry's answer outside the roster (a free-text scrub is stored under
+    it): `item#2`; `#` is never part of an XLSForm name."""
+    return f"{item}#{number}"
+
+
+def instance_answers(answers: Mapping[str, object]) -> dict[str, object]:
+    """Every roster entry's answers under their instance keys."""
+    found: dict[str, object] = {}
+    for value in answers.values():
+        for number, entry in enumerate(instances(value), start=1):
+            found.update({instance_key(k, number): v for k, v in entry.items()})
+    return found
 
 
 def instances(value: object) -> list[dict[str, object]]:

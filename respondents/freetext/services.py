@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -31,6 +31,7 @@ from respondents.freetext.scrub import (
 from respondents.freetext.scrub.spans import Span
 from respondents.models import Response, ResponseStatus
 from surveys.models import PrivacyClass, Question, QuestionType
+from surveys.repeats import instance_answers
 
 # Responses scrubbed per database round trip.
 BATCH = 200
@@ -53,6 +54,17 @@ def free_text_keys(version_id: int) -> list[str]:
         .values_list("name", flat=True)
     ]
     return keys
+
+
+def text_answers(answers: Mapping[str, object], keys: Sequence[str]) -> list[tuple[str, object]]:
+    """(key, answer) for the free-text keys answered: an item's own key, or for an item
+    inside a roster (an XLSForm repeat) one key per entry (`item#2`, surveys/repeats.py)."""
+    wanted = set(keys)
+    found = [(key, answers[key]) for key in keys if answers.get(key) is not None]
+    for key, value in instance_answers(answers).items():
+        if value is not None and (key in wanted or key.rsplit("#", 1)[0] in wanted):
+            found.append((key, value))
+    return found
 
 
 def answer_text(value: object) -> str:
@@ -116,10 +128,7 @@ def _scrub_batch(ids: Sequence[int]) -> int:
             keys_of[version_id] = free_text_keys(version_id)
         if study_id not in figures_of:
             figures_of[study_id] = study_figures(study_id)
-        for key in keys_of[version_id]:
-            value = (raw or {}).get(key)
-            if value is None:
-                continue
+        for key, value in text_answers(raw or {}, keys_of[version_id]):
             # A blank answer is stored too (as blank), so the sweep does not pick it again.
             text = answer_text(value)
             hashed = digest(text)
@@ -134,7 +143,8 @@ def _scrub_batch(ids: Sequence[int]) -> int:
             if d.digest == stored.digest
         ]
         if decisions and not stored.refused:
-            source = clean(answer_text((raw_of[stored.response_id] or {}).get(stored.key)))[0]
+            answers = dict(text_answers(raw_of[stored.response_id] or {}, [stored.key]))
+            source = clean(answer_text(answers.get(stored.key)))[0]
             spans = [Span(s, e, k) for s, e, k in stored.spans]
             stored.text, stored.found = apply_decisions(source, spans, decisions)
     if todo:
