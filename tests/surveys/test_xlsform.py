@@ -135,11 +135,14 @@ def test_bad_rows_are_refused_with_file_row_and_column(_case, row, message, tmp_
     assert str(caught.value) == message
 
 
-def test_reference_to_a_skipped_item_names_the_skip(tmp_path):
+def test_a_group_reading_a_skipped_item_names_the_skip(tmp_path):
+    # An item reading it would be skipped with it; a group would take a part of the form.
     survey = [
         *SURVEY,
         ["photo", "pic", "X", "", "", "", "", "", "", "", "", ""],
-        ["text", "why", "Why?", "", "${pic} != ''", "", "", "", "", "", "", ""],
+        ["begin group", "more", "More", "", "${pic} != ''", "", "", "", "", "", "", ""],
+        ["text", "why", "Why?", "", "", "", "", "", "", "", "", ""],
+        ["end group", "", "", "", "", "", "", "", "", "", "", ""],
     ]
     with pytest.raises(
         FormError, match=r"row 11, column relevant: refers to \$\{pic\}, which was skipped"
