@@ -10,7 +10,7 @@ Two figures, each size in its own child process so its peak memory (ru_maxrss) i
 - end to end (`--end-to-end`, default size 100,000): the same generated wave bulk-created
   as Response rows (answers as choice names, page seconds in the paradata, timestamps,
   fingerprints) in a database of its own, then the `clean_wave` service through the real
-  loader (respondents/cleaning/runner.py), the rules and the flag writer. On PostgreSQL the same
+  loader (respondents/cleaning/loading.py), the rules and the flag writer. On PostgreSQL the same
   child first times `COPY (SELECT * FROM respondents_response WHERE wave_id = ...) TO
   STDOUT` read to the end, and reports cleaning's ratio to it, and the time of the ORM
   reading the COPY reading replaced (`orm_load_seconds`). `--reuse` cleans the database
@@ -250,7 +250,7 @@ def end_to_end_child(n: int) -> dict[str, Any]:
 def _orm_load_seconds(wave: Any) -> float:
     from django.utils import timezone
 
-    from respondents.cleaning.runner import load_wave_frame
+    from respondents.cleaning.loading import load_wave_frame
     from respondents.quality.config import CleaningConfig
 
     started = time.perf_counter()

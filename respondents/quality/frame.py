@@ -1,7 +1,7 @@
 """The wave as arrays: what every quality rule reads, and the flags each rule returns.
 
-The runner (respondents/cleaning/runner.py) builds a WaveFrame from the database and the benchmark
-builds one from generated data; the rules see only arrays, one row per response, so they
+The loader (respondents/cleaning/loading.py) builds a WaveFrame from the database and the
+benchmark builds one from generated data; the rules see only arrays, one row per response, so they
 stay vectorised and free of Django.
 """
 

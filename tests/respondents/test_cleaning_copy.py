@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from django.db import connection
 
-from respondents.cleaning.runner import load_wave_frame
+from respondents.cleaning.loading import load_wave_frame
 from respondents.models import Response, ResponseStatus
 from respondents.quality.config import CleaningConfig
 from respondents.quality.frame import WaveFrame
