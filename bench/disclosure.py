@@ -217,6 +217,7 @@ def export(sample: str, layout: str) -> dict[str, Any]:
         "people_unique_across_waves": report.get("people_unique_across_waves"),
         "suppressed_share": report["suppressed_share"],
         "recoding_level": report["recoding_level"],
+        "generalised": report.get("generalised", {}),
         "release_gate_passed": report["release_gate"]["passed"],
     }
 

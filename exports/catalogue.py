@@ -24,14 +24,8 @@ from typing import Any
 from django.utils.translation import gettext_noop
 
 from exports import columns as col
-from exports.anonymise.kanon import (
-    ALL_LABEL,
-    OTHER_LABEL,
-    OTHER_PLACE_LABEL,
-    QuasiColumn,
-    QuasiKind,
-)
-from exports.dataset import ExportSpec, ValueType, Variable
+from exports.anonymise.kanon import QuasiColumn, QuasiKind
+from exports.dataset import ExportSpec, ValueType, Variable, translated
 from exports.harmonise import SOURCE_TITLE, plan_twins
 from exports.items import (
     Item,
@@ -163,7 +157,7 @@ class Catalogue:
                 notes=(
                     *column.variable.notes,
                     translate_to(self.language, QUASI_NOTE),
-                    *notes[name],
+                    *(translated(note, self._translate) for note in notes[name]),
                     translate_to(self.language, SUPPRESSED_NOTE).format(n=suppressed),
                 ),
             )
@@ -179,19 +173,12 @@ class Catalogue:
         )
 
     def _translated(self, labels: Mapping[int, str]) -> dict[int, str]:
-        """Recoding labels (kanon's, in English) in the export's language."""
-        fixed = {
-            OTHER_LABEL: col.label_text(self.language, "other_merged"),
-            OTHER_PLACE_LABEL: col.label_text(self.language, "other_place"),
-            ALL_LABEL: col.label_text(self.language, "any_answer"),
-        }
-        out = {}
-        for code, label in labels.items():
-            if label.endswith(" or less"):
-                value = label.removesuffix(" or less")
-                label = col.label_text(self.language, "or_less").format(value=value)
-            out[code] = fixed.get(label, label)
-        return out
+        """Recoding labels (kanon's Phrases, in English) in the export's language; answer
+        labels are in it already."""
+        return {code: translated(label, self._translate) for code, label in labels.items()}
+
+    def _translate(self, message: str) -> str:
+        return translate_to(self.language, message)
 
 
 def safe_name(name: str, taken: set[str], *, reserved_ok: bool = False) -> str:
@@ -236,6 +223,7 @@ def build_catalogue(sample: Sample, flags: Mapping[int, set[str]], spec: ExportS
                     _quasi_kind(item),
                     item.value_labels(spec.language),
                     is_sex=_is_sex(item),
+                    names=item.choice_names(),
                 )
             )
     runs = latest_runs(wave_versions)

@@ -74,10 +74,6 @@ TEXTS: dict[str, str] = {
     ),
     "took_part": gettext_noop("Took part in wave {wave}"),
     "in_wave": gettext_noop("{label} (wave {wave})"),
-    "other_merged": gettext_noop("Other (merged: rare categories)"),
-    "other_place": gettext_noop("Other place (merged: rarely named places)"),
-    "any_answer": gettext_noop("Any answer (detail removed for k-anonymity)"),
-    "or_less": gettext_noop("{value} or less"),
 }
 ITEM_CODES = (NO_ANSWER, NOT_APPLICABLE, NOT_ASKED, BREAK_OFF)
 # English defaults, kept for callers that have no language.

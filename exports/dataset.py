@@ -39,6 +39,38 @@ def untranslated(message: str) -> str:
     return message
 
 
+class Phrase(str):
+    """A text made from a marked template and values, that can still be translated.
+
+    It is the English text wherever a str is expected (labels, notes); `translated()` gives
+    it in another language: the template through the catalogue, each value that is itself
+    a Phrase (a region's name) translated too, other values (numbers, answer labels) as
+    they are. The Django-free recoding (exports/anonymise/) writes its labels and notes
+    this way; the catalogue translates them for the export.
+    """
+
+    template: str
+    values: dict[str, object]
+
+    def __new__(cls, template: str, **values: object) -> Phrase:
+        phrase = super().__new__(cls, template.format(**values) if values else template)
+        phrase.template = template
+        phrase.values = values
+        return phrase
+
+    def translated(self, translate: Translate) -> str:
+        values = {
+            key: value.translated(translate) if isinstance(value, Phrase) else value
+            for key, value in self.values.items()
+        }
+        return translate(self.template).format(**values) if values else translate(self.template)
+
+
+def translated(text: str, translate: Translate) -> str:
+    """`text` in the translator's language when it is a Phrase, else as it is."""
+    return text.translated(translate) if isinstance(text, Phrase) else text
+
+
 @dataclass(frozen=True)
 class Variable:
     # Column name: unique, [A-Za-z][A-Za-z0-9_]*, at most 64 characters (Stata's limit is

@@ -49,6 +49,34 @@ def _gate(report: Mapping[str, Any]) -> str:
     ) % {"reasons": "; ".join(gate.get("failures") or [])}
 
 
+def _generalised(rules: Mapping[str, str]) -> list[str]:
+    """A sentence per rule, naming the variables generalised by it (docs/methods.md 5.6)."""
+    by_rule: dict[str, list[str]] = {}
+    for name, rule in rules.items():
+        by_rule.setdefault(rule, []).append(name)
+    sentences = {
+        "rare_countries_by_region": _(
+            "Rare countries merged by UN M49 region (a region with too few people, or a "
+            "single country, into its continent, then into 'other'): %(names)s."
+        ),
+        "countries_as_sub_regions": _(
+            "Every country released as its UN M49 sub-region: %(names)s."
+        ),
+        "countries_as_regions": _("Every country released as its continent: %(names)s."),
+        "rare_places_capital_or_other": _(
+            "Rarely named places merged into 'a national capital' or 'another place': %(names)s."
+        ),
+        "places_as_capital_or_other": _(
+            "Places released only as 'a national capital' or 'another place': %(names)s."
+        ),
+    }
+    return [
+        sentences[rule] % {"names": ", ".join(names)}
+        for rule, names in by_rule.items()
+        if rule in sentences
+    ]
+
+
 def _percent(share: float) -> str:
     return f"{share * 100:.1f}%"
 
@@ -78,6 +106,7 @@ def _sentences(report: Mapping[str, Any]) -> list[str]:
             _("Recoded more coarsely than the defaults to reach k: %(names)s.")
             % {"names": ", ".join(recoded)}
         )
+    lines.extend(_generalised(report.get("generalised") or {}))
     if report.get("global_risk_gated"):
         lines.append(
             _(

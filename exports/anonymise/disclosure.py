@@ -142,6 +142,7 @@ def disclosure_report(
             for name in quasi
         },
         "recoding_level": dict(anonymised.levels) if anonymised else {},
+        "generalised": dict(anonymised.generalised) if anonymised else {},
         "scrubbed": dict(scrubbed or {}),
         "coarsening": {
             name: list(notes) for name, notes in (anonymised.notes if anonymised else {}).items()

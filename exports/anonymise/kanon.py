@@ -5,10 +5,15 @@ Rule (docs/methods.md 5.2 "global recoding first, then local suppression", 5.6 s
    - age: 5-year bands top-coded at 70+, then 10-year, then 20-year bands; other numbers:
      bands of a round width, then 2x and 5x wider; edge bands with fewer than k rows
      are merged inward;
-   - categories (countries, ...): codes held by fewer than k rows merged into one "other"
-     code, then those with fewer than 5k, then 25k;
-   - free-text places: places named by at least k rows kept, the rest merged into "other
-     place" (with a large sample this is the capital / other), then 5k, 25k;
+   - categories: codes held by fewer than k rows merged into one "other" code, then those
+     with fewer than 5k, then 25k; countries (choice names that are ISO 3166 codes) are
+     merged by region instead (exports/anonymise/regions.py, UN M49): rare countries into
+     their sub-region ("Western Asia"), a sub-region with too few rows or a single country
+     into its continent, only then into "other"; then every country as its sub-region,
+     then as its continent;
+   - free-text places (cities): places named by at least k rows kept, the rarer ones merged
+     into "a national capital" and "another place" (exports/anonymise/capitals.py), then
+     5k, 25k; then every place as capital / another place only;
    - dates: year and quarter, then year;
    and, last, one code for every answer.
 2. Among the recodings, the one that loses least is chosen (a greedy walk up the lattice
@@ -36,7 +41,33 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from exports.anonymise.capitals import is_capital
+from exports.anonymise.geography import (
+    LEVELS,
+    capital_or_other,
+    countries_as,
+    generalisation,
+    merge_by_region,
+)
+from exports.anonymise.recode_texts import (
+    ALL_LABEL,
+    CAPITALS_LABEL,
+    NOTE_BANDS,
+    NOTE_LEVEL,
+    NOTE_MERGED,
+    NOTE_NONE_MERGED,
+    NOTE_PLACES,
+    NOTE_QUARTERS,
+    NOTE_REMOVED,
+    NOTE_TOP,
+    NOTE_YEARS,
+    OR_LESS,
+    OTHER_LABEL,
+    OTHER_PLACE_LABEL,
+)
+from exports.anonymise.regions import is_country_list
 from exports.anonymise.units import KAnonymityError, Outcome, People, refuse_small_groups, suppress
+from exports.dataset import Phrase
 
 SUPPRESSED = -6
 NOT_ASKED = -4
@@ -45,10 +76,7 @@ AGE_TOP_CODE = 70
 # Values above this are not ages (years of birth, incomes): banded generically.
 AGE_MAX_PLAUSIBLE = 120
 TARGET_BANDS = 10
-OTHER_LABEL = "Other (merged: rare categories)"
-OTHER_PLACE_LABEL = "Other place (merged: rarely named places)"
 ALL_CODE = 0
-ALL_LABEL = "Any answer (detail removed for k-anonymity)"
 # Widening factors of the number bands and thresholds (in multiples of k) of the merges.
 WIDEN = (1, 2, 4)
 THRESHOLDS = (1, 5, 25)
@@ -67,7 +95,7 @@ PATIENCE = 3
 
 QuasiKind = Literal["age", "numeric", "category", "place", "date"]
 
-__all__ = ["KAnonymityError"]
+__all__ = ["ALL_LABEL", "OTHER_LABEL", "OTHER_PLACE_LABEL", "KAnonymityError"]
 
 
 @dataclass(frozen=True)
@@ -78,6 +106,9 @@ class QuasiColumn:
     labels: Mapping[int, str] = field(default_factory=dict)
     # Sex (or gender): suppressed and recoded last of all.
     is_sex: bool = False
+    # Code -> XLSForm choice name (categories whose names are not their codes): ISO
+    # country codes make the column a country, merged by region.
+    names: Mapping[int, str] = field(default_factory=dict)
 
     @property
     def importance(self) -> int:
@@ -111,6 +142,8 @@ class Anonymised:
     levels: dict[str, int]
     # Person -> how many people share their released values.
     sizes: np.ndarray
+    # Column -> how places or countries were generalised, where they were (GENERALISED).
+    generalised: dict[str, str] = field(default_factory=dict)
 
 
 def ladder(series: pd.Series, column: QuasiColumn, k: int) -> list[Recoding]:
@@ -123,8 +156,14 @@ def ladder(series: pd.Series, column: QuasiColumn, k: int) -> list[Recoding]:
         steps = [common_places(series, t) for t in _thresholds(series, k)]
     elif column.kind == "date":
         steps = [quarters(series), quarters(series, years=True)]
+    elif column.kind == "category" and is_country_list(dict(column.names)):
+        names = dict(column.names)
+        steps = [merge_by_region(series, column.labels, names, t) for t in _thresholds(series, k)]
+        steps += [countries_as(series, column.labels, names, k, level) for level in LEVELS]
     else:
         steps = [merge_rare(series, column.labels, t) for t in _thresholds(series, k)]
+    if column.kind == "place":
+        steps.append(capital_or_other(series))
     steps.append(removed(series))
     base = _entropy(steps[0][0])
     out: list[Recoding] = []
@@ -246,16 +285,18 @@ def anonymise(
         answered=answered,
         levels=levels,
         sizes=outcome.sizes,
+        generalised={
+            name: rule
+            for name, level in levels.items()
+            if (rule := generalisation(ladders[name][level].note))
+        },
     )
 
 
 def _level_note(level: int, levels: int) -> list[str]:
     if level == 0:
         return []
-    return [
-        f"recoded {level} step{'s' if level > 1 else ''} beyond the default (of {levels - 1} "
-        "possible): the recoding that loses least among those that reach k"
-    ]
+    return [Phrase(NOTE_LEVEL, level=level, levels=levels - 1)]
 
 
 def band_numbers(
@@ -286,14 +327,11 @@ def band_numbers(
         if top_open or (index == len(merged) - 1 and len(group) > 1):
             band_labels[group[0]] = f"{group[0]}+"
         elif index == 0 and len(group) > 1:
-            band_labels[group[0]] = f"{_fmt(last)} or less"
+            band_labels[group[0]] = Phrase(OR_LESS, value=_fmt(last))
         else:
             band_labels[group[0]] = f"{_fmt(group[0])}-{_fmt(last)}"
-    top = f", top-coded at {_fmt(top_code)}+" if is_age else ""
-    note = (
-        f"coarsened to {_fmt(width)}-unit bands{top}; edge bands with fewer than {k} rows "
-        "merged; the code is the band's lower bound"
-    )
+    top = Phrase(NOTE_TOP, age=_fmt(top_code)) if is_age else Phrase("")
+    note = Phrase(NOTE_BANDS, width=_fmt(width), top=top, k=k)
     return coded, band_labels, note
 
 
@@ -343,9 +381,9 @@ def merge_rare(
         coded[values.isin(rare)] = float(other)
         kept[other] = OTHER_LABEL
         merged = ", ".join(labels.get(code, str(code)) for code in rare)
-        note = f"categories with fewer than {k} rows merged into code {other}: {merged}"
+        note = Phrase(NOTE_MERGED, k=k, code=other, merged=merged)
     else:
-        note = f"no category had fewer than {k} rows"
+        note = Phrase(NOTE_NONE_MERGED, k=k)
     return coded, kept, note
 
 
@@ -355,7 +393,8 @@ def normalise_place(value: str) -> str:
 
 def common_places(series: pd.Series, k: int) -> tuple[pd.Series, dict[int, str], str]:
     """Free-text places kept (as codes labelled with the place) when named by at least
-    `k` rows (case and spacing ignored); rarer places merged into one "other" code."""
+    `k` rows (case and spacing ignored); rarer places merged into "a national capital"
+    when they gather `k` rows or more, the rest into one "other place" code."""
     is_text = series.map(lambda v: isinstance(v, str) and bool(v.strip()))
     texts = series[is_text]
     keys = texts.map({t: normalise_place(t) for t in pd.unique(texts)})
@@ -364,17 +403,22 @@ def common_places(series: pd.Series, k: int) -> tuple[pd.Series, dict[int, str],
     shown = {key: series[is_text][keys == key].iloc[0].strip() for key in common}
     code_of = {key: code for code, key in enumerate(common, start=1)}
     other = len(common) + 1
+    capital = len(common) + 2
+    rare_capitals = {key for key in counts.index if key not in code_of and is_capital(str(key))}
+    if sum(int(counts[key]) for key in rare_capitals) < k:
+        rare_capitals = set()
     coded = pd.Series(np.nan, index=series.index, dtype="float64")
     coded[~is_text] = pd.to_numeric(series[~is_text], errors="coerce")
-    coded[is_text] = keys.map(lambda key: float(code_of.get(key, other)))
-    labels = {code: shown[key] for key, code in code_of.items()}
-    merged = int((coded[is_text] == other).sum())
-    if merged:
-        labels[other] = OTHER_PLACE_LABEL
-    note = (
-        f"free text coded as places named by at least {k} rows; {merged} answers naming "
-        f"rarer places merged into code {other}"
+    coded[is_text] = keys.map(
+        lambda key: float(code_of.get(key, capital if key in rare_capitals else other))
     )
+    labels = {code: shown[key] for key, code in code_of.items()}
+    merged = int(coded[is_text].isin([other, capital]).sum())
+    if (coded[is_text] == other).any():
+        labels[other] = OTHER_PLACE_LABEL
+    if rare_capitals:
+        labels[capital] = CAPITALS_LABEL
+    note = Phrase(NOTE_PLACES, k=k, merged=merged, capital=capital, other=other)
     return coded, labels, note
 
 
@@ -391,9 +435,9 @@ def quarters(series: pd.Series, *, years: bool = False) -> tuple[pd.Series, dict
     coded = series.map(code).astype("float64")
     if years:
         labels = {int(c): str(int(c)) for c in coded[coded > 0].unique()}
-        return coded, labels, "dates coarsened to the year"
+        return coded, labels, Phrase(NOTE_YEARS)
     labels = {int(c): f"{int(c) // 10}-Q{int(c) % 10}" for c in coded[coded > 0].unique()}
-    return coded, labels, "dates coarsened to year and quarter (code = year * 10 + quarter)"
+    return coded, labels, Phrase(NOTE_QUARTERS)
 
 
 def removed(series: pd.Series) -> tuple[pd.Series, dict[int, str], str]:
@@ -402,5 +446,4 @@ def removed(series: pd.Series) -> tuple[pd.Series, dict[int, str], str]:
     values = pd.to_numeric(series.where(~series.map(lambda v: isinstance(v, str))), errors="coerce")
     answered = series.map(lambda v: isinstance(v, str) and bool(v.strip())) | (values >= 0)
     coded = values.astype("float64").where(~answered, float(ALL_CODE))
-    note = "recoded to one code for every answer (only whether it was answered is released)"
-    return coded, {ALL_CODE: ALL_LABEL}, note
+    return coded, {ALL_CODE: ALL_LABEL}, Phrase(NOTE_REMOVED)
