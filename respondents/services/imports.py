@@ -26,8 +26,10 @@ Row rules. Rows are numbered as a spreadsheet shows them (the header is row 1):
 - timestamps without an offset are read as UTC; a row with `completed_at` is completed,
   one without is abandoned (it was collected elsewhere and can never be resumed here).
 
-Good rows are bulk-inserted in batches; a batch that hits a uniqueness race is retried row
-by row, each in its own savepoint, so a rejected row never leaves anything behind.
+On PostgreSQL, import_copy.py reads the file column by column with these same checks and
+loads the good rows with COPY (its docstring says how). Elsewhere (SQLite), good rows are
+bulk-inserted in batches; a batch that hits a uniqueness race is retried row by row, each
+in its own savepoint, so a rejected row never leaves anything behind.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from pathlib import Path
 from typing import TextIO
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import translation
 
 from config.queueing import enqueue_on_commit
@@ -122,7 +124,7 @@ class ImportResult:
 
 
 @dataclass
-class _Row:
+class Row:
     number: int
     source_id: str
     panel_key_hash: str | None
@@ -130,7 +132,7 @@ class _Row:
 
 
 @dataclass
-class _Tally:
+class Tally:
     imported: int = 0
     members_created: int = 0
     errors: list[RowError] = field(default_factory=list)
@@ -140,7 +142,7 @@ class _Tally:
 
 
 @dataclass(frozen=True)
-class _Layout:
+class Layout:
     """What each column of this file means for this version."""
 
     header: tuple[str, ...]
@@ -165,11 +167,17 @@ def import_responses_from(wave: Wave, handle: TextIO, *, file_name: str) -> Impo
     reader = csv.reader(handle)
     try:
         layout = _read_header(wave, next(reader, None), file_name)
-        tally = _Tally()
+        tally = Tally()
         # English reasons: they go to a researcher's terminal or JSON, not a respondent.
         with translation.override(MESSAGE_LANGUAGE):
-            for batch in _batches(reader):
-                _import_batch(wave, layout, batch, tally)
+            if connection.vendor == "postgresql":
+                # Heavy (numpy, pyarrow): loaded only when a file is imported.
+                from respondents.services.import_copy import import_chunks  # noqa: PLC0415
+
+                import_chunks(wave, layout, reader, tally)
+            else:
+                for batch in batches(reader, BATCH_SIZE):
+                    _import_batch(wave, layout, batch, tally)
     except csv.Error as exc:
         raise ImportFileError(ERROR_FILE_CSV.format(file=file_name, problem=exc)) from None
     errors = tuple(sorted(tally.errors, key=lambda error: error.row))
@@ -183,7 +191,7 @@ def import_responses_from(wave: Wave, handle: TextIO, *, file_name: str) -> Impo
     )
 
 
-def _item_columns(schema: FormSchema) -> set[str]:
+def item_columns(schema: FormSchema) -> set[str]:
     columns: set[str] = set()
     for page in schema.pages:
         for question in page.questions:
@@ -193,7 +201,7 @@ def _item_columns(schema: FormSchema) -> set[str]:
     return columns
 
 
-def _read_header(wave: Wave, header: list[str] | None, file_name: str) -> _Layout:
+def _read_header(wave: Wave, header: list[str] | None, file_name: str) -> Layout:
     if not header:
         raise ImportFileError(ERROR_FILE_EMPTY.format(file=file_name))
     names = tuple(name.strip() for name in header)
@@ -206,7 +214,7 @@ def _read_header(wave: Wave, header: list[str] | None, file_name: str) -> _Layou
         raise ImportFileError(ERROR_NO_SOURCE_ID.format(file=file_name))
     schema = load_form(wave.version)
     page_times = {f"{TIME_PREFIX}{page.name}": page.name for page in schema.pages}
-    known = set(RESERVED_COLUMNS) | _item_columns(schema) | set(page_times)
+    known = set(RESERVED_COLUMNS) | item_columns(schema) | set(page_times)
     unknown = [name for name in names if name not in known]
     if unknown:
         raise ImportFileError(
@@ -216,41 +224,69 @@ def _read_header(wave: Wave, header: list[str] | None, file_name: str) -> _Layou
                 version=wave.version_id,
             )
         )
-    return _Layout(header=names, schema=schema, page_times=page_times)
+    return Layout(header=names, schema=schema, page_times=page_times)
 
 
-def _batches(reader: Iterator[list[str]]) -> Iterator[list[tuple[int, list[str]]]]:
+def batches(reader: Iterator[list[str]], size: int) -> Iterator[list[tuple[int, list[str]]]]:
+    """The file's records in lists of `size`, each with its row number."""
     batch: list[tuple[int, list[str]]] = []
     # Row 1 is the header; reader.line_num would count lines, not records.
     for number, values in enumerate(reader, start=2):
         if not any(value.strip() for value in values):
             continue  # blank lines at the end of a spreadsheet export
         batch.append((number, values))
-        if len(batch) == BATCH_SIZE:
+        if len(batch) == size:
             yield batch
             batch = []
     if batch:
         yield batch
 
 
-def _already_imported(wave: Wave, source_ids: list[str]) -> set[str | None]:
-    return set(
-        Response.objects.filter(wave=wave, source_id__in=source_ids).values_list(
-            "source_id", flat=True
+def already_imported(wave: Wave, source_ids: list[str]) -> set[str | None]:
+    # One array parameter: a list of 50,000 IDs would pass PostgreSQL's 65,535 parameters
+    # as an IN list.
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            return set(
+                Response.objects.filter(wave=wave, source_id__in=source_ids).values_list(
+                    "source_id", flat=True
+                )
+            )
+        cursor.execute(
+            "SELECT source_id FROM respondents_response WHERE wave_id = %s AND source_id = ANY(%s)",
+            [wave.pk, source_ids],
         )
-    )
+        return {source_id for (source_id,) in cursor.fetchall()}
+
+
+def source_reasons(
+    wave: Wave, layout: Layout, batch: list[tuple[int, list[str]]], tally: Tally
+) -> list[list[str] | None]:
+    """Each row's source_id problems, in file order (a repeat names the first row), or
+    None for a row of the wrong width, which is refused for that alone."""
+    column = layout.header.index("source_id")
+    # A row cut short before its source_id cell is refused for its width.
+    source_ids = [values[column].strip() for _n, values in batch if column < len(values)]
+    already = already_imported(wave, source_ids)
+    found: list[list[str] | None] = []
+    for number, values in batch:
+        if len(values) != len(layout.header):
+            found.append(None)
+            continue
+        reasons: list[str] = []
+        _source_id(wave, values[column].strip(), number, already, tally, reasons)
+        found.append(reasons)
+    return found
 
 
 def _import_batch(
-    wave: Wave, layout: _Layout, batch: list[tuple[int, list[str]]], tally: _Tally
+    wave: Wave, layout: Layout, batch: list[tuple[int, list[str]]], tally: Tally
 ) -> None:
-    column = layout.header.index("source_id")
-    # A row cut short before its source_id cell is rejected by _prepare_row (field count).
-    source_ids = [values[column].strip() for _n, values in batch if column < len(values)]
-    already = _already_imported(wave, source_ids)
-    rows: list[_Row] = []
-    for number, values in batch:
-        row, reasons = _prepare_row(wave, layout, number, values, already, tally)
+    rows: list[Row] = []
+    for (number, values), source in zip(
+        batch, source_reasons(wave, layout, batch, tally), strict=True
+    ):
+        row, reasons = prepare_row(wave, layout, number, values, source, tally)
         if reasons:
             tally.errors.append(RowError(number, "; ".join(reasons)))
         elif row is not None:
@@ -260,7 +296,7 @@ def _import_batch(
         with transaction.atomic():
             created = _create_members(wave, rows)
             Response.objects.bulk_create([row.response for row in rows])
-            _scrub_later([row.response.pk for row in rows])
+            scrub_later([row.response.pk for row in rows])
         tally.imported += len(rows)
         tally.members_created += created
     except IntegrityError:
@@ -269,35 +305,41 @@ def _import_batch(
             _insert_one(wave, row, tally)
 
 
-def _scrub_later(response_ids: list[int]) -> None:
+def scrub_later(response_ids: list[int]) -> None:
     """Scrub-once: the imported free-text answers are scrubbed and stored in the background."""
     if response_ids:
         enqueue_on_commit(freetext_tasks.scrub_responses_task, response_ids)
 
 
-def _prepare_row(
+def prepare_row(
     wave: Wave,
-    layout: _Layout,
+    layout: Layout,
     number: int,
     values: list[str],
-    already: set[str | None],
-    tally: _Tally,
-) -> tuple[_Row | None, list[str]]:
-    if len(values) != len(layout.header):
+    source: list[str] | None,
+    tally: Tally,
+) -> tuple[Row | None, list[str]]:
+    """One row checked in full: its response, or the reasons it is refused. `source` is
+    the row's source_id problems from source_reasons (None: the row has the wrong width)."""
+    if source is None:
         return None, [ERROR_FIELD_COUNT.format(got=len(values), expected=len(layout.header))]
     cells = dict(zip(layout.header, (value.strip() for value in values), strict=True))
-    reasons: list[str] = []
-    source_id = _source_id(wave, cells["source_id"], number, already, tally, reasons)
+    reasons: list[str] = list(source)
+    source_id = cells["source_id"]
     if not cells.get("started_at"):
         reasons.append(ERROR_STARTED_REQUIRED)
-    started_at = _timestamp(cells, "started_at", reasons)
-    completed_at = _timestamp(cells, "completed_at", reasons)
+    started_at = timestamp_of(cells, "started_at", reasons)
+    completed_at = timestamp_of(cells, "completed_at", reasons)
     if started_at and completed_at and completed_at < started_at:
         reasons.append(ERROR_COMPLETED_BEFORE)
     answers = _answers(layout.schema, cells, completed=completed_at is not None, reasons=reasons)
-    paradata = {"pages": _page_times(layout, cells, reasons), "metadata": {}, "imported": True}
-    channel = _channel(wave, cells.get("channel", ""), reasons)
-    language = _language(layout.schema, cells.get("language", ""), reasons)
+    paradata = {
+        "pages": page_times_of(layout.page_times, cells, reasons),
+        "metadata": {},
+        "imported": True,
+    }
+    channel = channel_of(wave, cells.get("channel", ""), reasons)
+    language = language_of(layout.schema, cells.get("language", ""), reasons)
     if reasons or started_at is None:
         return None, reasons
     response = Response(
@@ -308,14 +350,17 @@ def _prepare_row(
         answers=answers,
         paradata=paradata,
         current_page=END_PAGE if completed_at else "",
-        fingerprint=_fingerprint(wave, cells.get("fingerprint", ""), tally),
+        fingerprint=fingerprint_of(wave, cells.get("fingerprint", ""), tally),
         source_id=source_id,
         started_at=started_at,
         completed_at=completed_at,
     )
-    key = cells.get("panel_key", "")
-    key_hash = keyed_hash(f"panel_key:{wave.study_id}", key) if key else None
-    return _Row(number, source_id, key_hash, response), []
+    key_hash = panel_key_hash(wave, cells.get("panel_key", ""))
+    return Row(number, source_id, key_hash, response), []
+
+
+def panel_key_hash(wave: Wave, key: str) -> str | None:
+    return keyed_hash(f"panel_key:{wave.study_id}", key) if key else None
 
 
 def _source_id(
@@ -323,7 +368,7 @@ def _source_id(
     source_id: str,
     number: int,
     already: set[str | None],
-    tally: _Tally,
+    tally: Tally,
     reasons: list[str],
 ) -> str:
     if not source_id:
@@ -343,7 +388,7 @@ def _source_id(
     return source_id
 
 
-def _timestamp(cells: dict[str, str], column: str, reasons: list[str]) -> datetime | None:
+def timestamp_of(cells: dict[str, str], column: str, reasons: list[str]) -> datetime | None:
     text = cells.get(column, "")
     if not text:
         return None
@@ -355,11 +400,11 @@ def _timestamp(cells: dict[str, str], column: str, reasons: list[str]) -> dateti
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def _page_times(
-    layout: _Layout, cells: dict[str, str], reasons: list[str]
+def page_times_of(
+    page_times: dict[str, str], cells: dict[str, str], reasons: list[str]
 ) -> dict[str, dict[str, float | int]]:
     pages: dict[str, dict[str, float | int]] = {}
-    for column, page in layout.page_times.items():
+    for column, page in page_times.items():
         text = cells.get(column, "")
         if not text:
             continue
@@ -374,7 +419,7 @@ def _page_times(
     return pages
 
 
-def _channel(wave: Wave, text: str, reasons: list[str]) -> str:
+def channel_of(wave: Wave, text: str, reasons: list[str]) -> str:
     if not text:
         return ""
     try:
@@ -384,7 +429,7 @@ def _channel(wave: Wave, text: str, reasons: list[str]) -> str:
         return ""
 
 
-def _language(schema: FormSchema, text: str, reasons: list[str]) -> str:
+def language_of(schema: FormSchema, text: str, reasons: list[str]) -> str:
     if not text:
         return schema.source_language
     if text not in schema.languages:
@@ -396,7 +441,7 @@ def _language(schema: FormSchema, text: str, reasons: list[str]) -> str:
     return text
 
 
-def _fingerprint(wave: Wave, text: str, tally: _Tally) -> str:
+def fingerprint_of(wave: Wave, text: str, tally: Tally) -> str:
     if not text:
         return ""
     fingerprint = imported_fingerprint(wave, text)
@@ -406,7 +451,7 @@ def _fingerprint(wave: Wave, text: str, tally: _Tally) -> str:
     return fingerprint
 
 
-def _raw_answer(question: FormQuestion, text: str) -> list[str]:
+def raw_answer(question: FormQuestion, text: str) -> list[str]:
     if not text:
         return []
     if question.type == QuestionType.SELECT_MULTIPLE:
@@ -429,15 +474,15 @@ def _choice_problem(question: FormQuestion, values: list[str]) -> str:
     )
 
 
-def _raw_page(page: FormPage, cells: dict[str, str]) -> dict[str, list[str]]:
+def raw_page(page: FormPage, cells: dict[str, str]) -> dict[str, list[str]]:
     """The page's cells as the web form would post them."""
     raw: dict[str, list[str]] = {}
     for question in page.questions:
         if not question.is_asked:
             continue
-        raw[question.name] = _raw_answer(question, cells.get(question.name, ""))
+        raw[question.name] = raw_answer(question, cells.get(question.name, ""))
         if question.other_choice:
-            raw[question.other_name] = _raw_answer(question, cells.get(question.other_name, ""))
+            raw[question.other_name] = raw_answer(question, cells.get(question.other_name, ""))
     return raw
 
 
@@ -449,7 +494,7 @@ def _answers(
     # After a bad answer, `relevant` is computed without it: "hidden" would be a false echo.
     judge_hidden = True
     for page in schema.pages:
-        raw = _raw_page(page, cells)
+        raw = raw_page(page, cells)
         if not page_is_relevant(page, answers):
             if judge_hidden:
                 reasons.extend(ERROR_HIDDEN.format(column=k) for k, value in raw.items() if value)
@@ -484,14 +529,14 @@ def _answer_problem(question: FormQuestion, values: list[str], errors: dict[str,
     return ERROR_ANSWER.format(column=question.name, problem=message)
 
 
-def _attach_members(wave: Wave, rows: list[_Row], tally: _Tally) -> list[_Row]:
+def _attach_members(wave: Wave, rows: list[Row], tally: Tally) -> list[Row]:
     """Link rows to existing members; rows of withdrawn members are rejected."""
     hashes = {row.panel_key_hash for row in rows if row.panel_key_hash}
     members = {
         member.panel_key_hash: member
         for member in PanelMember.objects.filter(study_id=wave.study_id, panel_key_hash__in=hashes)
     }
-    kept: list[_Row] = []
+    kept: list[Row] = []
     for row in rows:
         member = members.get(row.panel_key_hash) if row.panel_key_hash else None
         if member is not None and member.status == MemberStatus.WITHDRAWN:
@@ -511,7 +556,7 @@ def _new_member(wave: Wave, key_hash: str) -> PanelMember:
     )
 
 
-def _create_members(wave: Wave, rows: list[_Row]) -> int:
+def _create_members(wave: Wave, rows: list[Row]) -> int:
     """Create a member for each new panel key (once, however many rows carry it)."""
     missing = {
         row.panel_key_hash: row
@@ -530,7 +575,7 @@ def _create_members(wave: Wave, rows: list[_Row]) -> int:
     return len(created)
 
 
-def _insert_one(wave: Wave, row: _Row, tally: _Tally) -> None:
+def _insert_one(wave: Wave, row: Row, tally: Tally) -> None:
     try:
         with transaction.atomic():
             created = 0
@@ -544,7 +589,7 @@ def _insert_one(wave: Wave, row: _Row, tally: _Tally) -> None:
                 row.response.member, created = member, int(was_created)
             row.response.pk = None
             row.response.save()
-            _scrub_later([row.response.pk])
+            scrub_later([row.response.pk])
     except IntegrityError:
         tally.errors.append(
             RowError(

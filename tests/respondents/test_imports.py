@@ -220,7 +220,7 @@ def test_a_batch_that_meets_a_concurrent_import_falls_back_row_by_row(waves, tmp
     # another import had written it a moment later)
     wave, _ = waves
     import_responses(wave, write_csv(tmp_path / "first.csv", [row(source_id="a")]))
-    monkeypatch.setattr(imports, "_already_imported", lambda wave, source_ids: set())
+    monkeypatch.setattr(imports, "already_imported", lambda wave, source_ids: set())
 
     # when
     result = import_responses(
