@@ -77,6 +77,8 @@ def is_plain(schema: FormSchema) -> bool:
     questions = [q for page in schema.pages for q in page.questions]
     if any(q.type == QuestionType.CALCULATE or q.choice_filter.strip() for q in questions):
         return False
+    if any(page.repeat is not None for page in schema.pages):
+        return False  # roster pages: walked as imports._answers walks them, by the planner
     try:
         names = _expression_names(schema)
     except ExpressionError:
