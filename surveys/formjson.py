@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from surveys.formspec import (
+    QUESTION_ATTRIBUTES,
     ChoiceListSpec,
     ChoiceSpec,
     FormSpec,
@@ -36,28 +37,6 @@ ERROR_NOT_JSON = "not valid JSON (line {line}, column {column}: {problem})"
 ERROR_SCHEMA = "at {path}: {problem}"
 ERROR_NOT_UTF8 = "not UTF-8 text (byte {position})"
 ERROR_TOO_DEEP = "not a questionnaire: the JSON is nested too deeply"
-
-_QUESTION_FIELDS = (
-    "labels",
-    "hints",
-    "required",
-    "required_message",
-    "relevant",
-    "constraint",
-    "constraint_message",
-    "appearance",
-    "choice_list",
-    "other_choice",
-    "privacy",
-    "harmonise",
-    "attention_expected",
-    "extra",
-    "calculation",
-    "default",
-    "choice_filter",
-    "section",
-    "written_name",
-)
 
 
 def _validator() -> Draft202012Validator:
@@ -143,7 +122,7 @@ def _page(data: dict[str, Any]) -> PageSpec:
             QuestionSpec(
                 name=q["name"],
                 type=q["type"],
-                **{key: q[key] for key in _QUESTION_FIELDS if key in q},
+                **{key: q[key] for key in QUESTION_ATTRIBUTES if key in q},
             )
             for q in data["questions"]
         ),
@@ -189,7 +168,7 @@ def form_to_dict(form: FormSpec) -> dict[str, Any]:
                 **({"repeat": page.repeat.as_dict()} if page.repeat is not None else {}),
                 "questions": [
                     {"name": q.name, "type": q.type}
-                    | {key: getattr(q, key) for key in _QUESTION_FIELDS}
+                    | {key: getattr(q, key) for key in QUESTION_ATTRIBUTES}
                     for q in page.questions
                 ],
             }

@@ -15,7 +15,7 @@ and write the question without a group.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 from surveys.calculations import CalculationCycleError, calculation_order
 from surveys.expressions import ExpressionError, references
@@ -131,6 +131,16 @@ class QuestionSpec:
     @property
     def xlsform_name(self) -> str:
         return self.written_name or self.name
+
+
+# Every field of a question besides what identifies it (name, type) and where it was read
+# (row), in declaration order: what the JSON format and the database carry for each item.
+# Derived from QuestionSpec, the one declaration, so a field added there reaches both.
+QUESTION_ATTRIBUTES: tuple[str, ...] = tuple(
+    spec_field.name
+    for spec_field in fields(QuestionSpec)
+    if spec_field.name not in {"name", "type", "row"}
+)
 
 
 @dataclass(frozen=True)

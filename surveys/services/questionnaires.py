@@ -7,7 +7,6 @@ of a version is the hash of its canonical JSON.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import re
@@ -25,6 +24,7 @@ from surveys.diff import ERROR_TYPE_CHANGED, ItemTypeChangedError, VersionDiff, 
 from surveys.filebounds import FileBoundsError, FileLimits, FormFileShape, check_form_file
 from surveys.formjson import form_to_dict, read_json, write_json
 from surveys.formspec import (
+    QUESTION_ATTRIBUTES,
     ChoiceListSpec,
     ChoiceSpec,
     FormSpec,
@@ -56,11 +56,11 @@ EXPORT_SUFFIXES: dict[str, str] = {"xlsform": ".xlsx", "json": ".json"}
 
 # A question's fields are declared once, by QuestionSpec (surveys/formspec.py); a Question
 # row keeps each under the same name, except the choice list (a name in the spec, a row
-# here) and the source row (only for messages during the import).
-STORED_QUESTION_FIELDS = tuple(
-    spec_field.name
-    for spec_field in dataclasses.fields(QuestionSpec)
-    if spec_field.name not in {"choice_list", "row"}
+# here).
+STORED_QUESTION_FIELDS = (
+    "name",
+    "type",
+    *(name for name in QUESTION_ATTRIBUTES if name != "choice_list"),
 )
 
 ERROR_ALREADY_PUBLISHED = "version {version_id} is already published"
