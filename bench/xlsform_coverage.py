@@ -98,7 +98,7 @@ def main() -> None:
             print(f"{'ok ' if not reason else 'NO '} {path}  {reason}")
     share = imported / converted if converted else 0.0
     print(f"forms found: {len(files)}; pyxform converts: {converted}")
-    print(f"Panelwave imports and round-trips: {imported} ({share:.0%}; target {TARGET_SHARE:.0%})")
+    print(f"Panelwave imports and round-trips: {imported} ({share:.1%}; target {TARGET_SHARE:.0%})")
     print(f"crashes: {len(crashes)}")
     for line in crashes:
         print(f"  {line}")

@@ -96,6 +96,7 @@ def _choice_list(data: dict[str, Any]) -> ChoiceListSpec:
                 code=c["code"],
                 labels=dict(c.get("labels", {})),
                 extra=dict(c.get("extra", {})),
+                variants=tuple(dict(v) for v in c.get("variants", [])),
             )
             for c in data["choices"]
         ),
@@ -143,7 +144,13 @@ def form_to_dict(form: FormSpec) -> dict[str, Any]:
             {
                 "name": cl.name,
                 "choices": [
-                    {"name": c.name, "code": c.code, "labels": c.labels, "extra": c.extra}
+                    {
+                        "name": c.name,
+                        "code": c.code,
+                        "labels": c.labels,
+                        "extra": c.extra,
+                        **({"variants": list(c.variants)} if c.variants else {}),
+                    }
                     for c in cl.choices
                 ],
             }

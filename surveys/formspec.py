@@ -87,6 +87,9 @@ class ChoiceSpec:
     code: int
     labels: dict[str, str]
     extra: dict[str, str] = field(default_factory=dict)
+    # Further rows of the same name (settings `allow_choice_duplicates`): their extra
+    # columns, so a cascade offers the choice under each (the county "king" in two states).
+    variants: tuple[dict[str, str], ...] = ()
     row: int = field(default=0, compare=False)
 
 

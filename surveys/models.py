@@ -499,6 +499,9 @@ class Choice(VersionPart):
     labels = models.JSONField(default=dict, blank=True)
     # Extra choice-sheet columns (e.g. a cascading-select filter), kept for round trips.
     extra = models.JSONField(default=dict, blank=True)
+    # The extra columns of further rows of the same name, where the form allows duplicate
+    # choices (XLSForm `allow_choice_duplicates`): a cascade offers the choice under each.
+    variants = models.JSONField(null=True, blank=True)
 
     objects = ChoiceQuerySet.as_manager()
 

@@ -225,6 +225,8 @@ class _Reader:
     # sheet does not hold them (an exported form holds them, so it reads on its own).
     file_lists: list[str] = field(default_factory=list)
     media: Path | None = None
+    # Settings `allow_choice_duplicates`: a choice name may repeat in its list.
+    allow_choice_duplicates: bool = False
 
     def expression(self, row: _Row, column: str) -> str:
         """The row's expression in `column`, with Excel's autocorrect undone (see
@@ -270,6 +272,7 @@ def read_xlsform(
         source=source, skip_unsupported=skip_unsupported, default_language="", media=media
     )
     title_names = _title_languages(settings, reader)
+    reader.allow_choice_duplicates = settings.get("allow_choice_duplicates", "").lower() in _YES
     default_setting = settings.pop("default_language", "")
     reader.default_language = (
         _language(default_setting, reader) if default_setting else DEFAULT_LANGUAGE
@@ -834,29 +837,44 @@ def _read_choices(rows: list[_Row], reader: _Reader) -> list[ChoiceListSpec]:
 
 
 def _choice_list(list_name: str, rows: list[_Row], reader: _Reader) -> ChoiceListSpec:
-    names: list[str] = []
+    """The list's choices. A name may repeat when the settings allow duplicate choices
+    (`allow_choice_duplicates`, as pyxform does): answers are stored by name, so the rows
+    become one choice, labelled and coded by its first row, whose further rows' columns
+    are kept as variants for the cascade (docs/xlsform.md)."""
+    first: dict[str, _Row] = {}
+    variants: dict[str, list[dict[str, str]]] = {}
     for row in rows:
         name = row.get("name")
         if not name:
             problem = ERROR_MISSING.format(column="name")
             raise form_error(reader.source, problem, row=row.number, column="name")
-        if name in names:
+        if name in first and not reader.allow_choice_duplicates:
             problem = ERROR_DUPLICATE_CHOICE.format(name=name, list_name=list_name)
             raise form_error(reader.source, problem, row=row.number, column="name")
-        names.append(name)
+        if name in first:
+            variants[name].append(row.extra_cells(_CHOICE_COLUMNS))
+        else:
+            first[name] = row
+            variants[name] = []
+    names = list(first)
     codes = choice_codes(names)
     choices = []
-    for row, name, default_code in zip(rows, names, codes, strict=True):
+    for name, default_code in zip(names, codes, strict=True):
+        row = first[name]
         choices.append(
             ChoiceSpec(
                 name=name,
                 code=_code(row, reader) if row.get("code") else default_code,
                 labels=row.translated("label", reader.default_language),
-                extra=row.extra_cells(("list_name", "name", "code")),
+                extra=row.extra_cells(_CHOICE_COLUMNS),
+                variants=tuple(variants[name]),
                 row=row.number,
             )
         )
     return ChoiceListSpec(name=list_name, choices=tuple(choices))
+
+
+_CHOICE_COLUMNS = ("list_name", "name", "code")
 
 
 def _file_list(name: str, reader: _Reader) -> ChoiceListSpec | None:
@@ -998,6 +1016,11 @@ def write_xlsform(form: FormSpec, path: Path) -> None:
         for choice in choice_list.choices:
             values = _choice_values(choice_list.name, choice)
             choices.append([values.get(key, "") for _, key in choice_headers])
+            for variant in choice.variants:
+                # A further row of the same name: only its own columns differ.
+                again = {k: v for k, v in values.items() if not k.startswith("extra:")}
+                again |= {f"extra:{key}": value for key, value in variant.items()}
+                choices.append([again.get(key, "") for _, key in choice_headers])
     settings = workbook.create_sheet("settings")
     setting_values = _settings_values(form)
     settings.append(list(setting_values))
@@ -1131,7 +1154,11 @@ def _choice_headers(form: FormSpec) -> list[tuple[str, str]]:
     headers = [("list_name", "list_name"), ("name", "name"), ("code", "code")]
     headers += [(_language_header("label", c, form), f"label:{c}") for c in form.languages]
     extra = dict.fromkeys(
-        key for cl in form.choice_lists for choice in cl.choices for key in choice.extra
+        key
+        for cl in form.choice_lists
+        for choice in cl.choices
+        for columns in (choice.extra, *choice.variants)
+        for key in columns
     )
     return headers + [(key, f"extra:{key}") for key in extra]
 

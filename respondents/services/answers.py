@@ -153,7 +153,10 @@ def offered_choices(
     offered = []
     for choice in question.choices:
         try:
-            keep = is_true(question.choice_filter, answers, context=Context(fields=choice.fields))
+            keep = any(
+                is_true(question.choice_filter, answers, context=Context(fields=fields))
+                for fields in (choice.fields, *choice.alternatives)
+            )
         except ExpressionError:
             logger.warning("choice_filter of %s cannot be evaluated", question.name)
             return question.choices

@@ -39,6 +39,9 @@ class FormChoice:
     labels: dict[str, str]
     # The choice's extra columns (a cascade's `region`, ...) for choice_filter.
     fields: dict[str, str]
+    # The columns of further rows of the same name (allow_choice_duplicates): the choice
+    # is offered when its filter holds for any of them.
+    alternatives: tuple[dict[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -159,7 +162,13 @@ def _load(version_id: int) -> FormSchema:
         fields = {str(k): str(v) for k, v in dict(choice.extra).items()}
         choices_by_list[choice.choice_list_id].append(
             FormChoice(
-                name=choice.name, labels=dict(choice.labels), fields={**fields, "name": choice.name}
+                name=choice.name,
+                labels=dict(choice.labels),
+                fields={**fields, "name": choice.name},
+                alternatives=tuple(
+                    {**{str(k): str(v) for k, v in dict(variant).items()}, "name": choice.name}
+                    for variant in choice.variants or ()
+                ),
             )
         )
     page_rows = list(Page.objects.filter(version_id=version_id).order_by("position"))

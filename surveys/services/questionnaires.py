@@ -232,6 +232,7 @@ def _write_parts(version: QuestionnaireVersion, form: FormSpec) -> None:
             position=position,
             labels=c.labels,
             extra=c.extra,
+            variants=list(c.variants) or None,
         )
         for cl in form.choice_lists
         for position, c in enumerate(cl.choices, start=1)
@@ -279,7 +280,13 @@ def version_to_form(version: QuestionnaireVersion) -> FormSpec:
         ChoiceListSpec(
             name=cl.name,
             choices=tuple(
-                ChoiceSpec(name=c.name, code=c.code, labels=c.labels, extra=c.extra)
+                ChoiceSpec(
+                    name=c.name,
+                    code=c.code,
+                    labels=c.labels,
+                    extra=c.extra,
+                    variants=tuple(dict(v) for v in c.variants or ()),
+                )
                 for c in cl.choices.order_by("position")
             ),
         )
