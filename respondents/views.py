@@ -63,7 +63,7 @@ from respondents.services.responses import (
     start_response,
     submit_page,
 )
-from respondents.services.rosters import ROSTER_ACTION
+from respondents.services.rosters import ROSTER_ACTION, entry_title, roster_entry
 from respondents.services.telegram_verification import start_link
 from respondents.services.waves import clean_channel, is_accepting_responses
 from respondents.tokens import (
@@ -427,12 +427,18 @@ def _show_page(
 def _privacy_notes(
     page: FormPage, privacy: Mapping[str, list[str]], language: str
 ) -> list[dict[str, Any]]:
-    """The flagged answers, by question label, with what each seems to hold."""
+    """The flagged answers, by question label, with what each seems to hold (in a roster,
+    the field names its entry: `members:2:school`)."""
     notes = []
     for question in page.questions:
-        for key in (question.name, question.other_name):
-            if key in privacy:
+        for name in (question.name, question.other_name):
+            for key in privacy:
+                entry = roster_entry(page, key, name)
+                if key != name and entry is None:
+                    continue
                 label = localise(question.labels, language, "", question.name)
+                if entry is not None:
+                    label = f"{entry_title(entry)}: {label}"
                 notes.append({"key": key, "label": label, "categories": privacy[key]})
     return notes
 

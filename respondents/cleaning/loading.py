@@ -131,7 +131,9 @@ def load_wave_frame(
 
 def _layout(version_id: int) -> _Layout:
     questions = list(
-        Question.objects.filter(version_id=version_id)
+        # A roster's items hold a list of entries, not one answer: they are no column of
+        # the one-row-per-response matrices the rules read.
+        Question.objects.filter(version_id=version_id, page__repeat__isnull=True)
         .filter(Q(type__in=(*CLOSED_TYPES, *NUMERIC_TYPES)) | ~Q(attention_expected=""))
         .order_by("position")
         .values_list("name", "type", "page__name", "choice_list_id", "attention_expected")

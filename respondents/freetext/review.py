@@ -17,7 +17,7 @@ from respondents.freetext.decisions import active_decisions, apply_decisions
 from respondents.freetext.models import DecisionAction, FreeTextDecision, ScrubbedAnswer
 from respondents.freetext.scrub import clean
 from respondents.freetext.scrub.spans import Span, resolve
-from respondents.freetext.services import answer_text, digest, free_text_keys
+from respondents.freetext.services import answer_text, digest, free_text_keys, text_answers
 from respondents.models import Response, Wave
 
 REVIEW_PAGE_SIZE = 50
@@ -33,7 +33,8 @@ def _spans(stored: ScrubbedAnswer) -> list[Span]:
 
 
 def _source(response: Response, key: str) -> str:
-    return clean(answer_text((response.answers or {}).get(key)))[0]
+    # text_answers also finds a roster entry's answer (its key is `item#entry`).
+    return clean(answer_text(dict(text_answers(response.answers or {}, [key])).get(key)))[0]
 
 
 def reapply(stored: ScrubbedAnswer, source: str) -> None:

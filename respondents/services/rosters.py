@@ -44,6 +44,14 @@ def field_name(roster: str, position: int, item: str) -> str:
     return f"{roster}{SEPARATOR}{position}{SEPARATOR}{item}"
 
 
+def roster_entry(page: FormPage, key: str, item: str) -> int | None:
+    """The entry number when `key` is the posted field of `item` on roster `page`."""
+    if page.repeat is None or not key.startswith(page.name + SEPARATOR):
+        return None
+    number, _sep, name = key.removeprefix(page.name + SEPARATOR).partition(SEPARATOR)
+    return int(number) if number.isdigit() and name == item else None
+
+
 def instance_page(page: FormPage) -> FormPage:
     """The roster's items as one ordinary page (what one instance asks)."""
     return replace(page, repeat=None, relevant="")

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -20,12 +21,16 @@ from django.utils import timezone
 from exports.assembly import build_dataset
 from exports.codebook import ExportDescription, write_codebook
 from exports.dataset import Dataset, ExportSpec
+from exports.jobs import run_export_job
+from exports.models import ExportJob, ExportStatus
 from exports.repeats import write_rosters
 from exports.writers import get_writer
-from respondents.models import Response, ResponseStatus, Wave
+from respondents.cleaning.service import clean_wave
+from respondents.models import CleaningRunStatus, QualityFlag, Response, ResponseStatus, Wave
 from respondents.services.waves import open_wave
 from surveys.services.questionnaires import import_questionnaire, publish_version
 from tests.builders import make_study
+from tests.exports.exporting import files_on_disk, use_media
 from tests.surveys.roster_forms import roster_form
 
 pytestmark = pytest.mark.django_db
@@ -193,3 +198,32 @@ def test_r_with_haven_reads_the_child_table(wave: Wave, tmp_path: Path) -> None:
     assert float(out[1]) == expected
     assert out[2].strip() == "haven_labelled"
     assert out[3].strip() in ("Child", "Parent")
+
+
+def test_an_export_job_publishes_the_roster_table_with_the_main_files(
+    wave: Wave, settings: Any, tmp_path: Path
+) -> None:
+    media = use_media(settings, tmp_path / "media")
+    job = ExportJob.objects.create(
+        study=wave.study, waves=[wave.pk], sample="combined", layout="long", format="rds",
+        options={"k": 2, "include_flagged": True},
+    )  # fmt: skip
+    done = run_export_job(job.pk)
+    assert done is not None
+    assert done.status == ExportStatus.DONE, done.error
+    stem = f"{wave.study.slug}-combined-long-{job.pk}"
+    names = files_on_disk(media, done)
+    assert {
+        f"{stem}-members.rds",
+        f"{stem}-members.R",
+        f"{stem}-members_codebook.md",
+        f"{stem}-members_ddi.xml",
+    } <= set(names)
+    assert sorted(done.files) == [f"exports/{job.pk}/{n}" for n in names]
+
+
+def test_cleaning_reads_a_roster_wave_without_taking_entries_for_answers(wave: Wave) -> None:
+    run = clean_wave(wave.pk)
+    assert run.status == CleaningRunStatus.FINISHED
+    # Twelve households answering alike are not straightliners on a roster's empty items.
+    assert not QualityFlag.objects.filter(run=run, rule__startswith="straight").exists()

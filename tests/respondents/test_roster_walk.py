@@ -11,6 +11,10 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
+from respondents.freetext import warnings
+from respondents.freetext.models import ScrubbedAnswer
+from respondents.freetext.review import review_rows
+from respondents.freetext.services import scrub_responses
 from respondents.models import Response, ResponseStatus, Wave
 from respondents.services.waves import open_wave
 from surveys.services.questionnaires import import_questionnaire, publish_version
@@ -147,3 +151,43 @@ def test_a_fixed_count_roster_asks_as_many_entries_as_the_count(tmp_path: Path) 
     assert "Remove entry" not in html
     html = _send(client, url, {})
     assert html.count("This question requires an answer.") == 9
+
+
+def test_free_text_in_an_entry_is_warned_about_and_scrubbed_per_entry(tmp_path: Path) -> None:
+    wave = _wave(tmp_path)
+    client = Client()
+    url = start_open(client, wave, query="?lang=en")
+    _send(client, url, {"city": ["Tbilisi"]})
+    first = {
+        "members:1:m_name": ["Nino"],
+        "members:1:m_age": ["41"],
+        "members:1:m_rel": ["partner"],
+    }
+    child = {
+        "members:2:m_name": ["Luka"],
+        "members:2:m_age": ["7"],
+        "members:2:m_rel": ["child"],
+        "members:2:m_school": ["write to luka.b@example.org"],
+    }
+    _send(client, url, first, action="roster:add")
+    _send(client, url, {**first, **child})
+    html = _send(client, url, {**first, **child})
+    # The entry's free text is checked like any page's: a contact stops the page.
+    assert "Your answer may identify you or someone else" in html
+    posted = client.post(
+        url, {**page_post(html, {**first, **child}), warnings.CHOICE_FIELD: "remove"}
+    )
+    assert posted.status_code == 303
+    html = _send(client, url, {"right": ["yes"]})
+    response = Response.objects.get(wave=wave)
+    assert "example.org" not in response.answers["members"][1]["m_school"]
+
+    # Scrub-once stores the entry's text under its own key, and the review reads it.
+    response.answers["members"][1]["m_school"] = "call +995 555 12 34 56"
+    response.save(update_fields=["answers"])
+    scrub_responses([response.pk])
+    stored = ScrubbedAnswer.objects.get(response=response, key="m_school#2")
+    assert "555" not in stored.text
+    rows, _more = review_rows(wave.study_id, key="m_school#2")
+    assert len(rows) == 1
+    assert "555" in "".join(segment.text for segment in rows[0].segments)
