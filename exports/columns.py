@@ -201,11 +201,12 @@ def _hashable(value: Any) -> Any:
 
 def relevant_rows(expression: str, group: Group) -> pd.Series:
     """Whether `expression` holds for each row's answers; True when it is empty or broken."""
-    if not expression.strip():
-        return pd.Series(True, index=group.index)
     cached = group.relevance.get(expression)
     if cached is not None:
         return cached
+    if not expression.strip():
+        group.relevance[expression] = pd.Series(True, index=group.index)
+        return group.relevance[expression]
     try:
         names = sorted(references(expression))
     except ExpressionError:
@@ -246,6 +247,12 @@ def missing_codes(
 ) -> pd.Series:
     """The missing code each row gets where it holds no answer; `extra` narrows relevance
     further (the "other, specify" text is shown only when the other choice is chosen)."""
+    return pd.Series(_missing_array(version, group, extra=extra), index=group.index)
+
+
+def _missing_array(
+    version: ItemVersion, group: Group, *, extra: pd.Series | None = None
+) -> np.ndarray:
     shown = relevant_rows(version.relevant, group)
     if extra is not None:
         shown = shown & extra
@@ -253,7 +260,7 @@ def missing_codes(
     # numpy, not boolean assignment into a Series: a tenth of an export's time otherwise.
     codes = np.where(visible, float(NO_ANSWER), float(NOT_APPLICABLE))
     codes[group.abandoned.to_numpy(dtype=bool) & visible] = float(BREAK_OFF)
-    return pd.Series(codes, index=group.index)
+    return codes
 
 
 def not_asked(group: Group, *, string: bool) -> pd.Series:
@@ -263,11 +270,16 @@ def not_asked(group: Group, *, string: bool) -> pd.Series:
 
 
 def _answered_or_missing(
-    answered: pd.Series, values: pd.Series, version: ItemVersion, group: Group
+    answered: pd.Series | np.ndarray,
+    values: pd.Series | np.ndarray,
+    version: ItemVersion,
+    group: Group,
 ) -> pd.Series:
-    keep = answered.to_numpy(dtype=bool)
-    missing = missing_codes(version, group).to_numpy()
-    return pd.Series(np.where(keep, values.to_numpy(dtype=np.float64), missing), index=group.index)
+    keep = np.asarray(answered, dtype=bool)
+    data = np.asarray(values, dtype=np.float64)
+    return pd.Series(
+        np.where(keep, data, _missing_array(version, group)), index=group.index, dtype="float64"
+    )
 
 
 def numeric(item: Item, version: ItemVersion | None, group: Group) -> pd.Series:
@@ -276,31 +288,33 @@ def numeric(item: Item, version: ItemVersion | None, group: Group) -> pd.Series:
     found = distinct(group, item.name)
     answered = answered_scalars(found.values)
     values = pd.to_numeric(found.values.where(answered), errors="coerce").astype("float64")
+    rows = found.positions
     return _answered_or_missing(
-        found.spread(answered, group.index), found.spread(values, group.index), version, group
+        answered.to_numpy(dtype=bool)[rows], values.to_numpy()[rows], version, group
     )
 
 
 def single_choice(item: Item, version: ItemVersion | None, group: Group) -> pd.Series:
+    """Worked out on the distinct answers (numpy, as few pandas calls as possible: this
+    runs for most items of every batch), then spread to the rows."""
     if version is None:
         return not_asked(group, string=False)
     found = distinct(group, item.name)
-    raw = found.values
-    answered = answered_scalars(raw)
+    raw = found.values.to_numpy(dtype=object)
+    answered = pd.notna(raw) & (raw != "")
     names, codes = version.code_lookup
-    # One hash lookup over the distinct answers; an answer stored as a number rather than
-    # a choice name (an imported file) is looked up by its text.
+    # One hash lookup; an answer stored as a number rather than a choice name (an
+    # imported file) is looked up by its text.
     position = names.get_indexer(pd.Index(raw, dtype=object))
-    values = pd.Series(np.where(position >= 0, codes[position], math.nan), index=raw.index)
-    stray = answered & values.isna()
+    values = np.where(position >= 0, codes[position], math.nan).astype(np.float64)
+    stray = answered & np.isnan(values)
     if stray.any():
-        as_text = names.get_indexer(pd.Index(raw[stray].map(str), dtype=object))
+        as_text = names.get_indexer(pd.Index([str(v) for v in raw[stray]], dtype=object))
         values[stray] = np.where(as_text >= 0, codes[as_text], math.nan)
     # An answer outside the version's list (an import typo) is technical missing.
-    values = values.where(~answered | values.notna(), float(BREAK_OFF))
-    return _answered_or_missing(
-        found.spread(answered, group.index), found.spread(values, group.index), version, group
-    ).astype("float64")
+    values = np.where(answered & np.isnan(values), float(BREAK_OFF), values)
+    rows = found.positions
+    return _answered_or_missing(answered[rows], values[rows], version, group)
 
 
 def multiple_codes(item: Item, version: ItemVersion | None, group: Group) -> pd.Series:

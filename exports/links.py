@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.db.models import F
+
+from config.anyof import AnyOf
 from exports.dataset import Variable
 from exports.sampling import SampledResponse
 from respondents.models import LinkHow, LinkStatus, Response, ResponseLink
@@ -39,10 +42,10 @@ def linked_by_variable() -> Variable:
 def linked_by(responses: Sequence[SampledResponse]) -> dict[int, int]:
     """Response id -> code of how it is tied to its person."""
     ids = [r.response_id for r in responses]
-    linked = ResponseLink.objects.filter(response_id__in=ids, status=LinkStatus.LINKED)
+    linked = ResponseLink.objects.filter(AnyOf(F("response_id"), ids), status=LinkStatus.LINKED)
     links: dict[int, str] = dict(linked.values_list("response_id", "how"))
     codes: dict[int, int] = {}
-    rows = Response.objects.filter(pk__in=ids).values_list(
+    rows = Response.objects.filter(AnyOf(F("pk"), ids)).values_list(
         "pk", "invitation_id", "member__panel_key_hash"
     )
     for pk, invitation_id, panel_key in rows.iterator(chunk_size=5000):

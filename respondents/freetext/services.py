@@ -9,15 +9,19 @@ the backfill command), `released_texts` (exports).
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
+from config.anyof import AnyOf
 from respondents.freetext.decisions import active_decisions, apply_decisions
 from respondents.freetext.models import FreeTextSettings, ScrubbedAnswer
 from respondents.freetext.scrub import (
@@ -244,12 +248,7 @@ def released_texts(key: str, raw: dict[int, str]) -> Released:
     now, so nothing unscrubbed is ever released; an answer the study withholds is released
     as WITHHELD."""
     ids = [pk for pk, text in raw.items() if text]
-    stored = {
-        r: (text, found, version, hashed)
-        for r, text, found, version, hashed in ScrubbedAnswer.objects.filter(
-            response_id__in=ids, key=key
-        ).values_list("response_id", "text", "found", "version", "digest")
-    }
+    stored = _stored_scrubs(ids, key)
     missing = [
         pk
         for pk in ids
@@ -258,14 +257,7 @@ def released_texts(key: str, raw: dict[int, str]) -> Released:
     scrubbed_now = 0
     if missing:
         scrubbed_now = _scrub_batch_all(missing)
-        stored.update(
-            {
-                r: (text, found, version, hashed)
-                for r, text, found, version, hashed in ScrubbedAnswer.objects.filter(
-                    response_id__in=missing, key=key
-                ).values_list("response_id", "text", "found", "version", "digest")
-            }
-        )
+        stored.update(_stored_scrubs(missing, key))
     texts: dict[int, str] = {}
     found: Counter[str] = Counter()
     for pk in ids:
@@ -278,6 +270,24 @@ def released_texts(key: str, raw: dict[int, str]) -> Released:
         texts[pk] = entry[0]
         found.update(entry[1])
     return Released(texts=texts, found=found, scrubbed_now=scrubbed_now)
+
+
+def _stored_scrubs(ids: Sequence[int], key: str) -> dict[int, tuple[str, Any, int, str]]:
+    """Response id -> (text, counts by kind, version, digest) of the stored scrubs. The
+    counts are read as text and decoded once per distinct value (most are "{}"): an export
+    reads tens of thousands of these per batch."""
+    rows = (
+        ScrubbedAnswer.objects.filter(AnyOf(F("response_id"), ids), key=key)
+        .annotate(found_text=Cast("found", TextField()))
+        .values_list("response_id", "text", "found_text", "version", "digest")
+    )
+    decoded: dict[str, Any] = {}
+    stored = {}
+    for response_id, text, found, version, hashed in rows:
+        if found not in decoded:
+            decoded[found] = json.loads(found)
+        stored[response_id] = (text, decoded[found], version, hashed)
+    return stored
 
 
 def _scrub_batch_all(ids: Sequence[int]) -> int:
