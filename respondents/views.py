@@ -510,6 +510,13 @@ def took_part_before_view(request: HttpRequest, token: str) -> HttpResponse:
     response = resolve_resume_token(token)
     if response is None or response.status not in ASKING_STATUSES:
         return _unavailable(request)
+    if not is_accepting_responses(response.wave):
+        # Said plainly: the wave closed, so nothing can be connected any more.
+        language = pick_language(request, response.wave.study, response.language)
+        context = {"is_closed": True}
+        return _render(
+            request, "verify_refused.html", response.wave.study, language, context, status=410
+        )
     url = reverse("respondents:resume", args=[token])
     is_finished = response.status == ResponseStatus.COMPLETED
     form = TookPartBeforeForm(request.POST if request.method == "POST" else None)

@@ -89,6 +89,9 @@ def can_ask(response: Response) -> bool:
     a returner may ask at the start of the questionnaire or on its end page."""
     if response.status not in ASKING_STATUSES or response.invitation_id is not None:
         return False
+    # A closed wave's answers are final: its end page offers nothing to connect.
+    if not is_accepting_responses(response.wave):
+        return False
     if is_linked(response):
         return False
     # A member made in this very wave is the newcomer record of joining the panel again.

@@ -76,15 +76,48 @@ def make_linkage_panel(
     *, earlier_people: int = 5000, returners: int = 1500, newcomers: int = 3500, seed: int = 7
 ) -> LinkagePanel:
     rng = np.random.default_rng(seed)
-    earlier = _people(rng, earlier_people)
-    back = rng.choice(earlier_people, returners, replace=False)
-    later = np.vstack([_drift(rng, earlier[back]), _people(rng, newcomers)])
+    first = _people(rng, earlier_people)
+    return _next_wave(rng, first, first, returners, newcomers)
+
+
+def make_three_wave_panel(
+    *, people: int = 5000, returners: int = 1500, seed: int = 7
+) -> tuple[LinkagePanel, LinkagePanel]:
+    """Waves 2 and 3 of a panel of `people` a wave, each to be linked to what came before.
+
+    Wave 2 is make_linkage_panel's. Wave 3 holds `returners` people seen in wave 1 or 2
+    (their answers drifted again from their own) among newcomers; it is compared with each
+    earlier person's latest answers: wave 2's for those who came back then (taken as linked
+    rightly), wave 1's for the others, and wave 2's newcomers as people of their own."""
+    rng = np.random.default_rng(seed)
+    first = _people(rng, people)
+    second = _next_wave(rng, first, first, returners, people - returners)
+    came_back = second.truth >= 0
+    newcomers = second.later[~came_back]
+    true = np.vstack([first, newcomers])
+    latest = true.copy()
+    latest[second.truth[came_back]] = second.later[came_back]
+    third = _next_wave(rng, true, latest, returners, people - returners)
+    return second, third
+
+
+def _next_wave(
+    rng: np.random.Generator,
+    true: npt.NDArray[np.float64],
+    latest: npt.NDArray[np.float64],
+    returners: int,
+    newcomers: int,
+) -> LinkagePanel:
+    """A later wave: `returners` of the earlier people, drifted from their own answers
+    (`true`), among newcomers, to be compared with their `latest` earlier answers."""
+    back = rng.choice(len(true), returners, replace=False)
+    later = np.vstack([_drift(rng, true[back]), _people(rng, newcomers)])
     truth = np.concatenate([back, np.full(newcomers, -1)])
     order = rng.permutation(len(later))
-    stable = earlier[:, : len(ITEMS)]
+    stable = true[:, : len(ITEMS)]
     _, inverse, counts = np.unique(stable, axis=0, return_inverse=True, return_counts=True)
     return LinkagePanel(
-        earlier=earlier,
+        earlier=latest,
         later=later[order],
         truth=truth[order],
         singled_out=counts[inverse.ravel()] == 1,

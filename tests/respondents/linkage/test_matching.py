@@ -15,7 +15,13 @@ from respondents.linkage.matching import (
     Linker,
     fixed_weight_scores,
 )
-from tests.respondents.linkage_panel import ITEMS, OPINIONS, LinkagePanel, make_linkage_panel
+from tests.respondents.linkage_panel import (
+    ITEMS,
+    OPINIONS,
+    LinkagePanel,
+    make_linkage_panel,
+    make_three_wave_panel,
+)
 
 COMPARED = ITEMS + OPINIONS
 
@@ -100,3 +106,19 @@ def test_shapes_that_do_not_fit_are_refused():
         Linker(items, np.zeros((2, 2)), np.zeros((2, 1)))
     with pytest.raises(ValueError, match="at least one stable item"):
         Linker([], np.zeros((2, 0)), np.zeros((2, 0)))
+
+
+def test_the_third_wave_links_to_each_persons_latest_answers():
+    # given a 3-wave panel (1,200 a wave; wave 3 compared with 2,040 people seen before)
+    _, third = make_three_wave_panel(people=1200, returners=360, seed=5)
+    linker = Linker(COMPARED, third.later, third.earlier)
+    linker.fit()
+    candidates = linker.best_candidates()
+    best = np.array([c.earlier_index for c in candidates])
+    probability = np.array([c.probability for c in candidates])
+    # when the suggested threshold accepts
+    wrong, recall = _rates(third, best, probability >= SUGGESTED_ACCEPT)
+    # then the third wave keeps the same promise as the second
+    assert len(third.earlier) == 1200 + 840
+    assert wrong <= 0.01
+    assert recall >= 0.90

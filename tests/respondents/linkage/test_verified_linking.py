@@ -308,3 +308,17 @@ def test_a_personal_link_offers_nothing_to_connect(panel):
     consent = Client().get(f"/i/{token}/").content.decode()
     assert "I agree, start the survey" in consent
     assert "I took part before" not in consent
+
+
+def test_asking_after_the_wave_closed_is_refused_with_a_clear_message(panel):
+    _, _, second, _, _, later = panel
+    token = issue_resume_token(later)
+    second.state = WaveState.CLOSED
+    second.save(update_fields=["state"])
+    client = Client()
+    # the end page no longer offers it, and a request posted anyway says why it is refused
+    assert "Send me a link" not in client.get(f"/r/{token}/").content.decode()
+    refused = _post_before(client, token, OWNER)
+    assert refused.status_code == 410
+    assert "This wave has closed" in refused.content.decode()
+    assert mail.outbox == []
