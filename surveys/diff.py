@@ -30,7 +30,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from surveys.formspec import DEFAULT_LANGUAGE, ChoiceListSpec, FormSpec, QuestionSpec
+from surveys.formspec import DEFAULT_LANGUAGE, ChoiceListSpec, FormSpec, PageSpec, QuestionSpec
 from surveys.itembank import ConceptReference
 
 ERROR_TYPE_CHANGED = (
@@ -220,6 +220,9 @@ def _page_changes(old: FormSpec, new: FormSpec) -> _PageChanges:
             for f in _PAGE_FIELDS
             if getattr(previous, f) != getattr(page, f)
         ]
+        if previous.repeat != page.repeat:
+            # A page became or stopped being a roster, or its count rule changed.
+            changes.append(FieldChange("repeat", _repeat_value(previous), _repeat_value(page)))
         if changes:
             stale = _stale_texts("labels", previous.labels, page.labels, new.source_language)
             changed.append(ItemChange(name, tuple(changes), tuple(s.path for s in stale)))
@@ -228,6 +231,10 @@ def _page_changes(old: FormSpec, new: FormSpec) -> _PageChanges:
         removed=tuple(n for n in before if n not in after),
         changed=tuple(changed),
     )
+
+
+def _repeat_value(page: PageSpec) -> dict[str, object] | None:
+    return page.repeat.as_dict() if page.repeat is not None else None
 
 
 def _form_changes(old: FormSpec, new: FormSpec) -> list[FieldChange]:

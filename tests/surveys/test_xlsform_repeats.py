@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from surveys.diff import diff_forms
 from surveys.formjson import read_json, write_json
 from surveys.formspec import FormError
 from surveys.repeats import RepeatSpec
@@ -130,3 +131,23 @@ def test_a_repeat_inside_a_group_is_refused_naming_the_group(tmp_path: Path) -> 
 def test_an_unclosed_repeat_is_named(tmp_path: Path) -> None:
     with pytest.raises(FormError, match="repeat 'members' is never closed with 'end repeat'"):
         read_xlsform(roster_form(tmp_path / "r.xlsx", NESTED[:3]))
+
+
+def test_a_changed_count_rule_is_a_change_of_the_roster_page(tmp_path: Path) -> None:
+    old = read_xlsform(roster_form(tmp_path / "old.xlsx"))
+    new = read_xlsform(roster_form(tmp_path / "new.xlsx", _with_begin(parameters="min=1 max=6")))
+    pages = diff_forms(old, new).as_dict()["pages"]
+    assert isinstance(pages, dict)
+    assert pages["changed"] == [
+        {
+            "name": "members",
+            "changes": [
+                {
+                    "field": "repeat",
+                    "old": {"count": "", "min": 1, "max": 4},
+                    "new": {"count": "", "min": 1, "max": 6},
+                }
+            ],
+            "stale_translations": [],
+        }
+    ]
