@@ -130,7 +130,9 @@ class QuestionView:
     def input_type(self) -> str:
         # Numbers are typed into text inputs: a number input sends "" for "12a", and the
         # respondent would be told the answer is missing instead of what is wrong with it.
-        return "date" if self.type == QuestionType.DATE else "text"
+        if self.type == QuestionType.DATE:
+            return "date"
+        return "time" if self.type == QuestionType.TIME else "text"
 
     @property
     def input_mode(self) -> str:

@@ -30,6 +30,7 @@ QUESTION_TYPES = (
     "text",
     "note",
     "date",
+    "time",
     "calculate",
 )
 SELECT_TYPES = ("select_one", "select_multiple")

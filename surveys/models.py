@@ -531,6 +531,8 @@ class QuestionType(models.TextChoices):
     TEXT = "text", "Text"
     NOTE = "note", "Note"
     DATE = "date", "Date"
+    # A time of day, stored as "HH:MM" (the browser's time input; ODK's `time`).
+    TIME = "time", "Time"
     # Never asked: computed from other answers as the respondent answers, and exported.
     CALCULATE = "calculate", "Calculate"
 

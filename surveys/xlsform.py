@@ -143,6 +143,7 @@ _QUESTION_TYPES = {
     "string": "text",
     "note": "note",
     "date": "date",
+    "time": "time",
     "phone number": "text",
     "calculate": "calculate",
 }

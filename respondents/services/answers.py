@@ -45,6 +45,10 @@ INTEGER_PATTERN = re.compile(r"^[+-]?\d{1,%d}$" % INTEGER_MAX_DIGITS)  # noqa: U
 # Russian keyboards type a decimal comma; both separators are accepted.
 DECIMAL_PATTERN = re.compile(r"^[+-]?(\d{1,15}([.,]\d{1,10})?|[.,]\d{1,10})$")
 RUSSIAN_DATE_PATTERN = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+# 9:30, 09:30, 09:30:00, 09:30:00.000+03:00 (as ODK writes a time).
+TIME_PATTERN = re.compile(
+    r"^(?P<hours>\d{1,2}):(?P<minutes>\d{2})(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?$"
+)
 # Phone numbers as people write them: "+7 912 345-67-61", "(030) 1234.5678".
 PHONE_SEPARATORS = re.compile(r"[\s\-().\u00a0]")
 PHONE_PATTERN = re.compile(r"^\+?\d{3,20}$")
@@ -234,6 +238,18 @@ def _parse_date(text: str) -> str | None:
         return None
 
 
+def _parse_time(text: str) -> str | None:
+    """A time of day as "HH:MM"; seconds (an XLSForm default such as 09:30:00) and a
+    time-zone suffix are dropped, since the respondent answers to the minute."""
+    match = TIME_PATTERN.fullmatch(text.strip())
+    if match is None:
+        return None
+    hours, minutes = int(match["hours"]), int(match["minutes"])
+    if hours > 23 or minutes > 59:
+        return None
+    return f"{hours:02d}:{minutes:02d}"
+
+
 def _parse_number(question: FormQuestion, text: str) -> tuple[AnswerValue | None, str]:
     if question.type == QuestionType.INTEGER:
         if INTEGER_PATTERN.fullmatch(text):
@@ -270,6 +286,11 @@ def parse_answer(
         if parsed is None:
             return None, _("Enter a date as YYYY-MM-DD.")
         return parsed, ""
+    if question.type == QuestionType.TIME:
+        parsed_time = _parse_time(present[0])
+        if parsed_time is None:
+            return None, _("Enter a time as HH:MM, for example 09:30.")
+        return parsed_time, ""
     text = present[0]
     if is_phone(question):
         number = PHONE_SEPARATORS.sub("", text)
@@ -426,6 +447,9 @@ def describe_constraint(question: FormQuestion) -> str:
 def _default(question: FormQuestion, answers: Mapping[str, object]) -> object:
     if not is_dynamic(question.default):
         text = question.default
+        if question.type == QuestionType.TIME:
+            # A time input shows HH:MM only; an XLSForm default carries seconds (09:30:00).
+            return _parse_time(text) or text
         return text.split() if question.type == QuestionType.SELECT_MULTIPLE else text
     try:
         value = evaluate(question.default, answers)
