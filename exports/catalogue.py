@@ -17,7 +17,7 @@ choices cannot be coarsened to k) are withheld, each with a codebook note.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -26,7 +26,7 @@ from django.utils.translation import gettext_noop
 from exports import columns as col
 from exports.anonymise.kanon import QuasiColumn, QuasiKind
 from exports.dataset import ExportSpec, ValueType, Variable, translated
-from exports.harmonise import SOURCE_TITLE, plan_twins
+from exports.harmonise import SOURCE_TITLE, TwinPlan, plan_twins
 from exports.items import (
     Item,
     concept_definitions,
@@ -100,6 +100,10 @@ MULTIPLE_NOTE = gettext_noop(
     "the chosen options' names separated by spaces; one 0/1 column per option"
 )
 TWIN_NOTE = gettext_noop("harmonised twin of {name}")
+TWIN_ENGLISH_NOTE = gettext_noop(
+    "value labels of codes {codes} are in English: neither the item bank nor the "
+    "questionnaire gives them in this export's language"
+)
 
 
 @dataclass
@@ -453,20 +457,24 @@ def _twins(
         return []
     codes = sorted({c.code for v in item.versions.values() for c in v.choices})
     plans, missing = plan_twins(
-        definition, codes, hint=str(item.latest.extra.get("harmonise_source", ""))
+        definition,
+        codes,
+        hint=str(item.latest.extra.get("harmonise_source", "")),
+        language=language,
     )
     out = []
     for plan in plans:
         twin_of = translate_to(language, TWIN_NOTE).format(name=base.name)
-        notes = (twin_of, *plan.notes, *missing)
+        value_labels, english = twin_labels(item, plan, codes, language)
+        notes = (
+            twin_of,
+            *(translated(note, _translator(language)) for note in (*plan.notes, *missing)),
+        )
+        if english:
+            notes = (*notes, translate_to(language, TWIN_ENGLISH_NOTE).format(codes=english))
         if quasi:
             notes = (*notes, translate_to(language, QUASI_TWIN_NOTE).format(base=base.name))
         integral = bool(codes) and all(float(plan.apply(c)).is_integer() for c in codes)
-        value_labels = plan.value_labels
-        if plan.target == plan.source:
-            # The twin in the item's own format is the item: its labels in the language.
-            own = item.value_labels(language)
-            value_labels = {c: own.get(c, label) for c, label in plan.value_labels.items()}
         variable = Variable(
             name=safe_name(f"{base.name}_{plan.target}", taken),
             label=f"{base.label} [{SOURCE_TITLE[plan.target]} {plan.target_id}]",
@@ -488,6 +496,43 @@ def _twins(
         else:
             out.append(col.Column(variable, item, col.twin(plan)))
     return out
+
+
+def twin_labels(
+    item: Item, plan: TwinPlan, codes: list[int], language: str
+) -> tuple[dict[int, str], str]:
+    """A twin's value labels in the export's language. The twin in the item's own format
+    is the item: the questionnaire's labels first, then the item bank's. A twin in the
+    other format: the item bank's in that language, else the questionnaire's label of the
+    one choice an exact recode maps to the code. Else English. Returns the labels and the
+    codes left in English ("" when none)."""
+    own = {
+        choice.code: choice.labels[language]
+        for version_id in sorted(item.versions)
+        for choice in item.versions[version_id].choices
+        if choice.labels.get(language)
+    }
+    labels: dict[int, str] = {}
+    english: list[int] = []
+    for code, label in plan.value_labels.items():
+        sources = [c for c in codes if plan.exact and plan.apply(c) == code]
+        from_item = own.get(sources[0]) if len(sources) == 1 else None
+        bank_first = plan.target != plan.source and code in plan.in_language
+        if from_item and not bank_first:
+            labels[code] = from_item
+        elif code in plan.in_language:
+            labels[code] = label
+        else:
+            labels[code] = label
+            english.append(code)
+    return labels, ", ".join(str(c) for c in english)
+
+
+def _translator(language: str) -> Callable[[str], str]:
+    def translate(message: str) -> str:
+        return translate_to(language, message)
+
+    return translate
 
 
 def split_missing_choices(

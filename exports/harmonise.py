@@ -10,7 +10,10 @@ Rules (docs/item-bank.md, "How a twin is made"):
   `transform` (arithmetic in x, read by the small parser below, never `eval`). A `rule`
   in prose cannot be applied: no twin, and the codebook says why.
 - Internal missing codes (< 0) pass through unchanged.
-Django-free.
+- Value labels in the export's language where the item bank has them (a category's
+  `<language>: text` beside its English `label`); the catalogue falls back on the
+  questionnaire's own label through an exact one-to-one recode, then on English.
+Django-free; its notes are Phrases, translated by the catalogue.
 """
 
 from __future__ import annotations
@@ -20,12 +23,26 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from exports.dataset import Phrase, gettext_noop
+
 SOURCES = ("wvs7", "ess")
 SOURCE_ID_FIELD = {"wvs7": "item", "ess": "variable"}
 SOURCE_TITLE = {"wvs7": "WVS-7", "ess": "ESS"}
 SCALE_CODES = {"scale_0_10": range(11), "scale_1_10": range(1, 11)}
 # A recode target with no equivalent: "Break-off or technical missing" (docs/methods.md 7.6).
 NO_EQUIVALENT = -5
+
+NOTE_EXACT = gettext_noop("asked in this format: exact")
+NOTE_NO_EQUIVALENT = gettext_noop("{source} has no equivalent item")
+NOTE_NO_RECODE = gettext_noop(
+    "no machine-readable recode from {source} {source_id} to {target} {target_id}"
+)
+NOTE_NO_FORMAT = gettext_noop("no WVS-7 or ESS format matches this item's codes: no twins")
+NOTE_RECODED = gettext_noop("recoded from {source} {source_id} ({exactness}; {verified}): {basis}")
+EXACT = gettext_noop("exact")
+APPROXIMATE = gettext_noop("approximate")
+VERIFIED_RULE = gettext_noop("verified rule")
+UNVERIFIED_RULE = gettext_noop("unverified rule")
 
 ERROR_EXPRESSION = "cannot read the arithmetic expression {expression!r}: {problem}"
 
@@ -157,14 +174,40 @@ class TwinPlan:
     value_labels: dict[int, str]
     recode: Recoder
     notes: tuple[str, ...]
+    # Codes whose label the item bank gives in the export's language.
+    in_language: frozenset[int] = frozenset()
+    # The recode loses nothing (the item bank's `exact`; the item's own format is exact).
+    exact: bool = False
 
     def apply(self, value: float) -> float:
         # Internal missing codes stay what they are.
         return value if value < 0 else self.recode(value)
 
 
+def category_labels(block: Mapping[str, Any], language: str) -> tuple[dict[int, str], set[int]]:
+    """A source block's category labels in `language` where given, else English; and the
+    codes whose label is in `language`."""
+    labels: dict[int, str] = {}
+    in_language: set[int] = set()
+    for category in block.get("categories") or []:
+        code = int(category["code"])
+        own = category.get(language)
+        if isinstance(own, str) and own:
+            labels[code] = own
+            in_language.add(code)
+        else:
+            labels[code] = str(category.get("label") or category.get("en") or code)
+            if language == "en":
+                in_language.add(code)
+    return labels, in_language
+
+
 def plan_twins(
-    definition: Mapping[str, Any], item_codes: Sequence[int], *, hint: str = ""
+    definition: Mapping[str, Any],
+    item_codes: Sequence[int],
+    *,
+    hint: str = "",
+    language: str = "en",
 ) -> tuple[list[TwinPlan], list[str]]:
     """The twins an item gets, and notes on twins it cannot get."""
     blocks = {s: definition.get(s) or {} for s in SOURCES}
@@ -174,20 +217,27 @@ def plan_twins(
     plans: list[TwinPlan] = []
     missing: list[str] = []
     if source is None:
-        return plans, ["no WVS-7 or ESS format matches this item's codes: no twins"]
+        return plans, [Phrase(NOTE_NO_FORMAT)]
     source_id = str(blocks[source].get(SOURCE_ID_FIELD[source]))
     common = tuple(n for n in (harmonisation.get("notes"),) if n)
     for target in SOURCES:
         block = blocks[target]
         if not block:
-            missing.append(f"{SOURCE_TITLE[target]} has no equivalent item")
+            missing.append(Phrase(NOTE_NO_EQUIVALENT, source=SOURCE_TITLE[target]))
             continue
         target_id = str(block.get(SOURCE_ID_FIELD[target]))
-        labels = {int(c["code"]): str(c["label"]) for c in block.get("categories") or []}
+        labels, in_language = category_labels(block, language)
         if target == source:
             plans.append(
                 TwinPlan(
-                    source, target, target_id, labels, lambda x: x, ("asked in this format: exact",)
+                    source,
+                    target,
+                    target_id,
+                    labels,
+                    lambda x: x,
+                    (Phrase(NOTE_EXACT),),
+                    frozenset(in_language),
+                    exact=True,
                 )
             )
             continue
@@ -203,16 +253,35 @@ def plan_twins(
         recoder = _recoder(rule) if rule else None
         if rule is None or recoder is None:
             missing.append(
-                f"no machine-readable recode from {SOURCE_TITLE[source]} {source_id} to "
-                f"{SOURCE_TITLE[target]} {target_id}"
+                Phrase(
+                    NOTE_NO_RECODE,
+                    source=SOURCE_TITLE[source],
+                    source_id=source_id,
+                    target=SOURCE_TITLE[target],
+                    target_id=target_id,
+                )
             )
             continue
-        note = (
-            f"recoded from {SOURCE_TITLE[source]} {source_id}"
-            f" ({'exact' if rule.get('exact') else 'approximate'};"
-            f" {'verified' if rule.get('verified') else 'unverified'} rule): {rule.get('basis', '')}"
+        note = Phrase(
+            NOTE_RECODED,
+            source=SOURCE_TITLE[source],
+            source_id=source_id,
+            exactness=Phrase(EXACT if rule.get("exact") else APPROXIMATE),
+            verified=Phrase(VERIFIED_RULE if rule.get("verified") else UNVERIFIED_RULE),
+            basis=rule.get("basis", ""),
         )
-        plans.append(TwinPlan(source, target, target_id, labels, recoder, (note, *common)))
+        plans.append(
+            TwinPlan(
+                source,
+                target,
+                target_id,
+                labels,
+                recoder,
+                (note, *common),
+                frozenset(in_language),
+                exact=bool(rule.get("exact")),
+            )
+        )
     return plans, missing
 
 

@@ -11,14 +11,18 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyreadstat
 import pytest
 
 from exports.assembly import build_dataset
+from exports.catalogue import twin_labels
 from exports.codebook import ExportDescription, write_codebook
 from exports.dataset import ExportSpec
+from exports.harmonise import plan_twins
+from exports.items import ChoiceDef, Item, ItemVersion
 from exports.texts import translate_to
 from exports.writers import get_writer
 from tests.exports.fixtures import build_three_wave_panel
@@ -175,3 +179,69 @@ def _msgids(pot: str) -> list[str]:
         if text:
             out.append(json.loads(f'"{text}"'))
     return out
+
+
+@pytest.mark.django_db
+def test_harmonised_twins_in_the_other_format_speak_the_export_language(russian):
+    _, ru = pyreadstat.read_sav(str(russian["sav"]), metadataonly=True)
+    _, en = pyreadstat.read_sav(str(russian["en"]), metadataonly=True)
+    # lifesat is asked on the ESS 0-10 scale; its WVS-7 twin comes from the item bank
+    assert ru.variable_value_labels["lifesat_wvs7"][1.0] == "Совершенно не удовлетворён"
+    assert en.variable_value_labels["lifesat_wvs7"][1.0] == "Completely dissatisfied"
+    assert ru.variable_value_labels["lifesat_ess"][10.0] == "Крайне удовлетворён"
+    # sex is asked in the WVS format; its ESS twin is labelled in Russian too
+    assert ru.variable_value_labels["sex_ess"][2.0] == "Женский"
+    twins = {n: v for n, v in ru.variable_value_labels.items() if n.endswith(("_wvs7", "_ess"))}
+    assert len(twins) >= 4
+    for name, labels in twins.items():
+        for label in labels.values():
+            assert re.search(CYRILLIC, label) or not re.search("[A-Za-z]{3}", label), (
+                name,
+                label,
+            )
+
+
+def _item(labels_by_code: dict[int, dict[str, str]]) -> Item:
+    choices = tuple(
+        ChoiceDef(name=str(code), code=code, labels=labels)
+        for code, labels in labels_by_code.items()
+    )
+    version = ItemVersion(
+        version_id=1, type="select_one", labels={"en": "Q"}, relevant="", choices=choices,
+        other_choice="", harmonise="c", extra={},
+    )  # fmt: skip
+    return Item(name="q", type="select_one", privacy="", versions={1: version})
+
+
+RECODE = {"from": "wvs7.Q1", "to": "ess.q1", "map": {"1": 1, "2": 2}, "exact": True}
+BANK: dict[str, Any] = {
+    "wvs7": {
+        "item": "Q1",
+        "categories": [{"code": 1, "label": "Yes"}, {"code": 2, "label": "No"}],
+    },
+    "ess": {
+        "variable": "q1",
+        "categories": [{"code": 1, "label": "Yes"}, {"code": 2, "label": "No"}],
+    },
+    "harmonisation": {"recodes": [RECODE]},
+}
+
+
+def test_a_twin_without_the_language_in_the_bank_takes_the_questionnaires_label():
+    item = _item({1: {"en": "Yes", "ru": "Да, конечно"}, 2: {"en": "No"}})
+    plans, _ = plan_twins(BANK, [1, 2], hint="wvs7", language="ru")
+    ess = next(plan for plan in plans if plan.target == "ess")
+    labels, english = twin_labels(item, ess, [1, 2], "ru")
+    # an exact one-to-one recode: the questionnaire's Russian label; code 2 has none
+    assert labels == {1: "Да, конечно", 2: "No"}
+    assert english == "2"
+
+    approximate = {
+        **BANK,
+        "harmonisation": {"recodes": [{**RECODE, "exact": False}]},
+    }
+    plans, _ = plan_twins(approximate, [1, 2], hint="wvs7", language="ru")
+    ess = next(plan for plan in plans if plan.target == "ess")
+    labels, english = twin_labels(item, ess, [1, 2], "ru")
+    assert labels == {1: "Yes", 2: "No"}
+    assert english == "1, 2"
