@@ -19,7 +19,6 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from config.inputerrors import InputError
 from surveys.access import AccessError
 from surveys.diff import ItemTypeChangedError
 from surveys.models import FrozenVersionError, PublishOutsideServiceError
@@ -50,9 +49,6 @@ def _first_error(detail: Any, path: str = "") -> tuple[str | None, str]:
 
 
 def _as_drf(exc: Exception) -> Exception:
-    if isinstance(exc, InputError):
-        # The service named the input: the one place a refusal becomes a field's error.
-        return exceptions.ValidationError({exc.field or "non_field_errors": exc.messages})
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
         return exceptions.ValidationError(detail)

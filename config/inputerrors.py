@@ -1,11 +1,12 @@
 """A service's refusal of one input, naming that input, so no interface has to guess it
 from the message: the API answers 400 under the request field of that name (config/api.py,
-the one place that maps it); a page shows the message in its refusal block (a form's
-non-field errors, as for any ValidationError); a command prints it as its one-line error.
+the one place that maps a ValidationError); a page shows the message in its refusal block
+or beside the field; a command prints it as its one-line error.
 
-It is Django's ValidationError, so code that catches a ValidationError keeps working; only
-the name of the input is added. The name is the one the API and the forms use for it (a
-wave's "name", "version", "channels", "state"); None when the refusal concerns no single
+It is Django's ValidationError in its by-field form ({field: [message]}), so everything
+that reads one (`message_dict`, `messages`, a form's `add_error`) reads this too. The name
+is the one the API and the forms use for the input (a wave's "name", "version",
+"channels", "state"; an export's "k", "waves"); None when the refusal concerns no single
 input.
 """
 
@@ -18,9 +19,12 @@ class InputError(ValidationError):
     """A refusal whose message names the problem and whose `field` names the input."""
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
+        if field is None:
+            super().__init__(message)
+        else:
+            super().__init__({field: [message]})
         self.field = field
 
     def __str__(self) -> str:
-        # The message itself, not Django's list repr ("['...']"): commands print it.
+        # The message itself, not Django's repr of a dict or list: commands print it.
         return " ".join(self.messages)

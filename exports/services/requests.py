@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from config.accounts.twofactor import is_verified
+from config.inputerrors import InputError
 from config.queueing import enqueue_on_commit
 from exports.anonymise.limits import MAX_GLOBAL_RISK
 from exports.models import (
@@ -94,15 +95,15 @@ def request_export(
         _choice("free_text", free_text, list(FREE_TEXT_POLICIES))
         # type(), not isinstance: True is an int too, and k arrives from JSON and the shell.
         if type(k) is not int or not MIN_K <= k <= MAX_K:
-            raise ValidationError({"k": ERROR_K.format(k=k)})
+            raise InputError(ERROR_K.format(k=k), field="k")
         # docs/methods.md 5.6 gates a release on ER/n <= 0.01 (sdcMicro's default); a team whose
         # data-use agreement sets another limit says so here, and the report records it.
         if isinstance(max_global_risk, bool) or not 0 < max_global_risk <= 1:
-            raise ValidationError({"max_global_risk": ERROR_MAX_RISK.format(value=max_global_risk)})
+            raise InputError(ERROR_MAX_RISK.format(value=max_global_risk), field="max_global_risk")
         language = language or study.default_language
         if study.languages and language not in study.languages:
             message = ERROR_LANGUAGE.format(choices=study.languages, value=language)
-            raise ValidationError({"language": message})
+            raise InputError(message, field="language")
         job = ExportJob(
             study=study,
             waves=resolve_waves(study, waves),
@@ -155,7 +156,7 @@ def _study(study: Study | str, requested_by: Any | None) -> Study:
     if requested_by is None:
         # The operator's shell sees every study; the command names the missing one.
         if found is None:
-            raise ValidationError({"study": ERROR_STUDY.format(study=study)})
+            raise InputError(ERROR_STUDY.format(study=study), field="study")
         return found
     if found is None or not can(requested_by, Action.VIEW_FIGURES, found):
         slug = found.slug if found is not None else study
@@ -166,7 +167,7 @@ def _study(study: Study | str, requested_by: Any | None) -> Study:
 def _choice(field: str, value: str, choices: list[str]) -> None:
     if value not in choices:
         message = ERROR_CHOICE.format(field=field, choices=", ".join(choices), value=value)
-        raise ValidationError({field: message})
+        raise InputError(message, field=field)
 
 
 def resolve_waves(study: Study, waves: Sequence[int | str] | None) -> list[int]:
@@ -178,7 +179,7 @@ def resolve_waves(study: Study, waves: Sequence[int | str] | None) -> list[int]:
     )
     if not waves:
         if not fielded:
-            raise ValidationError({"waves": ERROR_NO_WAVES.format(study=study.slug)})
+            raise InputError(ERROR_NO_WAVES.format(study=study.slug), field="waves")
         return [pk for pk, _ in fielded]
     by_name = {name: pk for pk, name in fielded}
     ids = {pk for pk, _ in fielded}
@@ -189,9 +190,9 @@ def resolve_waves(study: Study, waves: Sequence[int | str] | None) -> list[int]:
         if pk is None and text.isdigit() and int(text) in ids:
             pk = int(text)
         if pk is None:
-            raise ValidationError({"waves": ERROR_WAVE.format(wave=wave, study=study.slug)})
+            raise InputError(ERROR_WAVE.format(wave=wave, study=study.slug), field="waves")
         if pk in chosen:
-            raise ValidationError({"waves": ERROR_DUPLICATE_WAVE.format(wave=wave)})
+            raise InputError(ERROR_DUPLICATE_WAVE.format(wave=wave), field="waves")
         chosen.append(pk)
     order = [pk for pk, _ in fielded]
     return sorted(chosen, key=order.index)

@@ -61,7 +61,8 @@ def wave_new(request: HttpRequest, study: Study) -> HttpResponse:
                 closes_at=data["closes_at"],
             )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            # Shown above the form: a refusal may concern the wave's state, no field here.
+            form.add_error(None, exc.messages)
         else:
             messages.success(request, _(WAVE_MADE[wave.state]) % {"name": wave.name})
             return redirect("fieldwork:wave", study=study.slug, wave_id=wave.pk)
