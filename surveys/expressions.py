@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
-from surveys.repeats import POSITION_KEY
+from surveys.repeats import POSITION_KEY, ROSTERS_KEY
 
 ERROR_SYNTAX = "expression {expression!r}: {problem}"
 ERROR_UNKNOWN_FUNCTION = "unknown function {name}()"
@@ -698,6 +698,11 @@ def _node_set(node: Node, scope: _Scope) -> list[object] | None:
     its items directly, and they are single nodes there."""
     if not isinstance(node, Ref):
         return None
+    owners = scope.answers.get(ROSTERS_KEY)
+    if isinstance(owners, Mapping) and node.name in owners:
+        entries = scope.answers.get(owners[node.name])
+        if isinstance(entries, list):
+            return [item.get(node.name) for item in entries if isinstance(item, dict)]
     if node.name in scope.answers:
         value = scope.answers[node.name]
         if isinstance(value, list) and all(isinstance(item, dict) for item in value):

@@ -27,6 +27,9 @@ PARAMETERS_COLUMN = "parameters"
 # The key a position(..) inside an instance reads: not a valid item name, so no item
 # can collide with it.
 POSITION_KEY = "#position"
+# The key under which an evaluation namespace maps each roster item to its roster, so
+# sum(${age}) finds the entries even when there are none.
+ROSTERS_KEY = "#rosters"
 
 ERROR_PARAMETER = (
     "parameter {part!r} of a repeat is not min=N or max=N (a whole number from 0 to {limit})"

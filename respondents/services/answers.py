@@ -32,6 +32,7 @@ from respondents.services.form_schema import (
 from surveys.expressions import Context, ExpressionError, evaluate, is_true
 from surveys.formspec import is_dynamic
 from surveys.models import QuestionType
+from surveys.repeats import ROSTERS_KEY, fixed_count
 from surveys.xlsform import PHONE_CONSTRAINT
 
 logger = logging.getLogger(__name__)
@@ -123,6 +124,13 @@ def with_calculations(
     logged and left empty.
     """
     result = dict(answers)
+    # Rosters as node sets: sum(${age}) and count(${members}) read the entries, also of
+    # a roster not answered yet (none). Taken out again below: namespace only.
+    owners = {q.name: p.name for p in schema.pages if p.repeat is not None for q in p.questions}
+    absent = [p.name for p in schema.pages if p.repeat is not None and p.name not in result]
+    if owners:
+        result.update({name: [] for name in absent})
+        result[ROSTERS_KEY] = owners
     context = choice_context(schema, language)
     for page, question in schema.calculations():
         keep = question.calculation.strip().startswith("once(")
@@ -142,6 +150,8 @@ def with_calculations(
             result.pop(question.name, None)
         else:
             result[question.name] = value
+    for name in [*absent, ROSTERS_KEY]:
+        result.pop(name, None)
     return result
 
 
@@ -170,8 +180,16 @@ def offered_choices(
 
 
 def page_is_asked(page: FormPage, answers: Mapping[str, object]) -> bool:
-    """Relevant, and showing something: a page of calculations alone is never visited."""
-    return any(q.is_shown for q in page.questions) and page_is_relevant(page, answers)
+    """Relevant, and showing something: a page of calculations alone is never visited,
+    nor a roster whose repeat_count comes to no entry."""
+    shown = any(q.is_shown for q in page.questions) and page_is_relevant(page, answers)
+    if shown and page.repeat is not None and page.repeat.is_fixed:
+        try:
+            return fixed_count(evaluate(page.repeat.count, answers)) > 0
+        except ExpressionError:
+            logger.warning("repeat_count of %s cannot be evaluated", page.name)
+            return False
+    return shown
 
 
 def relevant_pages(schema: FormSchema, answers: Mapping[str, object]) -> list[FormPage]:

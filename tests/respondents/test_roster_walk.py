@@ -191,3 +191,19 @@ def test_free_text_in_an_entry_is_warned_about_and_scrubbed_per_entry(tmp_path: 
     rows, _more = review_rows(wave.study_id, key="m_school#2")
     assert len(rows) == 1
     assert "555" in "".join(segment.text for segment in rows[0].segments)
+
+
+def test_a_fixed_count_of_none_skips_the_roster(tmp_path: Path) -> None:
+    survey = [list(row) for row in ROSTER_SURVEY]
+    head = survey[0]
+    begin = next(row for row in survey if row[0] == "begin repeat")
+    begin[head.index("parameters")] = ""
+    begin[head.index("repeat_count")] = "${hh_size}"
+    survey.insert(1, ["integer", "hh_size", "How many people?", "", "yes", "", "", "", "", "", ""])
+    wave = _wave(tmp_path, survey)
+    client = Client()
+    url = start_open(client, wave, query="?lang=en")
+    _send(client, url, {"hh_size": ["0"]})
+    html = _send(client, url, {"city": ["Tbilisi"]})
+    assert hidden_value(html, "_pw_page") == "check"
+    assert "You listed 0 people, 0 of them adults." in html
