@@ -15,7 +15,10 @@ and write the question without a group.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
+from functools import partial
+from typing import Any
 
 from surveys.calculations import CalculationCycleError, calculation_order
 from surveys.expressions import ExpressionError, references
@@ -68,7 +71,30 @@ MIN_CHOICE_CODE, MAX_CHOICE_CODE = -(2**31), 2**31 - 1
 
 
 class FormError(ValueError):
-    """The form is refused; the message names the file, the row and the column."""
+    """The form is refused; the message names the file, the row and the column. A form
+    with several bad rows is refused once for all of them: `problems` holds one line per
+    bad row (the message is those lines), so the author can mend them in one go."""
+
+    def __init__(self, message: str, problems: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.problems = problems or (message,)
+
+
+# More lines than anyone reads before mending the first ones.
+MAX_PROBLEMS = 50
+ERROR_MORE_PROBLEMS = "... and {count} more problems"
+
+
+def all_problems(errors: list[FormError]) -> FormError:
+    """One refusal naming every problem found (the first MAX_PROBLEMS of them)."""
+    if len(errors) == 1:
+        return errors[0]
+    lines = [line for error in errors for line in error.problems]
+    lines = list(dict.fromkeys(lines))
+    if len(lines) > MAX_PROBLEMS:
+        rest = len(lines) - MAX_PROBLEMS
+        lines = [*lines[:MAX_PROBLEMS], ERROR_MORE_PROBLEMS.format(count=rest)]
+    return FormError("\n".join(lines), tuple(lines))
 
 
 def form_error(source: str, problem: str, *, row: int = 0, column: str = "") -> FormError:
@@ -252,12 +278,24 @@ def check_form(form: FormSpec, source: str) -> None:
         if len({choice.code for choice in choice_list.choices}) != len(choice_list.choices):
             raise form_error(source, ERROR_CHOICE_CODES.format(list_name=choice_list.name))
         _check_codes(choice_list, source)
+    # Row by row, every problem is gathered before the form is refused.
+    problems: list[FormError] = []
     for question in questions:
-        _check_question(form, question, source)
+        _gathered(problems, _check_question, form, question, source)
     skipped = {item.name: item.type for item in form.skipped}
     everything = places(form)
     for page in form.pages:
-        _check_expression(page.relevant, "relevant", page.row, everything, (), skipped, source)
+        _gathered(
+            problems,
+            _check_expression,
+            page.relevant,
+            "relevant",
+            page.row,
+            everything,
+            (),
+            skipped,
+            source,
+        )
         if page.repeat is not None:
             if not any(q.type not in ("note", "calculate") for q in page.questions):
                 problem = ERROR_EMPTY_REPEAT.format(name=page.name)
@@ -267,8 +305,16 @@ def check_form(form: FormSpec, source: str) -> None:
         top = page_groups(page)
         for section in page.sections:
             here = (*top, *section.path.split("/")[:-1])
-            _check_expression(
-                section.relevant, "relevant", section.row, everything, here, skipped, source
+            _gathered(
+                problems,
+                _check_expression,
+                section.relevant,
+                "relevant",
+                section.row,
+                everything,
+                here,
+                skipped,
+                source,
             )
         for question in page.questions:
             here = question_groups(page, question)
@@ -279,10 +325,20 @@ def check_form(form: FormSpec, source: str) -> None:
                 ("default", question.default if is_dynamic(question.default) else ""),
             ]
             for column, expression in expressions:
-                _check_expression(
-                    expression, column, question.row, everything, here, skipped, source
+                _gathered(
+                    problems,
+                    _check_expression,
+                    expression,
+                    column,
+                    question.row,
+                    everything,
+                    here,
+                    skipped,
+                    source,
                 )
-            _check_expression(
+            _gathered(
+                problems,
+                partial(_check_expression, fields=True),
                 question.choice_filter,
                 "choice_filter",
                 question.row,
@@ -290,9 +346,18 @@ def check_form(form: FormSpec, source: str) -> None:
                 here,
                 skipped,
                 source,
-                fields=True,
             )
+    if problems:
+        raise all_problems(problems)
     _check_calculation_order(form, everything, source)
+
+
+def _gathered(problems: list[FormError], check: Callable[..., None], *args: Any) -> None:
+    """Run one row's check, keeping its refusal to report with the others."""
+    try:
+        check(*args)
+    except FormError as exc:
+        problems.append(exc)
 
 
 def _check_calculation_order(form: FormSpec, everything: Places, source: str) -> None:

@@ -58,6 +58,7 @@ from surveys.formspec import (
     QuestionSpec,
     SectionSpec,
     SkippedItem,
+    all_problems,
     assign_export_names,
     check_form,
     choice_codes,
@@ -222,6 +223,9 @@ class _Reader:
     skipped: list[SkippedItem] = field(default_factory=list)
     other_lists: set[str] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
+    # Refusals of single rows, gathered so one upload names every bad row (structural
+    # ones, such as a group never closed, stop the reading at once).
+    errors: list[FormError] = field(default_factory=list)
     # Lists of select_*_from_file items: read from the media directory when the choices
     # sheet does not hold them (an exported form holds them, so it reads on its own).
     file_lists: list[str] = field(default_factory=list)
@@ -287,6 +291,8 @@ def read_xlsform(
         file_list = _file_list(name, reader)
         if file_list is not None:
             lists.append(file_list)
+    if reader.errors:
+        raise all_problems(reader.errors)
     if skip_unsupported:
         _skip_readers_of_skipped(reader)
     if not any(c.base == "label" for row in survey for c in row.cells):
@@ -542,7 +548,11 @@ def _read_survey_row(
     if kind in QUESTION_TYPE_DICT and "jr:preload" in QUESTION_TYPE_DICT[kind].get("bind", {}):
         reader.metadata.append(MetadataField(name=_checked_name(row, reader), type=kind))
         return group
-    question = _question(row, kind, reader)
+    try:
+        question = _question(row, kind, reader)
+    except FormError as exc:
+        reader.errors.append(exc)
+        return group
     if question is None:
         return group
     if group is not None:
@@ -848,10 +858,12 @@ def _choice_list(list_name: str, rows: list[_Row], reader: _Reader) -> ChoiceLis
         name = row.get("name")
         if not name:
             problem = ERROR_MISSING.format(column="name")
-            raise form_error(reader.source, problem, row=row.number, column="name")
+            reader.errors.append(form_error(reader.source, problem, row=row.number, column="name"))
+            continue
         if name in first and not reader.allow_choice_duplicates:
             problem = ERROR_DUPLICATE_CHOICE.format(name=name, list_name=list_name)
-            raise form_error(reader.source, problem, row=row.number, column="name")
+            reader.errors.append(form_error(reader.source, problem, row=row.number, column="name"))
+            continue
         if name in first:
             variants[name].append(row.extra_cells(_CHOICE_COLUMNS))
         else:
