@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +19,9 @@ from exports.assembly import build_dataset
 from exports.codebook import ExportDescription, write_codebook
 from exports.dataset import ExportSpec
 from exports.writers import get_writer
+from respondents.models import Response, ResponseStatus, Wave, WaveState
+from surveys.models import Study
+from tests.builders import build_version, make_study
 from tests.exports.fixtures import build_three_wave_panel
 
 pytestmark = pytest.mark.django_db
@@ -136,3 +140,94 @@ def test_r_with_haven_gets_the_same_mean_labels_and_missing_reasons(exports):
     assert int(out[2]) > 0
     assert "доверять" in out[3]
     assert out[4].split() == ["logical", "integer"]
+
+
+DATES = ("2022-03-01", "2022-09-21", "2023-01-15", None, "2024-06-30", "2022-03-01")
+
+
+def _dated_study() -> tuple[Study, Wave]:
+    study = make_study("dated")
+    pages = [
+        {
+            "name": "move",
+            "questions": [
+                {
+                    "name": "arrived",
+                    "type": "date",
+                    "labels": {"en": "Date you arrived", "ru": "Дата приезда"},
+                },
+                {
+                    "name": "moves",
+                    "type": "integer",
+                    "labels": {"en": "Moves since", "ru": "Число переездов"},
+                },
+            ],
+        }
+    ]
+    version = build_version(study, pages)
+    wave = Wave.objects.create(
+        study=study, version=version, name="w1", slug="dated-w1", state=WaveState.CLOSED
+    )
+    start = datetime(2025, 1, 10, tzinfo=UTC)
+    for index, arrived in enumerate(DATES):
+        answers: dict[str, object] = {"moves": index % 3}
+        if arrived:
+            answers["arrived"] = arrived
+        Response.objects.create(
+            wave=wave,
+            status=ResponseStatus.COMPLETED,
+            language="ru",
+            answers=answers,
+            started_at=start + timedelta(hours=index),
+            completed_at=start + timedelta(hours=index, minutes=5),
+        )
+    return study, wave
+
+
+@pytest.fixture
+def dated(tmp_path):
+    study, wave = _dated_study()
+    spec = ExportSpec(
+        study_id=study.pk, wave_ids=(wave.pk,), sample="combined", layout="long", k=1,
+        include_flagged=True, language="ru", pseudonym_key=b"d" * 32,
+    )  # fmt: skip
+    paths = {}
+    for fmt in ("sav", "dta", "parquet", "csv", "rds"):
+        directory = tmp_path / fmt
+        directory.mkdir()
+        paths[fmt] = get_writer(fmt)(build_dataset(spec), directory, basename="data").paths[0]
+    return paths
+
+
+def test_dates_and_integers_keep_their_types_in_every_client(dated):
+    expected = sorted(date.fromisoformat(d) for d in DATES if d)
+    sav, sav_meta = pyreadstat.read_sav(str(dated["sav"]))
+    assert sav_meta.original_variable_types["arrived"] == "DATE11"
+    assert sorted(d for d in sav["arrived"] if isinstance(d, date)) == expected
+    dta, dta_meta = pyreadstat.read_dta(str(dated["dta"]))
+    assert dta_meta.original_variable_types["arrived"] == "%td"
+    assert sorted(pd.Timestamp(d).date() for d in dta["arrived"].dropna()) == expected
+    table = pq.read_table(dated["parquet"])
+    assert str(table.schema.field("arrived").type) == "date32[day]"
+    assert str(table.schema.field("moves").type).startswith("int")
+    assert sorted(d for d in table.column("arrived").to_pylist() if d) == expected
+    frame = pd.read_csv(dated["csv"], parse_dates=["arrived"])
+    assert sorted(d.date() for d in frame["arrived"].dropna()) == expected
+    assert str(frame["moves"].dtype) == "int64"
+
+
+@NEEDS_R
+def test_r_reads_the_dates_as_dates(dated):
+    folder = dated["rds"].parent
+    script = f"""
+    setwd({json.dumps(str(folder))})
+    source("data.R")
+    # haven's tagged missing reasons need doubles; the .rds alone keeps the R integer
+    cat(class(data[["arrived"]]), class(readRDS("data.rds")[["moves"]]), "\\n")
+    cat(format(min(data[["arrived"]], na.rm = TRUE)), sum(is.na(data[["arrived"]])), "\\n")
+    """
+    out = subprocess.run(
+        ["Rscript", "-e", script], capture_output=True, text=True, timeout=120, check=True
+    ).stdout.splitlines()
+    assert out[0].split() == ["Date", "integer"]
+    assert out[1].split() == ["2022-03-01", "1"]
