@@ -40,8 +40,12 @@ class TwoFactorRequiredMiddleware:
 
     @staticmethod
     def _must_verify(request: HttpRequest) -> bool:
+        # The path first: reading request.user loads the session, and with
+        # SESSION_SAVE_EVERY_REQUEST writes it back, which respondent pages never need.
+        if not request.path.startswith(PROTECTED_PREFIXES):
+            return False
         user = request.user
-        if not user.is_authenticated or not request.path.startswith(PROTECTED_PREFIXES):
+        if not user.is_authenticated:
             return False
         if is_verified(user):
             return False
