@@ -69,7 +69,8 @@ _TOKEN = re.compile(
   | (?P<string>'[^']*'|"[^"]*")
   | (?P<op><=|>=|!=|=|<|>|\+|-|\*|\(|\)|,)
   | (?P<dot>\.)
-  | (?P<name>[A-Za-z_][A-Za-z0-9_]*(?:[-:][A-Za-z_][A-Za-z0-9_]*)*)
+    # jr:choice-name, and in a choice_filter a translated column (label::English).
+  | (?P<name>[A-Za-z_][A-Za-z0-9_]*(?:(?:-|::?)[A-Za-z_][A-Za-z0-9_]*)*)
     """,
     re.VERBOSE,
 )

@@ -156,10 +156,12 @@ def _load_cached(version_id: int, _published_at: datetime) -> FormSchema:
 def _load(version_id: int) -> FormSchema:
     version = QuestionnaireVersion.objects.get(pk=version_id)
     choices_by_list: dict[int, list[FormChoice]] = defaultdict(list)
+    names = dict(dict(version.settings or {}).get("language_names", {}))
     for choice in Choice.objects.filter(choice_list__version_id=version_id).order_by(
         "choice_list_id", "position"
     ):
-        fields = {str(k): str(v) for k, v in dict(choice.extra).items()}
+        fields = _label_fields(dict(choice.labels), names, version.source_language)
+        fields |= {str(k): str(v) for k, v in dict(choice.extra).items()}
         choices_by_list[choice.choice_list_id].append(
             FormChoice(
                 name=choice.name,
@@ -231,6 +233,19 @@ def _load(version_id: int) -> FormSchema:
             if isinstance(field, dict)
         ),
     )
+
+
+def _label_fields(
+    labels: dict[str, str], language_names: dict[str, str], source_language: str
+) -> dict[str, str]:
+    """A choice's labels as the columns a choice_filter may test: `label` (the source
+    language's), `label::en` and `label::English` (the language as the form named it)."""
+    fields = {"label": labels.get(source_language, "")}
+    for code, text in labels.items():
+        fields[f"label::{code}"] = text
+        if language_names.get(code):
+            fields[f"label::{language_names[code]}"] = text
+    return fields
 
 
 def _calculation_order(pages: tuple[FormPage, ...]) -> tuple[str, ...]:

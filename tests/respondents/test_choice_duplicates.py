@@ -1,6 +1,7 @@
-"""A choice list with a name twice (settings `allow_choice_duplicates`): the town "Springfield"
-belongs to two regions, and the cascade offers it under either; the form round-trips
-through the database and the XLSForm writer."""
+"""Cascades over choice columns. A choice list with a name twice (settings
+`allow_choice_duplicates`): the town "Springfield" belongs to two regions, and the cascade
+offers it under either; the form round-trips through the database and the XLSForm writer.
+A filter testing a translated label column (`label::English`)."""
 
 from __future__ import annotations
 
@@ -79,3 +80,27 @@ def test_the_cascade_offers_a_duplicated_choice_under_each_of_its_rows(tmp_path:
     assert client.post(url, page_post(html, {"town": ["springfield"]})).status_code == 303
     answers = Response.objects.get(wave=wave).answers
     assert (answers["region"], answers["town"]) == ("west", "springfield")
+
+
+def test_a_choice_filter_may_test_a_label_column(tmp_path: Path) -> None:
+    # pyxform lets a filter read a translated column (`label::English`): here the towns
+    # that have an English name are the ones offered in the English list.
+    survey = [
+        ["type", "name", "label::English (en)", "label::Deutsch (de)", "choice_filter"],
+        ["select_one towns", "town", "Town", "Stadt", "label::English != ''"],
+    ]
+    choices = [
+        ["list_name", "name", "label::English (en)", "label::Deutsch (de)"],
+        ["towns", "munich", "Munich", "München"],
+        ["towns", "kleinstadt", "", "Kleinstadt"],
+        ["towns", "cologne", "Cologne", "Köln"],
+    ]
+    study = make_study("labels", languages=("en", "de"))
+    path = write_form(tmp_path / "labels.xlsx", survey, choices)
+    wave = open_wave(
+        study, publish_version(import_questionnaire(path, study=study).version.pk), "w1"
+    )
+    client = Client()
+    url = start_open(client, wave, query="?lang=de")
+    html = client.get(url).content.decode()
+    assert re.findall(r'name="town" value="([^"]*)"', html) == ["munich", "cologne"]
