@@ -112,6 +112,10 @@ WARNING_TYPOGRAPHIC = "typographic quotes or non-breaking spaces replaced: {expr
 WARNING_STRAY_CHOICE = "row {row} of the choices sheet has no list_name and is ignored"
 WARNING_NO_LABELS = "no item has a label: respondents will see item names"
 WARNING_MEDIA_SKIPPED = "{problem}; the items that offer it are skipped"
+WARNING_LAST_SAVED = (
+    "default {default!r} reads the last form saved on the same device, which a web survey "
+    "does not have; the item starts empty"
+)
 WARNING_EMPTY_LANGUAGE = "language {language!r} has no text in any column and is left out"
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
@@ -752,7 +756,7 @@ def _question(row: _Row, kind: str, reader: _Reader) -> QuestionSpec | None:
         relevant=reader.expression(row, "relevant"),
         constraint=reader.expression(row, "constraint"),
         calculation=reader.expression(row, "calculation"),
-        default=row.get("default"),
+        default=_default(row, reader),
         choice_filter=reader.expression(row, "choice_filter"),
         constraint_message=row.translated("constraint_message", language),
         appearance=row.get("appearance"),
@@ -771,6 +775,21 @@ def _question(row: _Row, kind: str, reader: _Reader) -> QuestionSpec | None:
             privacy=question.privacy or "identifier",
         )
     return question
+
+
+_LAST_SAVED = re.compile(r"\$\{\s*last-saved#")
+
+
+def _default(row: _Row, reader: _Reader) -> str:
+    """The row's default. ODK's `${last-saved#x}` (the answer saved on the same device last
+    time) has no meaning for a web survey, whose respondents share no device: it is
+    dropped with a warning, and the item starts empty."""
+    default = row.get("default")
+    if _LAST_SAVED.search(default):
+        problem = WARNING_LAST_SAVED.format(default=default)
+        reader.warnings.append(WARNING_AT.format(row=row.number, column="default", problem=problem))
+        return ""
+    return default
 
 
 _FUNCTION_CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_:\-]*)\s*\(")

@@ -172,3 +172,17 @@ def test_items_reading_a_skipped_item_are_skipped_with_it_down_the_chain(tmp_pat
         (5, "shown", "note (reads skipped ${lat})"),
     ]
     _round_trip(form, tmp_path)
+
+
+def test_a_last_saved_default_is_dropped_with_a_warning(tmp_path):
+    survey = [
+        ["type", "name", "label", "default"],
+        ["text", "street", "Street", "${last-saved#street}"],
+        ["integer", "floors", "Floors", "2"],
+    ]
+    form = read_xlsform(write_form(tmp_path / "f.xlsx", survey, [["list_name", "name"]]))
+    assert [q.default for q in form.questions()] == ["", "2"]
+    assert form.warnings == (
+        "row 2, column default: default '${last-saved#street}' reads the last form saved on "
+        "the same device, which a web survey does not have; the item starts empty",
+    )
