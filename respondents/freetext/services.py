@@ -248,27 +248,35 @@ def released_texts(key: str, raw: dict[int, str]) -> Released:
     now, so nothing unscrubbed is ever released; an answer the study withholds is released
     as WITHHELD."""
     ids = [pk for pk, text in raw.items() if text]
+    hashed = {pk: digest(raw[pk]) for pk in ids}
     stored = _stored_scrubs(ids, key)
     missing = [
         pk
         for pk in ids
-        if pk not in stored or stored[pk][2] != VERSION or stored[pk][3] != digest(raw[pk])
+        if pk not in stored or stored[pk][2] != VERSION or stored[pk][3] != hashed[pk]
     ]
     scrubbed_now = 0
     if missing:
         scrubbed_now = _scrub_batch_all(missing)
         stored.update(_stored_scrubs(missing, key))
     texts: dict[int, str] = {}
-    found: Counter[str] = Counter()
+    # Counts by kind are shared objects per distinct value (_stored_scrubs): count how often
+    # each is released, then add each once, weighted.
+    released: Counter[int] = Counter()
+    counts_of: dict[int, Any] = {}
     for pk in ids:
         entry = stored.get(pk)
-        if entry is None or entry[3] != digest(raw[pk]):
+        if entry is None or entry[3] != hashed[pk]:
             # Still no scrub of this very text (the answer is not a free-text item of its
             # version, or it changed meanwhile): never release it raw.
             texts[pk] = WITHHELD
             continue
         texts[pk] = entry[0]
-        found.update(entry[1])
+        released[id(entry[1])] += 1
+        counts_of[id(entry[1])] = entry[1]
+    found: Counter[str] = Counter()
+    for ref, times in released.items():
+        found.update({kind: int(n) * times for kind, n in counts_of[ref].items()})
     return Released(texts=texts, found=found, scrubbed_now=scrubbed_now)
 
 
