@@ -78,7 +78,7 @@ def is_plain(schema: FormSchema) -> bool:
     if any(q.type == QuestionType.CALCULATE or q.choice_filter.strip() for q in questions):
         return False
     if any(page.repeat is not None for page in schema.pages):
-        return False  # roster pages: walked as imports._answers walks them, by the planner
+        return False  # roster pages: left out as imports._answers leaves them, by the planner
     try:
         names = _expression_names(schema)
     except ExpressionError:
@@ -125,6 +125,8 @@ class Planner:
         answers: dict[str, object] = {}
         shown: dict[str, Mapping[str, object] | None] = {}
         for page in schema.pages:
+            if page.repeat is not None:
+                continue  # no roster columns are accepted (imports._read_header)
             raw = imports.raw_page(page, cells)
             if not page_is_relevant(page, answers):
                 if any(raw.values()):
@@ -238,6 +240,8 @@ def answer_fragments(
     fine &= np.array([plan is not None for plan in plans])[group_of]
     parts = [by_code([p.fragment if p else None for p in plans], group_of, pa.string())]
     for page in schema.pages:
+        if page.repeat is not None:
+            continue
         for question in page.questions:
             if not question.is_asked or question.name in planner.drivers:
                 continue

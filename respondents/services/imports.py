@@ -84,6 +84,11 @@ ERROR_NO_SOURCE_ID = "{file}: no source_id column (required)"
 ERROR_UNKNOWN_COLUMNS = (
     "{file}: unknown column(s) {columns}: not items or pages of version {version}"
 )
+ERROR_ROSTER_COLUMNS = (
+    "{file}: columns {columns} are items of a roster (an XLSForm repeat), whose entries one "
+    "row per response cannot hold; importing roster answers is not supported, so leave "
+    "these columns out"
+)
 ERROR_WAVE_ARCHIVED = "Wave {wave} is archived; nothing can be imported into it."
 
 ERROR_FIELD_COUNT = "has {got} fields, the header has {expected}"
@@ -191,9 +196,13 @@ def import_responses_from(wave: Wave, handle: TextIO, *, file_name: str) -> Impo
     )
 
 
-def item_columns(schema: FormSchema) -> set[str]:
+def item_columns(schema: FormSchema, *, rosters: bool = False) -> set[str]:
+    """The item columns a file may hold; with `rosters`, those of roster pages instead
+    (a roster's entries are lists, which one row per response cannot carry)."""
     columns: set[str] = set()
     for page in schema.pages:
+        if (page.repeat is not None) != rosters:
+            continue
         for question in page.questions:
             columns.add(question.name)
             if question.other_choice:
@@ -214,6 +223,13 @@ def _read_header(wave: Wave, header: list[str] | None, file_name: str) -> Layout
         raise ImportFileError(ERROR_NO_SOURCE_ID.format(file=file_name))
     schema = load_form(wave.version)
     page_times = {f"{TIME_PREFIX}{page.name}": page.name for page in schema.pages}
+    in_rosters = [name for name in names if name in item_columns(schema, rosters=True)]
+    if in_rosters:
+        raise ImportFileError(
+            ERROR_ROSTER_COLUMNS.format(
+                file=file_name, columns=", ".join(repr(name) for name in in_rosters)
+            )
+        )
     known = set(RESERVED_COLUMNS) | item_columns(schema) | set(page_times)
     unknown = [name for name in names if name not in known]
     if unknown:
@@ -494,6 +510,9 @@ def _answers(
     # After a bad answer, `relevant` is computed without it: "hidden" would be a false echo.
     judge_hidden = True
     for page in schema.pages:
+        if page.repeat is not None:
+            # No roster column is accepted (_read_header): imported rows have no entries.
+            continue
         raw = raw_page(page, cells)
         if not page_is_relevant(page, answers):
             if judge_hidden:

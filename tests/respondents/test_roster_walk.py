@@ -16,6 +16,7 @@ from respondents.freetext.models import ScrubbedAnswer
 from respondents.freetext.review import review_rows
 from respondents.freetext.services import scrub_responses
 from respondents.models import Response, ResponseStatus, Wave
+from respondents.services.imports import ImportFileError, import_responses
 from respondents.services.waves import open_wave
 from surveys.services.questionnaires import import_questionnaire, publish_version
 from tests.builders import make_study
@@ -207,3 +208,20 @@ def test_a_fixed_count_of_none_skips_the_roster(tmp_path: Path) -> None:
     html = _send(client, url, {"city": ["Tbilisi"]})
     assert hidden_value(html, "_pw_page") == "check"
     assert "You listed 0 people, 0 of them adults." in html
+
+
+def test_imported_responses_leave_rosters_out_and_roster_columns_are_refused(
+    tmp_path: Path,
+) -> None:
+    wave = _wave(tmp_path)
+    good = tmp_path / "good.csv"
+    good.write_text("source_id,started_at,completed_at,city,right\n"
+                    "a1,2026-01-01T10:00:00Z,2026-01-01T10:09:00Z,Tbilisi,yes\n")  # fmt: skip
+    result = import_responses(wave, good)
+    assert (result.imported, result.rejected) == (1, 0), result.errors
+    response = Response.objects.get(wave=wave, source_id="a1")
+    assert "members" not in response.answers
+    bad = tmp_path / "bad.csv"
+    bad.write_text("source_id,started_at,city,m_age\na2,2026-01-01T10:00:00Z,Tbilisi,41\n")
+    with pytest.raises(ImportFileError, match="columns 'm_age' are items of a roster"):
+        import_responses(wave, bad)
