@@ -25,7 +25,7 @@ from surveys.services.questionnaires import (
     version_to_form,
 )
 from tests.builders import make_study
-from tests.surveys.forms import SAMPLES, SURVEY, write_form
+from tests.surveys.forms import SURVEY, write_form
 from tests.surveys.personas import make_team
 
 pytestmark = pytest.mark.django_db
@@ -186,11 +186,13 @@ def test_upload_creates_a_draft_through_import_questionnaire(team, tmp_path):
     assert version.questions.count() == 5
 
 
-def test_upload_of_a_refused_form_is_400_naming_file_row_and_column(team):
-    reply = _upload(client_for(team.researcher), SAMPLES / "tutorial.xls")
+def test_upload_of_a_refused_form_is_400_naming_file_row_and_column(team, tmp_path):
+    # A location cannot be asked on the web (a repeat, the old example here, now can).
+    path = write_form(tmp_path / "where.xlsx", survey=[*SURVEY, ["geopoint", "where", "Where?"]])
+    reply = _upload(client_for(team.researcher), path)
     body = reply.json()
     assert (reply.status_code, body["field"]) == (400, "file")
-    assert body["detail"].startswith("tutorial.xls: row 2, column type: type 'begin repeat'")
+    assert body["detail"].startswith("where.xlsx: row 10, column type: type 'geopoint'")
     assert QuestionnaireVersion.objects.count() == 0
 
 

@@ -37,7 +37,7 @@ from surveys.services.questionnaires import (
 )
 from tests.builders import make_study
 from tests.conftest import postgres_only
-from tests.surveys.forms import SAMPLES, SURVEY, write_form
+from tests.surveys.forms import SURVEY, write_form
 
 pytestmark = pytest.mark.django_db
 
@@ -84,7 +84,7 @@ def test_import_writes_a_draft_with_pages_questions_and_choices(study, tmp_path)
 
 
 def test_a_refused_form_leaves_nothing_behind(study, tmp_path):
-    path = SAMPLES / "tutorial.xls"
+    path = write_form(tmp_path / "where.xlsx", survey=[*SURVEY, ["geopoint", "where", "Where?"]])
     with pytest.raises(FormError):
         import_questionnaire(path, study=study)
     assert QuestionnaireVersion.objects.count() == 0
