@@ -156,7 +156,9 @@ def datapackage(
                         for v in dataset.variables
                     ]
                 },
-            }
+            },
+            # Roster tables written beside the data (exports/repeats.py).
+            *dataset.resources,
         ],
         "panelwave": {
             "export": _about(about),

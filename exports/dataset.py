@@ -162,3 +162,5 @@ class Dataset:
     # (roster name, its table): the XLSForm repeats, each written beside the main table
     # (exports/repeats.py).
     children: list[tuple[str, Dataset]] = field(default_factory=list)
+    # Further Data Package resources (the children's tables, once written).
+    resources: list[dict[str, Any]] = field(default_factory=list)

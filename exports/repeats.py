@@ -33,7 +33,13 @@ from django.utils.translation import gettext_noop
 from exports import columns as col
 from exports.anonymise.pseudonyms import Pseudonymiser
 from exports.catalogue import columns_of_item
-from exports.codebook import ExportDescription, ddi_codebook, file_names, markdown
+from exports.codebook import (
+    ExportDescription,
+    datapackage,
+    ddi_codebook,
+    file_names,
+    markdown,
+)
 from exports.dataset import Dataset, ExportSpec, Variable
 from exports.items import Item, concept_definitions, load_items, pick, version_numbers
 from exports.sampling import Sample, SampledResponse
@@ -376,6 +382,8 @@ def write_rosters(
         ]
         for path, content in codebooks:
             path.write_text(content, encoding="utf-8")
+        resource = datapackage(table, written, about, names)["resources"][0]
+        dataset.resources.append({**resource, "name": roster, "description": " ".join(table.notes)})
         files = [*written.paths, *(path for path, _ in codebooks)]
         note = translate_to(dataset.language, ROSTER_FILE_NOTE)
         dataset.notes.append(note.format(name=roster, files=", ".join(p.name for p in files)))

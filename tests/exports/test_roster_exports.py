@@ -141,6 +141,10 @@ def test_the_long_child_table_has_one_row_per_entry_keyed_like_the_main_table(
     assert "m\\_name" in codebook
     main_codebook = (tmp_path / "sav" / "data_codebook.md").read_text()
     assert "data-members.sav" in main_codebook
+    package = json.loads((tmp_path / "sav" / "datapackage.json").read_text())
+    roster = package["resources"][1]
+    assert (roster["name"], roster["path"]) == ("members", "data-members.sav")
+    assert [f["name"] for f in roster["schema"]["fields"]][:3] == ["pid", "wave", "entry"]
 
 
 def test_free_text_in_a_roster_is_released_only_as_its_scrub(wave: Wave, tmp_path: Path) -> None:
