@@ -91,7 +91,7 @@ def build_dataset(spec: ExportSpec) -> Dataset:
     links = linked_by(sample.responses)
     catalogue.columns.extend(
         col.Column(variable, None, col.numeric)
-        for variable in (linked_by_variable(), *weights.variables())
+        for variable in (linked_by_variable(spec.language), *weights.variables(spec.language))
     )
     if sample.empty_reason:
         report["empty_reason"] = sample.empty_reason
@@ -136,7 +136,7 @@ def build_dataset(spec: ExportSpec) -> Dataset:
         variables=variables,
         chunks=chunks,
         rows=rows,
-        sample_definition=sample.definition,
+        sample_definition=sample.describe(spec.language),
         cleaning_rules=catalogue.cleaning_rules,
         disclosure_report=report,
         missing_scheme=col.missing_scheme(spec.language),

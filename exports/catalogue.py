@@ -99,6 +99,8 @@ STATUS_NOTE = gettext_noop("why {name} holds no text (0 = it holds the answer)")
 MULTIPLE_NOTE = gettext_noop(
     "the chosen options' names separated by spaces; one 0/1 column per option"
 )
+FLAGGED_LEFT_OUT = gettext_noop("flagged responses left out")
+FLAGGED_INCLUDED = gettext_noop("flagged responses included; flag variables let you exclude them")
 TWIN_NOTE = gettext_noop("harmonised twin of {name}")
 TWIN_ENGLISH_NOTE = gettext_noop(
     "value labels of codes {codes} are in English: neither the item bank nor the "
@@ -259,7 +261,7 @@ def build_catalogue(sample: Sample, flags: Mapping[int, set[str]], spec: ExportS
         cleaned_waves=set(runs),
         run_ids=list(runs.values()),
         flag_columns=flag_columns,
-        cleaning_rules=_cleaning_rules(runs, sample, rules),
+        cleaning_rules=_cleaning_rules(runs, sample, rules, spec.language),
         language=spec.language,
         notes=_notes(spec, withheld, quasi_withheld),
     )
@@ -635,7 +637,9 @@ def _quality_columns(flag_columns: Mapping[str, str], language: str) -> list[col
     return [col.Column(v, None, noop) for v in variables]
 
 
-def _cleaning_rules(runs: Mapping[int, int], sample: Sample, rules: list[str]) -> dict[str, Any]:
+def _cleaning_rules(
+    runs: Mapping[int, int], sample: Sample, rules: list[str], language: str
+) -> dict[str, Any]:
     names = {w.id: w.name for w in sample.waves}
     configs = {
         names[wave_id]: {"run": pk, "config": config, "counts": counts}
@@ -645,9 +649,9 @@ def _cleaning_rules(runs: Mapping[int, int], sample: Sample, rules: list[str]) -
     }
     return {
         "rules_flagged": rules,
-        "excluded": "flagged responses left out"
-        if not sample.include_flagged
-        else "flagged responses included; flag variables let you exclude them",
+        "excluded": translate_to(
+            language, FLAGGED_INCLUDED if sample.include_flagged else FLAGGED_LEFT_OUT
+        ),
         "runs": configs,
         "waves_not_cleaned": [w.name for w in sample.waves if w.id not in runs],
     }

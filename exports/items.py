@@ -14,7 +14,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext_noop
 
+from exports.texts import translate_to
 from respondents.services.form_schema import load_form
 from surveys.models import (
     Choice,
@@ -26,6 +28,8 @@ from surveys.models import (
 )
 
 # Strictest wins when versions disagree on an item's privacy class.
+WORDING_CHANGED = gettext_noop("wording changed between versions ({wording})")
+CHOICES_CHANGED = gettext_noop("choices or their labels changed between versions")
 PRIVACY_RANK = {
     PrivacyClass.ORDINARY: 0,
     PrivacyClass.SENSITIVE: 1,
@@ -117,13 +121,13 @@ class Item:
             wording = "; ".join(
                 f"v{version_numbers[v.version_id]}: {pick(v.labels, language)!r}" for v in versions
             )
-            notes.append(f"wording changed between versions ({wording})")
+            notes.append(translate_to(language, WORDING_CHANGED).format(wording=wording))
         choice_sets = {
             tuple((c.name, c.code, tuple(sorted(c.labels.items()))) for c in v.choices)
             for v in versions
         }
         if len(choice_sets) > 1:
-            notes.append("choices or their labels changed between versions")
+            notes.append(translate_to(language, CHOICES_CHANGED))
         paths = sorted({v.form_path for v in versions if v.form_path})
         if paths:
             notes.append(

@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db.models import F
+from django.utils.translation import gettext_noop
 
 from config.anyof import AnyOf
 from exports.dataset import Variable
 from exports.sampling import SampledResponse
+from exports.texts import translate_to
 from respondents.models import LinkHow, LinkStatus, Response, ResponseLink
 
 NAME = "linked_by"
@@ -20,22 +22,24 @@ HOW_CODES: dict[str, int] = {
     LinkHow.ACCEPTED: ACCEPTED,
 }
 LABELS = {
-    NOT_LINKED: "Not linked: an open-link response of its own",
-    INVITATION: "Personal invitation link",
-    PANEL_KEY: "Panel key of imported responses",
-    VERIFIED: "Verified: followed a link sent to the earlier contact",
-    REVIEWED: "Reviewed: a team member accepted the match",
-    ACCEPTED: "Accepted automatically above the threshold",
+    NOT_LINKED: gettext_noop("Not linked: an open-link response of its own"),
+    INVITATION: gettext_noop("Personal invitation link"),
+    PANEL_KEY: gettext_noop("Panel key of imported responses"),
+    VERIFIED: gettext_noop("Verified: followed a link sent to the earlier contact"),
+    REVIEWED: gettext_noop("Reviewed: a team member accepted the match"),
+    ACCEPTED: gettext_noop("Accepted automatically above the threshold"),
 }
+LABEL = gettext_noop("How this response is linked to the person's other waves")
+NOTE = gettext_noop("reviewed and accepted links come from a probabilistic match on stable items")
 
 
-def linked_by_variable() -> Variable:
+def linked_by_variable(language: str = "en") -> Variable:
     return Variable(
         NAME,
-        "How this response is linked to the person's other waves",
+        translate_to(language, LABEL),
         "numeric",
-        value_labels=LABELS,
-        notes=("reviewed and accepted links come from a probabilistic match on stable items",),
+        value_labels={code: translate_to(language, label) for code, label in LABELS.items()},
+        notes=(translate_to(language, NOTE),),
     )
 
 

@@ -182,7 +182,7 @@ def _table(
         variables=variables,
         chunks=chunks,
         rows=len(ordered),
-        sample_definition=sample.definition,
+        sample_definition=sample.describe(language),
         cleaning_rules={},
         disclosure_report={"free_text": freetext.release_report(rows.scrubbed, rows.withheld)},
         missing_scheme=col.missing_scheme(language),

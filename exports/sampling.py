@@ -22,9 +22,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext_noop
 
 from exports.anonymise.pseudonyms import person_reference
 from exports.dataset import SampleName
+from exports.texts import translate_to
 from respondents.models import (
     CleaningRun,
     CleaningRunStatus,
@@ -46,10 +48,16 @@ ERROR_UNKNOWN_WAVES = "waves {wave_ids} do not belong to study {study_id}"
 ERROR_UNKNOWN_SAMPLE = "sample must be one of {choices} (got {sample!r})"
 
 SAMPLE_DEFINITIONS: Mapping[SampleName, str] = {
-    "combined": "Combined: every kept response of the chosen waves",
-    "panel": "Panel: people seen in at least two of the chosen waves",
-    "balanced": "Balanced: people seen in every chosen wave",
+    "combined": gettext_noop("Combined: every kept response of the chosen waves"),
+    "panel": gettext_noop("Panel: people seen in at least two of the chosen waves"),
+    "balanced": gettext_noop("Balanced: people seen in every chosen wave"),
 }
+DEFINITION = gettext_noop(
+    "{sample}. Waves: {waves}. Completed and broken-off responses; {flags}; {repeats} repeat "
+    "responses of a person in a wave left out. {people} people, {responses} responses."
+)
+FLAGGED_INCLUDED = gettext_noop("flagged responses included")
+FLAGGED_LEFT_OUT = gettext_noop("{n} flagged responses left out")
 
 
 EMPTY_SAMPLE_NEEDS: Mapping[SampleName, str] = {
@@ -119,16 +127,27 @@ class Sample:
 
     @property
     def definition(self) -> str:
+        return self.describe("en")
+
+    def describe(self, language: str) -> str:
+        """The sample's definition in words, in `language`."""
+
+        def tr(message: str) -> str:
+            return translate_to(language, message)
+
         waves = ", ".join(f"{wave.name} (w{wave.number})" for wave in self.waves)
         flags = (
-            "flagged responses included"
+            tr(FLAGGED_INCLUDED)
             if self.include_flagged
-            else f"{self.flagged_left_out} flagged responses left out"
+            else tr(FLAGGED_LEFT_OUT).format(n=self.flagged_left_out)
         )
-        return (
-            f"{SAMPLE_DEFINITIONS[self.name]}. Waves: {waves}. Completed and broken-off "
-            f"responses; {flags}; {self.repeats_left_out} repeat responses of a person in "
-            f"a wave left out. {self.people} people, {len(self.responses)} responses."
+        return tr(DEFINITION).format(
+            sample=tr(SAMPLE_DEFINITIONS[self.name]),
+            waves=waves,
+            flags=flags,
+            repeats=self.repeats_left_out,
+            people=self.people,
+            responses=len(self.responses),
         )
 
 

@@ -13,10 +13,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
+from django.utils.translation import gettext_noop
 
 from exports.dataset import ExportSpec, Variable
 from exports.models import RakingMargins
 from exports.sampling import Sample, SampledResponse, select_sample
+from exports.texts import translate_to
 from exports.weights import WeightingError, band, chain, rake, step_factors
 from respondents.models import Response
 from respondents.services.linkage import stable_items_of_version
@@ -25,8 +27,10 @@ from surveys.models import PrivacyClass, Question
 RAKE = "weight_rake"
 ATTRITION = "weight_attrition"
 LABELS = {
-    RAKE: "Raking weight to the study's population margins (mean 1 per wave)",
-    ATTRITION: "Attrition weight: inverse probability of taking part again (mean 1 per wave)",
+    RAKE: gettext_noop("Raking weight to the study's population margins (mean 1 per wave)"),
+    ATTRITION: gettext_noop(
+        "Attrition weight: inverse probability of taking part again (mean 1 per wave)"
+    ),
 }
 BANDING_NOTE = (
     "rounded to bands of 0.05; a band held by fewer than k rows is merged into the nearest "
@@ -40,9 +44,15 @@ class ExportWeights:
     columns: dict[str, dict[int, float]] = field(default_factory=dict)
     notes: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
-    def variables(self) -> list[Variable]:
+    def variables(self, language: str = "en") -> list[Variable]:
         return [
-            Variable(name, LABELS[name], "numeric", measure="scale", notes=self.notes[name])
+            Variable(
+                name,
+                translate_to(language, LABELS[name]),
+                "numeric",
+                measure="scale",
+                notes=self.notes[name],
+            )
             for name in self.columns
         ]
 

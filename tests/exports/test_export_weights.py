@@ -89,7 +89,8 @@ def test_set_margins_then_a_combined_export_carries_a_raking_weight(panel, media
     [sav] = out.glob("*.sav")
     frame, meta = pyreadstat.read_sav(str(sav))
     assert "weight_rake" in frame.columns
-    assert "Raking weight" in str(meta.column_names_to_labels["weight_rake"])
+    # the study's default language (Russian) labels every variable, the weight too
+    assert "Вес калибровки (raking)" in str(meta.column_names_to_labels["weight_rake"])  # noqa: RUF001
     # The raked, banded weights give women and men about half each.
     share = (
         frame.loc[frame["sex"] == frame["sex"].min(), "weight_rake"].sum()
@@ -121,14 +122,14 @@ def test_a_panel_export_carries_an_attrition_weight(panel, media, tmp_path):
     )
     [sav] = out.glob("*.sav")
     frame, meta = pyreadstat.read_sav(str(sav))
-    assert "Attrition weight" in str(meta.column_names_to_labels["weight_attrition"])
+    assert "Вес выбывания" in str(meta.column_names_to_labels["weight_attrition"])  # noqa: RUF001
     second_wave = frame[frame["wave"] == 2]["weight_attrition"]
     # men stayed less, so they weigh more than women in wave 2
     assert second_wave.nunique() > 1
     assert second_wave.mean() == pytest.approx(1.0, abs=0.05)
     # every wave-2 row is tied to its person by the personal link (the fixture invites)
     assert set(frame["linked_by"].unique()) <= {0.0, 1.0, 2.0, 3.0, 4.0, 5.0}
-    assert "linked" in str(meta.column_names_to_labels["linked_by"])
+    assert "связана" in str(meta.column_names_to_labels["linked_by"])
 
 
 @pytest.mark.parametrize(
