@@ -2,7 +2,7 @@
 """Chromium on a phone-sized screen: an owner with two-factor authentication creates a
 study, uploads a bilingual XLSForm (a refused file first), previews it in both languages,
 publishes it, uploads a changed form and reads the diff, and adds a member. Screenshots of
-each page go to docs/images/ for the walkthrough."""
+each page feed the walkthrough (tests/browser.py says where they go)."""
 
 from __future__ import annotations
 
