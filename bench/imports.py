@@ -251,7 +251,7 @@ def run_import(row_by_row: bool) -> dict[str, object]:
     from django.db import connection
 
     from respondents.models import Wave
-    from respondents.services.imports import import_responses
+    from respondents.services.import_responses import import_responses
     from respondents.services.waves import open_wave
     from surveys.models import QuestionnaireVersion
 

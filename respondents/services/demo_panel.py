@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from respondents.cleaning.service import clean_wave
 from respondents.models import Invitation, PanelMember, Wave, WaveState
-from respondents.services.imports import import_responses_from
+from respondents.services.import_responses import import_responses_from
 from respondents.services.waves import change_wave_state, open_link, open_wave
 from surveys.models import QuestionnaireVersion, Study
 from surveys.services.itembank import load_item_bank

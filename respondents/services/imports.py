@@ -26,7 +26,8 @@ Row rules. Rows are numbered as a spreadsheet shows them (the header is row 1):
 - timestamps without an offset are read as UTC; a row with `completed_at` is completed,
   one without is abandoned (it was collected elsewhere and can never be resumed here).
 
-On PostgreSQL, import_copy.py reads the file column by column with these same checks and
+The entry point is import_responses.py; this module holds the rules and the row-by-row
+path. On PostgreSQL, import_copy.py reads the file column by column with these same checks and
 loads the good rows with COPY (its docstring says how). Elsewhere (SQLite), good rows are
 bulk-inserted in batches; a batch that hits a uniqueness race is retried row by row, each
 in its own savepoint, so a rejected row never leaves anything behind.
@@ -34,22 +35,18 @@ in its own savepoint, so a rejected row never leaves anything behind.
 
 from __future__ import annotations
 
-import csv
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import TextIO
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.utils import translation
 
 from config.queueing import enqueue_on_commit
 from respondents.fingerprints import imported_fingerprint
 from respondents.freetext import tasks as freetext_tasks
-from respondents.models import MemberStatus, PanelMember, Response, ResponseStatus, Wave, WaveState
+from respondents.models import MemberStatus, PanelMember, Response, ResponseStatus, Wave
 from respondents.services.answers import check_page, page_is_relevant
 from respondents.services.contacts import keyed_hash
 from respondents.services.form_schema import FormPage, FormQuestion, FormSchema, load_form
@@ -155,47 +152,6 @@ class Layout:
     page_times: dict[str, str]  # column -> page name
 
 
-def import_responses(wave: Wave, path: Path) -> ImportResult:
-    """Import the CSV file at `path` into the wave; see the module docstring."""
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            return import_responses_from(wave, handle, file_name=str(path))
-    except UnicodeDecodeError as exc:
-        raise ImportFileError(ERROR_FILE_ENCODING.format(file=path, problem=exc.reason)) from None
-    except OSError as exc:
-        raise ImportFileError(f"{path}: {exc.strerror}") from None
-
-
-def import_responses_from(wave: Wave, handle: TextIO, *, file_name: str) -> ImportResult:
-    if wave.state == WaveState.ARCHIVED:
-        raise ImportFileError(ERROR_WAVE_ARCHIVED.format(wave=wave.pk))
-    reader = csv.reader(handle)
-    try:
-        layout = _read_header(wave, next(reader, None), file_name)
-        tally = Tally()
-        # English reasons: they go to a researcher's terminal or JSON, not a respondent.
-        with translation.override(MESSAGE_LANGUAGE):
-            if connection.vendor == "postgresql":
-                # Heavy (numpy, pyarrow): loaded only when a file is imported.
-                from respondents.services.import_copy import import_chunks  # noqa: PLC0415
-
-                import_chunks(wave, layout, reader, tally)
-            else:
-                for batch in batches(reader, BATCH_SIZE):
-                    _import_batch(wave, layout, batch, tally)
-    except csv.Error as exc:
-        raise ImportFileError(ERROR_FILE_CSV.format(file=file_name, problem=exc)) from None
-    errors = tuple(sorted(tally.errors, key=lambda error: error.row))
-    return ImportResult(
-        wave_id=wave.pk,
-        imported=tally.imported,
-        rejected=len(errors),
-        errors=errors,
-        members_created=tally.members_created,
-        notes=tuple(sorted(tally.notes)),
-    )
-
-
 def item_columns(schema: FormSchema, *, rosters: bool = False) -> set[str]:
     """The item columns a file may hold; with `rosters`, those of roster pages instead
     (a roster's entries are lists, which one row per response cannot carry)."""
@@ -210,7 +166,7 @@ def item_columns(schema: FormSchema, *, rosters: bool = False) -> set[str]:
     return columns
 
 
-def _read_header(wave: Wave, header: list[str] | None, file_name: str) -> Layout:
+def read_header(wave: Wave, header: list[str] | None, file_name: str) -> Layout:
     if not header:
         raise ImportFileError(ERROR_FILE_EMPTY.format(file=file_name))
     names = tuple(name.strip() for name in header)
@@ -295,7 +251,7 @@ def source_reasons(
     return found
 
 
-def _import_batch(
+def import_batch(
     wave: Wave, layout: Layout, batch: list[tuple[int, list[str]]], tally: Tally
 ) -> None:
     rows: list[Row] = []
@@ -511,7 +467,7 @@ def _answers(
     judge_hidden = True
     for page in schema.pages:
         if page.repeat is not None:
-            # No roster column is accepted (_read_header): imported rows have no entries.
+            # No roster column is accepted (read_header): imported rows have no entries.
             continue
         raw = raw_page(page, cells)
         if not page_is_relevant(page, answers):

@@ -15,13 +15,12 @@ from django.db import connection
 
 from respondents.models import PanelMember, Response, ResponseStatus
 from respondents.services import imports
+from respondents.services.import_responses import ImportFileError, import_responses
 from respondents.services.imports import (
     ERROR_HIDDEN,
     ERROR_SOURCE_ID_IMPORTED,
     ERROR_SOURCE_ID_REPEATED,
     ERROR_UNKNOWN_COLUMNS,
-    ImportFileError,
-    import_responses,
 )
 from tests.respondents.fieldwork import make_fieldwork_study, make_wave
 

@@ -15,7 +15,7 @@ from django.db import connection
 from respondents.models import MemberStatus, PanelMember, Response, Wave
 from respondents.services import import_answers, import_copy, imports
 from respondents.services.form_schema import load_form
-from respondents.services.imports import ImportResult, import_responses
+from respondents.services.import_responses import ImportResult, import_responses
 from respondents.services.panel_signup import new_pseudonym
 from respondents.services.waves import open_wave
 from surveys.services.questionnaires import publish_version

@@ -16,7 +16,7 @@ from respondents.freetext.models import ScrubbedAnswer
 from respondents.freetext.review import review_rows
 from respondents.freetext.services import scrub_responses
 from respondents.models import Response, ResponseStatus, Wave
-from respondents.services.imports import ImportFileError, import_responses
+from respondents.services.import_responses import ImportFileError, import_responses
 from respondents.services.waves import open_wave
 from surveys.services.questionnaires import import_questionnaire, publish_version
 from tests.builders import make_study

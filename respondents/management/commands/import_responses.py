@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from respondents.models import Wave
-from respondents.services.imports import ImportFileError, import_responses
+from respondents.services.import_responses import ImportFileError, import_responses
 
 
 class Command(BaseCommand):

@@ -22,7 +22,7 @@ from respondents.freetext.models import FreeTextSettings, ScrubbedAnswer
 from respondents.models import Response
 from respondents.services import responses
 from respondents.services.form_schema import load_form
-from respondents.services.imports import import_responses
+from respondents.services.import_responses import import_responses
 from tests.exports.fixtures import PLANTED, build_three_wave_panel
 from tests.respondents.fieldwork import make_fieldwork_study, make_wave
 from tests.respondents.test_imports import row, write_csv
