@@ -12,9 +12,9 @@ import csv
 import io
 from collections import defaultdict
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from config.inputerrors import InputError
 from exports.models import RakingMargins
 from exports.weights import WeightingError, check_margins
 from surveys.models import Choice, Question, QuestionType, Study
@@ -30,38 +30,44 @@ ERROR_EMPTY = "the margins file names no item"
 ERROR_TOO_LONG = "the margins file has more than {rows} rows"
 ERROR_TWICE = "{item!r}={value!r} is given twice"
 ERROR_ENCODING = "the margins file is not UTF-8 text"
+# Every refusal is about the one input, the margins file.
+FIELD = "margins"
 
 
 def _read(content: bytes) -> dict[str, dict[str, float]]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ValidationError(ERROR_ENCODING) from None
+        raise InputError(ERROR_ENCODING, field=FIELD) from None
     reader = csv.reader(io.StringIO(text))
     header = tuple(cell.strip().lower() for cell in next(reader, []))
     if header != HEADER:
-        raise ValidationError(ERROR_HEADER.format(header=",".join(header) or "nothing"))
+        raise InputError(ERROR_HEADER.format(header=",".join(header) or "nothing"), field=FIELD)
     margins: dict[str, dict[str, float]] = defaultdict(dict)
     for row_number, row in enumerate(reader, start=2):
         if row_number > MAX_ROWS:
-            raise ValidationError(ERROR_TOO_LONG.format(rows=MAX_ROWS))
+            raise InputError(ERROR_TOO_LONG.format(rows=MAX_ROWS), field=FIELD)
         if not any(cell.strip() for cell in row):
             continue
         item, value, share = [*row, "", "", ""][:3]
         try:
             number = float(share.strip().rstrip("%"))
         except ValueError:
-            raise ValidationError(
-                ERROR_ROW.format(row=row_number, problem=ERROR_NUMBER.format(value=share))
+            raise InputError(
+                ERROR_ROW.format(row=row_number, problem=ERROR_NUMBER.format(value=share)),
+                field=FIELD,
             ) from None
         item, value = item.strip(), value.strip()
         if value in margins[item]:
-            raise ValidationError(
-                ERROR_ROW.format(row=row_number, problem=ERROR_TWICE.format(item=item, value=value))
+            raise InputError(
+                ERROR_ROW.format(
+                    row=row_number, problem=ERROR_TWICE.format(item=item, value=value)
+                ),
+                field=FIELD,
             )
         margins[item][value] = number
     if not margins:
-        raise ValidationError(ERROR_EMPTY)
+        raise InputError(ERROR_EMPTY, field=FIELD)
     # Percentages: an item whose shares add up to more than 1.5 was written in percent.
     return {
         item: {v: s / 100 for v, s in shares.items()} if sum(shares.values()) > 1.5 else shares
@@ -78,7 +84,7 @@ def _check_items(study: Study, margins: dict[str, dict[str, float]]) -> None:
             .first()
         )
         if question is None:
-            raise ValidationError(ERROR_ITEM.format(item=item, study=study.slug))
+            raise InputError(ERROR_ITEM.format(item=item, study=study.slug), field=FIELD)
         if question.type != QuestionType.SELECT_ONE:
             continue
         names = set(
@@ -88,7 +94,7 @@ def _check_items(study: Study, margins: dict[str, dict[str, float]]) -> None:
         )
         for value in shares:
             if value not in names:
-                raise ValidationError(ERROR_VALUE.format(item=item, value=value))
+                raise InputError(ERROR_VALUE.format(item=item, value=value), field=FIELD)
 
 
 @transaction.atomic
@@ -97,7 +103,7 @@ def set_margins(study: Study, content: bytes) -> RakingMargins:
     try:
         check_margins(margins)
     except WeightingError as error:
-        raise ValidationError(str(error)) from None
+        raise InputError(str(error), field=FIELD) from None
     _check_items(study, margins)
     stored, _ = RakingMargins.objects.update_or_create(study=study, defaults={"margins": margins})
     return stored
