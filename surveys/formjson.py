@@ -1,4 +1,4 @@
-"""The native JSON questionnaire format, described by surveys/data/questionnaire.schema.json.
+"""The native JSON questionnaire format, described by a JSON Schema (surveys/formjson_schema.py).
 
 Django-free. The JSON is the internal schema (surveys/formspec.py) written out field by
 field, so nothing is lost: read_json(write_json(form)) == form. A file is checked against
@@ -9,9 +9,11 @@ same rules as an XLSForm (formspec.check_form).
 from __future__ import annotations
 
 import json
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from surveys.formjson_schema import questionnaire_schema
 from surveys.formspec import (
     QUESTION_ATTRIBUTES,
     ChoiceListSpec,
@@ -29,7 +31,6 @@ from surveys.repeats import repeat_from_dict
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
 
-SCHEMA_PATH = Path(__file__).resolve().parent / "data" / "questionnaire.schema.json"
 FORMAT = "panelwave-questionnaire"
 FORMAT_VERSION = 1
 
@@ -39,12 +40,13 @@ ERROR_NOT_UTF8 = "not UTF-8 text (byte {position})"
 ERROR_TOO_DEEP = "not a questionnaire: the JSON is nested too deeply"
 
 
+@cache
 def _validator() -> Draft202012Validator:
     # Imported here: jsonschema (and what it loads) would otherwise weigh on every command's
     # start, since admin and services import this module for form_to_dict.
     from jsonschema import Draft202012Validator  # noqa: PLC0415 (heavy: loaded on use)
 
-    return Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+    return Draft202012Validator(questionnaire_schema())
 
 
 def read_json(path: Path) -> FormSpec:

@@ -126,36 +126,83 @@ class ChoiceListSpec:
     choices: tuple[ChoiceSpec, ...]
 
 
+def _about(description: str, **schema: Any) -> dict[str, Any]:
+    """A QuestionSpec field's metadata: what it means (the JSON Schema's description) and
+    any rule its Python type does not say (surveys/formjson_schema.py)."""
+    return {"description": description, "schema": schema}
+
+
 @dataclass(frozen=True)
 class QuestionSpec:
-    name: str
-    type: str
-    labels: dict[str, str] = field(default_factory=dict)
-    hints: dict[str, str] = field(default_factory=dict)
-    required: bool = False
-    required_message: dict[str, str] = field(default_factory=dict)
-    relevant: str = ""
-    constraint: str = ""
-    constraint_message: dict[str, str] = field(default_factory=dict)
-    appearance: str = ""
-    choice_list: str = ""
-    other_choice: str = ""
-    privacy: str = ""
-    harmonise: str = ""
-    attention_expected: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
-    # `calculate` items: the expression whose value the item records; `default`: the
-    # answer filled in before the respondent sees the item (an expression when it has ${}).
-    calculation: str = ""
-    default: str = ""
-    # A cascading select: the expression a choice's columns must satisfy to be offered.
-    choice_filter: str = ""
-    # The inner group path within the page ("" directly on the page; "a/b" in group b,
-    # inside group a).
-    section: str = ""
-    # The name as written, when it repeats across groups and `name` is the unique export
-    # name derived from the group path (see assign_export_names); "" otherwise.
-    written_name: str = ""
+    """One item of a form: the one declaration of a question's fields. The JSON format, its
+    JSON Schema, the database copy and the respondent form's question are derived from it."""
+
+    name: str = field(metadata=_about("The export name, unique in the form.", ref="name"))
+    type: str = field(metadata=_about("What is asked.", enum=QUESTION_TYPES))
+    labels: dict[str, str] = field(
+        default_factory=dict, metadata=_about("The text shown, by language.", ref="texts")
+    )
+    hints: dict[str, str] = field(
+        default_factory=dict, metadata=_about("Help shown under the label.", ref="texts")
+    )
+    required: bool = field(default=False, metadata=_about("An answer is needed to go on."))
+    required_message: dict[str, str] = field(
+        default_factory=dict,
+        metadata=_about("Said when a required item is left empty.", ref="texts"),
+    )
+    relevant: str = field(default="", metadata=_about("Asked only when this expression holds."))
+    constraint: str = field(default="", metadata=_about("An answer must satisfy this expression."))
+    constraint_message: dict[str, str] = field(
+        default_factory=dict,
+        metadata=_about("Said when an answer breaks the constraint.", ref="texts"),
+    )
+    appearance: str = field(default="", metadata=_about("How the item is shown (XLSForm)."))
+    choice_list: str = field(default="", metadata=_about("The list a select offers."))
+    other_choice: str = field(
+        default="", metadata=_about("The choice that opens an 'other, specify' text.")
+    )
+    privacy: str = field(
+        default="", metadata=_about("How exports protect the answer.", enum=PRIVACY_CLASSES)
+    )
+    harmonise: str = field(default="", metadata=_about("The item-bank concept it asks."))
+    attention_expected: str = field(
+        default="", metadata=_about("The answer an attention check expects.")
+    )
+    extra: dict[str, str] = field(
+        default_factory=dict, metadata=_about("Other columns, kept for round trips.", ref="extra")
+    )
+    calculation: str = field(
+        default="", metadata=_about("A calculate item: the expression whose value it records.")
+    )
+    default: str = field(
+        default="",
+        metadata=_about(
+            "The answer filled in before the respondent sees the item (an expression when"
+            " it has ${})."
+        ),
+    )
+    choice_filter: str = field(
+        default="",
+        metadata=_about("A cascading select: what a choice's columns must satisfy to be offered."),
+    )
+    section: str = field(
+        default="",
+        metadata=_about(
+            "The group path within the page: '' directly on the page, 'a/b' in group b"
+            " inside group a.",
+            maxLength=300,
+        ),
+    )
+    # See assign_export_names.
+    written_name: str = field(
+        default="",
+        metadata=_about(
+            "The name as written when it repeats across groups and `name` is derived from"
+            " the group path; '' otherwise.",
+            maxLength=MAX_NAME_LENGTH,
+        ),
+    )
+    # Where the item was read; not part of the questionnaire.
     row: int = field(default=0, compare=False)
 
     @property
@@ -171,6 +218,9 @@ QUESTION_ATTRIBUTES: tuple[str, ...] = tuple(
     for spec_field in fields(QuestionSpec)
     if spec_field.name not in {"name", "type", "row"}
 )
+
+# And with what identifies it: every field but where it was read, as a file carries it.
+QUESTION_FIELDS: tuple[str, ...] = ("name", "type", *QUESTION_ATTRIBUTES)
 
 
 @dataclass(frozen=True)

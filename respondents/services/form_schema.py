@@ -22,10 +22,11 @@ from functools import lru_cache
 
 from surveys.calculations import CalculationCycleError, calculation_order
 from surveys.expressions import ExpressionError, references
-from surveys.formspec import is_dynamic
+from surveys.formspec import QUESTION_FIELDS, QuestionSpec, is_dynamic
 from surveys.models import Choice, Page, Question, QuestionnaireVersion, QuestionType
 from surveys.references import Place, Places
 from surveys.repeats import RepeatSpec, repeat_from_dict
+from surveys.services.questionnaires import question_spec
 
 logger = logging.getLogger(__name__)
 
@@ -45,24 +46,12 @@ class FormChoice:
 
 
 @dataclass(frozen=True)
-class FormQuestion:
-    name: str
-    type: str
-    labels: dict[str, str]
-    hints: dict[str, str]
-    required: bool
-    required_message: dict[str, str]
-    relevant: str
-    constraint: str
-    constraint_message: dict[str, str]
-    appearance: str
-    choice_list: str
-    choices: tuple[FormChoice, ...]
-    other_choice: str
-    calculation: str = ""
-    default: str = ""
-    choice_filter: str = ""
-    section: str = ""
+class FormQuestion(QuestionSpec):
+    """A question as the respondent form asks it: every field QuestionSpec declares (so a
+    field added there reaches the form), with its expressions resolved and its texts piped
+    (see the module docstring), plus what the form needs beside them."""
+
+    choices: tuple[FormChoice, ...] = ()
     # The resolved `relevant` of the page's groups that hold this item, outermost first:
     # all must hold for it to be shown.
     conditions: tuple[str, ...] = ()
@@ -345,30 +334,26 @@ def _form_question(
     page_groups: tuple[str, ...],
     conditions: tuple[str, ...],
 ) -> FormQuestion:
-    choice_list = question.choice_list
     here = _groups(page_groups, question.section)
 
     def resolve(expression: str) -> str:
         return _resolved(places, expression, here, question.name)
 
+    spec = question_spec(question)
+    # Every field as stored, then those the form reads resolved or piped in their place.
+    shared = {name: getattr(spec, name) for name in QUESTION_FIELDS}
+    resolved = {
+        "labels": _piped(places, spec.labels, here),
+        "hints": _piped(places, spec.hints, here),
+        "relevant": resolve(spec.relevant),
+        "constraint": resolve(spec.constraint),
+        "calculation": resolve(spec.calculation),
+        "default": resolve(spec.default) if is_dynamic(spec.default) else spec.default,
+        "choice_filter": resolve(spec.choice_filter),
+    }
     return FormQuestion(
-        name=question.name,
-        type=question.type,
-        labels=_piped(places, dict(question.labels), here),
-        hints=_piped(places, dict(question.hints), here),
-        required=question.required,
-        required_message=dict(question.required_message),
-        relevant=resolve(question.relevant),
-        constraint=resolve(question.constraint),
-        constraint_message=dict(question.constraint_message),
-        appearance=question.appearance,
-        choice_list=choice_list.name if choice_list is not None else "",
+        **(shared | resolved),
         choices=tuple(choices_by_list.get(question.choice_list_id or 0, ())),
-        other_choice=question.other_choice,
-        calculation=resolve(question.calculation),
-        default=resolve(question.default) if is_dynamic(question.default) else question.default,
-        choice_filter=resolve(question.choice_filter),
-        section=question.section,
         conditions=conditions,
     )
 

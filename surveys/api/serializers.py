@@ -86,7 +86,7 @@ class VersionDetailSerializer(VersionSerializer):
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_form(self, version: QuestionnaireVersion) -> dict[str, Any]:
-        """The version in the native JSON format (surveys/data/questionnaire.schema.json)."""
+        """The version in the native JSON format (surveys/formjson_schema.py)."""
         return form_to_dict(version_to_form(version))
 
 

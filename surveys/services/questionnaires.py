@@ -295,7 +295,7 @@ def version_to_form(version: QuestionnaireVersion) -> FormSpec:
     questions = version.questions.select_related("choice_list").order_by("position")
     by_page: dict[int, list[QuestionSpec]] = {}
     for q in questions:
-        by_page.setdefault(q.page_id, []).append(_question_spec(q))
+        by_page.setdefault(q.page_id, []).append(question_spec(q))
     pages = [
         PageSpec(
             name=p.name,
@@ -338,7 +338,8 @@ def _list_order(choice_list: ChoiceListSpec, pages: list[PageSpec]) -> tuple[int
     return (position, choice_list.name)
 
 
-def _question_spec(q: Question) -> QuestionSpec:
+def question_spec(q: Question) -> QuestionSpec:
+    """A stored question as its spec: every field QuestionSpec declares."""
     return QuestionSpec(
         choice_list=q.choice_list.name if q.choice_list else "",
         **_stored_fields(q),
