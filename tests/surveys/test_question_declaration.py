@@ -46,5 +46,7 @@ def test_the_derived_schema_refuses_an_undeclared_field_and_a_wrong_type(tmp_pat
         _read(document, tmp_path)
     del question["mood"]
     question["required"] = "yes"
-    with pytest.raises(FormError, match=r"questions\[0\]\.required: 'yes' is not of type 'boolean'"):
+    with pytest.raises(
+        FormError, match=r"questions\[0\]\.required: 'yes' is not of type 'boolean'"
+    ):
         _read(document, tmp_path)
