@@ -105,22 +105,33 @@ def _choice_list(data: dict[str, Any]) -> ChoiceListSpec:
     )
 
 
+def _section(data: dict[str, Any]) -> SectionSpec:
+    return SectionSpec(
+        path=data["path"],
+        labels=dict(data.get("labels", {})),
+        relevant=data.get("relevant", ""),
+        appearance=data.get("appearance", ""),
+    )
+
+
+def _section_dict(section: SectionSpec) -> dict[str, Any]:
+    return {
+        "path": section.path,
+        "labels": section.labels,
+        "relevant": section.relevant,
+        "appearance": section.appearance,
+    }
+
+
 def _page(data: dict[str, Any]) -> PageSpec:
     return PageSpec(
         name=data["name"],
         labels=dict(data.get("labels", {})),
         relevant=data.get("relevant", ""),
         appearance=data.get("appearance", ""),
-        sections=tuple(
-            SectionSpec(
-                path=s["path"],
-                labels=dict(s.get("labels", {})),
-                relevant=s.get("relevant", ""),
-                appearance=s.get("appearance", ""),
-            )
-            for s in data.get("sections", [])
-        ),
+        sections=tuple(_section(s) for s in data.get("sections", [])),
         repeat=repeat_from_dict(data.get("repeat")),
+        group=_section(data["group"]) if data.get("group") else None,
         questions=tuple(
             QuestionSpec(
                 name=q["name"],
@@ -164,17 +175,10 @@ def form_to_dict(form: FormSpec) -> dict[str, Any]:
                 "labels": page.labels,
                 "relevant": page.relevant,
                 "appearance": page.appearance,
-                "sections": [
-                    {
-                        "path": s.path,
-                        "labels": s.labels,
-                        "relevant": s.relevant,
-                        "appearance": s.appearance,
-                    }
-                    for s in page.sections
-                ],
+                "sections": [_section_dict(s) for s in page.sections],
                 # Only on roster pages, so the content hash of other forms is unchanged.
                 **({"repeat": page.repeat.as_dict()} if page.repeat is not None else {}),
+                **({"group": _section_dict(page.group)} if page.group is not None else {}),
                 "questions": [
                     {"name": q.name, "type": q.type}
                     | {key: getattr(q, key) for key in QUESTION_ATTRIBUTES}

@@ -248,6 +248,9 @@ class PageSpec:
     sections: tuple[SectionSpec, ...] = ()
     # A roster page (`begin repeat`): its items are asked once per instance.
     repeat: RepeatSpec | None = None
+    # A roster written inside a group: that group (its own relevant, already joined into
+    # the roster's `relevant`), so the roster is written back inside it.
+    group: SectionSpec | None = None
     row: int = field(default=0, compare=False)
 
     def section(self, path: str) -> SectionSpec | None:
@@ -264,6 +267,7 @@ class PageSpec:
             and not self.appearance
             and not self.sections
             and self.repeat is None
+            and self.group is None
         )
 
 

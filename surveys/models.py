@@ -449,6 +449,10 @@ class Page(VersionPart):
     # A roster page (XLSForm `begin repeat`): {"count": "<repeat_count>", "min": n, "max": n}
     # (surveys/repeats.py); null for an ordinary page.
     repeat = models.JSONField(null=True, blank=True)
+    # A roster read inside a group: that group, shaped as a section ({"path": name,
+    # "labels", "relevant", "appearance"}), so the roster is written back inside it; null
+    # otherwise.
+    group = models.JSONField(null=True, blank=True)
 
     objects = VersionPartQuerySet.as_manager()
 

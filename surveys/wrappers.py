@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from surveys.formspec import PageSpec, SectionSpec
+from surveys.grouped_repeats import dissolved, in_group, joined
 
 WARNING_WRAPPER = (
     "group {name!r} holds most of the form, so the groups inside it are the pages "
@@ -42,6 +43,7 @@ def split_wrappers(pages: list[PageSpec]) -> tuple[list[PageSpec], list[str]]:
         for index, page in enumerate(result):
             if _is_wrapper(page, total, result):
                 result[index : index + 1] = _split(page)
+                result = dissolved(result, page.name)
                 warnings.append(WARNING_WRAPPER.format(name=page.name))
                 changed = True
                 break
@@ -54,7 +56,9 @@ def _is_wrapper(page: PageSpec, total: int, pages: list[PageSpec]) -> bool:
     if page.repeat is not None:
         # A roster's groups are sections of every entry, never pages of their own.
         return False
-    if len(page.questions) * 2 <= total:
+    # Its rosters (pages of their own that follow it) count as what it holds.
+    held = len(page.questions) + sum(len(r.questions) for r in pages if in_group(r, page))
+    if held * 2 <= total:
         return False
     others = {other.name for other in pages if other is not page}
     inner = {section.path for section in page.sections if "/" not in section.path}
@@ -78,7 +82,7 @@ def _split(wrapper: PageSpec) -> list[PageSpec]:
     pages: list[PageSpec] = []
     for question in wrapper.questions:
         if not question.section:
-            relevant = _both(wrapper.relevant, question.relevant)
+            relevant = joined(wrapper.relevant, question.relevant)
             loose = replace(question, relevant=relevant)
             pages.append(PageSpec(name=question.name, questions=(loose,), row=question.row))
             continue
@@ -93,7 +97,7 @@ def _split(wrapper: PageSpec) -> list[PageSpec]:
                 name=top,
                 questions=(moved,),
                 labels=section.labels,
-                relevant=_both(wrapper.relevant, section.relevant),
+                relevant=joined(wrapper.relevant, section.relevant),
                 appearance=section.appearance,
                 sections=_inner_sections(wrapper, top),
                 row=section.row,
@@ -109,14 +113,6 @@ def _inner_sections(wrapper: PageSpec, top: str) -> tuple[SectionSpec, ...]:
         for section in wrapper.sections
         if section.path.startswith(prefix)
     )
-
-
-def _both(outer: str, inner: str) -> str:
-    if not outer.strip():
-        return inner
-    if not inner.strip():
-        return outer
-    return f"({outer}) and ({inner})"
 
 
 __all__ = ["WARNING_WRAPPER", "split_wrappers"]

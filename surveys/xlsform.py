@@ -15,8 +15,9 @@ does not know (docs/design.md "XLSForm columns Panelwave reads beyond the standa
 - A top-level group is a page; groups inside it are sections of that page (see
   docs/xlsform.md), and item names may repeat across groups (formspec.assign_export_names).
   Metadata types (start, end, today, deviceid, ...) become metadata fields; `calculate`
-  items are computed as the respondent answers. Types a web survey cannot ask (photo,
-  geopoint, barcode, repeat, ...) are refused with the row named, or skipped and listed
+  items are computed as the respondent answers. A repeat outside any group or directly
+  in a top-level group is a roster page (surveys/grouped_repeats.py). Types a web survey
+  cannot ask (photo, geopoint, barcode, a repeat in a repeat, ...) are refused with the row named, or skipped and listed
   when `skip_unsupported` is set. `phone number` is a text item with pyxform's digits
   constraint and, unless the row says otherwise, the privacy class `identifier`.
 - As pyxform does: a choices row without list_name is ignored (with a warning), and list
@@ -65,6 +66,7 @@ from surveys.formspec import (
     form_error,
     is_dynamic,
 )
+from surveys.grouped_repeats import joined, own_relevant, placed
 from surveys.languages import known_code, language_code
 from surveys.repeats import COUNT_COLUMNS, PARAMETERS_COLUMN, RepeatError, RepeatSpec, read_repeat
 from surveys.wrappers import split_wrappers
@@ -89,8 +91,9 @@ ERROR_NESTED_REPEAT = (
     "(make it a repeat of its own, or import with --skip-unsupported to leave it out)"
 )
 ERROR_REPEAT_IN_GROUP = (
-    "repeat {name!r} is inside group {outer!r}; a repeat is a page of its own, so put it "
-    "outside any group (or import with --skip-unsupported to leave it out)"
+    "repeat {name!r} is inside group {inner!r} of group {outer!r}; a repeat may sit "
+    "directly in a top-level group or outside any group, not in a group inside a group "
+    "(move it up a level, or import with --skip-unsupported to leave it out)"
 )
 ERROR_REQUIRED = "{value!r} is not yes or no"
 ERROR_CODE = "code {value!r} is not an integer"
@@ -303,9 +306,10 @@ def read_xlsform(
         if not allow_no_labels:
             raise form_error(source, ERROR_NO_LABELS)
         reader.warnings.append(WARNING_NO_LABELS)
+    grouped = {page.name for page in reader.pages if page.group is not None}
     split, wrapper_warnings = split_wrappers(reader.pages)
     reader.warnings += wrapper_warnings
-    pages = assign_export_names(split)
+    pages = assign_export_names(placed(split, grouped))
     _drop_empty_languages(reader, pages, lists, title_names)
     if not reader.languages:
         reader.languages.append(reader.default_language)
@@ -451,6 +455,10 @@ class _OpenGroup:
     inner: list[tuple[str, _Row]] = field(default_factory=list)
     # Set when the page is a roster (`begin repeat`).
     repeat: RepeatSpec | None = None
+    # A roster's enclosing top-level group, set aside while the roster is read.
+    parent: _OpenGroup | None = None
+    # The rosters read inside this group: their pages follow the group's own.
+    rosters: list[PageSpec] = field(default_factory=list)
 
     @property
     def section_path(self) -> str:
@@ -477,6 +485,15 @@ def _read_survey(rows: list[_Row], reader: _Reader) -> None:
                 row=row, name=_checked_name(row, reader), repeat=_repeat_rule(row, reader)
             )
             continue
+        if kind == "begin repeat" and _opens_grouped_roster(group, repeat_depth):
+            assert group is not None  # noqa: S101 (_opens_grouped_roster checked it)
+            group = _OpenGroup(
+                row=row,
+                name=_checked_name(row, reader),
+                repeat=_repeat_rule(row, reader),
+                parent=group,
+            )
+            continue
         if kind in ("begin repeat", "begin loop"):
             if not repeat_depth and kind == "begin repeat" and group is not None:
                 _refuse_placed_repeat(row, group, reader)
@@ -487,8 +504,7 @@ def _read_survey(rows: list[_Row], reader: _Reader) -> None:
             if repeat_depth == 0:
                 if kind == "end repeat" and _closes_roster(group):
                     assert group is not None  # noqa: S101 (_closes_roster checked it)
-                    reader.pages.append(_page(group, reader))
-                    group = None
+                    group = _close_roster(group, reader)
                     continue
                 _refuse_unmatched(row, kind, reader)
             repeat_depth -= 1
@@ -499,6 +515,12 @@ def _read_survey(rows: list[_Row], reader: _Reader) -> None:
             continue
         if kind == "end group" and _closes_roster(group):
             _refuse_unmatched(row, kind, reader)
+        if kind == "end group" and group is not None and group.rosters and not group.inner:
+            if group.questions:
+                reader.pages.append(_page(group, reader))
+            reader.pages += group.rosters
+            group = None
+            continue
         group = _read_survey_row(row, kind, name, group, reader)
     if group is not None:
         name, begin = group.inner[-1] if group.inner else (group.name, group.row)
@@ -513,13 +535,42 @@ def _closes_roster(group: _OpenGroup | None) -> bool:
     return group is not None and group.repeat is not None and not group.inner
 
 
+def _opens_grouped_roster(group: _OpenGroup | None, repeat_depth: int) -> bool:
+    """A `begin repeat` directly in a top-level group (docs/xlsform.md, "Repeats")."""
+    return group is not None and group.repeat is None and not group.inner and not repeat_depth
+
+
+def _close_roster(roster: _OpenGroup, reader: _Reader) -> _OpenGroup | None:
+    """The roster's page, and the group it sits in (read on), or None at the top."""
+    page = _page(roster, reader)
+    parent = roster.parent
+    if parent is None:
+        reader.pages.append(page)
+        return None
+    around = SectionSpec(
+        path=parent.name,
+        labels=parent.row.translated("label", reader.default_language),
+        relevant=reader.expression(parent.row, "relevant"),
+        appearance=parent.row.get("appearance"),
+        row=parent.row.number,
+    )
+    parent.rosters.append(
+        replace(page, group=around, relevant=joined(around.relevant, page.relevant))
+    )
+    return parent
+
+
 def _refuse_placed_repeat(row: _Row, group: _OpenGroup, reader: _Reader) -> None:
-    """A repeat inside a roster or a group: refused with its place named, unless skipped."""
+    """A repeat inside a roster or an inner group: refused with its place named, unless
+    skipped."""
     if reader.skip_unsupported:
         return
     name = row.get("name")
-    template = ERROR_NESTED_REPEAT if group.repeat is not None else ERROR_REPEAT_IN_GROUP
-    problem = template.format(name=name, outer=group.name)
+    if group.repeat is not None:
+        problem = ERROR_NESTED_REPEAT.format(name=name, outer=group.name)
+    else:
+        inner = group.inner[-1][0] if group.inner else group.name
+        problem = ERROR_REPEAT_IN_GROUP.format(name=name, inner=inner, outer=group.name)
     raise form_error(reader.source, problem, row=row.number, column="type")
 
 
@@ -1102,26 +1153,54 @@ def _translated(base: str, values: dict[str, str]) -> dict[str, str]:
 
 def _survey_rows(form: FormSpec) -> list[dict[str, str]]:
     rows = [{"type": field_.type, "name": field_.name} for field_ in form.metadata_fields]
-    for page in form.pages:
+    # A roster read inside a group is written back inside it: into the `end group` just
+    # written (`closed`), or opening the group and leaving it open (`left_open`) for the
+    # group's page that follows it.
+    closed = left_open = ""
+    pages = list(form.pages)
+    for index, page in enumerate(pages):
+        if page.group is not None:
+            path = page.group.path
+            if closed == path:
+                rows.pop()
+            elif left_open != path:
+                rows.append(_begin_row("group", page.group.name, page.group))
+            rows += [_begin_row("repeat", page.name, page, own_relevant(page))]
+            rows += [*_page_rows(page), {"type": "end repeat"}]
+            following = pages[index + 1] if index + 1 < len(pages) else None
+            if following is not None and _is_group_page(following, path):
+                closed, left_open = "", path
+            else:
+                rows.append({"type": "end group"})
+                closed, left_open = path, ""
+            continue
         block = "repeat" if page.repeat is not None else "group"
-        if not page.is_implicit:
-            rows.append(
-                {
-                    "type": f"begin {block}",
-                    "name": page.name,
-                    "relevant": page.relevant,
-                    "appearance": page.appearance,
-                    **_translated("label", page.labels),
-                    **{
-                        f"extra:{key}": value
-                        for key, value in _repeat_cells(page.repeat or RepeatSpec()).items()
-                    },
-                }
-            )
+        if not page.is_implicit and left_open != page.name:
+            rows.append(_begin_row(block, page.name, page, page.relevant))
         rows += _page_rows(page)
         if not page.is_implicit:
             rows.append({"type": f"end {block}"})
+        closed = page.name if _is_group_page(page, page.name) else ""
+        left_open = ""
     return rows
+
+
+def _is_group_page(page: PageSpec, name: str) -> bool:
+    return page.name == name and page.repeat is None and not page.is_implicit
+
+
+def _begin_row(
+    block: str, name: str, where: PageSpec | SectionSpec, relevant: str | None = None
+) -> dict[str, str]:
+    repeat = where.repeat if isinstance(where, PageSpec) else None
+    return {
+        "type": f"begin {block}",
+        "name": name,
+        "relevant": where.relevant if relevant is None else relevant,
+        "appearance": where.appearance,
+        **_translated("label", where.labels),
+        **{f"extra:{key}": value for key, value in _repeat_cells(repeat or RepeatSpec()).items()},
+    }
 
 
 def _page_rows(page: PageSpec) -> list[dict[str, str]]:

@@ -245,16 +245,9 @@ def _write_parts(version: QuestionnaireVersion, form: FormSpec) -> None:
             labels=p.labels,
             relevant=p.relevant,
             appearance=p.appearance,
-            sections=[
-                {
-                    "path": s.path,
-                    "labels": s.labels,
-                    "relevant": s.relevant,
-                    "appearance": s.appearance,
-                }
-                for s in p.sections
-            ],
+            sections=[_section_dict(s) for s in p.sections],
             repeat=p.repeat.as_dict() if p.repeat is not None else None,
+            group=_section_dict(p.group) if p.group is not None else None,
         )
         for position, p in enumerate(form.pages, start=1)
     ]
@@ -272,6 +265,24 @@ def _write_parts(version: QuestionnaireVersion, form: FormSpec) -> None:
                 )
             )
     Question.objects.bulk_create(questions)
+
+
+def _section_dict(section: SectionSpec) -> dict[str, Any]:
+    return {
+        "path": section.path,
+        "labels": section.labels,
+        "relevant": section.relevant,
+        "appearance": section.appearance,
+    }
+
+
+def _section(data: dict[str, Any]) -> SectionSpec:
+    return SectionSpec(
+        path=str(data["path"]),
+        labels=dict(data.get("labels", {})),
+        relevant=str(data.get("relevant", "")),
+        appearance=str(data.get("appearance", "")),
+    )
 
 
 def version_to_form(version: QuestionnaireVersion) -> FormSpec:
@@ -302,16 +313,9 @@ def version_to_form(version: QuestionnaireVersion) -> FormSpec:
             labels=p.labels,
             relevant=p.relevant,
             appearance=p.appearance,
-            sections=tuple(
-                SectionSpec(
-                    path=str(s["path"]),
-                    labels=dict(s.get("labels", {})),
-                    relevant=str(s.get("relevant", "")),
-                    appearance=str(s.get("appearance", "")),
-                )
-                for s in p.sections
-            ),
+            sections=tuple(_section(s) for s in p.sections),
             repeat=repeat_from_dict(p.repeat),
+            group=_section(p.group) if p.group else None,
             questions=tuple(by_page.get(p.pk, [])),
         )
         for p in version.pages.order_by("position")

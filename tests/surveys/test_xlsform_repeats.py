@@ -1,5 +1,6 @@
 """XLSForm repeats read, checked and written back: a roster page with its count rule;
-nested repeats and repeats inside groups refused with their place named."""
+nested repeats and repeats inside inner groups refused with their place named (rosters
+in a top-level group: test_xlsform_grouped_repeats.py)."""
 
 from __future__ import annotations
 
@@ -103,13 +104,15 @@ NESTED = [
     _row("end repeat", ""),
     _row("text", "after", "After"),
 ]
-IN_GROUP = [
+IN_INNER_GROUP = [
     HEAD,
     _row("begin group", "household", "Household"),
+    _row("begin group", "people", "People"),
     _row("text", "head", "Head"),
     _row("begin repeat", "members", "Members"),
     _row("text", "m_name", "Name"),
     _row("end repeat", ""),
+    _row("end group", ""),
     _row("end group", ""),
 ]
 
@@ -123,9 +126,14 @@ def test_a_repeat_inside_a_repeat_is_refused_naming_both(tmp_path: Path) -> None
     assert [item.name for item in form.skipped] == ["jobs", "job"]
 
 
-def test_a_repeat_inside_a_group_is_refused_naming_the_group(tmp_path: Path) -> None:
-    with pytest.raises(FormError, match="repeat 'members' is inside group 'household'"):
-        read_xlsform(roster_form(tmp_path / "r.xlsx", IN_GROUP))
+def test_a_repeat_inside_an_inner_group_is_refused_naming_both_groups(tmp_path: Path) -> None:
+    expected = "row 5, column type: repeat 'members' is inside group 'people' of group 'household'"
+    with pytest.raises(FormError, match=expected):
+        read_xlsform(roster_form(tmp_path / "r.xlsx", IN_INNER_GROUP))
+    form = read_xlsform(roster_form(tmp_path / "r.xlsx", IN_INNER_GROUP), skip_unsupported=True)
+    # What is left of `household` is all the form, so it is a wrapper of its one group.
+    assert [p.name for p in form.pages] == ["people"]
+    assert [item.name for item in form.skipped] == ["members", "m_name"]
 
 
 def test_an_unclosed_repeat_is_named(tmp_path: Path) -> None:
