@@ -5,7 +5,8 @@ returners who came back through the open link without any contact, with stable a
 drift as people's do (a slipped birth year or month, a finished degree, a move to another
 country) and opinions that mostly hold, mixed with 3,500 newcomers drawn from the same
 population; wave 3 holds 1,500 returners from waves 1 and 2 (drifted again) among 3,500
-newcomers, compared with the 8,500 people seen before, each by their latest answers.
+newcomers, compared with the 8,500 people seen before, each by every earlier answer of theirs
+(the best level per item over their waves; respondents/linkage/matching.py).
 Compared on six stable items and ten opinions. Waves 2 and 3 are linked in turn.
 
 Three figures, side by side:
@@ -13,7 +14,8 @@ Three figures, side by side:
   accepted links that are wrong (a newcomer linked to anyone counts as wrong), and the share
   of returners whose stable answers single them out who are found;
 - a textbook Fellegi-Sunter linker with fixed weights (equal +2, near +0.5, different -2),
-  at its most permissive threshold that keeps wrong links at 1% or fewer: its recall;
+  comparing with each person's latest answers only, at its most permissive threshold that
+  keeps wrong links at 1% or fewer: its recall;
 - seconds and CPU seconds of the model's fit and scoring.
 
 Prints one JSON line.
@@ -64,7 +66,7 @@ def _rates(panel, best, accepted) -> tuple[float, float, int]:
 
 def _measure(panel: Any) -> dict[str, Any]:
     wall, cpu = time.perf_counter(), _cpu()
-    linker = Linker(COMPARED, panel.later, panel.earlier)
+    linker = Linker(COMPARED, panel.later, panel.history)
     model = linker.fit()
     candidates = linker.best_candidates()
     seconds, cpu_seconds = time.perf_counter() - wall, _cpu() - cpu

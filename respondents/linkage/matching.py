@@ -3,9 +3,15 @@
 Rule (docs/methods.md 11). Each later response is compared with every earlier person on the
 stable items. An item's comparison falls in a level: missing (no evidence either way), equal,
 near (numeric codes one apart: a birthday between waves, a neighbouring scale point) or
-different. Per level, m = P(level | same person) and u = P(level | different people); the
-evidence of a pair is its likelihood ratio L = prod m/u. The u of "equal" is taken per value
-(term frequency): agreeing on a rare birth year is stronger evidence than on a common sex.
+different. A person seen in several earlier waves is compared with each of those answers and
+keeps, per item, the best level: drift does not add up over waves (a birth year slipped in
+wave 2 and back in wave 3, a move away and back), and a country someone named in any earlier
+wave still counts. Chance agreement (u) is measured the same way, so a person with more
+earlier answers does not look more alike than chance says.
+
+Per level, m = P(level | same person) and u = P(level | different people); the evidence of
+a pair is its likelihood ratio L = prod m/u. The u of "equal" is taken per value (term
+frequency): agreeing on a rare birth year is stronger evidence than on a common sex.
 
 A single pair's score is not evidence alone: a newcomer who resembles somebody scores high
 against that person too. So each later response is a mixture: with probability rho it is a
@@ -101,15 +107,20 @@ def _pair_levels(diff: npt.NDArray[np.float64], numeric: bool) -> npt.NDArray[np
     return levels
 
 
-def _holder_share(earlier: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """For each earlier person, the share of earlier people with the same value."""
-    present = ~np.isnan(earlier)
-    shares = np.full(len(earlier), 1.0)
-    if present.any():
-        _values, inverse, counts = np.unique(
-            earlier[present], return_inverse=True, return_counts=True
-        )
-        shares[present] = counts[inverse] / present.sum()
+def _holder_share(
+    later: npt.NDArray[np.float64], history: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """For each later answer, the share of earlier people who gave that value in some wave
+    (of those who answered the item at all): the chance a stranger agrees on it."""
+    people = np.nonzero(~np.isnan(history))
+    holders = np.unique(np.column_stack([history[people], people[1]]), axis=0)
+    answered = len(np.unique(people[1]))
+    shares = np.full(len(later), 1.0)
+    if answered:
+        values, counts = np.unique(holders[:, 0], return_counts=True)
+        slot = np.minimum(np.searchsorted(values, later), len(values) - 1)
+        known = values[slot] == later
+        shares[known] = counts[slot[known]] / answered
     floored: npt.NDArray[np.float64] = np.maximum(shares, FLOOR)
     return floored
 
@@ -130,18 +141,23 @@ class Linker:
         *,
         seed: int = 0,
     ) -> None:
+        """`earlier` is one row of answers per person (people x items), or each person's
+        answers in each earlier wave (waves x people x items, NaN where a person has no
+        answers in that wave)."""
         if not items:
             raise ValueError(ERROR_NO_ITEMS)
         columns = len(items)
+        history = earlier[None] if earlier.ndim == 2 else earlier
         if (
             later.ndim != 2
-            or earlier.ndim != 2
-            or not later.shape[1] == earlier.shape[1] == columns
+            or history.ndim != 3
+            or not later.shape[1] == history.shape[2] == columns
         ):
             raise ValueError(ERROR_SHAPE.format(items=columns))
         self.items = list(items)
         self.later = later
-        self.earlier = earlier
+        self.history = history
+        self.people = history.shape[1]
         self.rng = np.random.default_rng(seed)
         self.u = self._estimate_u()
         self.m = np.tile(np.array(START_M), (columns, 1))
@@ -149,35 +165,56 @@ class Linker:
         self.iterations = 0
         self.levels, self.tf_adjust = self._compare_all()
 
+    def _best_levels(
+        self, later: npt.NDArray[np.float64], people: npt.NDArray[np.intp] | slice, f: int
+    ) -> npt.NDArray[np.int8]:
+        """The best level over each person's earlier answers (MISSING is the lowest, so a
+        wave a person skipped never hides one they answered). An array of `people` pairs
+        them with `later` one to one; a slice compares every later answer with each."""
+        numeric = self.items[f].numeric
+        best = np.zeros(
+            len(later) if isinstance(people, np.ndarray) else (len(later), self.people),
+            dtype=np.int8,
+        )
+        for wave in self.history:
+            earlier = wave[people, f]
+            if isinstance(people, np.ndarray):
+                diff = np.abs(later - earlier)
+            else:
+                diff = np.abs(later[:, None] - earlier[None, :])
+            np.maximum(best, _pair_levels(diff, numeric), out=best)
+        return best
+
     def _estimate_u(self) -> npt.NDArray[np.float64]:
         """u per item and level from random (later, earlier) pairs: nearly all are strangers."""
-        n_later, n_earlier = len(self.later), len(self.earlier)
+        n_later, n_earlier = len(self.later), self.people
         pairs = min(RANDOM_PAIRS, n_later * n_earlier) if n_later and n_earlier else 0
         u = np.full((len(self.items), LEVELS), 1.0 / LEVELS)
         if not pairs:
             return u
         rows = self.rng.integers(0, n_later, pairs)
         cols = self.rng.integers(0, n_earlier, pairs)
-        for f, item in enumerate(self.items):
-            diff = np.abs(self.later[rows, f] - self.earlier[cols, f])
-            counts = np.bincount(_pair_levels(diff, item.numeric), minlength=LEVELS)
+        for f in range(len(self.items)):
+            levels = self._best_levels(self.later[rows, f], cols, f)
+            counts = np.bincount(levels, minlength=LEVELS)
             u[f] = np.maximum(counts / counts.sum(), FLOOR)
         return u
 
     def _compare_all(self) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.float32]]:
-        shape = (len(self.items), len(self.later), len(self.earlier))
+        shape = (len(self.items), len(self.later), self.people)
         levels = np.zeros(shape, dtype=np.int8)
         tf_adjust = np.zeros(shape[1:], dtype=np.float32)
-        for f, item in enumerate(self.items):
+        everyone = slice(None)
+        for f in range(len(self.items)):
             # Agreement on value v: u is the share of earlier people holding v, not the
             # item's average agreement rate.
-            share = _holder_share(self.earlier[:, f])
+            share = _holder_share(self.later[:, f], self.history[:, :, f])
             bonus = (np.log(self.u[f, EQUAL]) - np.log(share)).astype(np.float32)
             for start in range(0, shape[1], CHUNK):
                 rows = slice(start, start + CHUNK)
-                block = _levels(self.later[rows, f], self.earlier[:, f], item.numeric)
+                block = self._best_levels(self.later[rows, f], everyone, f)
                 levels[f, rows] = block
-                tf_adjust[rows] += np.where(block == EQUAL, bonus[None, :], 0)
+                tf_adjust[rows] += np.where(block == EQUAL, bonus[rows, None], 0)
         return levels, tf_adjust
 
     def _item_weights(self) -> npt.NDArray[np.float64]:
@@ -191,7 +228,7 @@ class Linker:
         log_ratio = self.tf_adjust[rows].astype(np.float64)
         for f in range(len(self.items)):
             log_ratio += weights[f][self.levels[f, rows]]
-        scaled = log_ratio + np.log(self.rho / len(self.earlier))
+        scaled = log_ratio + np.log(self.rho / self.people)
         newcomer = np.log(1 - self.rho)
         top = np.maximum(scaled.max(axis=1, keepdims=True), newcomer)
         numerators = np.exp(scaled - top)
@@ -206,7 +243,7 @@ class Linker:
 
     def fit(self, iterations: int = EM_ITERATIONS) -> LinkageModel:
         """EM for m and the returner share, u fixed."""
-        if len(self.later) and len(self.earlier):
+        if len(self.later) and self.people:
             for _ in range(iterations):
                 weights = self._item_weights()
                 by_level = np.zeros((len(self.items), LEVELS))
@@ -231,7 +268,7 @@ class Linker:
     def best_candidates(self) -> list[Candidate]:
         """Each later response's most probable earlier person, with the runner-up's chance."""
         found: list[Candidate] = []
-        if not len(self.earlier):
+        if not self.people:
             return found
         weights = self._item_weights()
         for rows in self._blocks():

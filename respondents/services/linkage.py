@@ -2,7 +2,8 @@
 
 Who is compared: the wave's completed open-link responses that no invitation, panel key or
 earlier decision already ties to a person, against every person seen in an earlier wave of
-the study (their latest earlier response). On what: the stable items the study marks with a
+the study, by each of their earlier responses (the best level per item counts; a link names
+their latest response). On what: the stable items the study marks with a
 `stable` column in its XLSForm (or those named), asked in this wave and in every earlier one.
 The model is respondents/linkage/matching.py (docs/methods.md 11).
 
@@ -146,7 +147,8 @@ def _as_number(value: Any) -> float | None:
 def _matrix(
     answers: Iterable[dict[str, Any]], items: Sequence[ItemComparison]
 ) -> np.ndarray[Any, np.dtype[np.float64]]:
-    """Answers as numbers: numeric items by value, others by a code shared by all rows."""
+    """Answers as numbers: numeric items by value, others by a code shared by all rows (so
+    the later and the earlier answers must go through one call)."""
     rows = list(answers)
     out = np.full((len(rows), len(items)), np.nan)
     for column, item in enumerate(items):
@@ -163,6 +165,23 @@ def _matrix(
     return out
 
 
+def _compared(
+    later: Sequence[Response], people: Sequence[Sequence[Response]], items: Sequence[ItemComparison]
+) -> tuple[np.ndarray[Any, np.dtype[np.float64]], np.ndarray[Any, np.dtype[np.float64]]]:
+    """The later answers (responses x items) and each person's earlier answers (waves x
+    people x items, NaN where a person has fewer responses), coded together."""
+    records = [response for responses in people for response in responses]
+    coded = _matrix((r.answers for r in (*later, *records)), items)
+    layers = max(len(responses) for responses in people)
+    history = np.full((layers, len(people), len(items)), np.nan)
+    row = len(later)
+    for person, responses in enumerate(people):
+        for layer in range(len(responses)):
+            history[layer, person] = coded[row]
+            row += 1
+    return coded[: len(later)], history
+
+
 def _unlinked(wave: Wave) -> list[Response]:
     """Completed open-link responses not tied to anyone from an earlier wave."""
     return list(
@@ -174,16 +193,17 @@ def _unlinked(wave: Wave) -> list[Response]:
     )
 
 
-def _earlier_people(waves: Sequence[Wave]) -> list[Response]:
-    """Each earlier person's latest response (a response without a member is its own person)."""
-    latest: dict[str, Response] = {}
+def _earlier_people(waves: Sequence[Wave]) -> list[list[Response]]:
+    """Each earlier person's responses, latest first (a response without a member is its own
+    person)."""
+    by_person: dict[str, list[Response]] = {}
     rows = Response.objects.filter(wave__in=list(waves), status=ResponseStatus.COMPLETED).order_by(
-        "started_at", "pk"
+        "-started_at", "-pk"
     )
     for response in rows.iterator(chunk_size=2000):
         key = f"m{response.member_id}" if response.member_id else f"r{response.pk}"
-        latest[key] = response
-    return list(latest.values())
+        by_person.setdefault(key, []).append(response)
+    return list(by_person.values())
 
 
 def run_linkage(
@@ -204,17 +224,14 @@ def run_linkage(
         return LinkageRun(
             wave.pk, tuple(i.name for i in items), len(later), len(earlier), 0, 0, None
         )
-    linker = Linker(
-        items,
-        _matrix((r.answers for r in later), items),
-        _matrix((r.answers for r in earlier), items),
-    )
+    later_answers, history = _compared(later, earlier, items)
+    linker = Linker(items, later_answers, history)
     model = linker.fit()
     candidates = linked = 0
     for found in _one_per_person(linker.best_candidates()):
         link = _store_candidate(
             later[found.later_index],
-            earlier[found.earlier_index],
+            earlier[found.earlier_index][0],
             found.probability,
             found.second_probability,
         )

@@ -33,6 +33,9 @@ class LinkagePanel:
     # Columns: the stable ITEMS, then the OPINIONS.
     # For each earlier row: True when no other earlier person has the same stable answers.
     singled_out: npt.NDArray[np.bool_]
+    # Each earlier person's answers in each earlier wave (waves x people x columns; NaN where
+    # they did not take part); `earlier` is the latest of them.
+    history: npt.NDArray[np.float64]
 
 
 def _people(rng: np.random.Generator, n: int) -> npt.NDArray[np.float64]:
@@ -86,9 +89,10 @@ def make_three_wave_panel(
     """Waves 2 and 3 of a panel of `people` a wave, each to be linked to what came before.
 
     Wave 2 is make_linkage_panel's. Wave 3 holds `returners` people seen in wave 1 or 2
-    (their answers drifted again from their own) among newcomers; it is compared with each
-    earlier person's latest answers: wave 2's for those who came back then (taken as linked
-    rightly), wave 1's for the others, and wave 2's newcomers as people of their own."""
+    (their answers drifted again from their own) among newcomers. Its `earlier` is each
+    person's latest answers: wave 2's for those who came back then (taken as linked rightly),
+    wave 1's for the others, and wave 2's newcomers as people of their own; its `history`
+    holds both waves' answers of those seen twice."""
     rng = np.random.default_rng(seed)
     first = _people(rng, people)
     second = _next_wave(rng, first, first, returners, people - returners)
@@ -97,7 +101,11 @@ def make_three_wave_panel(
     true = np.vstack([first, newcomers])
     latest = true.copy()
     latest[second.truth[came_back]] = second.later[came_back]
-    third = _next_wave(rng, true, latest, returners, people - returners)
+    seen_again = np.full(true.shape, np.nan)
+    seen_again[second.truth[came_back]] = second.later[came_back]
+    third = _next_wave(
+        rng, true, latest, returners, people - returners, history=np.stack([true, seen_again])
+    )
     return second, third
 
 
@@ -107,6 +115,8 @@ def _next_wave(
     latest: npt.NDArray[np.float64],
     returners: int,
     newcomers: int,
+    *,
+    history: npt.NDArray[np.float64] | None = None,
 ) -> LinkagePanel:
     """A later wave: `returners` of the earlier people, drifted from their own answers
     (`true`), among newcomers, to be compared with their `latest` earlier answers."""
@@ -121,4 +131,5 @@ def _next_wave(
         later=later[order],
         truth=truth[order],
         singled_out=counts[inverse.ravel()] == 1,
+        history=latest[None] if history is None else history,
     )

@@ -108,10 +108,11 @@ def test_shapes_that_do_not_fit_are_refused():
         Linker([], np.zeros((2, 0)), np.zeros((2, 0)))
 
 
-def test_the_third_wave_links_to_each_persons_latest_answers():
-    # given a 3-wave panel (1,200 a wave; wave 3 compared with 2,040 people seen before)
+def test_the_third_wave_links_to_each_persons_earlier_answers():
+    # given a 3-wave panel (1,200 a wave; wave 3 compared with 2,040 people seen before,
+    # those seen in both waves by both their answers)
     _, third = make_three_wave_panel(people=1200, returners=360, seed=5)
-    linker = Linker(COMPARED, third.later, third.earlier)
+    linker = Linker(COMPARED, third.later, third.history)
     linker.fit()
     candidates = linker.best_candidates()
     best = np.array([c.earlier_index for c in candidates])
@@ -122,3 +123,15 @@ def test_the_third_wave_links_to_each_persons_latest_answers():
     assert len(third.earlier) == 1200 + 840
     assert wrong <= 0.01
     assert recall >= 0.90
+
+
+def test_each_item_counts_the_best_of_a_persons_earlier_answers():
+    # given a person who moved away in wave 2 and skipped the year, and a stranger
+    items = [ItemComparison("year", numeric=True), ItemComparison("country", numeric=False)]
+    wave_1 = np.array([[1990, 0], [1970, 1]], dtype=float)
+    wave_2 = np.array([[np.nan, 3], [np.nan, np.nan]], dtype=float)
+    # when they answer as in wave 1 again
+    linker = Linker(items, np.array([[1990, 0]], dtype=float), np.stack([wave_1, wave_2]))
+    # then both items agree with the person: a skipped or drifted wave hides nothing
+    assert linker.levels[:, 0, 0].tolist() == [EQUAL, EQUAL]
+    assert linker.levels[:, 0, 1].tolist() == [DIFFERENT, DIFFERENT]
