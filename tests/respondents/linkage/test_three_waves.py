@@ -32,30 +32,29 @@ def test_a_returner_whose_third_answers_match_wave_1_better_than_wave_2_is_found
     # given a study of three waves six months apart
     study = make_study("three")
     version = build_version(study, PAGES, choices=CHOICES)
-    waves = [make_wave(study, version, f"Wave {n}") for n in (1, 2, 3)]
-    for months, wave in enumerate(waves):
-        wave.opens_at = START + timedelta(days=180 * months)
+    opens = [START + timedelta(days=180 * n) for n in range(3)]
+    waves = [make_wave(study, version, f"Wave {n + 1}") for n in range(3)]
+    for wave, opens_at in zip(waves, opens, strict=True):
+        wave.opens_at = opens_at
         wave.save(update_fields=["opens_at"])
     first, second, third = waves
     # and 40 panel members in wave 1, ten of whom answer wave 2 by invitation with drift
     people = _people(40)
     members = [make_member(study, recruited_in=first) for _ in people]
     for member, answers in zip(members, people, strict=True):
-        add_response(first, member=member, started_at=first.opens_at, answers=answers)
+        add_response(first, member=member, started_at=opens[0], answers=answers)
     in_wave_2 = [
-        add_response(
-            second, member=members[n], started_at=second.opens_at, answers=_drifted(people[n])
-        )
+        add_response(second, member=members[n], started_at=opens[1], answers=_drifted(people[n]))
         for n in range(RETURNERS)
     ]
     # when those ten come back to wave 3 through the open link with their wave-1 answers,
     # among five newcomers unlike anyone
     returners = [
-        add_response(third, started_at=third.opens_at, answers=people[n]) for n in range(RETURNERS)
+        add_response(third, started_at=opens[2], answers=people[n]) for n in range(RETURNERS)
     ]
     for n in range(5):
         answers = {"birth_year": 1950 + n, "sex": "f", "region": "south", "trust": "1"}
-        add_response(third, started_at=third.opens_at, answers=answers)
+        add_response(third, started_at=opens[2], answers=answers)
     run_linkage(third, accept_above=0.9)
     # then each is linked to their own person, through their latest (wave-2) response
     links = ResponseLink.objects.filter(response__wave=third, status=LinkStatus.LINKED)
