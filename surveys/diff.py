@@ -30,7 +30,15 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from surveys.formspec import DEFAULT_LANGUAGE, ChoiceListSpec, FormSpec, PageSpec, QuestionSpec
+from surveys.formspec import (
+    DEFAULT_LANGUAGE,
+    QUESTION_ATTRIBUTES,
+    TRANSLATED_QUESTION_FIELDS,
+    ChoiceListSpec,
+    FormSpec,
+    PageSpec,
+    QuestionSpec,
+)
 from surveys.itembank import ConceptReference
 
 ERROR_TYPE_CHANGED = (
@@ -50,31 +58,16 @@ WARNING_WORDING = (
 WARNING_SCALE = "item {name!r} (harmonised as {key!r}): choice codes {codes} match no reference scale ({surveys})"
 WARNING_UNKNOWN_CONCEPT = "item {name!r}: {key!r} is not a concept of the item bank"
 
-_TRANSLATED_FIELDS = ("labels", "hints", "required_message", "constraint_message")
-# How a warning names each translated text.
-_TEXT_NAMES = {
-    "labels": "label",
-    "hints": "hint",
-    "required_message": "required message",
-    "constraint_message": "constraint message",
-}
+_TRANSLATED_FIELDS = TRANSLATED_QUESTION_FIELDS
+# How a warning names a translated text: its field name in words, singular.
+_TEXT_NAMES = {"labels": "label", "hints": "hint"}
 _PAGE_FIELDS = ("relevant", "appearance")
 _FORM_FIELDS = ("languages", "source_language", "title", "metadata_fields")
-_PLAIN_FIELDS = (
-    "required",
-    "relevant",
-    "constraint",
-    "appearance",
-    "other_choice",
-    "privacy",
-    "harmonise",
-    "attention_expected",
-    "extra",
-    "calculation",
-    "default",
-    "choice_filter",
-    "section",
-    "written_name",
+# The other fields compared as they are; the choice list is compared choice by choice.
+_PLAIN_FIELDS = tuple(
+    name
+    for name in QUESTION_ATTRIBUTES
+    if name not in TRANSLATED_QUESTION_FIELDS and name != "choice_list"
 )
 
 
@@ -331,7 +324,11 @@ def _stale_texts(
     if before.get(source, "") == after.get(source, ""):
         return []
     return [
-        _Stale(f"{prefix}.{language}", language, text or _TEXT_NAMES[prefix])
+        _Stale(
+            f"{prefix}.{language}",
+            language,
+            text or _TEXT_NAMES.get(prefix, prefix.replace("_", " ")),
+        )
         for language, wording in after.items()
         if language != source and wording and before.get(language) == wording
     ]

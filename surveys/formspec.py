@@ -222,6 +222,13 @@ QUESTION_ATTRIBUTES: tuple[str, ...] = tuple(
 # And with what identifies it: every field but where it was read, as a file carries it.
 QUESTION_FIELDS: tuple[str, ...] = ("name", "type", *QUESTION_ATTRIBUTES)
 
+# The fields holding a text per language (labels, hints, messages), as declared.
+TRANSLATED_QUESTION_FIELDS: tuple[str, ...] = tuple(
+    spec_field.name
+    for spec_field in fields(QuestionSpec)
+    if spec_field.metadata.get("schema", {}).get("ref") == "texts"
+)
+
 
 @dataclass(frozen=True)
 class SectionSpec:
@@ -560,7 +567,7 @@ def _texts(form: FormSpec) -> list[tuple[str, str, dict[str, str], int]]:
         texts += [
             (f"item {q.name!r}", name, getattr(q, name), q.row)
             for q in page.questions
-            for name in ("labels", "hints", "required_message", "constraint_message")
+            for name in TRANSLATED_QUESTION_FIELDS
         ]
     for choice_list in form.choice_lists:
         for choice in choice_list.choices:

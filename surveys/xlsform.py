@@ -50,6 +50,7 @@ from surveys.expressions import FUNCTIONS, ExpressionError, references
 from surveys.formspec import (
     DEFAULT_LANGUAGE,
     SELECT_TYPES,
+    TRANSLATED_QUESTION_FIELDS,
     ChoiceListSpec,
     ChoiceSpec,
     FormError,
@@ -365,7 +366,7 @@ def _drop_empty_languages(
     for page in pages:
         texts += [page.labels, *(section.labels for section in page.sections)]
         for q in page.questions:
-            texts += [q.labels, q.hints, q.required_message, q.constraint_message]
+            texts += [getattr(q, name) for name in TRANSLATED_QUESTION_FIELDS]
     texts += [choice.labels for choice_list in lists for choice in choice_list.choices]
     used = {code for text in texts for code, value in text.items() if value}
     if not used:

@@ -10,7 +10,12 @@ import pytest
 
 from surveys.formjson import form_to_dict, read_json
 from surveys.formjson_schema import question_schema, questionnaire_schema
-from surveys.formspec import QUESTION_FIELDS, FormError, QuestionSpec
+from surveys.formspec import (
+    QUESTION_FIELDS,
+    TRANSLATED_QUESTION_FIELDS,
+    FormError,
+    QuestionSpec,
+)
 from surveys.xlsform import read_xlsform
 from tests.surveys.forms import write_form
 
@@ -30,6 +35,13 @@ def test_field_types_and_rules_come_from_the_declaration():
     assert properties["privacy"]["enum"] == ["", "identifier", "quasi", "sensitive"]
     assert properties["section"]["maxLength"] == 300
     assert question_schema()["required"] == ["name", "type"]
+    # The texts by language, which the language checks and the version diff go through.
+    assert TRANSLATED_QUESTION_FIELDS == (
+        "labels",
+        "hints",
+        "required_message",
+        "constraint_message",
+    )
 
 
 def _read(document: dict[str, object], tmp_path: Path) -> None:
