@@ -222,7 +222,8 @@ def _rows(
     """One row per response of the batch, in batch order, internal person key kept."""
     columns = catalogue.quasi_columns if quasi_only else catalogue.item_columns
     ids = [r.response_id for r in batch]
-    flat = flatten(ids, *_answer_keys(columns))
+    keys, typed = _answer_keys(columns)
+    flat = flatten(ids, keys, typed, () if quasi_only else _scrubbed_keys(catalogue, spec))
     meta = pd.DataFrame(
         {
             PERSON: [r.person for r in batch],
@@ -253,7 +254,7 @@ def _rows(
     frame = pd.concat([meta, items.reindex(ids)], axis=1)
     if not quasi_only:
         _add_quality(frame, flat, flags, catalogue, batch, speed or {})
-        found = _free_text(frame, catalogue, spec)
+        found = _free_text(frame, catalogue, spec, flat)
         if scrubbed is not None:
             for name, counts in found.items():
                 scrubbed.setdefault(name, Counter()).update(counts)
@@ -365,11 +366,22 @@ def _withheld_variables(catalogue: Catalogue, spec: ExportSpec) -> set[str]:
     }
 
 
+def _scrubbed_keys(catalogue: Catalogue, spec: ExportSpec) -> list[str]:
+    """The free-text answers released as their stored scrubs (not withheld)."""
+    if spec.free_text == "withhold":
+        return []
+    withheld = freetext.withheld_keys(spec.study_id)
+    return sorted(
+        {c.answer_key for c in catalogue.columns if c.is_free_text and c.answer_key not in withheld}
+    )
+
+
 def _free_text(
-    frame: pd.DataFrame, catalogue: Catalogue, spec: ExportSpec
+    frame: pd.DataFrame, catalogue: Catalogue, spec: ExportSpec, flat: FlatBatch
 ) -> dict[str, Counter[str]]:
     """Free text as stored by scrub-once (respondents/freetext/): the export reads the
-    stored scrub of each answer and never scrubs one that has a current scrub."""
+    stored scrub of each answer (read with the answers, exports/flatten.py) and never
+    scrubs one that has a current scrub."""
     found: dict[str, Counter[str]] = {}
     withheld = freetext.withheld_keys(spec.study_id)
     for column in catalogue.columns:
@@ -381,7 +393,9 @@ def _free_text(
             frame[name] = [WITHHELD if v else "" for v in values]
             continue
         raw = {int(pk): value for pk, value in zip(frame.index, values, strict=True)}
-        released = freetext.released_texts(column.answer_key, raw)
+        released = freetext.released_texts(
+            column.answer_key, raw, flat.scrubs.get(column.answer_key)
+        )
         frame[name] = [released.texts.get(int(pk), "") if v else "" for pk, v in raw.items()]
         found[name] = released.found
     return found

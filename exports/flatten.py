@@ -14,6 +14,11 @@ number as its digits, which is all their columns need (exports/columns.py parses
 Elsewhere (SQLite, embedded use) the answer documents are read through the ORM and given
 the same shape in Python.
 
+Stored scrubs of free text (respondents/freetext/) are read in the same COPY: one
+lateral join per free-text key on the scrub table's (response, key) index gives each row
+its scrub's text, counts by kind, scrubber version and digest, so releasing free text
+costs one more text column, not a query per question and batch.
+
 CSV conventions of COPY relied on (as in respondents/wave_copy.py): NULL is an unquoted empty
 field and an empty string a quoted one (kept apart), so the empty field means "no such key".
 """
@@ -34,8 +39,14 @@ from django.db import connection
 from pyarrow import csv as pa_csv
 
 from exports.factors import Factor
+from respondents.freetext.models import ScrubbedAnswer
 from respondents.models import Response
 from respondents.wave_copy import CopyStream
+
+# Response id -> (text, counts by kind, scrubber version, digest) of a stored scrub, the
+# shape respondents.freetext.services.released_texts takes.
+StoredScrubs = dict[int, tuple[str, Any, int, str]]
+SCRUB_FIELDS = ("text", "found", "version", "digest")
 
 # Bytes of CSV parsed per block.
 BLOCK_BYTES = 8 << 20
@@ -51,6 +62,8 @@ class FlatBatch:
     # Seconds from start to completion; NaN for a response not completed.
     duration: np.ndarray  # float64
     answers: dict[str, Factor]
+    # Free-text key -> its stored scrubs, for the keys asked (all rows of the batch).
+    scrubs: dict[str, StoredScrubs]
 
     def rows(self, ids: Sequence[int]) -> FlatBatch:
         """The same columns for `ids` (a subset), in that order."""
@@ -61,49 +74,76 @@ class FlatBatch:
             status=self.status[take],
             duration=self.duration[take],
             answers={k: f.take(take) for k, f in self.answers.items()},
+            scrubs=self.scrubs,
         )
 
 
 def flatten(
-    ids: Sequence[int], keys: Sequence[str], typed: AbstractSet[str] = frozenset()
+    ids: Sequence[int],
+    keys: Sequence[str],
+    typed: AbstractSet[str] = frozenset(),
+    scrubbed: Sequence[str] = (),
 ) -> FlatBatch:
     """The responses `ids` (in that order) with the answers under `keys`: as stored (a
     number, a list, ...) for the keys in `typed`, as text for the others (a number as its
-    digits, a choice name as itself), which is how the column rules read them."""
+    digits, a choice name as itself), which is how the column rules read them. On
+    PostgreSQL the stored scrubs of the free-text keys in `scrubbed` come with them;
+    elsewhere `scrubs` is empty and the release reads them itself."""
     if not ids:
         return FlatBatch(
             ids=np.zeros(0, dtype=np.int64),
             status=np.zeros(0, dtype=object),
             duration=np.zeros(0),
             answers={key: Factor(np.zeros(0, dtype=np.intp), []) for key in keys},
+            scrubs={key: {} for key in scrubbed},
         )
-    postgres = connection.vendor == "postgresql"
-    return (_copied(ids, keys, typed) if postgres else _through_orm(ids, keys, typed)).rows(ids)
+    if connection.vendor == "postgresql":
+        return _copied(ids, keys, typed, scrubbed).rows(ids)
+    return _through_orm(ids, keys, typed).rows(ids)
 
 
-def _copied(ids: Sequence[int], keys: Sequence[str], typed: AbstractSet[str]) -> FlatBatch:
-    names = ["id", "status", "duration", *(f"a{j}" for j in range(len(keys)))]
+def _copied(
+    ids: Sequence[int], keys: Sequence[str], typed: AbstractSet[str], scrubbed: Sequence[str]
+) -> FlatBatch:
+    scrub_names = [f"s{j}_{field}" for j in range(len(scrubbed)) for field in SCRUB_FIELDS]
+    names = ["id", "status", "duration", *(f"a{j}" for j in range(len(keys))), *scrub_names]
     # `answers -> key` on the stored column would decompress the whole (TOASTed) document
     # again for every key; `answers || '{}'` in a subquery that is not flattened (OFFSET 0)
     # holds each document decompressed once, and every key is read from that copy.
     # `->>` (text) is twice as fast as `->` (JSON text, quoted once more in the CSV), so
     # JSON is asked only where the type matters.
     select = ", ".join(
-        ["id", "status", "duration", *("a -> %s" if k in typed else "a ->> %s" for k in keys)]
+        [
+            "flat.id",
+            "flat.status",
+            "flat.duration",
+            *("flat.a -> %s" if k in typed else "flat.a ->> %s" for k in keys),
+            *(f"s{j}.{field}" for j in range(len(scrubbed)) for field in SCRUB_FIELDS),
+        ]
+    )
+    # At most one scrub per (response, key): the table's unique constraint. Spliced in:
+    # the model's table name and the join's number; the key is a parameter.
+    joins = "".join(
+        f" LEFT JOIN LATERAL (SELECT text, found::text AS found, version, digest "  # noqa: S608
+        f"FROM {ScrubbedAnswer._meta.db_table} WHERE response_id = flat.id AND key = %s) "
+        f"AS s{j} ON true"
+        for j in range(len(scrubbed))
     )
     # Only fixed expressions are spliced in; the keys and ids are parameters.
     query = (
         f"COPY (SELECT {select} FROM (SELECT id, status, "  # noqa: S608
         "extract(epoch FROM completed_at - started_at)::float8 AS duration, "
         "answers || '{}'::jsonb AS a FROM respondents_response WHERE id = ANY(%s) "
-        "OFFSET 0) AS flat) TO STDOUT WITH (FORMAT csv)"
+        f"OFFSET 0) AS flat{joins}) TO STDOUT WITH (FORMAT csv)"
     )
     types: dict[str, pa.DataType] = {name: pa.string() for name in names}
     types["id"] = pa.int64()
     types["duration"] = pa.float64()
+    for j in range(len(scrubbed)):
+        types[f"s{j}_version"] = pa.int64()
     with (
         connection.cursor() as cursor,
-        cursor.cursor.copy(query, [*keys, list(ids)]) as copy,
+        cursor.cursor.copy(query, [*keys, list(ids), *scrubbed]) as copy,
     ):
         table = pa_csv.read_csv(
             io.BufferedReader(CopyStream(iter(copy)), buffer_size=BLOCK_BYTES),
@@ -116,14 +156,40 @@ def _copied(ids: Sequence[int], keys: Sequence[str], typed: AbstractSet[str]) ->
                 quoted_strings_can_be_null=False,
             ),
         )
+    ids_read = table.column("id").to_numpy()
     return FlatBatch(
-        ids=table.column("id").to_numpy(),
+        ids=ids_read,
         status=table.column("status").to_numpy(zero_copy_only=False).astype(object),
         duration=pc.fill_null(table.column("duration"), np.nan).to_numpy(),
         answers={
             key: _decoded(table.column(f"a{j}"), json_text=key in typed)
             for j, key in enumerate(keys)
         },
+        scrubs={key: _scrubs(table, f"s{j}", ids_read) for j, key in enumerate(scrubbed)},
+    )
+
+
+def _scrubs(table: pa.Table, prefix: str, ids: np.ndarray) -> StoredScrubs:
+    """The stored scrubs of one key, for the rows that have one. The counts by kind are
+    decoded once per distinct value (most are "{}") and shared between rows."""
+    version = table.column(f"{prefix}_version")
+    present = pc.is_valid(version)
+    if not pc.any(present).as_py():
+        return {}
+    kept = table.filter(present)
+    found = _decoded(kept.column(f"{prefix}_found"), json_text=True)
+    return dict(
+        zip(
+            ids[present.to_numpy(zero_copy_only=False)].tolist(),
+            zip(
+                kept.column(f"{prefix}_text").to_pylist(),
+                found.objects().tolist(),
+                kept.column(f"{prefix}_version").to_pylist(),
+                kept.column(f"{prefix}_digest").to_pylist(),
+                strict=True,
+            ),
+            strict=True,
+        )
     )
 
 
@@ -164,6 +230,7 @@ def _through_orm(ids: Sequence[int], keys: Sequence[str], typed: AbstractSet[str
             )
             for key in keys
         },
+        scrubs={},
     )
 
 

@@ -242,14 +242,17 @@ class Released:
     scrubbed_now: int
 
 
-def released_texts(key: str, raw: dict[int, str]) -> Released:
+def released_texts(
+    key: str, raw: dict[int, str], stored: dict[int, tuple[str, Any, int, str]] | None = None
+) -> Released:
     """The stored scrubs of answer `key` for the responses in `raw` (response id -> the
     answer as exports read it). An answer without a current scrub is scrubbed and stored
     now, so nothing unscrubbed is ever released; an answer the study withholds is released
-    as WITHHELD."""
+    as WITHHELD. `stored`: the scrubs already read with the answers (response id -> text,
+    counts by kind, version, digest; exports/flatten.py), else they are read here."""
     ids = [pk for pk, text in raw.items() if text]
     hashed = {pk: digest(raw[pk]) for pk in ids}
-    stored = _stored_scrubs(ids, key)
+    stored = _stored_scrubs(ids, key) if stored is None else dict(stored)
     missing = [
         pk
         for pk in ids

@@ -11,6 +11,8 @@ from django.db.models import F
 
 from config.anyof import AnyOf
 from exports import flatten
+from respondents.freetext import services as freetext
+from respondents.freetext.models import ScrubbedAnswer
 from respondents.models import Response, ResponseStatus, Wave, WaveState
 from tests.builders import build_version, make_study
 
@@ -57,7 +59,7 @@ def test_copy_gives_the_stored_answers_as_the_orm_reads_them():
     asked = [ids[4], ids[0], ids[3], ids[2], ids[1]]
     keys, typed = ["m", "missing", "n", "q", "t"], {"m"}
 
-    copied = flatten._copied(asked, keys, typed).rows(asked)
+    copied = flatten._copied(asked, keys, typed, ()).rows(asked)
     read = flatten._through_orm(asked, keys, typed).rows(asked)
 
     assert copied.ids.tolist() == read.ids.tolist() == asked
@@ -83,6 +85,46 @@ def test_copy_gives_the_stored_answers_as_the_orm_reads_them():
     assert copied.answers["missing"].objects().tolist() == [None] * 5
     # Each distinct answer is decoded once.
     assert len(copied.answers["q"].values) == 2
+
+
+def test_copy_reads_the_stored_scrubs_as_the_release_reads_them():
+    """The scrubs read in the COPY are those `released_texts` reads on its own: same text
+    (quotes, commas, line breaks, an empty scrub), counts, version and digest, one entry per
+    response that has a scrub of the key and none for the others."""
+    ids = _responses()
+    now = datetime(2025, 2, 1, tzinfo=UTC)
+    stored = {
+        ids[0]: ('says "[NAME]", then\nleaves', {"name": 1}, 'says "hi", then\nleaves'),
+        ids[1]: ("", {}, ""),
+        ids[2]: ("Всё, хорошо", {}, "Всё, хорошо"),
+    }
+    for pk, (text, found, answer) in stored.items():
+        ScrubbedAnswer.objects.create(
+            response_id=pk,
+            key="t",
+            text=text,
+            found=found,
+            spans=[],
+            version=3,
+            digest=freetext.digest(answer),
+            scrubbed_at=now,
+        )
+    # A scrub of another key is not read as this one's.
+    ScrubbedAnswer.objects.create(
+        response_id=ids[4], key="q", text="x", version=3, digest="d", scrubbed_at=now
+    )
+
+    copied = flatten._copied(ids, ["t"], set(), ["t", "none"]).rows(ids)
+
+    assert copied.scrubs["t"] == freetext._stored_scrubs(ids, "t")
+    assert copied.scrubs["t"][ids[0]] == (
+        'says "[NAME]", then\nleaves',
+        {"name": 1},
+        3,
+        freetext.digest('says "hi", then\nleaves'),
+    )
+    assert set(copied.scrubs["t"]) == {ids[0], ids[1], ids[2]}
+    assert copied.scrubs["none"] == {}
 
 
 def test_any_of_filters_by_one_array_of_ids():
