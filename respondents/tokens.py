@@ -163,18 +163,23 @@ def issue_resume_token(response: Response) -> str:
     return raw_token
 
 
-def resolve_resume_token(raw_token: str) -> Response | None:
-    """The response a resume token opens, or None."""
+def resolve_resume_token(raw_token: str, *, lock: bool = False) -> Response | None:
+    """The response a resume token opens, or None. With `lock` (inside a transaction) the
+    response row is locked FOR UPDATE in the same query, so a page POST needs no second
+    read of it."""
     # Malformed input: not one of our tokens.
     if not _is_well_formed(raw_token):
         return None
     # get(), not first(): the hash is unique, and first() would order by Response's Meta
     # ordering, which joins and sorts by the wave's and compiles a far longer query on
     # every page a respondent opens. The version too: every page loads its form.
+    found = Response.objects.select_related("wave__study", "wave__version", "member")
+    if lock:
+        # of=self: locking the joined wave, study and version rows too would queue every
+        # respondent of the wave (and a cleaning run writing flags) on those rows.
+        found = found.select_for_update(of=("self",))
     try:
-        response = Response.objects.select_related("wave__study", "wave__version", "member").get(
-            resume_token_hash=hash_token(raw_token)
-        )
+        response = found.get(resume_token_hash=hash_token(raw_token))
     # Unknown token (or one replaced by a newer resume token).
     except Response.DoesNotExist:
         return None

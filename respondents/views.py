@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import wraps
-from typing import Any
+from typing import Any, TypedDict
 
 from django import forms
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -54,6 +54,7 @@ from respondents.services.linkage_verification import (
 from respondents.services.panel_signup import join_panel
 from respondents.services.responses import (
     Action,
+    PageResult,
     StartRefusedError,
     choose_language,
     current_step,
@@ -62,6 +63,7 @@ from respondents.services.responses import (
     record_page_view,
     start_response,
     submit_page,
+    submit_page_by_token,
 )
 from respondents.services.rosters import ROSTER_ACTION, entry_title, roster_entry
 from respondents.services.telegram_verification import start_link
@@ -315,55 +317,84 @@ def personal_link_view(request: HttpRequest, token: str) -> HttpResponse:
 @respondent_page
 @require_http_methods(["GET", "POST"])
 def resume_view(request: HttpRequest, token: str) -> HttpResponse:
-    response = resolve_resume_token(token)
-    if response is None:
-        return _unavailable(request)
     url = reverse("respondents:resume", args=[token])
-    return _page_flow(request, response, url=url, resume_link=site_link(url))
+    if request.method == "POST":
+        # One query finds and locks the response (a page POST's only read of it).
+        submitted = submit_page_by_token(token, **_page_post(request))
+        if submitted is None:
+            return _unavailable(request)
+        response, result = submitted
+        return _after_post(request, response, result, url=url, resume_link=site_link(url))
+    found = resolve_resume_token(token)
+    if found is None:
+        return _unavailable(request)
+    return _page_flow(request, found, url=url, resume_link=site_link(url))
+
+
+class _PagePost(TypedDict):
+    page: str
+    step: int
+    data: dict[str, list[str]]
+    action: Action
+    shown: list[str] | None
+    honeypot_filled: bool
+    privacy: str
+    roster: str
+
+
+def _page_post(request: HttpRequest) -> _PagePost:
+    posted_action = str(request.POST.get(ACTION_FIELD, ""))
+    action: Action = "next"
+    roster = ""
+    if posted_action == "back":
+        action = "back"
+    elif posted_action.startswith(LANGUAGE_ACTION):
+        action = "stay"
+    elif posted_action.startswith(ROSTER_ACTION):
+        # "Add another" and "remove" keep the page's answers and show it again.
+        action, roster = "stay", posted_action.removeprefix(ROSTER_ACTION)
+    return {
+        "page": request.POST.get(PAGE_FIELD, ""),
+        "step": _posted_step(request),
+        "data": _posted(request),
+        "action": action,
+        "shown": request.POST.getlist(SHOWN_FIELD) or None,
+        "honeypot_filled": bool(request.POST.get(HONEYPOT_FIELD, "").strip()),
+        "privacy": request.POST.get(warnings.CHOICE_FIELD, ""),
+        "roster": roster,
+    }
+
+
+def _after_post(
+    request: HttpRequest, response: Response, result: PageResult, *, url: str, resume_link: str
+) -> HttpResponse:
+    switch_to = str(request.POST.get(ACTION_FIELD, "")).removeprefix(LANGUAGE_ACTION)
+    if str(request.POST.get(ACTION_FIELD, "")).startswith(LANGUAGE_ACTION) and (
+        switch_to in response.wave.study.languages
+    ):
+        choose_language(response, switch_to)
+    if result.outcome == "closed":
+        return _unavailable(request, response.wave.study)
+    if result.outcome not in ("invalid", "privacy"):
+        return _see_other(url)
+    response.refresh_from_db()
+    return _show_page(
+        request,
+        response,
+        url=url,
+        resume_link=resume_link,
+        raw=_posted(request),
+        errors=result.errors,
+        privacy=result.privacy,
+    )
 
 
 def _page_flow(
     request: HttpRequest, response: Response, *, url: str, resume_link: str
 ) -> HttpResponse:
     if request.method == "POST":
-        posted_action = str(request.POST.get(ACTION_FIELD, ""))
-        switch_to = posted_action.removeprefix(LANGUAGE_ACTION)
-        action: Action = "next"
-        roster = ""
-        if posted_action == "back":
-            action = "back"
-        elif posted_action.startswith(LANGUAGE_ACTION):
-            action = "stay"
-        elif posted_action.startswith(ROSTER_ACTION):
-            # "Add another" and "remove" keep the page's answers and show it again.
-            action, roster = "stay", posted_action.removeprefix(ROSTER_ACTION)
-        result = submit_page(
-            response.pk,
-            page=request.POST.get(PAGE_FIELD, ""),
-            step=_posted_step(request),
-            data=_posted(request),
-            action=action,
-            shown=request.POST.getlist(SHOWN_FIELD) or None,
-            honeypot_filled=bool(request.POST.get(HONEYPOT_FIELD, "").strip()),
-            privacy=request.POST.get(warnings.CHOICE_FIELD, ""),
-            roster=roster,
-        )
-        if action == "stay" and switch_to in response.wave.study.languages:
-            choose_language(response, switch_to)
-        if result.outcome == "closed":
-            return _unavailable(request, response.wave.study)
-        if result.outcome not in ("invalid", "privacy"):
-            return _see_other(url)
-        response.refresh_from_db()
-        return _show_page(
-            request,
-            response,
-            url=url,
-            resume_link=resume_link,
-            raw=_posted(request),
-            errors=result.errors,
-            privacy=result.privacy,
-        )
+        result = submit_page(response.pk, **_page_post(request))
+        return _after_post(request, response, result, url=url, resume_link=resume_link)
     language = pick_language(request, response.wave.study, response.language)
     choose_language(response, language)
     if response.status == ResponseStatus.COMPLETED:

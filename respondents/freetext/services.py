@@ -34,7 +34,8 @@ from respondents.freetext.scrub import (
 )
 from respondents.freetext.scrub.spans import Span
 from respondents.models import Response, ResponseStatus
-from surveys.models import PrivacyClass, Question, QuestionType
+from surveys.freetext_keys import free_text_keys_of
+from surveys.models import Question
 from surveys.repeats import instance_answers
 
 # Responses scrubbed per database round trip.
@@ -44,20 +45,13 @@ SCRUBBED_STATUSES = (ResponseStatus.COMPLETED, ResponseStatus.ABANDONED)
 
 
 def free_text_keys(version_id: int) -> list[str]:
-    """The answer keys of a questionnaire version that hold free text: text questions and
-    the "other, specify" text of single choices. Quasi-identifiers are never released as
-    text, so they are not scrubbed."""
-    questions = Question.objects.filter(version_id=version_id).exclude(
-        privacy__in=(PrivacyClass.QUASI, PrivacyClass.IDENTIFIER)
+    """The answer keys of a questionnaire version that hold free text
+    (surveys/freetext_keys.py)."""
+    return free_text_keys_of(
+        Question.objects.filter(version_id=version_id)
+        .order_by("position")
+        .only("name", "type", "privacy", "other_choice")
     )
-    keys = list(questions.filter(type=QuestionType.TEXT).values_list("name", flat=True))
-    keys += [
-        f"{name}_other"
-        for name in questions.filter(type=QuestionType.SELECT_ONE)
-        .exclude(other_choice="")
-        .values_list("name", flat=True)
-    ]
-    return keys
 
 
 def text_answers(answers: Mapping[str, object], keys: Sequence[str]) -> list[tuple[str, object]]:

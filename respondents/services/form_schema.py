@@ -23,6 +23,7 @@ from functools import lru_cache
 from surveys.calculations import CalculationCycleError, calculation_order
 from surveys.expressions import ExpressionError, references
 from surveys.formspec import QUESTION_FIELDS, QuestionSpec, is_dynamic
+from surveys.freetext_keys import free_text_keys_of
 from surveys.models import Choice, Page, Question, QuestionnaireVersion, QuestionType
 from surveys.references import Place, Places
 from surveys.repeats import RepeatSpec, repeat_from_dict
@@ -103,6 +104,9 @@ class FormSchema:
     metadata_fields: tuple[tuple[str, str], ...]
     # The calculate items' names in the order they are computed (surveys/calculations.py).
     calculation_order: tuple[str, ...] = ()
+    # The answer keys holding free text (surveys/freetext_keys.py), which a posted page
+    # checks for names and contacts: cached here, so a POST does not query for them.
+    free_text_keys: tuple[str, ...] = ()
 
     def page(self, name: str) -> FormPage | None:
         return next((page for page in self.pages if page.name == name), None)
@@ -211,6 +215,7 @@ def _load(version_id: int) -> FormSchema:
     )
     return FormSchema(
         calculation_order=_calculation_order(pages),
+        free_text_keys=tuple(free_text_keys_of(question_rows)),
         version_id=version_id,
         source_language=version.source_language,
         languages=tuple(version.languages),

@@ -18,7 +18,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict, Unpack
 
 from django.conf import settings
 from django.core.cache import cache
@@ -29,7 +29,6 @@ from redis.exceptions import RedisError
 from config.queueing import enqueue_on_commit
 from respondents.freetext import tasks as freetext_tasks
 from respondents.freetext import warnings
-from respondents.freetext.services import free_text_keys
 from respondents.models import Invitation, Response, ResponseStatus, Wave
 from respondents.services.answers import (
     AnswerValue,
@@ -365,9 +364,62 @@ def _apply(
     response.answers = with_calculations(schema, prune_hidden(schema, answers), language=language)
 
 
+class PagePost(TypedDict, total=False):
+    """What a page POST carries besides its page and step (see submit_page)."""
+
+    action: Action
+    shown: Sequence[str] | None
+    honeypot_filled: bool
+    privacy: str
+    roster: str
+    now: datetime | None
+
+
 @transaction.atomic
 def submit_page(
     response_id: int,
+    *,
+    page: str,
+    step: int,
+    data: Mapping[str, Sequence[str]],
+    **post: Unpack[PagePost],
+) -> PageResult:
+    """Apply one posted page: "next" validates and moves on (or completes), "back" keeps
+    the valid answers and returns to the previous relevant page. `shown` names the items
+    the form displayed (None: all that are relevant now). A free-text answer that looks like
+    it holds a name, an address or a contact stops the page (outcome "privacy", nothing
+    saved) until `privacy` says "remove" (the findings are cut out) or "keep". On a roster
+    page, `roster` adds or removes an instance ("add", "remove:<n>", with action "stay")."""
+    # of=self: PostgreSQL would otherwise lock the joined wave and version rows too, and
+    # every respondent of the wave (and a cleaning run writing its flags) would queue on
+    # that one wave row.
+    response = (
+        Response.objects.select_for_update(of=("self",))
+        .select_related("wave__version")
+        .get(pk=response_id)
+    )
+    return _apply_page(response, page=page, step=step, data=data, **post)
+
+
+@transaction.atomic
+def submit_page_by_token(
+    raw_token: str,
+    *,
+    page: str,
+    step: int,
+    data: Mapping[str, Sequence[str]],
+    **post: Unpack[PagePost],
+) -> tuple[Response, PageResult] | None:
+    """submit_page for the response a resume token opens (None: no such response), found
+    and locked in one query: a respondent's page POST reads its response once."""
+    response = resolve_resume_token(raw_token, lock=True)
+    if response is None:
+        return None
+    return response, _apply_page(response, page=page, step=step, data=data, **post)
+
+
+def _apply_page(
+    response: Response,
     *,
     page: str,
     step: int,
@@ -379,21 +431,8 @@ def submit_page(
     roster: str = "",
     now: datetime | None = None,
 ) -> PageResult:
-    """Apply one posted page: "next" validates and moves on (or completes), "back" keeps
-    the valid answers and returns to the previous relevant page. `shown` names the items
-    the form displayed (None: all that are relevant now). A free-text answer that looks like
-    it holds a name, an address or a contact stops the page (outcome "privacy", nothing
-    saved) until `privacy` says "remove" (the findings are cut out) or "keep". On a roster
-    page, `roster` adds or removes an instance ("add", "remove:<n>", with action "stay")."""
+    # The caller holds the response row locked in the current transaction.
     moment = now or timezone.now()
-    # of=self: PostgreSQL would otherwise lock the joined wave and version rows too, and
-    # every respondent of the wave (and a cleaning run writing its flags) would queue on
-    # that one wave row.
-    response = (
-        Response.objects.select_for_update(of=("self",))
-        .select_related("wave__version")
-        .get(pk=response_id)
-    )
     if not is_accepting_responses(response.wave, now=moment):
         return PageResult(outcome="closed")
     # A retried or duplicate POST, or a form from an old tab: applied already, or never
@@ -444,7 +483,7 @@ def _privacy_check(
 ) -> tuple[Mapping[str, Sequence[str]], dict[str, list[str]]]:
     """The data to apply, and what to warn about (empty once the respondent chose)."""
     form_page = schema.page(page) or schema.pages[0]
-    free_keys = free_text_keys(schema.version_id)
+    free_keys = schema.free_text_keys
     if form_page.repeat is not None:
         keys = free_text_fields(form_page, free_keys, data)
     else:
