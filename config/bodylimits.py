@@ -18,11 +18,11 @@ from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.urls import Resolver404, resolve
 from django.utils import translation
 from django.utils.translation import gettext
 
-RESPONDENT_NAMESPACE = "respondents"
+from config.respondentpaths import is_respondent_request
+
 FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 MULTIPART = "multipart/form-data"
 TOO_LARGE = 413
@@ -44,13 +44,6 @@ class RefuseFilesHandler(FileUploadHandler):
 
     def file_complete(self, file_size: int) -> None:
         return None
-
-
-def is_respondent_page(path: str) -> bool:
-    try:
-        return resolve(path).namespace == RESPONDENT_NAMESPACE
-    except Resolver404:
-        return False
 
 
 def _declared_length(request: HttpRequest) -> int | None:
@@ -100,7 +93,7 @@ def _refuse_file_parts(request: HttpRequest) -> HttpResponse | None:
 def refuse_body(request: HttpRequest) -> HttpResponse | None:
     """The refusal for this request's body, or None when it may be read."""
     length = _declared_length(request)
-    if is_respondent_page(request.path_info):
+    if is_respondent_request(request):
         if length is None or length > settings.RESPONDENT_MAX_BODY_BYTES:
             return _respondent_refusal(request, TOO_LARGE if length else BAD_REQUEST)
         content_type = str(request.META.get("CONTENT_TYPE", "")).split(";")[0].strip().lower()

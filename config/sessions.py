@@ -13,17 +13,15 @@ from __future__ import annotations
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.http import HttpRequest, HttpResponse
 
-RESPONDENT_NAMESPACE = "respondents"
+from config.respondentpaths import is_respondent_request
 
 
 class SessionMiddleware(DjangoSessionMiddleware):
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         session = getattr(request, "session", None)
-        match = getattr(request, "resolver_match", None)
         if (
             session is not None
-            and match is not None
-            and match.namespace == RESPONDENT_NAMESPACE
+            and is_respondent_request(request)
             and not session.accessed
             and not session.modified
         ):

@@ -81,10 +81,12 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    # Django's, django-otp's and messages' own, skipped on respondent pages
+    # (config/staffonly.py); the two-factor check looks at the path first.
+    "config.staffonly.AuthenticationMiddleware",
+    "config.staffonly.OTPMiddleware",
     "config.accounts.middleware.TwoFactorRequiredMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "config.staffonly.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as axes requires: it turns a lockout raised during authentication into a page.

@@ -64,7 +64,8 @@ def test_page_post_reads_the_response_once_locked_and_writes_it_once(client):
     statements = _statements(queries)
     assert len(statements) == 2, statements
     read, write = statements
-    assert read.startswith("SELECT") and "FOR UPDATE" in read
+    assert read.startswith("SELECT")
+    assert "FOR UPDATE" in read
     assert "resume_token_hash" in read
     assert write.startswith('UPDATE "respondents_response"')
 
