@@ -25,7 +25,6 @@ field and an empty string a quoted one (kept apart), so the empty field means "n
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterator, Sequence
 from collections.abc import Set as AbstractSet
@@ -41,15 +40,13 @@ from pyarrow import csv as pa_csv
 from exports.factors import Factor
 from respondents.freetext.models import ScrubbedAnswer
 from respondents.models import Response
-from respondents.wave_copy import CopyStream
+from respondents.wave_copy import copy_csv_options, copy_file
 
 # Response id -> (text, counts by kind, scrubber version, digest) of a stored scrub, the
 # shape respondents.freetext.services.released_texts takes.
 StoredScrubs = dict[int, tuple[str, Any, int, str]]
 SCRUB_FIELDS = ("text", "found", "version", "digest")
 
-# Bytes of CSV parsed per block.
-BLOCK_BYTES = 8 << 20
 ORM_CHUNK = 500
 
 
@@ -145,17 +142,7 @@ def _copied(
         connection.cursor() as cursor,
         cursor.cursor.copy(query, [*keys, list(ids), *scrubbed]) as copy,
     ):
-        table = pa_csv.read_csv(
-            io.BufferedReader(CopyStream(iter(copy)), buffer_size=BLOCK_BYTES),
-            read_options=pa_csv.ReadOptions(column_names=names, block_size=BLOCK_BYTES),
-            parse_options=pa_csv.ParseOptions(newlines_in_values=True),
-            convert_options=pa_csv.ConvertOptions(
-                column_types=types,
-                null_values=[""],
-                strings_can_be_null=True,
-                quoted_strings_can_be_null=False,
-            ),
-        )
+        table = pa_csv.read_csv(copy_file(copy), **copy_csv_options(names, types))
     ids_read = table.column("id").to_numpy()
     return FlatBatch(
         ids=ids_read,

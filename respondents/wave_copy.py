@@ -14,7 +14,8 @@ field, so an answer "NA" or "null" stays text; quoted fields may hold newlines (
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -64,6 +65,29 @@ class CopyStream(io.RawIOBase):
         return size
 
 
+def copy_file(copy: Iterable[memoryview]) -> io.BufferedReader:
+    """A COPY TO STDOUT in progress as a buffered file."""
+    return io.BufferedReader(CopyStream(iter(copy)), buffer_size=BLOCK_BYTES)
+
+
+def copy_csv_options(
+    names: list[str], types: dict[str, pa.DataType], **convert: Any
+) -> dict[str, Any]:
+    """pyarrow's reading of COPY (FORMAT csv): NULL is an unquoted empty field and "" a
+    quoted one, so only the former is null; values may hold line breaks."""
+    return {
+        "read_options": pa_csv.ReadOptions(column_names=names, block_size=BLOCK_BYTES),
+        "parse_options": pa_csv.ParseOptions(newlines_in_values=True),
+        "convert_options": pa_csv.ConvertOptions(
+            column_types=types,
+            null_values=[""],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,
+            **convert,
+        ),
+    }
+
+
 def copy_columns(wave_id: int, items: list[str], pages: list[str]) -> Iterator[Columns]:
     """Per batch: the fixed fields as arrays (ids; texts as objects with None; member and
     invitation -1 when absent; timestamps as epoch seconds, NaN when absent), then each
@@ -86,17 +110,7 @@ def copy_columns(wave_id: int, items: list[str], pages: list[str]) -> Iterator[C
     types.update({name: pa.string() for name in item_names + page_names})
     with connection.cursor() as cursor, cursor.cursor.copy(sql, [*items, *pages, wave_id]) as copy:
         reader = pa_csv.open_csv(
-            io.BufferedReader(CopyStream(iter(copy)), buffer_size=BLOCK_BYTES),
-            read_options=pa_csv.ReadOptions(column_names=names, block_size=BLOCK_BYTES),
-            parse_options=pa_csv.ParseOptions(newlines_in_values=True),
-            convert_options=pa_csv.ConvertOptions(
-                column_types=types,
-                null_values=[""],
-                strings_can_be_null=True,
-                quoted_strings_can_be_null=False,
-                true_values=["t"],
-                false_values=["f"],
-            ),
+            copy_file(copy), **copy_csv_options(names, types, true_values=["t"], false_values=["f"])
         )
         for batch in reader:
             yield _arrays(batch, item_names, page_names)
