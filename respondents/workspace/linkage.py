@@ -26,7 +26,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from respondents.linkage.matching import SUGGESTED_ACCEPT
-from respondents.models import LinkDecision, LinkHow, LinkStatus, ResponseLink, Wave
+from respondents.models import (
+    LinkDecision,
+    LinkHow,
+    LinkStatus,
+    Response,
+    ResponseLink,
+    ResponseStatus,
+    Wave,
+)
 from respondents.services.linkage import (
     DECISIONS,
     decide_links,
@@ -56,12 +64,41 @@ def _user(request: HttpRequest) -> AbstractBaseUser | None:
     return request.user if isinstance(request.user, AbstractBaseUser) else None
 
 
-def _side_by_side(link: ResponseLink, items: list[str]) -> list[tuple[str, Any, Any, bool]]:
-    later, earlier = link.response.answers, link.earlier_response.answers
-    return [
-        (name, later.get(name), earlier.get(name), later.get(name) == earlier.get(name))
-        for name in items
-    ]
+def _earlier_responses(wave: Wave, links: list[ResponseLink]) -> dict[int, list[Response]]:
+    """Per link, every completed response of the earlier person in the waves before this one,
+    latest first: the linker compares with all of them, so the reviewer sees all of them."""
+    members = {link.earlier_response.member_id for link in links} - {None}
+    by_member: dict[int, list[Response]] = {}
+    if members:
+        responses = (
+            Response.objects.filter(
+                member_id__in=members,
+                wave__in=earlier_waves(wave),
+                status=ResponseStatus.COMPLETED,
+            )
+            .select_related("wave")
+            .order_by("-started_at", "-pk")
+        )
+        for response in responses:
+            if response.member_id is not None:
+                by_member.setdefault(response.member_id, []).append(response)
+    return {
+        link.pk: by_member.get(link.earlier_response.member_id or 0) or [link.earlier_response]
+        for link in links
+    }
+
+
+def _side_by_side(
+    link: ResponseLink, earlier: list[Response], items: list[str]
+) -> list[tuple[str, Any, list[Any], bool]]:
+    """Per item: this answer, the person's earlier answers (latest first), and whether any of
+    them agrees (an item that agrees nowhere is highlighted)."""
+    later = link.response.answers
+    rows = []
+    for name in items:
+        before = [response.answers.get(name) for response in earlier]
+        rows.append((name, later.get(name), before, later.get(name) in before))
+    return rows
 
 
 def _links(wave: Wave, status: LinkStatus) -> QuerySet[ResponseLink]:
@@ -79,6 +116,8 @@ def linkage_review(request: HttpRequest, study: Study, wave_id: int) -> HttpResp
     items = stable_items(wave)
     candidates = _links(wave, LinkStatus.CANDIDATE).order_by("-probability", "pk")
     page = Paginator(candidates, PAIRS_PER_PAGE).get_page(request.GET.get("page"))
+    shown = list(page.object_list)
+    earlier = _earlier_responses(wave, shown)
     linked = _links(wave, LinkStatus.LINKED).order_by("-decided_at", "pk")
     rejected = _links(wave, LinkStatus.REJECTED).order_by("-decided_at", "pk")
     context = {
@@ -86,7 +125,9 @@ def linkage_review(request: HttpRequest, study: Study, wave_id: int) -> HttpResp
         "wave": wave,
         "items": items,
         "has_earlier": bool(earlier_waves(wave)),
-        "pairs": [(link, _side_by_side(link, items)) for link in page.object_list],
+        "pairs": [
+            (link, earlier[link.pk], _side_by_side(link, earlier[link.pk], items)) for link in shown
+        ],
         "page": page,
         "linked": linked[:PAIRS_PER_PAGE],
         "linked_count": linked.count(),
