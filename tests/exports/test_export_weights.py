@@ -61,6 +61,38 @@ def panel():
     return study, first, second
 
 
+def _export(
+    study: Any,
+    waves: list[Any],
+    out: Path,
+    fmt: str,
+    *,
+    sample: str = "panel",
+    language: str | None = "en",
+) -> None:
+    """export_data, long layout, k=2; `language` None keeps the study's default (Russian)."""
+    chosen = ["--language", language] if language else []
+    call_command(
+        "export_data",
+        "--study",
+        study.slug,
+        "--waves",
+        ",".join(str(w.pk) for w in waves),
+        "--format",
+        fmt,
+        "--sample",
+        sample,
+        "--layout",
+        "long",
+        "--k",
+        "2",
+        *chosen,
+        "--out",
+        str(out),
+        stdout=io.StringIO(),
+    )
+
+
 def test_set_margins_then_a_combined_export_carries_a_raking_weight(panel, media, tmp_path):
     study, first, _ = panel
     margins = tmp_path / "margins.csv"
@@ -68,24 +100,7 @@ def test_set_margins_then_a_combined_export_carries_a_raking_weight(panel, media
     call_command("set_margins", "--study", study.slug, "--file", str(margins), stdout=io.StringIO())
     assert RakingMargins.objects.get(study=study).margins == {"sex": {"f": 0.5, "m": 0.5}}
     out = tmp_path / "out"
-    call_command(
-        "export_data",
-        "--study",
-        study.slug,
-        "--waves",
-        str(first.pk),
-        "--format",
-        "sav",
-        "--sample",
-        "combined",
-        "--layout",
-        "long",
-        "--k",
-        "2",
-        "--out",
-        str(out),
-        stdout=io.StringIO(),
-    )
+    _export(study, [first], out, "sav", sample="combined", language=None)
     [sav] = out.glob("*.sav")
     frame, meta = pyreadstat.read_sav(str(sav))
     assert "weight_rake" in frame.columns
@@ -102,24 +117,7 @@ def test_set_margins_then_a_combined_export_carries_a_raking_weight(panel, media
 def test_a_panel_export_carries_an_attrition_weight(panel, media, tmp_path):
     study, first, second = panel
     out = tmp_path / "out"
-    call_command(
-        "export_data",
-        "--study",
-        study.slug,
-        "--waves",
-        f"{first.pk},{second.pk}",
-        "--format",
-        "sav",
-        "--sample",
-        "panel",
-        "--layout",
-        "long",
-        "--k",
-        "2",
-        "--out",
-        str(out),
-        stdout=io.StringIO(),
-    )
+    _export(study, [first, second], out, "sav", language=None)
     [sav] = out.glob("*.sav")
     frame, meta = pyreadstat.read_sav(str(sav))
     assert "Вес выбывания" in str(meta.column_names_to_labels["weight_attrition"])  # noqa: RUF001
@@ -149,29 +147,6 @@ def test_bad_margins_are_refused_and_change_nothing(panel, tmp_path, _case, cont
     with pytest.raises(CommandError, match=message):
         call_command("set_margins", "--study", study.slug, "--file", str(margins))
     assert not RakingMargins.objects.exists()
-
-
-def _export(study: Any, waves: list[Any], out: Path, fmt: str) -> None:
-    call_command(
-        "export_data",
-        "--study",
-        study.slug,
-        "--waves",
-        ",".join(str(w.pk) for w in waves),
-        "--format",
-        fmt,
-        "--sample",
-        "panel",
-        "--layout",
-        "long",
-        "--k",
-        "2",
-        "--language",
-        "en",
-        "--out",
-        str(out),
-        stdout=io.StringIO(),
-    )
 
 
 def test_the_attrition_weight_opens_in_stata_and_r_with_its_label(panel, media, tmp_path):
