@@ -39,6 +39,15 @@ from openpyxl import Workbook
 from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
 from pyxform.xls2json_backends import csv_to_dict, xls_to_dict, xlsx_to_dict
 
+from surveys.barewords import (
+    EMPTY_CALCULATION,
+    ERROR_REQUIRED_CONDITION,
+    WARNING_CALCULATION_WORD,
+    WARNING_REQUIRED_CONDITION,
+    WARNING_REQUIRED_WORD,
+    is_bare_word,
+    is_condition,
+)
 from surveys.choicefiles import (
     ERROR_MEDIA_SIZE,
     MAX_MEDIA_BYTES,
@@ -70,6 +79,7 @@ from surveys.formspec import (
 from surveys.grouped_repeats import joined, own_relevant, placed
 from surveys.languages import known_code, language_code
 from surveys.repeats import COUNT_COLUMNS, PARAMETERS_COLUMN, RepeatError, RepeatSpec, read_repeat
+from surveys.skipchain import group_reads_skipped
 from surveys.wrappers import split_wrappers
 
 ERROR_FILE_TYPE = "not an XLSForm file type (use .xlsx, .xls or .csv)"
@@ -240,6 +250,9 @@ class _Reader:
     media: Path | None = None
     # Settings `allow_choice_duplicates`: a choice name may repeat in its list.
     allow_choice_duplicates: bool = False
+
+    def warn(self, row: _Row, column: str, problem: str) -> None:
+        self.warnings.append(WARNING_AT.format(row=row.number, column=column, problem=problem))
 
     def expression(self, row: _Row, column: str) -> str:
         """The row's expression in `column`, with Excel's autocorrect undone (see
@@ -807,7 +820,7 @@ def _question(row: _Row, kind: str, reader: _Reader) -> QuestionSpec | None:
         required_message=row.translated("required_message", language),
         relevant=reader.expression(row, "relevant"),
         constraint=reader.expression(row, "constraint"),
-        calculation=reader.expression(row, "calculation"),
+        calculation=_calculation(row, reader),
         default=_default(row, reader),
         choice_filter=reader.expression(row, "choice_filter"),
         constraint_message=row.translated("constraint_message", language),
@@ -892,14 +905,32 @@ def _normalise_expression(written: str) -> str:
 
 
 def _yes_no(row: _Row, reader: _Reader) -> bool:
+    """Whether the item is required. A cell other than yes or no is read as ODK reads it
+    (surveys/barewords.py)."""
     value = row.get("required")
     if value.lower() in _YES:
         return True
     if value.lower() in _NO:
         return False
-    raise form_error(
-        reader.source, ERROR_REQUIRED.format(value=value), row=row.number, column="required"
+    if is_bare_word(value):
+        reader.warn(row, "required", WARNING_REQUIRED_WORD.format(value=value))
+        return False
+    if is_condition(value) and reader.skip_unsupported:
+        reader.warn(row, "required", WARNING_REQUIRED_CONDITION.format(value=value))
+        return False
+    problem = (ERROR_REQUIRED_CONDITION if is_condition(value) else ERROR_REQUIRED).format(
+        value=value
     )
+    raise form_error(reader.source, problem, row=row.number, column="required")
+
+
+def _calculation(row: _Row, reader: _Reader) -> str:
+    """The row's calculation; a bare word is empty, as ODK reads it (surveys/barewords.py)."""
+    written = reader.expression(row, "calculation")
+    if is_bare_word(written):
+        reader.warn(row, "calculation", WARNING_CALCULATION_WORD.format(value=written))
+        return EMPTY_CALCULATION
+    return written
 
 
 # -- the choices sheet -------------------------------------------------------------------
@@ -997,7 +1028,7 @@ def _skip_list_items(list_name: str, reader: _Reader) -> None:
     """Take every item that offers `list_name` out of the pages read so far, listing it as
     skipped."""
 
-    def reason(question: QuestionSpec) -> str:
+    def reason(page: PageSpec, question: QuestionSpec) -> str:
         return f"{question.type}_from_file {list_name}" if question.choice_list == list_name else ""
 
     _drop_questions(reader, reason)
@@ -1006,7 +1037,9 @@ def _skip_list_items(list_name: str, reader: _Reader) -> None:
 def _skip_readers_of_skipped(reader: _Reader) -> None:
     """Under `skip_unsupported`: an item whose expressions read a skipped item (a photo,
     a location, a list whose file is not given) is skipped too, and so on down the chain,
-    rather than the whole form refused; each is listed with the item it read."""
+    rather than the whole form refused; each is listed with the item it read. So is every
+    item of a page or section whose `relevant` reads one: whether the author meant it to
+    be shown cannot be known (surveys/skipchain.py)."""
     present = {q.xlsform_name for page in reader.pages for q in page.questions}
     present |= {m.name for m in reader.metadata}
     gone = {item.name for item in reader.skipped} - present
@@ -1017,8 +1050,9 @@ def _skip_readers_of_skipped(reader: _Reader) -> None:
         gone = {item.name for item in reader.skipped} - before - present
 
 
-def _reads_skipped(question: QuestionSpec, gone: frozenset[str]) -> str:
-    """Why `question` goes with the skipped items `gone` (the first it reads), or ""."""
+def _reads_skipped(page: PageSpec, question: QuestionSpec, gone: frozenset[str]) -> str:
+    """Why `question` goes with the skipped items `gone` (the first it reads, or the
+    first its page or sections read), or ""."""
     for expression in (
         question.relevant,
         question.constraint,
@@ -1031,17 +1065,17 @@ def _reads_skipped(question: QuestionSpec, gone: frozenset[str]) -> str:
             continue  # refused with its row by check_form
         if missing:
             return f"{question.type} (reads skipped ${{{missing[0]}}})"
-    return ""
+    return group_reads_skipped(page, question, gone)
 
 
-def _drop_questions(reader: _Reader, reason_of: Callable[[QuestionSpec], str]) -> None:
+def _drop_questions(reader: _Reader, reason_of: Callable[[PageSpec, QuestionSpec], str]) -> None:
     """Take out of the pages read so far every item `reason_of` gives a reason for,
     listing it as skipped with that reason; a page or section left empty goes with it."""
     pages = []
     for page in reader.pages:
         kept = []
         for question in page.questions:
-            reason = reason_of(question)
+            reason = reason_of(page, question)
             if reason:
                 reader.skipped.append(SkippedItem(question.row, question.xlsform_name, reason))
             else:

@@ -118,8 +118,15 @@ def test_skip_unsupported_lists_the_skipped_items(tmp_path):
         ),
         (
             "bad required",
-            ["integer", "x", "X", "", "", "", "", "maybe", "", "", "", ""],
-            "f.xlsx: row 10, column required: 'maybe' is not yes or no",
+            ["integer", "x", "X", "", "", "", "", "maybe not", "", "", "", ""],
+            "f.xlsx: row 10, column required: 'maybe not' is not yes or no",
+        ),
+        (
+            "required only when",
+            ["integer", "x", "X", "", "", "", "", "${age} > 30", "", "", "", ""],
+            "f.xlsx: row 10, column required: required only when '${age} > 30' holds is not "
+            "supported (write yes or no, or import with --skip-unsupported to make the item "
+            "optional)",
         ),
         (
             "photo",
@@ -135,19 +142,37 @@ def test_bad_rows_are_refused_with_file_row_and_column(_case, row, message, tmp_
     assert str(caught.value) == message
 
 
-def test_a_group_reading_a_skipped_item_names_the_skip(tmp_path):
-    # An item reading it would be skipped with it; a group would take a part of the form.
+def test_a_group_reading_a_skipped_item_goes_with_its_items_each_listed(tmp_path):
+    # Whether the author meant the group shown cannot be known once the photo is skipped.
+    empty = ["", "", "", "", "", "", ""]
     survey = [
         *SURVEY,
-        ["photo", "pic", "X", "", "", "", "", "", "", "", "", ""],
-        ["begin group", "more", "More", "", "${pic} != ''", "", "", "", "", "", "", ""],
-        ["text", "why", "Why?", "", "", "", "", "", "", "", "", ""],
-        ["end group", "", "", "", "", "", "", "", "", "", "", ""],
+        ["photo", "pic", "X", "", *empty, ""],
+        ["begin group", "more", "More", "", "${pic} != ''", *empty],
+        ["text", "why", "Why?", "", *empty, ""],
+        ["begin group", "inner", "Inner", "", *empty, ""],
+        ["integer", "how", "How?", "", *empty, ""],
+        ["end group", "", "", "", *empty, ""],
+        ["end group", "", "", "", *empty, ""],
+        ["begin group", "last", "Last", "", *empty, ""],
+        ["text", "kept", "Kept", "", *empty, ""],
+        ["begin group", "photo_part", "On the photo", "", "${pic} = ''", *empty[1:], ""],
+        ["text", "caption", "Caption", "", *empty, ""],
+        ["end group", "", "", "", *empty, ""],
+        ["end group", "", "", "", *empty, ""],
     ]
-    with pytest.raises(
-        FormError, match=r"row 11, column relevant: refers to \$\{pic\}, which was skipped"
-    ):
-        read_xlsform(write_form(tmp_path / "f.xlsx", survey), skip_unsupported=True)
+    form = read_xlsform(write_form(tmp_path / "f.xlsx", survey), skip_unsupported=True)
+    assert [(s.row, s.name, s.type) for s in form.skipped] == [
+        (10, "pic", "photo"),
+        (12, "why", "text (in group 'more', whose relevant reads skipped ${pic})"),
+        (14, "how", "integer (in group 'more', whose relevant reads skipped ${pic})"),
+        (20, "caption", "text (in group 'photo_part', whose relevant reads skipped ${pic})"),
+    ]
+    assert [page.name for page in form.pages][-1] == "last"
+    assert [q.name for q in form.pages[-1].questions] == ["kept"]
+    assert form.pages[-1].sections == ()
+    write_xlsform(form, tmp_path / "out.xlsx")
+    assert read_xlsform(tmp_path / "out.xlsx") == form
 
 
 def test_duplicate_choice_is_refused(tmp_path):

@@ -186,3 +186,50 @@ def test_a_last_saved_default_is_dropped_with_a_warning(tmp_path):
         "row 2, column default: default '${last-saved#street}' reads the last form saved on "
         "the same device, which a web survey does not have; the item starts empty",
     )
+
+
+def test_a_bare_word_in_required_or_calculation_is_read_as_odk_reads_it(tmp_path):
+    # pyxform copies such cells into the XForm as XPath: a path to a node that does not
+    # exist, so the item is not required and the calculation is empty.
+    survey = [
+        ["type", "name", "label", "required", "calculation"],
+        ["text", "town", "Town", "T", ""],
+        ["select_one yn", "fee", "A fee?", "basic", "yes"],
+        ["calculate", "flag", "", "", "yes"],
+    ]
+    choices = [["list_name", "name", "label"], ["yn", "yes", "Yes"], ["yn", "no", "No"]]
+    form = read_xlsform(write_form(tmp_path / "f.xlsx", survey, choices))
+    questions = {q.name: q for q in form.questions()}
+    assert [questions[name].required for name in ("town", "fee")] == [False, False]
+    assert [questions[name].calculation for name in ("fee", "flag")] == ["''", "''"]
+    assert form.warnings == (
+        "row 2, column required: 'T' is neither yes nor no, and ODK reads it as the path to a "
+        "node that does not exist: the item is not required (write yes to require it)",
+        "row 3, column required: 'basic' is neither yes nor no, and ODK reads it as the path "
+        "to a node that does not exist: the item is not required (write yes to require it)",
+        "row 3, column calculation: 'yes' is a bare word, which ODK reads as the path to a "
+        "node that does not exist: the calculation is empty (write 'yes' in quotes for the "
+        "text)",
+        "row 4, column calculation: 'yes' is a bare word, which ODK reads as the path to a "
+        "node that does not exist: the calculation is empty (write 'yes' in quotes for the "
+        "text)",
+    )
+    _round_trip(form, tmp_path)
+
+
+def test_a_required_condition_makes_the_item_optional_under_skip_unsupported(tmp_path):
+    survey = [
+        ["type", "name", "label", "required"],
+        ["integer", "age", "Age", "yes"],
+        ["text", "school", "School", "${age} < 18"],
+    ]
+    path = write_form(tmp_path / "f.xlsx", survey, [["list_name", "name", "label"]])
+    with pytest.raises(FormError, match=r"row 3, column required: required only when"):
+        read_xlsform(path)
+    form = read_xlsform(path, skip_unsupported=True)
+    assert [q.required for q in form.questions()] == [True, False]
+    assert form.warnings == (
+        "row 3, column required: required only when '${age} < 18' holds is not supported; "
+        "the item is optional",
+    )
+    _round_trip(form, tmp_path)
