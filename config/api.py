@@ -1,7 +1,9 @@
 """The REST API's shared parts: one error format and the schema/docs views.
 
 Every error leaves the API as JSON `{"detail": message, "field": name-or-null}` (plus
-`errors` with every message by field when a validation found several), with 400 for bad
+`errors` with every message by field when a validation found several, and `problems`, one
+object per bad part with where it is, when an input was refused in several places: the
+rows of an uploaded form), with 400 for bad
 input, 401/403 for who-may, 404 for what is missing or not visible to the caller, 409 for a
 change that conflicts with the stored state (a frozen questionnaire version).
 """
@@ -19,6 +21,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from config.inputerrors import InputError
 from surveys.access import AccessError
 from surveys.diff import ItemTypeChangedError
 from surveys.models import FrozenVersionError, PublishOutsideServiceError
@@ -63,6 +66,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     for exc_type, code in DOMAIN_STATUS.items():
         if isinstance(exc, exc_type):
             return Response({"detail": str(exc), "field": None}, status=code)
+    problems = exc.problems if isinstance(exc, InputError) else ()
     exc = _as_drf(exc)
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -72,6 +76,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     body: dict[str, Any] = {"detail": message, "field": field}
     if isinstance(detail, dict) and (len(detail) > 1 or field is not None):
         body["errors"] = detail
+    if problems:
+        body["problems"] = [dict(problem) for problem in problems]
     response.data = body
     return response
 

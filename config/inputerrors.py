@@ -12,18 +12,33 @@ input.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from django.core.exceptions import ValidationError
 
 
 class InputError(ValidationError):
-    """A refusal whose message names the problem and whose `field` names the input."""
+    """A refusal whose message names the problem and whose `field` names the input.
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    A refusal of several parts of one input (the bad rows of an uploaded form) gives each
+    as one of `problems`, a mapping with at least its "message" and whatever locates it
+    ("sheet", "row", "column"): the messages become the input's list of errors, and the API
+    returns the mappings as they are, so a client can point at each bad row."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        problems: Sequence[Mapping[str, object]] = (),
+    ) -> None:
+        lines: str | list[str] = [str(p["message"]) for p in problems] or message
         if field is None:
-            super().__init__(message)
+            super().__init__(lines)
         else:
-            super().__init__({field: [message]})
+            super().__init__({field: lines if isinstance(lines, list) else [lines]})
         self.field = field
+        self.problems = tuple(problems)
 
     def __str__(self) -> str:
         # The message itself, not Django's repr of a dict or list: commands print it.

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from surveys.diff import ItemTypeChangedError
-from surveys.formspec import FormError
+from surveys.formspec import FormError, FormProblem
 from surveys.models import ImportStatus, QuestionnaireImport
 from surveys.services.questionnaires import ImportResult, import_questionnaire
 
@@ -50,6 +50,8 @@ class FormImportStatus:
     skipped: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     error: str = ""
+    # A refused form's bad rows, each {"message", "sheet", "row", "column"}.
+    problems: list[dict[str, Any]] = field(default_factory=list)
 
 
 def temp_dir() -> Path:
@@ -90,8 +92,12 @@ def run_form_import(job_id: int) -> None:
     with temporary_form_file(job.filename, iter([bytes(job.content)])) as path:
         try:
             result = import_questionnaire(path, study=job.study, **job.options)
-        except (FormError, ItemTypeChangedError) as exc:
+        except FormError as exc:
             job.status, job.error = ImportStatus.FAILED, str(exc)
+            job.result = {"problems": [detail.as_dict() for detail in exc.details]}
+        except ItemTypeChangedError as exc:
+            job.status, job.error = ImportStatus.FAILED, str(exc)
+            job.result = {"problems": [FormProblem(str(exc)).as_dict()]}
         else:
             job.status, job.version = ImportStatus.DONE, result.version
             job.result = _result_body(result)
@@ -115,6 +121,7 @@ def form_import_status(job_id: int) -> FormImportStatus | None:
         skipped=list(job.result.get("skipped", [])),
         warnings=list(job.result.get("warnings", [])),
         error=job.error,
+        problems=list(job.result.get("problems", [])),
     )
 
 

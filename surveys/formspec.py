@@ -70,14 +70,41 @@ MAX_LANGUAGE_CODE_LENGTH = 16
 MIN_CHOICE_CODE, MAX_CHOICE_CODE = -(2**31), 2**31 - 1
 
 
+# The XLSForm sheets a problem's row can be on.
+SURVEY_SHEET = "survey"
+CHOICES_SHEET = "choices"
+
+
+@dataclass(frozen=True)
+class FormProblem:
+    """One bad row (or the whole form): the line shown to the author, and where it is, as far
+    as that is known (a native JSON form has no sheets or rows; row 0 and "" mean unknown)."""
+
+    message: str
+    sheet: str = ""
+    row: int = 0
+    column: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        """The API's shape: unknown places are null, so a client need not know our zeros."""
+        return {
+            "message": self.message,
+            "sheet": self.sheet or None,
+            "row": self.row or None,
+            "column": self.column or None,
+        }
+
+
 class FormError(ValueError):
     """The form is refused; the message names the file, the row and the column. A form
-    with several bad rows is refused once for all of them: `problems` holds one line per
-    bad row (the message is those lines), so the author can mend them in one go."""
+    with several bad rows is refused once for all of them: `details` holds one FormProblem
+    per bad row and `problems` their lines (the message is those lines joined), so the
+    author can mend them in one go."""
 
-    def __init__(self, message: str, problems: tuple[str, ...] = ()) -> None:
+    def __init__(self, message: str, details: tuple[FormProblem, ...] = ()) -> None:
         super().__init__(message)
-        self.problems = problems or (message,)
+        self.details = details or (FormProblem(message),)
+        self.problems = tuple(detail.message for detail in self.details)
 
 
 # More lines than anyone reads before mending the first ones.
@@ -89,15 +116,19 @@ def all_problems(errors: list[FormError]) -> FormError:
     """One refusal naming every problem found (the first MAX_PROBLEMS of them)."""
     if len(errors) == 1:
         return errors[0]
-    lines = [line for error in errors for line in error.problems]
-    lines = list(dict.fromkeys(lines))
-    if len(lines) > MAX_PROBLEMS:
-        rest = len(lines) - MAX_PROBLEMS
-        lines = [*lines[:MAX_PROBLEMS], ERROR_MORE_PROBLEMS.format(count=rest)]
-    return FormError("\n".join(lines), tuple(lines))
+    by_line = {detail.message: detail for error in errors for detail in error.details}
+    details = list(by_line.values())
+    if len(details) > MAX_PROBLEMS:
+        rest = len(details) - MAX_PROBLEMS
+        details = [*details[:MAX_PROBLEMS], FormProblem(ERROR_MORE_PROBLEMS.format(count=rest))]
+    return FormError("\n".join(detail.message for detail in details), tuple(details))
 
 
-def form_error(source: str, problem: str, *, row: int = 0, column: str = "") -> FormError:
+def form_error(
+    source: str, problem: str, *, row: int = 0, column: str = "", sheet: str = SURVEY_SHEET
+) -> FormError:
+    """A refusal of one row (or of the form when no row is given); `sheet` is the sheet the
+    row is on, kept only with a row (a native JSON form's rows are 0)."""
     where = ""
     if row:
         where += f"row {row}, "
@@ -105,7 +136,9 @@ def form_error(source: str, problem: str, *, row: int = 0, column: str = "") -> 
         where += f"column {column}: "
     elif row:
         where = f"row {row}: "
-    return FormError(ERROR_AT.format(source=source, where=where, problem=problem))
+    message = ERROR_AT.format(source=source, where=where, problem=problem)
+    detail = FormProblem(message, sheet if row else "", row, column)
+    return FormError(message, (detail,))
 
 
 @dataclass(frozen=True)
@@ -590,16 +623,18 @@ def _check_lengths(form: FormSpec, source: str) -> None:
                 (q.harmonise, q.row, "harmonise"),
                 (q.attention_expected, q.row, "attention_check"),
             ]
-    for choice_list in form.choice_lists:
-        for choice in choice_list.choices:
-            values += [
-                (choice_list.name, choice.row, "list_name"),
-                (choice.name, choice.row, "name"),
-            ]
     for value, row, column in values:
         if len(value) > MAX_NAME_LENGTH:
             problem = ERROR_TOO_LONG.format(value=value, limit=MAX_NAME_LENGTH)
             raise form_error(source, problem, row=row, column=column)
+    for choice_list in form.choice_lists:
+        for choice in choice_list.choices:
+            for value, column in ((choice_list.name, "list_name"), (choice.name, "name")):
+                if len(value) > MAX_NAME_LENGTH:
+                    problem = ERROR_TOO_LONG.format(value=value, limit=MAX_NAME_LENGTH)
+                    raise form_error(
+                        source, problem, row=choice.row, column=column, sheet=CHOICES_SHEET
+                    )
 
 
 def _check_codes(choice_list: ChoiceListSpec, source: str) -> None:
@@ -608,7 +643,7 @@ def _check_codes(choice_list: ChoiceListSpec, source: str) -> None:
             problem = ERROR_CHOICE_CODE_RANGE.format(
                 code=choice.code, name=choice.name, low=MIN_CHOICE_CODE, high=MAX_CHOICE_CODE
             )
-            raise form_error(source, problem, row=choice.row, column="code")
+            raise form_error(source, problem, row=choice.row, column="code", sheet=CHOICES_SHEET)
 
 
 def _check_question(form: FormSpec, question: QuestionSpec, source: str) -> None:

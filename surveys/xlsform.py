@@ -57,6 +57,7 @@ from surveys.choicefiles import (
 )
 from surveys.expressions import FUNCTIONS, ExpressionError, references
 from surveys.formspec import (
+    CHOICES_SHEET,
     DEFAULT_LANGUAGE,
     SELECT_TYPES,
     TRANSLATED_QUESTION_FIELDS,
@@ -960,11 +961,11 @@ def _choice_list(list_name: str, rows: list[_Row], reader: _Reader) -> ChoiceLis
         name = row.get("name")
         if not name:
             problem = ERROR_MISSING.format(column="name")
-            reader.errors.append(form_error(reader.source, problem, row=row.number, column="name"))
+            reader.errors.append(_choice_error(reader, problem, row))
             continue
         if name in first and not reader.allow_choice_duplicates:
             problem = ERROR_DUPLICATE_CHOICE.format(name=name, list_name=list_name)
-            reader.errors.append(form_error(reader.source, problem, row=row.number, column="name"))
+            reader.errors.append(_choice_error(reader, problem, row))
             continue
         if name in first:
             variants[name].append(row.extra_cells(_CHOICE_COLUMNS))
@@ -1092,13 +1093,17 @@ def _holds(section: str, used: set[str]) -> bool:
     return any(path == section or path.startswith(section + "/") for path in used)
 
 
+def _choice_error(reader: _Reader, problem: str, row: _Row, *, column: str = "name") -> FormError:
+    return form_error(reader.source, problem, row=row.number, column=column, sheet=CHOICES_SHEET)
+
+
 def _code(row: _Row, reader: _Reader) -> int:
     value = row.get("code")
     try:
         return int(float(value)) if float(value).is_integer() else int(value)
     except ValueError as exc:
         problem = ERROR_CODE.format(value=value)
-        raise form_error(reader.source, problem, row=row.number, column="code") from exc
+        raise _choice_error(reader, problem, row, column="code") from exc
 
 
 def _with_other(choice_list: ChoiceListSpec, reader: _Reader) -> ChoiceListSpec:

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from surveys.formjson import form_to_dict
@@ -131,6 +131,32 @@ class SkippedItemSerializer(serializers.Serializer[Any]):
     type = serializers.CharField()
 
 
+class FormProblemSerializer(serializers.Serializer[Any]):
+    """One bad row of a refused form (or the whole form, when no row is named)."""
+
+    message = serializers.CharField(help_text="The line shown to the author: file, row, column.")
+    sheet = serializers.CharField(
+        allow_null=True, help_text="The XLSForm sheet of the row ('survey', 'choices'), if known."
+    )
+    row = serializers.IntegerField(allow_null=True, help_text="The row on that sheet, if known.")
+    column = serializers.CharField(allow_null=True, help_text="The column, if known.")
+
+
+def form_refusal_serializer() -> serializers.Serializer[Any]:
+    """A refused upload (schema only; config/api.py writes the body): the first problem as
+    `detail`, every message by field in `errors`, every bad row in `problems`. Inline, since
+    a serializer cannot declare a field named `errors`."""
+    return inline_serializer(
+        name="FormRefusal",
+        fields={
+            "detail": serializers.CharField(),
+            "field": serializers.CharField(allow_null=True),
+            "errors": serializers.DictField(required=False, help_text="Every message, by field."),
+            "problems": FormProblemSerializer(many=True, required=False),
+        },
+    )
+
+
 class FormImportStatusSerializer(serializers.Serializer[Any]):
     """A large form's import, run by a Celery task: queued, done (with the version) or
     failed (with the refusal naming file, row and column)."""
@@ -145,6 +171,7 @@ class FormImportStatusSerializer(serializers.Serializer[Any]):
     skipped = serializers.ListField(child=serializers.DictField())
     warnings = serializers.ListField(child=serializers.CharField())
     error = serializers.CharField(allow_blank=True)
+    problems = FormProblemSerializer(many=True)
 
 
 class ImportResultSerializer(serializers.Serializer[Any]):

@@ -6,7 +6,7 @@ StudyRolePermission: 404 outside the study, 403 when the role lacks the action),
 one service. Researchers and owners edit questionnaires; the roles that may read them
 (surveys.access.Action.VIEW_QUESTIONNAIRES) read. A write to a published version answers
 409 (config/api.py maps FrozenVersionError); a refused form answers 400 naming the file,
-row and column, with `field` "file".
+row and column, with `field` "file" and each bad row in `problems` (sheet, row, column).
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from surveys.api.serializers import (
     VersionDetailSerializer,
     VersionDiffSerializer,
     VersionSerializer,
+    form_refusal_serializer,
 )
 from surveys.models import (
     ItemBankConcept,
@@ -160,7 +161,11 @@ class UploadQuestionnaireView(_StudyRoleView):
 
     @extend_schema(
         request={"multipart/form-data": UploadFormSerializer},
-        responses={201: ImportResultSerializer, 202: FormImportStatusSerializer},
+        responses={
+            201: ImportResultSerializer,
+            202: FormImportStatusSerializer,
+            400: form_refusal_serializer(),
+        },
     )
     def post(self, request: Request, slug: str) -> Response:
         study = self.study(slug)

@@ -55,8 +55,12 @@ def upload_form(
     refused file."""
     try:
         return _import_or_queue(path, study=study, options=options, requested_by=requested_by)
-    except (FormError, ItemTypeChangedError) as exc:
-        # The refusal is about the uploaded file: the API answers it under "file".
+    except FormError as exc:
+        # The refusal is about the uploaded file: the API answers it under "file", each
+        # bad row on its own with its sheet, row and column.
+        problems = [detail.as_dict() for detail in exc.details]
+        raise InputError(str(exc), field="file", problems=problems) from exc
+    except ItemTypeChangedError as exc:
         raise InputError(str(exc), field="file") from exc
 
 

@@ -201,7 +201,8 @@ def upload(request: HttpRequest, study: Study) -> HttpResponse:
                 options["media"] = saved_media(path.parent, data["choice_files"])
             outcome = upload_form(path, study=study, options=options, requested_by=request.user)
     except InputError as exc:
-        return _questionnaires_page(request, study, form, refusal=str(exc))
+        # Every bad row on its own line.
+        return _questionnaires_page(request, study, form, refusal="\n".join(exc.messages))
     result = outcome.result
     if result is None:
         messages.info(

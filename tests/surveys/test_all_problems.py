@@ -39,6 +39,8 @@ def test_every_bad_row_of_the_sheets_is_named(tmp_path):
         "f.xlsx: row 3, column name: choice 'yes' appears twice in list 'yn'",
     )
     assert str(refusal) == "\n".join(refusal.problems)
+    places = [(d.sheet, d.row, d.column) for d in refusal.details]
+    assert places == [("survey", 2, "type"), ("survey", 4, "name"), ("choices", 3, "name")]
 
 
 def test_every_bad_expression_is_named(tmp_path):

@@ -25,7 +25,7 @@ from surveys.services.questionnaires import (
     version_to_form,
 )
 from tests.builders import make_study
-from tests.surveys.forms import SURVEY, write_form
+from tests.surveys.forms import CHOICES, SURVEY, write_form
 from tests.surveys.personas import make_team
 
 pytestmark = pytest.mark.django_db
@@ -194,6 +194,37 @@ def test_upload_of_a_refused_form_is_400_naming_file_row_and_column(team, tmp_pa
     assert (reply.status_code, body["field"]) == (400, "file")
     assert body["detail"].startswith("where.xlsx: row 10, column type: type 'geopoint'")
     assert QuestionnaireVersion.objects.count() == 0
+
+
+def test_upload_of_a_form_with_several_bad_rows_lists_each_with_its_sheet_and_row(team, tmp_path):
+    # given: two bad items on the survey sheet and a repeated choice on the choices sheet
+    survey = [*SURVEY, ["teleport", "beam", "Beam"], ["text", "bad name", "Name"]]
+    choices = [*CHOICES, ["trust", "1", "Again", "Снова"]]
+    path = write_form(tmp_path / "odd.xlsx", survey=survey, choices=choices)
+
+    # when
+    reply = _upload(client_for(team.researcher), path)
+
+    # then
+    body = reply.json()
+    assert (reply.status_code, body["field"]) == (400, "file")
+    places = [(p["sheet"], p["row"], p["column"]) for p in body["problems"]]
+    assert places == [("survey", 10, "type"), ("survey", 11, "name"), ("choices", 8, "name")]
+    assert body["problems"][2]["message"] == (
+        "odd.xlsx: row 8, column name: choice '1' appears twice in list 'trust'"
+    )
+    assert body["errors"] == {"file": [p["message"] for p in body["problems"]]}
+    assert body["detail"] == body["problems"][0]["message"]
+    assert QuestionnaireVersion.objects.count() == 0
+
+
+def test_a_refusal_without_rows_is_one_problem_with_no_place(team, tmp_path):
+    path = tmp_path / "broken.json"
+    path.write_bytes(b"{")
+    body = _upload(client_for(team.researcher), path).json()
+    assert body["problems"] == [
+        {"message": body["detail"], "sheet": None, "row": None, "column": None}
+    ]
 
 
 def test_upload_with_skip_unsupported_lists_what_it_skipped(team, tmp_path):

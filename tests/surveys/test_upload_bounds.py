@@ -183,6 +183,8 @@ def test_a_refused_large_form_records_the_reason_once(
 
     assert status["status"] == ImportStatus.FAILED
     assert status["error"].startswith("bad.xlsx: row ")
+    assert [p["message"] for p in status["problems"]] == status["error"].split("\n")
+    assert status["problems"][0]["sheet"] == "survey"
     assert QuestionnaireVersion.objects.count() == 0
 
 

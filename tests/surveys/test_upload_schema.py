@@ -31,3 +31,14 @@ def test_the_upload_is_a_binary_file_in_a_multipart_body():
         "description": "An XLSForm (.xlsx, .xls, .csv) or native JSON file.",
     }
     assert component["required"] == ["file"]
+
+
+def test_a_refused_upload_is_described_with_its_list_of_problems():
+    schema = _schema()
+    responses = schema["paths"][UPLOAD]["post"]["responses"]
+    reference = responses["400"]["content"]["application/json"]["schema"]["$ref"]
+    refusal = schema["components"]["schemas"][reference.rsplit("/", 1)[-1]]
+    assert refusal["properties"]["problems"]["type"] == "array"
+    item = refusal["properties"]["problems"]["items"]["$ref"]
+    problem = schema["components"]["schemas"][item.rsplit("/", 1)[-1]]
+    assert set(problem["properties"]) == {"message", "sheet", "row", "column"}
