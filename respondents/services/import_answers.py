@@ -78,7 +78,7 @@ def is_plain(schema: FormSchema) -> bool:
     if any(q.type == QuestionType.CALCULATE or q.choice_filter.strip() for q in questions):
         return False
     if any(page.repeat is not None for page in schema.pages):
-        return False  # roster pages: left out as imports._answers leaves them, by the planner
+        return False  # a file with roster columns is read row by row (import_copy.py)
     try:
         names = _expression_names(schema)
     except ExpressionError:
@@ -126,7 +126,7 @@ class Planner:
         shown: dict[str, Mapping[str, object] | None] = {}
         for page in schema.pages:
             if page.repeat is not None:
-                continue  # no roster columns are accepted (imports._read_header)
+                continue  # rosters read only when the file has their columns, then row by row
             raw = imports.raw_page(page, cells)
             if not page_is_relevant(page, answers):
                 if any(raw.values()):

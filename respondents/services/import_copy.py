@@ -19,6 +19,10 @@ chunk; under it, source_ids another import stored meanwhile are looked up once m
 their rows refused as already imported (before any member is made for them), so the COPY
 never meets a duplicate and a refused row leaves nothing behind. One transaction per chunk,
 as the row-by-row reading has one per batch.
+
+A file with a roster's numbered columns (import_rosters.py) is read row by row by
+imports.prepare_row, whose roster checks the column pass does not repeat; its rows are
+still loaded with COPY, chunk by chunk.
 """
 
 from __future__ import annotations
@@ -143,7 +147,11 @@ def _import_chunk(
     candidates = [i for i, reasons in enumerate(sources) if reasons == []]
     loaded = _Loaded()
     slow = {i for i in range(len(chunk)) if sources[i] != []}
-    if candidates:
+    if layout.roster_cells:
+        # Roster entries are read by the row-by-row reading (import_rosters.py): the
+        # column-wise checks know no entries. Such rows are still loaded with COPY.
+        slow |= set(candidates)
+    elif candidates:
         fine = _check_columns(wave, layout, planner, chunk, candidates, tally, loaded)
         slow |= {index for index, ok in zip(candidates, fine, strict=True) if not ok}
     for index in sorted(slow):

@@ -3,9 +3,10 @@ responses") into a wave, each row checked against the wave's questionnaire versi
 
 The file: CSV, UTF-8 (a byte-order mark is allowed), a header row. Columns: `source_id`
 (required), `panel_key`, `started_at` (required), `completed_at`, `fingerprint`,
-`time_<page>`, one column per item (`<item>_other` for an "other, specify" text), and two
-optional extensions, `channel` and `language`. Anything else refuses the whole file, once,
-naming the columns, before a row is read.
+`time_<page>`, one column per item (`<item>_other` for an "other, specify" text), a roster's
+items in one column per entry as the wide export numbers them (`<item>_<n>`, see
+import_rosters.py), and two optional extensions, `channel` and `language`. Anything else
+refuses the whole file, once, naming the columns, before a row is read.
 
 Row rules. Rows are numbered as a spreadsheet shows them (the header is row 1):
 - types as the web form reads them (integer, decimal with "." or ",", date as YYYY-MM-DD);
@@ -50,7 +51,18 @@ from respondents.models import MemberStatus, PanelMember, Response, ResponseStat
 from respondents.services.answers import check_page, page_is_relevant
 from respondents.services.contacts import keyed_hash
 from respondents.services.form_schema import FormPage, FormQuestion, FormSchema, load_form
+from respondents.services.import_rosters import (
+    RosterCell,
+    bare_columns_problem,
+    column_of,
+    filled_entries,
+    posted_entries,
+    read_roster,
+    roster_cells,
+    stored_entries,
+)
 from respondents.services.panel_signup import new_pseudonym
+from respondents.services.rosters import SEPARATOR
 from respondents.services.waves import validate_channel
 from surveys.models import QuestionType
 
@@ -80,11 +92,6 @@ ERROR_DUPLICATE_COLUMN = "{file}: column {column!r} appears more than once in th
 ERROR_NO_SOURCE_ID = "{file}: no source_id column (required)"
 ERROR_UNKNOWN_COLUMNS = (
     "{file}: unknown column(s) {columns}: not items or pages of version {version}"
-)
-ERROR_ROSTER_COLUMNS = (
-    "{file}: columns {columns} are items of a roster (an XLSForm repeat), whose entries one "
-    "row per response cannot hold; importing roster answers is not supported, so leave "
-    "these columns out"
 )
 ERROR_WAVE_ARCHIVED = "Wave {wave} is archived; nothing can be imported into it."
 
@@ -150,14 +157,17 @@ class Layout:
     header: tuple[str, ...]
     schema: FormSchema
     page_times: dict[str, str]  # column -> page name
+    # Numbered roster columns (import_rosters.py); a roster none of whose columns the file
+    # has is not read.
+    roster_cells: dict[str, RosterCell] = field(default_factory=dict)
 
 
-def item_columns(schema: FormSchema, *, rosters: bool = False) -> set[str]:
-    """The item columns a file may hold; with `rosters`, those of roster pages instead
-    (a roster's entries are lists, which one row per response cannot carry)."""
+def item_columns(schema: FormSchema) -> set[str]:
+    """The item columns a file may hold outside rosters (a roster's entries have numbered
+    columns of their own, import_rosters.py)."""
     columns: set[str] = set()
     for page in schema.pages:
-        if (page.repeat is not None) != rosters:
+        if page.repeat is not None:
             continue
         for question in page.questions:
             columns.add(question.name)
@@ -179,14 +189,13 @@ def read_header(wave: Wave, header: list[str] | None, file_name: str) -> Layout:
         raise ImportFileError(ERROR_NO_SOURCE_ID.format(file=file_name))
     schema = load_form(wave.version)
     page_times = {f"{TIME_PREFIX}{page.name}": page.name for page in schema.pages}
-    in_rosters = [name for name in names if name in item_columns(schema, rosters=True)]
-    if in_rosters:
-        raise ImportFileError(
-            ERROR_ROSTER_COLUMNS.format(
-                file=file_name, columns=", ".join(repr(name) for name in in_rosters)
-            )
-        )
-    known = set(RESERVED_COLUMNS) | item_columns(schema) | set(page_times)
+    ordinary = set(RESERVED_COLUMNS) | item_columns(schema) | set(page_times)
+    bare = bare_columns_problem(schema, (n for n in names if n not in ordinary), file_name)
+    if bare:
+        raise ImportFileError(bare)
+    # An ordinary item's name wins over a roster item's numbered column.
+    cells = roster_cells(schema, (name for name in names if name not in ordinary))
+    known = ordinary | set(cells)
     unknown = [name for name in names if name not in known]
     if unknown:
         raise ImportFileError(
@@ -196,7 +205,7 @@ def read_header(wave: Wave, header: list[str] | None, file_name: str) -> Layout:
                 version=wave.version_id,
             )
         )
-    return Layout(header=names, schema=schema, page_times=page_times)
+    return Layout(header=names, schema=schema, page_times=page_times, roster_cells=cells)
 
 
 def batches(reader: Iterator[list[str]], size: int) -> Iterator[list[tuple[int, list[str]]]]:
@@ -304,7 +313,13 @@ def prepare_row(
     completed_at = timestamp_of(cells, "completed_at", reasons)
     if started_at and completed_at and completed_at < started_at:
         reasons.append(ERROR_COMPLETED_BEFORE)
-    answers = _answers(layout.schema, cells, completed=completed_at is not None, reasons=reasons)
+    answers = _answers(
+        layout.schema,
+        cells,
+        filled_entries(layout.roster_cells, cells),
+        completed=completed_at is not None,
+        reasons=reasons,
+    )
     paradata = {
         "pages": page_times_of(layout.page_times, cells, reasons),
         "metadata": {},
@@ -431,7 +446,7 @@ def raw_answer(question: FormQuestion, text: str) -> list[str]:
     return [text]
 
 
-def _choice_problem(question: FormQuestion, values: list[str]) -> str:
+def _choice_problem(question: FormQuestion, values: list[str], *, column: str = "") -> str:
     names = {choice.name for choice in question.choices}
     bad = [value for value in values if value not in names]
     if question.type == QuestionType.SELECT_ONE and len(values) > 1:
@@ -440,7 +455,7 @@ def _choice_problem(question: FormQuestion, values: list[str]) -> str:
         return ""
     quoted = ", ".join(repr(value[:QUOTED_VALUE_CHARS]) for value in bad)
     return ERROR_CHOICE.format(
-        column=question.name,
+        column=column or question.name,
         values=f"{quoted} {'is' if len(bad) == 1 else 'are'}",
         choice_list=question.choice_list,
     )
@@ -459,15 +474,25 @@ def raw_page(page: FormPage, cells: dict[str, str]) -> dict[str, list[str]]:
 
 
 def _answers(
-    schema: FormSchema, cells: dict[str, str], *, completed: bool, reasons: list[str]
+    schema: FormSchema,
+    cells: dict[str, str],
+    rosters: dict[str, dict[int, dict[str, str]]],
+    *,
+    completed: bool,
+    reasons: list[str],
 ) -> dict[str, object]:
-    """The row's typed answers, checked page by page in order as the web form does."""
+    """The row's typed answers, checked page by page in order as the web form does;
+    `rosters` holds the filled entries of the rosters whose columns the file has."""
     answers: dict[str, object] = {}
     # After a bad answer, `relevant` is computed without it: "hidden" would be a false echo.
     judge_hidden = True
     for page in schema.pages:
         if page.repeat is not None:
-            # No roster column is accepted (read_header): imported rows have no entries.
+            if page.name in rosters:
+                posted = posted_entries(page, rosters[page.name], raw_answer)
+                judge_hidden = _roster_answers(
+                    schema, page, posted, answers, completed, reasons, judge_hidden
+                )
             continue
         raw = raw_page(page, cells)
         if not page_is_relevant(page, answers):
@@ -493,15 +518,62 @@ def _answers(
     return answers
 
 
-def _answer_problem(question: FormQuestion, values: list[str], errors: dict[str, str]) -> str:
+def _answer_problem(
+    question: FormQuestion, values: list[str], errors: dict[str, str], *, key: str = ""
+) -> str:
+    """The reason for the answer to `question`, whose error is `errors[key]` (key: the
+    posted field, by default the item's name, which is also its column)."""
+    key = key or question.name
+    column = column_of(key) if SEPARATOR in key else key
     if question.type in (QuestionType.SELECT_ONE, QuestionType.SELECT_MULTIPLE) and values:
-        problem = _choice_problem(question, values)
+        problem = _choice_problem(question, values, column=column)
         if problem:
             return problem
-    message = errors[question.name]
+    message = errors[key]
     if values and question.type != QuestionType.TEXT:
         message = f"{values[0][:QUOTED_VALUE_CHARS]!r}: {message}"
-    return ERROR_ANSWER.format(column=question.name, problem=message)
+    return ERROR_ANSWER.format(column=column, problem=message)
+
+
+def _roster_answers(
+    schema: FormSchema,
+    page: FormPage,
+    posted: dict[str, list[str]],
+    answers: dict[str, object],
+    completed: bool,
+    reasons: list[str],
+    judge_hidden: bool,
+) -> bool:
+    """A roster's entries, stored in `answers` or refused in `reasons`, as _answers does a
+    page; returns whether later hidden answers can still be judged."""
+    reading = read_roster(
+        schema, page, posted, answers, completed=completed, language=MESSAGE_LANGUAGE
+    )
+    check = reading.check
+    if check is None:
+        if reading.problem:
+            reasons.append(reading.problem)
+        elif judge_hidden:
+            reasons.extend(ERROR_HIDDEN.format(column=column_of(k)) for k, v in posted.items() if v)
+        return judge_hidden and not reading.problem
+    questions = {q.name: q for q in page.questions}
+    for key, message in check.errors.items():
+        if key == page.name:
+            reasons.append(message)
+            continue
+        question = questions[key.rsplit(SEPARATOR, 1)[-1]]
+        reasons.append(_answer_problem(question, posted.get(key, []), check.errors, key=key))
+    judge_hidden = judge_hidden and not check.errors
+    if judge_hidden:
+        reasons.extend(
+            ERROR_HIDDEN.format(column=column_of(key))
+            for key, value in posted.items()
+            if value and key not in check.visible
+        )
+    entries = stored_entries(page, reading, completed=completed)
+    if entries is not None:
+        answers[page.name] = entries
+    return judge_hidden
 
 
 def _attach_members(wave: Wave, rows: list[Row], tally: Tally) -> list[Row]:
