@@ -65,6 +65,9 @@ ERROR_LANGUAGE_CODE = "language code {code!r} is longer than {limit} characters"
 
 # The sizes of the database columns these values are stored in (surveys/models.py).
 MAX_NAME_LENGTH = 100
+# A choice name is what an answer stores; Kobo authors often paste a whole sentence as the
+# name (pyxform sets no limit). 255 characters keep (list, name) within a btree index.
+MAX_CHOICE_NAME_LENGTH = 255
 MAX_LANGUAGE_CODE_LENGTH = 16
 # Choice codes are stored as 32-bit integers (models.IntegerField, SPSS/Stata codes).
 MIN_CHOICE_CODE, MAX_CHOICE_CODE = -(2**31), 2**31 - 1
@@ -610,7 +613,8 @@ def _texts(form: FormSpec) -> list[tuple[str, str, dict[str, str], int]]:
 
 
 def _check_lengths(form: FormSpec, source: str) -> None:
-    """Names and short columns fit their database columns (100 characters)."""
+    """Names and short columns fit their database columns (100 characters; a choice
+    name 255)."""
     values: list[tuple[str, int, str]] = [(m.name, 0, "name") for m in form.metadata_fields]
     for page in form.pages:
         values += [(page.name, page.row, "name"), (page.appearance, page.row, "appearance")]
@@ -629,9 +633,12 @@ def _check_lengths(form: FormSpec, source: str) -> None:
             raise form_error(source, problem, row=row, column=column)
     for choice_list in form.choice_lists:
         for choice in choice_list.choices:
-            for value, column in ((choice_list.name, "list_name"), (choice.name, "name")):
-                if len(value) > MAX_NAME_LENGTH:
-                    problem = ERROR_TOO_LONG.format(value=value, limit=MAX_NAME_LENGTH)
+            for value, column, limit in (
+                (choice_list.name, "list_name", MAX_NAME_LENGTH),
+                (choice.name, "name", MAX_CHOICE_NAME_LENGTH),
+            ):
+                if len(value) > limit:
+                    problem = ERROR_TOO_LONG.format(value=value, limit=limit)
                     raise form_error(
                         source, problem, row=choice.row, column=column, sheet=CHOICES_SHEET
                     )

@@ -495,8 +495,8 @@ class ChoiceList(VersionPart):
 
 class Choice(VersionPart):
     choice_list = models.ForeignKey(ChoiceList, on_delete=models.CASCADE, related_name="choices")
-    # The XLSForm `name`: what is stored as the answer.
-    name = models.CharField(max_length=100)
+    # The XLSForm `name`: what is stored as the answer (formspec.MAX_CHOICE_NAME_LENGTH).
+    name = models.CharField(max_length=255)
     # Numeric code for statistical formats: the name when it is an integer, else 1..n.
     code = models.IntegerField()
     position = models.PositiveIntegerField()

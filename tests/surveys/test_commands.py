@@ -204,3 +204,30 @@ def test_export_to_a_path_it_cannot_write_is_a_one_line_error(tmp_path, _case):
         )
     assert str(caught.value).startswith(expected)
     assert "\n" not in str(caught.value)
+
+
+def test_a_choice_named_by_a_long_sentence_is_stored_and_exported_back(tmp_path):
+    # Kobo authors paste whole sentences as choice names; pyxform sets no limit.
+    sentence = "Bins are full, but the waste is left beside them in an orderly way " * 4
+    name = sentence.strip().replace(" ", "_").replace(",", "")[:255]
+    survey = [["type", "name", "label"], ["select_one state", "state", "State?"]]
+    choices = [["list_name", "name", "label"], ["state", name, "Full"], ["state", "ok", "OK"]]
+    make_study("bins")
+    imported = _run(
+        "import_questionnaire",
+        str(write_form(tmp_path / "bins.xlsx", survey, choices)),
+        "--study",
+        "bins",
+    )
+    out = tmp_path / "back.json"
+    _run("export_questionnaire", str(imported["version"]), "--format", "json", "--out", str(out))
+    written = json.loads(out.read_text())
+    assert [c["name"] for c in written["choice_lists"][0]["choices"]] == [name, "ok"]
+    too_long = [["list_name", "name", "label"], ["state", name + "x", "Full"]]
+    with pytest.raises(CommandError, match=r"row 2, column name: .* is longer than 255"):
+        _run(
+            "import_questionnaire",
+            str(write_form(tmp_path / "long.xlsx", survey, too_long)),
+            "--study",
+            "bins",
+        )
