@@ -35,8 +35,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from django.db import connection
+from django.db.models import F
 from pyarrow import csv as pa_csv
 
+from config.anyof import AnyOf
 from exports.factors import Factor
 from respondents.freetext.models import ScrubbedAnswer
 from respondents.models import Response
@@ -191,7 +193,7 @@ def _decoded(column: pa.ChunkedArray, *, json_text: bool) -> Factor:
 
 def _through_orm(ids: Sequence[int], keys: Sequence[str], typed: AbstractSet[str]) -> FlatBatch:
     rows = list(
-        Response.objects.filter(pk__in=list(ids))
+        Response.objects.filter(AnyOf(F("pk"), ids))
         .values_list("pk", "status", "started_at", "completed_at", "answers")
         .iterator(chunk_size=ORM_CHUNK)
     )

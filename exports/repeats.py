@@ -28,8 +28,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from django.db.models import F
 from django.utils.translation import gettext_noop
 
+from config.anyof import AnyOf
 from exports import columns as col
 from exports.anonymise.pseudonyms import Pseudonymiser
 from exports.catalogue import columns_of_item
@@ -255,16 +257,13 @@ class _RosterRows:
         return [c.variable.name for c in self.columns]
 
     def _batch(self, batch: Sequence[SampledResponse]) -> pd.DataFrame:
-        answers = dict(
-            Response.objects.filter(pk__in=[r.response_id for r in batch]).values_list(
-                "pk", "answers"
-            )
-        )
-        statuses = dict(
-            Response.objects.filter(pk__in=[r.response_id for r in batch]).values_list(
-                "pk", "status"
-            )
-        )
+        answers: dict[int, Any] = {}
+        statuses: dict[int, str] = {}
+        # One array parameter for the batch's ids, one read of each row.
+        stored_rows = Response.objects.filter(AnyOf(F("pk"), [r.response_id for r in batch]))
+        for pk, stored, status in stored_rows.values_list("pk", "answers", "status"):
+            answers[pk] = stored
+            statuses[pk] = status
         records: list[dict[str, Any]] = []
         meta: list[tuple[SampledResponse, int]] = []
         for response in batch:

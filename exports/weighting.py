@@ -13,8 +13,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
+from django.db.models import F
+from django.db.models.fields.json import KeyTransform
 from django.utils.translation import gettext_noop
 
+from config.anyof import AnyOf
 from exports.dataset import ExportSpec, Variable
 from exports.models import RakingMargins
 from exports.sampling import Sample, SampledResponse, select_sample
@@ -32,6 +35,8 @@ LABELS = {
         "Attrition weight: inverse probability of taking part again (mean 1 per wave)"
     ),
 }
+# Rows fetched per round trip when reading a wave's covariates.
+ANSWERS_CHUNK = 10_000
 BANDING_NOTE = (
     "rounded to bands of 0.05; a band held by fewer than k rows is merged into the nearest "
     "band held by k or more, so no weight singles a person out"
@@ -67,11 +72,17 @@ def export_weights(spec: ExportSpec, sample: Sample) -> ExportWeights:
 
 
 def _answers(response_ids: Sequence[int], items: Sequence[str]) -> pd.DataFrame:
-    rows = Response.objects.filter(pk__in=list(response_ids)).values_list("pk", "answers")
-    frame = pd.DataFrame(
-        [{name: answers.get(name) for name in items} | {"_id": pk} for pk, answers in rows],
-        columns=[*items, "_id"],
+    """The answers to `items` of these responses (a whole wave): the ids go as one array
+    (one placeholder each would pass PostgreSQL's 65,535 at a large wave), and only the
+    items' values are read, not each answer document."""
+    keys = {f"_item{j}": KeyTransform(name, "answers") for j, name in enumerate(items)}
+    rows = (
+        Response.objects.filter(AnyOf(F("pk"), response_ids))
+        .annotate(**keys)
+        .values_list("pk", *keys)
+        .iterator(chunk_size=ANSWERS_CHUNK)
     )
+    frame = pd.DataFrame(rows, columns=["_id", *items])
     return frame.set_index("_id")
 
 

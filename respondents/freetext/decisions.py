@@ -6,6 +6,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
+from django.db.models import F
+
+from config.anyof import AnyOf
 from respondents.freetext.models import DecisionAction, FreeTextDecision
 from respondents.freetext.scrub.spans import Span, replace, resolve
 
@@ -36,7 +39,7 @@ def active_decisions(
     ids = {pk for pk, _ in wanted}
     keys = {key for _, key in wanted}
     for decision in FreeTextDecision.objects.filter(
-        response_id__in=ids, key__in=keys, revoked_at=None
+        AnyOf(F("response_id"), ids), key__in=keys, revoked_at=None
     ).order_by("decided_at", "pk"):
         out.setdefault((decision.response_id, decision.key), []).append(decision)
     return out

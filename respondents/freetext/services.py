@@ -106,7 +106,7 @@ def scrub_responses(response_ids: Iterable[int]) -> ScrubCount:
 
 def _scrub_batch(ids: Sequence[int]) -> int:
     rows = list(
-        Response.objects.filter(pk__in=ids, status__in=SCRUBBED_STATUSES).values_list(
+        Response.objects.filter(AnyOf(F("pk"), ids), status__in=SCRUBBED_STATUSES).values_list(
             "pk", "wave__version_id", "wave__study_id", "answers"
         )
     )
@@ -114,7 +114,7 @@ def _scrub_batch(ids: Sequence[int]) -> int:
     figures_of: dict[int, list[str]] = {}
     current = {
         (r, k): (v, d)
-        for r, k, v, d in ScrubbedAnswer.objects.filter(response_id__in=ids).values_list(
+        for r, k, v, d in ScrubbedAnswer.objects.filter(AnyOf(F("response_id"), ids)).values_list(
             "response_id", "key", "version", "digest"
         )
     }

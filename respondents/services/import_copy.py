@@ -40,7 +40,7 @@ import pyarrow.csv as pa_csv
 from django.db import connection, transaction
 from django.utils import timezone
 
-from respondents.models import MemberStatus, PanelMember, Response, ResponseStatus, Wave
+from respondents.models import MemberStatus, Response, ResponseStatus, Wave
 from respondents.services import imports
 from respondents.services.import_answers import (
     Columns,
@@ -375,19 +375,24 @@ def _create_members(wave: Wave, key_hashes: list[str]) -> dict[str, int]:
 def _with_members(wave: Wave, table: pa.Table, tally: imports.Tally) -> pa.Table:
     """The study's existing member per panel key; rows of withdrawn members are refused."""
     hashes = table.column("key_hash").to_pylist()
-    members = {
-        member.panel_key_hash: member
-        for member in PanelMember.objects.filter(
-            study_id=wave.study_id, panel_key_hash__in={h for h in hashes if h}
-        ).only("pk", "panel_key_hash", "status")
-    }
+    with connection.cursor() as cursor:
+        # One array parameter: a chunk's distinct keys as an IN list could pass
+        # PostgreSQL's 65,535 parameters.
+        cursor.execute(
+            "SELECT panel_key_hash, id, status FROM respondents_panelmember"
+            " WHERE study_id = %s AND panel_key_hash = ANY(%s)",
+            [wave.study_id, sorted({h for h in hashes if h})],
+        )
+        members: dict[str, tuple[int, str]] = {
+            key: (pk, status) for key, pk, status in cursor.fetchall()
+        }
     withdrawn = np.array(
-        [bool(h) and h in members and members[h].status == MemberStatus.WITHDRAWN for h in hashes],
+        [bool(h) and h in members and members[h][1] == MemberStatus.WITHDRAWN for h in hashes],
         dtype=bool,
     )
     for number in np.asarray(table.column("number"))[withdrawn]:
         tally.errors.append(imports.RowError(int(number), imports.ERROR_WITHDRAWN))
-    member_ids = [members[h].pk if h and h in members else None for h in hashes]
+    member_ids = [members[h][0] if h and h in members else None for h in hashes]
     table = table.append_column("member_id", pa.array(member_ids, pa.int64()))
     return table.filter(pa.array(~withdrawn))
 
