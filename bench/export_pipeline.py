@@ -47,7 +47,8 @@ PAGES = 10
 TEXTS = 10
 FORMATS = ("csv", "sav", "dta", "parquet", "rds")
 FREE_TEXT = ("scrub", "withhold")
-DATABASE = "pw_bench_pipeline"
+# BENCH_PIPELINE_DATABASE names another database, so two people can bench at once.
+DATABASE = os.environ.get("BENCH_PIPELINE_DATABASE", "pw_bench_pipeline")
 
 
 def _bench_url() -> str:

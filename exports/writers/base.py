@@ -17,6 +17,8 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from exports.dataset import Dataset, Variable
 
@@ -226,6 +228,25 @@ def smallest_int(codes: Iterable[float]) -> np.dtype[np.signedinteger]:
         if not values or (info.min <= min(values) and max(values) <= info.max):
             return np.dtype(dtype)
     return np.dtype(np.int64)
+
+
+def days_since_1970(values: Iterable[object]) -> np.ndarray:
+    """ISO date texts as days since 1 January 1970 (float64), NaN where there is none."""
+    dates = np.array(
+        [np.datetime64("NaT") if d is None else d for d in iso_dates(values)],
+        dtype="datetime64[D]",
+    )
+    days = dates.astype(np.int64).astype(np.float64)
+    days[np.isnat(dates)] = np.nan
+    return days
+
+
+def widest_utf8(values: np.ndarray) -> int:
+    """Bytes of the longest value's UTF-8 (0 for none), counted in pyarrow."""
+    if not len(values):
+        return 0
+    lengths = pc.binary_length(pa.array(values, type=pa.string()))
+    return int(pc.max(lengths).as_py() or 0)
 
 
 def iso_dates(values: Iterable[object]) -> list[date | None]:

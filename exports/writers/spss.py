@@ -10,12 +10,15 @@ discrete value SPSS allows beside a range. So SPSS leaves them out of statistics
 shows why. Formats: integer codes and counts F<w>.0 at the width of their widest value,
 0/1 flags F1.0, decimals F<w>.2, dates DATE11.
 
-pyreadstat writes a file whole: the dataset is assembled into compact columns first (see
-base.assemble for the memory cost).
+Written whole: the dataset is assembled into compact columns first (see base.assemble for
+the memory cost). ReadStat (through pyreadstat) writes the dictionary for one probe row
+holding each column's widest value, and exports/writers/sav_cases.py writes the real cases
+from the columns (pyreadstat would pass every cell through Python).
 """
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -32,12 +35,14 @@ from exports.writers.base import (
     WriterError,
     WrittenFiles,
     assemble,
+    days_since_1970,
     integer_width,
-    iso_dates,
     labelled_codes,
     shorten_bytes,
+    widest_utf8,
 )
 from exports.writers.readstat import refusals_as_writer_errors
+from exports.writers.sav_cases import CaseColumn, SavLayoutError, replace_cases, spss_dates
 
 ERROR_READSTAT = "SPSS refused the file: {error}"
 EXTENSION = "sav"
@@ -47,6 +52,8 @@ MAX_VARIABLE_LABEL_BYTES = 256
 MAX_VALUE_LABEL_BYTES = 120
 MAX_FILE_LABEL_BYTES = 64
 MAX_DISCRETE = 3
+# Any date: the probe row only tells ReadStat the column holds dates.
+PROBE_DATE = date(2000, 1, 1)
 NOTE = gettext_noop(
     "SPSS: every missing code is a user-defined missing value (negative codes as a range "
     "up to -1, a positive code as a discrete value)."
@@ -86,26 +93,44 @@ def write_sav(
     )
     frame = assemble(dataset, progress)
     formats = {}
+    columns: list[CaseColumn] = []
+    probe: dict[str, pd.Series] = {}
     for v in dataset.variables:
+        values = frame[v.name].to_numpy()
         if v.type == "date":
-            frame[v.name] = pd.Series(iso_dates(frame[v.name]), dtype=object)
+            days = days_since_1970(values)
+            columns.append(CaseColumn("numeric", spss_dates(days)))
+            probe[v.name] = pd.Series([PROBE_DATE], dtype=object)
             formats[v.name] = "DATE11"
         elif v.kind == "numeric":
-            formats[v.name] = spss_format(v, frame[v.name].to_numpy())
+            columns.append(CaseColumn("numeric", values.astype(np.float64)))
+            probe[v.name] = pd.Series(np.zeros(1, dtype=values.dtype))
+            formats[v.name] = spss_format(v, values)
+        else:
+            width = max(1, widest_utf8(values))
+            columns.append(CaseColumn("string", values, width))
+            # ReadStat declares a string as wide as its widest value: the probe's.
+            probe[v.name] = pd.Series(["x" * width], dtype=object)
     path = directory / f"{basename}.{EXTENSION}"
-    with refusals_as_writer_errors(ERROR_READSTAT):
-        pyreadstat.write_sav(
-            frame,
-            str(path),
-            file_label=file_label,
-            column_labels=labels,
-            variable_value_labels=value_labels,
-            missing_ranges=missing,
-            variable_measure=measures,
-            variable_format=formats,
-            # Bytecode row compression: a classic .sav every reader opens, several times smaller.
-            row_compress=True,
-        )
+    try:
+        with refusals_as_writer_errors(ERROR_READSTAT):
+            pyreadstat.write_sav(
+                pd.DataFrame(probe),
+                str(path),
+                file_label=file_label,
+                column_labels=labels,
+                variable_value_labels=value_labels,
+                missing_ranges=missing,
+                variable_measure=measures,
+                variable_format=formats,
+                # Bytecode row compression: a classic .sav every reader opens, several
+                # times smaller (sav_cases writes the cases so).
+                row_compress=True,
+            )
+        replace_cases(path, columns, len(frame))
+    except (WriterError, SavLayoutError) as exc:
+        path.unlink(missing_ok=True)
+        raise WriterError(ERROR_READSTAT.format(error=exc)) from exc
     return WrittenFiles(
         paths=[path],
         shortenings=shortener.made,

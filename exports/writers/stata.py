@@ -1,54 +1,57 @@
-"""Stata .dta version 15 through pyreadstat: UTF-8, so Cyrillic survives (version 13 writes
-mojibake, docs/methods.md 7.1).
+"""Stata .dta format 118 (Stata 14 and later): UTF-8, so Cyrillic survives (format 117,
+Stata 13, writes mojibake, docs/methods.md 7.1). The file itself is written from columns
+by exports/writers/dta_file.py.
 
 Stata's limits, shortened visibly and recorded for the codebook, never cut silently:
-- names at most 32 characters, and not a Stata reserved word; pyreadstat also names each
-  value-label set `<variable><n>` (n counting labelled variables from 0), which must fit the
-  same 32, so a labelled variable's name leaves room for n's digits. A name too long becomes
-  its head plus `_<k>` (the ASCII names cannot hold an ellipsis); a reserved word gets `_`;
+- names at most 32 characters, and not a Stata reserved word; each value-label set is named
+  `<variable><n>` (n counting labelled variables from 0, as pyreadstat named them before),
+  which must fit the same 32, so a labelled variable's name leaves room for n's digits. A
+  name too long becomes its head plus `_<k>` (the ASCII names cannot hold an ellipsis); a
+  reserved word gets `_`;
 - variable labels at most 80 characters, file label 80: cut to 79 plus an ellipsis;
-- value labels hold 32,000 bytes in Stata 15, far beyond any answer label, yet checked.
+- value labels hold 32,000 bytes, far beyond any answer label, yet checked.
 The missing-value policy: every missing code becomes an extended missing value with its
 label, so Stata keeps them out of statistics and still says why: the internal codes -1..-6
 are .a-.f (-1 -> .a, -2 -> .b, ...), an item's own missing choices (ESS 77, 88, 99) the
 next letters, the same letters in every variable of the export. Dates are %td dates.
+Codes, counts and flags are stored in the smallest integer type that holds them (byte for
+most items), decimals as doubles, text at the width of its longest value.
 
-Written whole: see base.assemble for the memory cost. Numeric columns that carry missing codes
-become object columns here (codes as Python ints, the letters as shared one-character strings:
-a pointer per cell, since small ints and the letters are interned).
+Written whole: see base.assemble for the memory cost; the records are encoded from those
+columns a block of rows at a time.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-import pandas as pd
-import pyreadstat
 
 from exports.dataset import Dataset, Variable, gettext_noop
+from exports.writers import dta_file
 from exports.writers.base import (
     Progress,
     Shortener,
+    WriterError,
     WrittenFiles,
     assemble,
-    iso_dates,
+    days_since_1970,
     missing_letters,
     shorten_bytes,
     shorten_chars,
 )
-from exports.writers.readstat import refusals_as_writer_errors
 
-ERROR_READSTAT = "Stata refused the file: {error}"
+ERROR_REFUSED = "Stata refused the file: {error}"
 EXTENSION = "dta"
-VERSION = 15
 MAX_NAME = 32
 MAX_VARIABLE_LABEL = 80
 MAX_FILE_LABEL = 80
 MAX_VALUE_LABEL_BYTES = 32_000
-# ReadStat refuses these as names ("A provided name is a reserved word").
+# 1 January 1970 in Stata dates (days since 1 January 1960).
+STATA_DAYS_FROM_1960 = 3653
+# Stata refuses these as names.
 RESERVED = frozenset(
     {
         "_all", "_b", "byte", "_coef", "_cons", "double", "float", "if", "in", "int",
@@ -66,28 +69,33 @@ def write_dta(
     names = stata_names(dataset.variables, shortener)
     frame = assemble(dataset, progress)
     all_letters = missing_letters(dataset.variables)
-    labels: dict[str, str | None] = {}
-    value_labels: dict[str, dict[Any, str]] = {}
-    missing: dict[str, list[str]] = {}
+    columns: list[dta_file.DtaColumn] = []
+    label_sets: list[dta_file.LabelSet] = []
     for variable in dataset.variables:
         name = names[variable.name]
-        labels[name] = shortener.fit(
+        label = shortener.fit(
             variable.label,
             shorten_chars(variable.label, MAX_VARIABLE_LABEL),
             variable=variable.name,
             kind="variable_label",
         )
+        values = frame[variable.name].to_numpy()
         if variable.type == "date":
-            frame[variable.name] = pd.Series(iso_dates(frame[variable.name]), dtype=object)
+            columns.append(dta_file.DtaColumn(name, label, "date", stata_days(values)))
+            continue
         if variable.kind != "numeric":
+            columns.append(dta_file.DtaColumn(name, label, "string", values))
             continue
         letters = {c: all_letters[c] for c in variable.missing_codes}
-        if letters:
-            frame[variable.name] = _with_letters(frame[variable.name], letters)
-            missing[name] = sorted(letters.values())
-        if variable.value_labels or letters:
-            value_labels[name] = _value_labels(variable, letters, shortener)
-    frame = frame.rename(columns=names)
+        label_set = ""
+        if has_label_set(variable):
+            # Named as pyreadstat named them (stata_names leaves room for the counter).
+            label_set = f"{name}{len(label_sets)}"
+            label_sets.append(_label_set(label_set, variable, letters, shortener))
+        whole = variable.type in ("integer", "boolean")
+        columns.append(
+            dta_file.DtaColumn(name, label, "numeric", values, letters, label_set, whole=whole)
+        )
     file_label = shortener.fit(
         dataset.title,
         shorten_chars(dataset.title, MAX_FILE_LABEL),
@@ -95,16 +103,18 @@ def write_dta(
         kind="file_label",
     )
     path = directory / f"{basename}.{EXTENSION}"
-    with refusals_as_writer_errors(ERROR_READSTAT):
-        pyreadstat.write_dta(
-            frame,
-            str(path),
+    try:
+        dta_file.write(
+            path,
+            columns,
+            label_sets,
+            rows=len(frame),
             file_label=file_label,
-            column_labels=labels,
-            version=VERSION,
-            variable_value_labels=value_labels,
-            missing_user_values=missing,
+            timestamp=datetime.now(UTC),
         )
+    except dta_file.DtaError as exc:
+        path.unlink(missing_ok=True)
+        raise WriterError(ERROR_REFUSED.format(error=exc)) from exc
     return WrittenFiles(
         paths=[path],
         shortenings=shortener.made,
@@ -115,6 +125,11 @@ def write_dta(
             )
         ],
     )
+
+
+def stata_days(values: np.ndarray) -> np.ndarray:
+    """ISO date texts as Stata dates (days since 1 January 1960), NaN where there is none."""
+    return days_since_1970(values) + STATA_DAYS_FROM_1960
 
 
 def stata_names(variables: list[Variable], shortener: Shortener) -> dict[str, str]:
@@ -141,7 +156,7 @@ def stata_names(variables: list[Variable], shortener: Shortener) -> dict[str, st
 
 
 def has_label_set(variable: Variable) -> bool:
-    """Whether pyreadstat writes a value-label set (and counts it) for this variable."""
+    """Whether the variable gets a value-label set (and so counts in the sets' names)."""
     if variable.kind != "numeric":
         return False
     return bool(variable.value_labels) or bool(variable.missing_codes)
@@ -158,29 +173,19 @@ def _unique(name: str, taken: set[str], limit: int) -> str:
     raise AssertionError("unreachable: fewer than 10,000 variables share a 25-character head")
 
 
-def _with_letters(column: pd.Series, letters: dict[int, str]) -> pd.Series:
-    values = column.to_numpy()
-    out = values.astype(object)
-    if values.dtype.kind == "i":
-        # Python ints, not numpy scalars: pyreadstat types an object column by its values.
-        out = np.array(values.tolist(), dtype=object)
-    for code, letter in letters.items():
-        out[values == code] = letter
-    return pd.Series(out, index=column.index, name=column.name, dtype=object)
-
-
-def _value_labels(
-    variable: Variable, letters: dict[int, str], shortener: Shortener
-) -> dict[Any, str]:
-    result: dict[Any, str] = {}
-    for code, label in variable.value_labels.items():
-        result[code] = shortener.fit(
+def _label_set(
+    name: str, variable: Variable, letters: dict[int, str], shortener: Shortener
+) -> dta_file.LabelSet:
+    codes = {
+        code: shortener.fit(
             label,
             shorten_bytes(label, MAX_VALUE_LABEL_BYTES),
             variable=variable.name,
             kind="value_label",
             code=code,
         )
-    for code, letter in letters.items():
-        result[letter] = variable.missing_codes[code]
-    return result
+        for code, label in variable.value_labels.items()
+    }
+    return dta_file.LabelSet(
+        name, codes, {letter: variable.missing_codes[code] for code, letter in letters.items()}
+    )

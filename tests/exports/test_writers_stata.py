@@ -16,7 +16,7 @@ from tests.exports.handmade import (
 )
 
 
-def test_write_dta_is_version_15_and_keeps_cyrillic_labels_and_values(tmp_path):
+def test_write_dta_is_format_118_and_keeps_cyrillic_labels_and_values(tmp_path):
     written = write_dta(make_dataset(), tmp_path, basename="data")
 
     frame, meta = pyreadstat.read_dta(str(written.paths[0]), user_missing=True)
@@ -24,8 +24,8 @@ def test_write_dta_is_version_15_and_keeps_cyrillic_labels_and_values(tmp_path):
     assert meta.column_names_to_labels["trust"] == TRUST_LABEL
     assert meta.variable_value_labels["trust"][2] == "Нужно быть осторожным"
     assert frame["comment"].tolist()[2] == "Нормально, спасибо"
-    # Format 119 is the UTF-8 .dta pyreadstat writes for version=15 (Stata 15 and later).
-    assert (tmp_path / "data.dta").read_bytes()[:31] == b"<stata_dta><header><release>119"
+    # Format 118: UTF-8, read alike by Stata 14 and later, ReadStat and pandas.
+    assert (tmp_path / "data.dta").read_bytes()[:31] == b"<stata_dta><header><release>118"
 
 
 def test_write_dta_maps_negative_codes_to_extended_missing_with_labels(tmp_path):
