@@ -122,7 +122,8 @@ def build_dataset(spec: ExportSpec) -> Dataset:
             else:
                 frame = _apply_released(frame, released, key=frame.index)
             _derive_released(frame, catalogue, sample.waves)
-            frame[PERSON] = frame[PERSON].map(pseudonymiser.pid)
+            persons, position = np.unique(frame[PERSON].to_numpy(dtype=str), return_inverse=True)
+            frame[PERSON] = np.array(pseudonymiser.pids(persons.tolist()), dtype=object)[position]
             frame = frame.rename(columns={PERSON: "pid"})
             # The report travels with the files written after the last chunk.
             total = sum(scrubbed.values(), Counter[str]())

@@ -279,7 +279,7 @@ class _RosterRows:
             return pd.DataFrame()
         frame = pd.DataFrame(
             {
-                "pid": [self.pseudonymiser.pid(r.person) for r, _n in meta],
+                "pid": self.pseudonymiser.pids([r.person for r, _n in meta]),
                 "wave": [float(self.wave_number[r.wave_id]) for r, _n in meta],
                 ENTRY: [float(n) for _r, n in meta],
             }

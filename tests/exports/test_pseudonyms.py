@@ -24,6 +24,16 @@ def test_one_key_gives_one_pid_per_person_and_different_keys_do_not_link():
     assert {len(p) for p in pids_first} == {PID_LENGTH}
 
 
+def test_pids_of_many_people_are_their_pids_one_by_one():
+    pseudonymiser = Pseudonymiser(new_export_key())
+    people = [person_reference(member_id=i, response_id=i) for i in range(2000)] + [
+        person_reference(member_id=None, response_id=i) for i in range(2000)
+    ]
+
+    assert pseudonymiser.pids(people) == [pseudonymiser.pid(p) for p in people]
+    assert pseudonymiser.pids([]) == []
+
+
 def test_open_link_responses_are_their_own_person():
     assert person_reference(member_id=None, response_id=7) == "response:7"
     assert person_reference(member_id=7, response_id=9) == "member:7"
