@@ -67,30 +67,15 @@ class Places:
         return nearest[0].key
 
     def path_key(self, path: str, here: tuple[str, ...]) -> str:
-        steps = path.split("/")
-        if steps[0] == "current()":
-            steps = steps[1:]
-        if steps[0] == "":
-            # Absolute: /<root>/group/.../name.
-            base: tuple[str, ...] = ()
-            steps = steps[2:]
-        else:
-            base = here
-            if (steps and steps[0] == ".") or (steps and steps[0] == ".."):
-                steps = steps[1:]
-            while steps and steps[0] == "..":
-                if not base:
-                    raise UnresolvedReferenceError(ERROR_PATH.format(path=path))
-                base = base[:-1]
-                steps = steps[1:]
-        if not steps:
+        target = path_target(path, here)
+        if not target:
             raise UnresolvedReferenceError(ERROR_PATH.format(path=path))
-        place = self.by_path.get((*base, *steps))
+        place = self.by_path.get(target)
         if place is not None:
             return place.key
         # Forms copied between projects keep paths whose groups were renamed: the last
         # step still names the item when only one item has that name.
-        same_name = self.by_written.get(steps[-1], [])
+        same_name = self.by_written.get(target[-1], [])
         if len(same_name) == 1:
             return same_name[0].key
         raise UnresolvedReferenceError(ERROR_PATH.format(path=path))
@@ -119,6 +104,28 @@ class Places:
                 last = end
         out.append(expression[last:])
         return "".join(out)
+
+
+def path_target(path: str, here: tuple[str, ...]) -> tuple[str, ...]:
+    """The group path and name an ODK path asked from group path `here` leads to (see
+    the module docstring), or () when it climbs above the form or names no item."""
+    steps = path.split("/")
+    if steps[0] == "current()":
+        steps = steps[1:]
+    if steps[0] == "":
+        # Absolute: /<root>/group/.../name.
+        base: tuple[str, ...] = ()
+        steps = steps[2:]
+    else:
+        base = here
+        if (steps and steps[0] == ".") or (steps and steps[0] == ".."):
+            steps = steps[1:]
+        while steps and steps[0] == "..":
+            if not base:
+                return ()
+            base = base[:-1]
+            steps = steps[1:]
+    return (*base, *steps) if steps else ()
 
 
 def _is_container(path: str) -> bool:

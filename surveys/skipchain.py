@@ -1,37 +1,86 @@
-"""Under `--skip-unsupported`: the items that go because the group around them reads a
-skipped item.
+"""Under `--skip-unsupported`: which further items go because they read a skipped one.
 
-Django-free. An item a web survey cannot ask (a location, a photo, a calculation of
-`instance()` data from a map) is skipped, and so is everything that reads it
-(surveys/xlsform.py). When the `relevant` of a page or of a section reads such an item,
-whether the author meant the group to be shown cannot be known: showing it always could
-ask what was meant for a few, hiding it always would keep its items empty while looking
-answered. Its items go too, each listed with the group and the item it read, so the
-researcher sees exactly what is left out (docs/xlsform.md).
+Django-free. An item a web survey cannot ask (a location, a photo, a `hidden` input an
+app fills, a calculation of `instance()` data from a map) is skipped (surveys/xlsform.py),
+and so is everything that reads it, down the chain: an item whose `relevant`,
+`constraint`, `calculation` or dynamic `default` reads one, by `${name}` or by an ODK path
+(`../inputs/contact/_id`, `./source`). When the `relevant` of a page or of a section reads
+one, whether the author meant the group to be shown cannot be known: showing it always
+could ask what was meant for a few, hiding it always would keep its items empty while
+looking answered. Its items go too. Each is listed with what it read, so the researcher
+sees exactly what is left out (docs/xlsform.md).
 """
 
 from __future__ import annotations
 
-from surveys.expressions import ExpressionError, references
-from surveys.formspec import PageSpec, QuestionSpec
+from dataclasses import dataclass
 
+from surveys.expressions import ExpressionError, references, tokens
+from surveys.formspec import PageSpec, QuestionSpec, is_dynamic, page_groups, question_groups
+from surveys.references import Place, Places, path_target
+
+REASON_ITEM = "{type} (reads skipped ${{{name}}})"
 REASON_GROUP = "{type} (in group {group!r}, whose relevant reads skipped ${{{name}}})"
 
 
-def group_reads_skipped(page: PageSpec, question: QuestionSpec, gone: frozenset[str]) -> str:
-    """Why `question` goes because its page, or a section around it, has a `relevant`
-    reading one of the skipped items `gone` (the outermost such group), or ""."""
-    groups = [(page.name, page.relevant)]
+@dataclass(frozen=True)
+class Skipped:
+    """What has been skipped so far, and what is still there."""
+
+    names: frozenset[str]  # every skipped item's name
+    present: Places  # the items not skipped, by where they sit
+
+    @classmethod
+    def of(cls, pages: list[PageSpec], skipped: set[str], metadata: set[str]) -> Skipped:
+        places = [
+            Place(q.xlsform_name, q.xlsform_name, question_groups(page, q))
+            for page in pages
+            for q in page.questions
+        ]
+        places += [Place(name, name, ()) for name in metadata]
+        return cls(names=frozenset(skipped), present=Places(places))
+
+    def read_by(self, expression: str, here: tuple[str, ...]) -> str:
+        """The first skipped item `expression`, asked from group path `here`, reads, or
+        "". A `${name}` reads it when no item of that name is left; a path when it leads
+        to no item left and its last step names a skipped one (the path-name fallback of
+        surveys/references.py would otherwise take another item of that name, even the
+        one asking). Raises ExpressionError when the expression does not parse."""
+        found = {name for name in references(expression) if name not in self.present.by_written}
+        for kind, text, _start, _end in tokens(expression):
+            if kind != "path":
+                continue
+            target = path_target(text, here)
+            if target and target not in self.present.by_path and target[-1] in self.names:
+                found.add(target[-1])
+        return min(found & self.names, default="")
+
+
+def reads_skipped(page: PageSpec, question: QuestionSpec, skipped: Skipped) -> str:
+    """Why `question` goes: the first skipped item it reads, or that its page or a
+    section around it reads (the outermost such group); "" when it stays."""
+    here = question_groups(page, question)
+    default = question.default if is_dynamic(question.default) else ""
+    for expression in (question.relevant, question.constraint, question.calculation, default):
+        name = _read(skipped, expression, here)
+        if name:
+            return REASON_ITEM.format(type=question.type, name=name)
+    top = page_groups(page)
+    groups: list[tuple[str, str, tuple[str, ...]]] = [(page.name, page.relevant, ())]
     groups += [
-        (section.name, section.relevant)
+        (section.name, section.relevant, (*top, *section.path.split("/")[:-1]))
         for section in sorted(page.sections, key=lambda section: section.path.count("/"))
         if question.section == section.path or question.section.startswith(section.path + "/")
     ]
-    for group, relevant in groups:
-        try:
-            missing = sorted(references(relevant) & gone)
-        except ExpressionError:
-            continue  # refused with its row when the form is checked
-        if missing:
-            return REASON_GROUP.format(type=question.type, group=group, name=missing[0])
+    for group, relevant, where in groups:
+        name = _read(skipped, relevant, where)
+        if name:
+            return REASON_GROUP.format(type=question.type, group=group, name=name)
     return ""
+
+
+def _read(skipped: Skipped, expression: str, here: tuple[str, ...]) -> str:
+    try:
+        return skipped.read_by(expression, here)
+    except ExpressionError:
+        return ""  # refused with its row when the form is checked

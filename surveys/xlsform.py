@@ -75,12 +75,11 @@ from surveys.formspec import (
     check_form,
     choice_codes,
     form_error,
-    is_dynamic,
 )
 from surveys.grouped_repeats import joined, own_relevant, placed
 from surveys.languages import known_code, language_code
 from surveys.repeats import COUNT_COLUMNS, PARAMETERS_COLUMN, RepeatError, RepeatSpec, read_repeat
-from surveys.skipchain import group_reads_skipped
+from surveys.skipchain import Skipped, reads_skipped
 from surveys.wrappers import split_wrappers
 
 ERROR_FILE_TYPE = "not an XLSForm file type (use .xlsx, .xls or .csv)"
@@ -1036,37 +1035,17 @@ def _skip_list_items(list_name: str, reader: _Reader) -> None:
 
 
 def _skip_readers_of_skipped(reader: _Reader) -> None:
-    """Under `skip_unsupported`: an item whose expressions read a skipped item (a photo,
-    a location, a list whose file is not given) is skipped too, and so on down the chain,
-    rather than the whole form refused; each is listed with the item it read. So is every
-    item of a page or section whose `relevant` reads one: whether the author meant it to
-    be shown cannot be known (surveys/skipchain.py)."""
-    present = {q.xlsform_name for page in reader.pages for q in page.questions}
-    present |= {m.name for m in reader.metadata}
-    gone = {item.name for item in reader.skipped} - present
-    while gone:
-        before = {item.name for item in reader.skipped}
-        _drop_questions(reader, partial(_reads_skipped, gone=frozenset(gone)))
-        present = {q.xlsform_name for page in reader.pages for q in page.questions}
-        gone = {item.name for item in reader.skipped} - before - present
-
-
-def _reads_skipped(page: PageSpec, question: QuestionSpec, gone: frozenset[str]) -> str:
-    """Why `question` goes with the skipped items `gone` (the first it reads, or the
-    first its page or sections read), or ""."""
-    for expression in (
-        question.relevant,
-        question.constraint,
-        question.calculation,
-        question.default if is_dynamic(question.default) else "",
-    ):
-        try:
-            missing = sorted(references(expression) & gone)
-        except ExpressionError:
-            continue  # refused with its row by check_form
-        if missing:
-            return f"{question.type} (reads skipped ${{{missing[0]}}})"
-    return group_reads_skipped(page, question, gone)
+    """Under `skip_unsupported`: an item that reads a skipped item (a photo, a location,
+    a list whose file is not given), or whose page or section does in its `relevant`, is
+    skipped too, and so on down the chain, rather than the whole form refused; each is
+    listed with what it read (surveys/skipchain.py)."""
+    metadata = {m.name for m in reader.metadata}
+    while True:
+        count = len(reader.skipped)
+        skipped = Skipped.of(reader.pages, {item.name for item in reader.skipped}, metadata)
+        _drop_questions(reader, partial(reads_skipped, skipped=skipped))
+        if len(reader.skipped) == count:
+            return
 
 
 def _drop_questions(reader: _Reader, reason_of: Callable[[PageSpec, QuestionSpec], str]) -> None:

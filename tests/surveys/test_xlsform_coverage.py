@@ -233,3 +233,32 @@ def test_a_required_condition_makes_the_item_optional_under_skip_unsupported(tmp
         "the item is optional",
     )
     _round_trip(form, tmp_path)
+
+
+def test_items_reading_a_skipped_item_by_path_are_skipped_too(tmp_path):
+    # An app fills `hidden` inputs a web survey does not have; the form reads them by
+    # ODK paths. A calculation of the same name as a skipped input must not be taken
+    # for it (the path's name fallback would make it read itself).
+    survey = [
+        ["type", "name", "label", "relevant", "calculation"],
+        ["begin group", "inputs", "Inputs", "./origin = 'user'", ""],
+        ["hidden", "origin", "", "", ""],
+        ["begin group", "person", "Person", "", ""],
+        ["text", "person_id", "ID", "", ""],
+        ["end group", "", "", "", ""],
+        ["end group", "", "", "", ""],
+        ["calculate", "person_id", "", "", "../inputs/person/person_id"],
+        ["text", "visit", "Visit notes", "", ""],
+        ["integer", "age", "Age", "", ""],
+        ["note", "older", "Older", "${age} > 60 and /data/inputs/origin != ''", ""],
+    ]
+    path = write_form(tmp_path / "f.xlsx", survey, [["list_name", "name", "label"]])
+    form = read_xlsform(path, skip_unsupported=True)
+    assert [(s.row, s.name, s.type) for s in form.skipped] == [
+        (3, "origin", "hidden"),
+        (5, "person_id", "text (in group 'inputs', whose relevant reads skipped ${origin})"),
+        (11, "older", "note (reads skipped ${origin})"),
+        (8, "person_id", "calculate (reads skipped ${person_id})"),
+    ]
+    assert [q.name for q in form.questions()] == ["visit", "age"]
+    _round_trip(form, tmp_path)
