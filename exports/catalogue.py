@@ -30,8 +30,8 @@ from exports.harmonise import SOURCE_TITLE, TwinPlan, plan_twins
 from exports.items import (
     Item,
     concept_definitions,
+    label_in,
     load_items,
-    pick,
     roster_item_names,
     version_numbers,
 )
@@ -305,7 +305,7 @@ def columns_of_item(
 ) -> list[col.Column]:
     language = spec.language
     latest = item.latest
-    label = pick(latest.labels, language) or item.name
+    label = label_in(latest.labels, language) or item.name
     notes = tuple(item.change_notes(language, numbers))
     base = Variable(
         name=safe_name(item.name, taken),
@@ -434,7 +434,7 @@ def _multiple_columns(
         dummy = replace(
             base,
             name=safe_name(f"{item.name}_{suffix}", taken),
-            label=f"{base.label}: {pick(option.labels, language) or option.name}",
+            label=f"{base.label}: {label_in(option.labels, language) or option.name}",
             type="boolean",
             value_labels={
                 0: col.label_text(language, "not_chosen"),

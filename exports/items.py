@@ -18,6 +18,7 @@ from django.utils.translation import gettext_noop
 
 from exports.texts import translate_to
 from respondents.services.form_schema import load_form
+from respondents.services.markup import piped_keys, placeholders
 from surveys.models import (
     Choice,
     ItemBankConcept,
@@ -30,6 +31,10 @@ from surveys.models import (
 # Strictest wins when versions disagree on an item's privacy class.
 WORDING_CHANGED = gettext_noop("wording changed between versions ({wording})")
 CHOICES_CHANGED = gettext_noop("choices or their labels changed between versions")
+PIPED_LABEL = gettext_noop(
+    "{placeholders} in the label: the answer to that item, which the form showed in its "
+    "place (an export has no one answer to show)"
+)
 PRIVACY_RANK = {
     PrivacyClass.ORDINARY: 0,
     PrivacyClass.SENSITIVE: 1,
@@ -95,7 +100,7 @@ class Item:
         labels: dict[int, str] = {}
         for version_id in sorted(self.versions):
             for choice in self.versions[version_id].choices:
-                labels[choice.code] = pick(choice.labels, language) or choice.name
+                labels[choice.code] = label_in(choice.labels, language) or choice.name
         return labels
 
     def choice_names(self) -> dict[int, str]:
@@ -135,6 +140,11 @@ class Item:
                 + ", ".join(paths)
                 + " (the name repeats across groups, so this export name joins the groups)"
             )
+        # `${x}` in the wording reads "[x]" in the export's labels (label_in); say why.
+        piped = piped_keys(pick(versions[-1].labels, language))
+        if piped:
+            found = ", ".join(f"[{key}]" for key in piped)
+            notes.append(translate_to(language, PIPED_LABEL).format(placeholders=found))
         if len({v.type for v in versions}) > 1:
             notes.append(
                 "question type changed between versions: "
@@ -146,6 +156,11 @@ class Item:
 def pick(labels: Mapping[str, str], language: str) -> str:
     """The label in `language`, else English, else any."""
     return labels.get(language) or labels.get("en") or next(iter(labels.values()), "")
+
+
+def label_in(labels: Mapping[str, str], language: str) -> str:
+    """pick's label as an export shows it: a piped answer (`${x}`) as the placeholder `[x]`."""
+    return placeholders(pick(labels, language))
 
 
 def load_items(version_ids: Iterable[int]) -> list[Item]:

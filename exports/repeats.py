@@ -43,7 +43,7 @@ from exports.codebook import (
     markdown,
 )
 from exports.dataset import Dataset, ExportSpec, Variable
-from exports.items import Item, concept_definitions, load_items, pick, version_numbers
+from exports.items import Item, concept_definitions, label_in, load_items, version_numbers
 from exports.sampling import Sample, SampledResponse
 from exports.texts import translate_to, translator
 from exports.writers import get_writer
@@ -162,7 +162,7 @@ def _table(
     variables = keys + [c.variable for c in columns]
     if spec.layout == "wide":
         frame, variables = _widened(frame, variables, language)
-    label = pick(roster.labels, language) or roster.name
+    label = label_in(roster.labels, language) or roster.name
     notes = [
         translate_to(language, ROSTER_TITLE).format(name=roster.name, label=label),
         (

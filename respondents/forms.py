@@ -24,7 +24,7 @@ from respondents.services.answers import (
 )
 from respondents.services.contacts import normalise_telegram
 from respondents.services.form_schema import FormPage, FormQuestion, FormSchema, localise
-from respondents.services.markup import display_values, render
+from respondents.services.markup import display_values, pipe, render
 from surveys.models import QuestionType
 from surveys.xlsform import PHONE_CONSTRAINT
 
@@ -184,6 +184,32 @@ class _Texts:
         assert label is not None  # noqa: S101 (choice_context always sets it)
         text = localise(texts, self.language, self.fallback, default)
         return render(text, display_values(self.answers, label))
+
+
+def piped_label(
+    schema: FormSchema,
+    texts: Mapping[str, str],
+    answers: Mapping[str, object],
+    *,
+    language: str,
+    default: str = "",
+) -> SafeString:
+    """A label outside a page's own items (a privacy warning naming the item) as the page
+    shows it: piped with `answers` and the form's calculations, escaped, markup applied."""
+    merged = with_calculations(schema, dict(answers), language=language)
+    return _Texts(language, schema.source_language, merged, schema).render(dict(texts), default)
+
+
+def piped_plain(
+    schema: FormSchema, text: str, answers: Mapping[str, object], *, language: str
+) -> str:
+    """A plain text (the study's consent text) with each `${x}` as a page would show x:
+    the answer, or what the form's calculations give before any answer, "" when unknown.
+    Still plain: the template escapes it, answer and all."""
+    label = choice_context(schema, language).choice_label
+    assert label is not None  # noqa: S101 (choice_context always sets it)
+    merged = with_calculations(schema, dict(answers), language=language)
+    return pipe(text, display_values(merged, label))
 
 
 def _question_view(

@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import format_html
 from django.utils.translation import get_language_info
 from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.cache import never_cache
@@ -35,11 +36,13 @@ from respondents.forms import (
     JoinPanelForm,
     TookPartBeforeForm,
     build_page_view,
+    piped_label,
+    piped_plain,
 )
 from respondents.freetext import warnings
 from respondents.models import Response, ResponseStatus, Wave
 from respondents.roster_pages import build_roster_view, stored_as_raw
-from respondents.services.form_schema import FormPage, load_form, localise
+from respondents.services.form_schema import FormPage, FormSchema, load_form, localise
 from respondents.services.linkage_verification import (
     ASKING_STATUSES,
     Refusal,
@@ -65,7 +68,12 @@ from respondents.services.responses import (
     submit_page,
     submit_page_by_token,
 )
-from respondents.services.rosters import ROSTER_ACTION, entry_title, roster_entry
+from respondents.services.rosters import (
+    ROSTER_ACTION,
+    entry_scope,
+    entry_title,
+    roster_entry,
+)
 from respondents.services.telegram_verification import start_link
 from respondents.services.waves import clean_channel, is_accepting_responses
 from respondents.tokens import (
@@ -274,8 +282,12 @@ def _consent(
         "title": respondent_title(
             wave.study, language, form_titles=schema.title, form_language=schema.source_language
         ),
-        "consent_text": localise(
-            dict(wave.study.consent_text), language, wave.study.default_language
+        # Nothing is answered yet: `${x}` shows what the calculations give, else nothing.
+        "consent_text": piped_plain(
+            schema,
+            localise(dict(wave.study.consent_text), language, wave.study.default_language),
+            {},
+            language=language,
         ),
         "form_action": request.get_full_path(),
         "honeypot_field": HONEYPOT_FIELD,
@@ -439,7 +451,9 @@ def _show_page(
         "step": current_step(response),
         "form_action": url,
         "resume_link": resume_link,
-        "privacy": _privacy_notes(page, privacy or {}, language),
+        "privacy": _privacy_notes(
+            schema, page, privacy or {}, response.answers, raw or {}, language
+        ),
         "fields": {
             "privacy": warnings.CHOICE_FIELD,
             "page": PAGE_FIELD,
@@ -456,10 +470,16 @@ def _show_page(
 
 
 def _privacy_notes(
-    page: FormPage, privacy: Mapping[str, list[str]], language: str
+    schema: FormSchema,
+    page: FormPage,
+    privacy: Mapping[str, list[str]],
+    answers: Mapping[str, Any],
+    raw: Mapping[str, list[str]],
+    language: str,
 ) -> list[dict[str, Any]]:
-    """The flagged answers, by question label, with what each seems to hold (in a roster,
-    the field names its entry: `members:2:school`)."""
+    """The flagged answers, by question label as the page pipes it, with what each seems to
+    hold (in a roster, the field names its entry: `members:2:school`, whose label pipes
+    that entry's answers)."""
     notes = []
     for question in page.questions:
         for name in (question.name, question.other_name):
@@ -467,9 +487,15 @@ def _privacy_notes(
                 entry = roster_entry(page, key, name)
                 if key != name and entry is None:
                     continue
-                label = localise(question.labels, language, "", question.name)
+                label = piped_label(
+                    schema,
+                    question.labels,
+                    entry_scope(page, answers, raw, entry),
+                    language=language,
+                    default=question.name,
+                )
                 if entry is not None:
-                    label = f"{entry_title(entry)}: {label}"
+                    label = format_html("{}: {}", entry_title(entry), label)
                 notes.append({"key": key, "label": label, "categories": privacy[key]})
     return notes
 

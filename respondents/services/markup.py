@@ -35,6 +35,17 @@ def pipe(text: str, value_of: Callable[[str], str]) -> str:
     return _PIPE.sub(lambda match: value_of(match[1]), text)
 
 
+def placeholders(text: str) -> str:
+    """`text` with each `${key}` as `[key]`: a label read where no one answer is known (an
+    export's variable and value labels)."""
+    return _PIPE.sub(lambda match: f"[{match[1]}]", text)
+
+
+def piped_keys(text: str) -> list[str]:
+    """The keys `text` pipes, in order, each once."""
+    return list(dict.fromkeys(match[1] for match in _PIPE.finditer(text)))
+
+
 def render(text: str, value_of: Callable[[str], str] | None = None) -> SafeString:
     """The label as safe HTML: escaped, piped, and with the markup subset applied."""
     if value_of is not None:

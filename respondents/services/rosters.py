@@ -69,6 +69,29 @@ def scope(
     return {**answers, **instance, POSITION_KEY: position}
 
 
+def entry_scope(
+    page: FormPage,
+    answers: Mapping[str, object],
+    raw: Mapping[str, Sequence[str]],
+    entry: int | None,
+) -> dict[str, object]:
+    """What a text about an item of `page` reads, as the page's own labels do: the answers
+    with the page's posted values over them; for an entry of a roster (`entry` not None)
+    that entry's answers and position."""
+    posted = (
+        raw_of_instance(page, raw, entry)
+        if entry is not None
+        else {k: list(v) for k, v in raw.items()}
+    )
+    typed = {k: list(v) if len(v) > 1 else v[0] for k, v in posted.items() if v}
+    if entry is None or page.repeat is None:
+        return {**answers, **typed}
+    entries = stored_instances(page, answers)
+    own = entries[entry - 1] if 1 <= entry <= len(entries) else {}
+    outside = {k: v for k, v in answers.items() if k != page.name}
+    return scope(outside, {**own, **typed}, entry)
+
+
 def stored_instances(page: FormPage, answers: Mapping[str, object]) -> list[dict[str, object]]:
     return instances(answers.get(page.name))
 

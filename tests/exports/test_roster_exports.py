@@ -133,12 +133,14 @@ def test_the_long_child_table_has_one_row_per_entry_keyed_like_the_main_table(
         3.0: "Parent",
         4.0: "Someone else",
     }
-    assert meta.column_names_to_labels["m_age"] == "Age of ${m_name}"
+    # A piped answer has no one value in a table: its placeholder, explained in the codebook.
+    assert meta.column_names_to_labels["m_age"] == "Age of [m_name]"
     assert entries.loc[entries["m_rel"] == 2, "m_age"].eq(7).all()
     codebook = (tmp_path / "sav" / "data-members_codebook.md").read_text()
     assert "One row per entry of the roster 'members'" in codebook
     assert "Withheld from the roster table: direct identifiers" in codebook
     assert "m\\_name" in codebook
+    assert "\\[m\\_name\\] in the label: the answer to that item" in codebook
     main_codebook = (tmp_path / "sav" / "data_codebook.md").read_text()
     assert "data-members.sav" in main_codebook
     package = json.loads((tmp_path / "sav" / "datapackage.json").read_text())
@@ -176,7 +178,7 @@ def test_the_wide_layout_numbers_the_entries_columns(wave: Wave, tmp_path: Path)
     assert len(frame) == PEOPLE
     assert {"m_age_1", "m_age_2", "m_age_3"} <= set(frame.columns)
     assert "m_age_4" not in frame.columns
-    assert meta.column_names_to_labels["m_age_2"] == "Age of ${m_name} (entry 2)"
+    assert meta.column_names_to_labels["m_age_2"] == "Age of [m_name] (entry 2)"
     # An entry a household does not have is "not asked", never a made-up value.
     assert (frame["m_age_3"] == -4).sum() == PEOPLE - 2
     data, _meta = pyreadstat.read_sav(str(main))

@@ -175,6 +175,10 @@ def test_free_text_in_an_entry_is_warned_about_and_scrubbed_per_entry(tmp_path: 
     html = _send(client, url, {**first, **child})
     # The entry's free text is checked like any page's: a contact stops the page.
     assert "Your answer may identify you or someone else" in html
+    # The warning names the item as the entry asks it, the entry's name piped in.
+    warning = html[html.index('class="privacy-warning"') :]
+    assert "<strong>Entry 2: Which school does Luka attend?</strong>" in warning
+    assert "${m_name}" not in warning
     posted = client.post(
         url, {**page_post(html, {**first, **child}), warnings.CHOICE_FIELD: "remove"}
     )
