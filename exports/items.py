@@ -19,6 +19,7 @@ from django.utils.translation import gettext_noop
 from exports.texts import translate_to
 from respondents.services.form_schema import load_form
 from respondents.services.markup import piped_keys, placeholders
+from surveys.formspec import group_of, groups_from_stored
 from surveys.models import (
     Choice,
     ItemBankConcept,
@@ -229,7 +230,10 @@ def _resolved_conditions(version_ids: list[int]) -> dict[tuple[int, str], tuple[
 def _form_path(question: Question) -> str:
     if not question.written_name:
         return ""
-    groups = [question.page.name, *(question.section.split("/") if question.section else [])]
+    # A roster inside groups is written inside them: its path starts with theirs.
+    around = [group.path for group in groups_from_stored(question.page.group)[-1:]]
+    page = group_of(question.page.name)
+    groups = [*around, page, *(question.section.split("/") if question.section else [])]
     return "/".join([*groups, question.written_name])
 
 

@@ -55,6 +55,8 @@ class RosterPageView:
     add_action: str = ""
     is_roster: bool = True
     blocks: tuple[Block, ...] = ()
+    # The titles of the groups the roster sits in, outermost first.
+    enclosing: tuple[SafeString, ...] = ()
 
 
 def stored_as_raw(page: FormPage, answers: Mapping[str, object]) -> dict[str, list[str]]:
@@ -113,10 +115,13 @@ def build_roster_view(
                 remove_action=f"{ROSTER_ACTION}{REMOVE}{position}" if removable else "",
             )
         )
+    values = display_values(outside, _no_label)
+    titles = [localise(labels, language, schema.source_language) for labels in page.enclosing]
     title = localise(page.labels, language, schema.source_language)
     return RosterPageView(
         name=page.name,
-        title=render(title, display_values(outside, _no_label)),
+        title=render(title, values),
+        enclosing=tuple(render(text, values) for text in titles if text),
         instances=tuple(views),
         shown=tuple(shown),
         errors=errors,

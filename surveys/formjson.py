@@ -22,9 +22,10 @@ from surveys.formspec import (
     MetadataField,
     PageSpec,
     QuestionSpec,
-    SectionSpec,
     check_form,
     form_error,
+    groups_from_stored,
+    section_from_dict,
 )
 from surveys.repeats import repeat_from_dict
 
@@ -105,33 +106,16 @@ def _choice_list(data: dict[str, Any]) -> ChoiceListSpec:
     )
 
 
-def _section(data: dict[str, Any]) -> SectionSpec:
-    return SectionSpec(
-        path=data["path"],
-        labels=dict(data.get("labels", {})),
-        relevant=data.get("relevant", ""),
-        appearance=data.get("appearance", ""),
-    )
-
-
-def _section_dict(section: SectionSpec) -> dict[str, Any]:
-    return {
-        "path": section.path,
-        "labels": section.labels,
-        "relevant": section.relevant,
-        "appearance": section.appearance,
-    }
-
-
 def _page(data: dict[str, Any]) -> PageSpec:
     return PageSpec(
         name=data["name"],
         labels=dict(data.get("labels", {})),
         relevant=data.get("relevant", ""),
         appearance=data.get("appearance", ""),
-        sections=tuple(_section(s) for s in data.get("sections", [])),
+        sections=tuple(section_from_dict(s) for s in data.get("sections", [])),
         repeat=repeat_from_dict(data.get("repeat")),
-        group=_section(data["group"]) if data.get("group") else None,
+        # `group` (one section) is how files written before groups nested hold it.
+        groups=groups_from_stored(data.get("groups", data.get("group"))),
         questions=tuple(
             QuestionSpec(
                 name=q["name"],
@@ -175,10 +159,10 @@ def form_to_dict(form: FormSpec) -> dict[str, Any]:
                 "labels": page.labels,
                 "relevant": page.relevant,
                 "appearance": page.appearance,
-                "sections": [_section_dict(s) for s in page.sections],
+                "sections": [s.as_dict() for s in page.sections],
                 # Only on roster pages, so the content hash of other forms is unchanged.
                 **({"repeat": page.repeat.as_dict()} if page.repeat is not None else {}),
-                **({"group": _section_dict(page.group)} if page.group is not None else {}),
+                **({"groups": [g.as_dict() for g in page.groups]} if page.groups else {}),
                 "questions": [
                     {"name": q.name, "type": q.type}
                     | {key: getattr(q, key) for key in QUESTION_ATTRIBUTES}

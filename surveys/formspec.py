@@ -9,7 +9,9 @@ Pages: a top-level XLSForm group is a page; groups inside it are its sections (a
 on each question, the sections' labels and `relevant` on the page). A question outside any
 group gets a page of its own, named after the question (top-level names are unique, so this
 cannot clash); writers recognise such a page (one question of the page's name, no label)
-and write the question without a group.
+and write the question without a group. A group with a roster amid its items is asked in
+parts around the roster (surveys/grouped_repeats.py): the later parts are pages named
+`<group>#2`, ... (PART_SEPARATOR), which belong to the group as the first part does.
 """
 
 from __future__ import annotations
@@ -280,6 +282,35 @@ class SectionSpec:
     def name(self) -> str:
         return self.path.rsplit("/", 1)[-1]
 
+    def as_dict(self) -> dict[str, Any]:
+        """The stored form (Page.sections and Page.group, the JSON format)."""
+        return {
+            "path": self.path,
+            "labels": self.labels,
+            "relevant": self.relevant,
+            "appearance": self.appearance,
+        }
+
+
+def section_from_dict(data: dict[str, Any]) -> SectionSpec:
+    """The inverse of SectionSpec.as_dict."""
+    return SectionSpec(
+        path=str(data["path"]),
+        labels=dict(data.get("labels", {})),
+        relevant=str(data.get("relevant", "")),
+        appearance=str(data.get("appearance", "")),
+    )
+
+
+def groups_from_stored(value: object) -> tuple[SectionSpec, ...]:
+    """A roster's groups (PageSpec.groups) from their stored form: a list of sections, or
+    one section, as stored while a roster could only sit directly in a top-level group."""
+    if isinstance(value, dict):
+        return (section_from_dict(value),)
+    if isinstance(value, list):
+        return tuple(section_from_dict(item) for item in value if isinstance(item, dict))
+    return ()
+
 
 @dataclass(frozen=True)
 class PageSpec:
@@ -291,9 +322,10 @@ class PageSpec:
     sections: tuple[SectionSpec, ...] = ()
     # A roster page (`begin repeat`): its items are asked once per instance.
     repeat: RepeatSpec | None = None
-    # A roster written inside a group: that group (its own relevant, already joined into
-    # the roster's `relevant`), so the roster is written back inside it.
-    group: SectionSpec | None = None
+    # A roster written inside groups: those groups, outermost first, each with its path
+    # from the top (`household`, `household/people`) and its own `relevant` (all already
+    # joined into the roster's `relevant`), so the roster is written back inside them.
+    groups: tuple[SectionSpec, ...] = ()
     row: int = field(default=0, compare=False)
 
     def section(self, path: str) -> SectionSpec | None:
@@ -310,8 +342,30 @@ class PageSpec:
             and not self.appearance
             and not self.sections
             and self.repeat is None
-            and self.group is None
+            and not self.groups
         )
+
+    @property
+    def group_name(self) -> str:
+        """The XLSForm group the page asks: its name, without the part number of a group
+        split around a roster (`household#2` is the second page of `household`)."""
+        return group_of(self.name)
+
+
+# A group with a roster amid its items is asked in parts around the roster: the first
+# keeps the group's name, the others are `<group>#2`, `<group>#3`, ... (`#` is never part
+# of an XLSForm name, so no item or group can take such a name).
+PART_SEPARATOR = "#"
+
+
+def group_of(page_name: str) -> str:
+    """The group a page belongs to (see PART_SEPARATOR)."""
+    return page_name.partition(PART_SEPARATOR)[0]
+
+
+def part_name(group: str, number: int) -> str:
+    """The name of the `number`th page of `group` (the first keeps the group's name)."""
+    return group if number == 1 else f"{group}{PART_SEPARATOR}{number}"
 
 
 @dataclass(frozen=True)
@@ -487,7 +541,7 @@ def _check_calculation_order(form: FormSpec, everything: Places, source: str) ->
 
 def page_groups(page: PageSpec) -> tuple[str, ...]:
     """The group path of the page itself: its name, or nothing for an implicit page."""
-    return () if page.is_implicit else (page.name,)
+    return () if page.is_implicit else (page.group_name,)
 
 
 def question_groups(page: PageSpec, question: QuestionSpec) -> tuple[str, ...]:

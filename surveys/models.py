@@ -449,9 +449,10 @@ class Page(VersionPart):
     # A roster page (XLSForm `begin repeat`): {"count": "<repeat_count>", "min": n, "max": n}
     # (surveys/repeats.py); null for an ordinary page.
     repeat = models.JSONField(null=True, blank=True)
-    # A roster read inside a group: that group, shaped as a section ({"path": name,
-    # "labels", "relevant", "appearance"}), so the roster is written back inside it; null
-    # otherwise.
+    # A roster read inside groups: those groups, outermost first, each shaped as a section
+    # ([{"path": "household/people", "labels", "relevant", "appearance"}, ...]), so the
+    # roster is written back inside them; null otherwise. A single mapping is one group,
+    # as stored before groups could nest (formspec.groups_from_stored reads both).
     group = models.JSONField(null=True, blank=True)
 
     objects = VersionPartQuerySet.as_manager()

@@ -8,6 +8,9 @@ items' export names to their answers.
 How many instances there are:
 - `repeat_count` (also `count` or `jr:count`, as pyxform reads them): a number or an
   expression (`${hh_size}`) that fixes the count; the respondent cannot add or remove;
+- `jr:noAddRemove` (`true()` in a `body::jr:noAddRemove` or `control::jr:noAddRemove`
+  column, as ODK reads it): the respondent cannot add or remove either; without a
+  repeat_count the roster has max(min, 1) instances;
 - otherwise the respondent adds and removes instances between `min` and `max`, given in
   the `parameters` column of the `begin repeat` row (`min=1 max=8`); without them, 0 and
   MAX_INSTANCES. A roster is first shown with max(min, 1) instances.
@@ -24,6 +27,11 @@ MAX_INSTANCES = 50
 # Columns of the `begin repeat` row that fix the count (pyxform's aliases of jr:count).
 COUNT_COLUMNS = ("repeat_count", "jr:count", "count")
 PARAMETERS_COLUMN = "parameters"
+# The column ODK reads `jr:noAddRemove` from (the `body::`/`control::` prefix is pyxform's
+# way of putting it on the <repeat>; the reader strips it), and the header written back.
+NO_ADD_REMOVE_COLUMNS = ("jr:noaddremove", "noaddremove")
+NO_ADD_REMOVE_HEADER = "body::jr:noAddRemove"
+NO_ADD_REMOVE_TRUE = "true()"
 # The key a position(..) inside an instance reads: not a valid item name, so no item
 # can collide with it.
 POSITION_KEY = "#position"
@@ -36,6 +44,9 @@ ERROR_PARAMETER = (
 )
 ERROR_MIN_MAX = "the repeat's min ({low}) is greater than its max ({high})"
 ERROR_COUNT_AND_BOUNDS = "a repeat with a repeat_count cannot also have min or max"
+ERROR_NO_ADD_REMOVE = "jr:noAddRemove {value!r} is not true() or false()"
+_TRUE = {"true()", "true", "yes", "1"}
+_FALSE = {"", "false()", "false", "no", "0"}
 
 _PARAMETER = re.compile(r"^(?P<key>min|max)\s*=\s*(?P<value>\d{1,4})$", re.IGNORECASE)
 
@@ -53,10 +64,18 @@ class RepeatSpec:
     min_count: int = 0
     # 0: no maximum given (MAX_INSTANCES applies).
     max_count: int = 0
+    # jr:noAddRemove: no "add" or "remove" buttons.
+    no_add_remove: bool = False
 
     @property
     def is_fixed(self) -> bool:
+        """A repeat_count fixes how many instances there are."""
         return bool(self.count.strip())
+
+    @property
+    def is_locked(self) -> bool:
+        """The respondent cannot add or remove instances."""
+        return self.is_fixed or self.no_add_remove
 
     @property
     def upper(self) -> int:
@@ -77,7 +96,9 @@ class RepeatSpec:
         return " ".join(parts)
 
     def as_dict(self) -> dict[str, object]:
-        return {"count": self.count, "min": self.min_count, "max": self.max_count}
+        # The flag only when set, so the stored form of other rosters is unchanged.
+        fixed = {"no_add_remove": True} if self.no_add_remove else {}
+        return {"count": self.count, "min": self.min_count, "max": self.max_count, **fixed}
 
 
 def repeat_from_dict(data: object) -> RepeatSpec | None:
@@ -88,10 +109,21 @@ def repeat_from_dict(data: object) -> RepeatSpec | None:
         count=str(data.get("count", "")),
         min_count=int(data.get("min", 0) or 0),
         max_count=int(data.get("max", 0) or 0),
+        no_add_remove=bool(data.get("no_add_remove", False)),
     )
 
 
-def read_repeat(count: str, parameters: str) -> RepeatSpec:
+def read_no_add_remove(value: str) -> bool:
+    """A `jr:noAddRemove` cell as ODK reads it; raises RepeatError on anything else."""
+    written = value.strip().lower()
+    if written in _TRUE:
+        return True
+    if written in _FALSE:
+        return False
+    raise RepeatError(ERROR_NO_ADD_REMOVE.format(value=value))
+
+
+def read_repeat(count: str, parameters: str, *, no_add_remove: bool = False) -> RepeatSpec:
     """The rule a `begin repeat` row gives; raises RepeatError naming what is wrong."""
     bounds: dict[str, int] = {}
     for part in re.split(r"[\s;,]+", parameters.strip()) if parameters.strip() else []:
@@ -100,7 +132,10 @@ def read_repeat(count: str, parameters: str) -> RepeatSpec:
             raise RepeatError(ERROR_PARAMETER.format(part=part, limit=MAX_INSTANCES))
         bounds[match["key"].lower()] = int(match["value"])
     spec = RepeatSpec(
-        count=count.strip(), min_count=bounds.get("min", 0), max_count=bounds.get("max", 0)
+        count=count.strip(),
+        min_count=bounds.get("min", 0),
+        max_count=bounds.get("max", 0),
+        no_add_remove=no_add_remove,
     )
     if spec.is_fixed and bounds:
         raise RepeatError(ERROR_COUNT_AND_BOUNDS)

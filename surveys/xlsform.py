@@ -15,9 +15,10 @@ does not know (docs/design.md "XLSForm columns Panelwave reads beyond the standa
 - A top-level group is a page; groups inside it are sections of that page (see
   docs/xlsform.md), and item names may repeat across groups (formspec.assign_export_names).
   Metadata types (start, end, today, deviceid, ...) become metadata fields; `calculate`
-  items are computed as the respondent answers. A repeat outside any group or directly
-  in a top-level group is a roster page (surveys/grouped_repeats.py). Types a web survey
-  cannot ask (photo, geopoint, barcode, a repeat in a repeat, ...) are refused with the row named, or skipped and listed
+  items are computed as the respondent answers. A repeat outside a repeat is a roster
+  page, inside groups at any depth asked at its place (surveys/grouped_repeats.py). Types
+  a web survey cannot ask (photo, geopoint, barcode, a repeat in a repeat, ...) are
+  refused with the row named, or skipped and listed
   when `skip_unsupported` is set. `phone number` is a text item with pyxform's digits
   constraint and, unless the row says otherwise, the privacy class `identifier`.
 - As pyxform does: a choices row without list_name is ignored (with a warning), and list
@@ -76,9 +77,19 @@ from surveys.formspec import (
     choice_codes,
     form_error,
 )
-from surveys.grouped_repeats import joined, own_relevant, placed
+from surveys.grouped_repeats import chained, own_relevant, placed
 from surveys.languages import known_code, language_code
-from surveys.repeats import COUNT_COLUMNS, PARAMETERS_COLUMN, RepeatError, RepeatSpec, read_repeat
+from surveys.repeats import (
+    COUNT_COLUMNS,
+    NO_ADD_REMOVE_COLUMNS,
+    NO_ADD_REMOVE_HEADER,
+    NO_ADD_REMOVE_TRUE,
+    PARAMETERS_COLUMN,
+    RepeatError,
+    RepeatSpec,
+    read_no_add_remove,
+    read_repeat,
+)
 from surveys.skipchain import Skipped, reads_skipped
 from surveys.wrappers import split_wrappers
 
@@ -100,11 +111,6 @@ ERROR_UNCLOSED_REPEAT = "repeat {name!r} is never closed with 'end repeat'"
 ERROR_NESTED_REPEAT = (
     "repeat {name!r} is inside repeat {outer!r}; a repeat inside a repeat is not supported "
     "(make it a repeat of its own, or import with --skip-unsupported to leave it out)"
-)
-ERROR_REPEAT_IN_GROUP = (
-    "repeat {name!r} is inside group {inner!r} of group {outer!r}; a repeat may sit "
-    "directly in a top-level group or outside any group, not in a group inside a group "
-    "(move it up a level, or import with --skip-unsupported to leave it out)"
 )
 ERROR_REQUIRED = "{value!r} is not yes or no"
 ERROR_CODE = "code {value!r} is not an integer"
@@ -320,7 +326,7 @@ def read_xlsform(
         if not allow_no_labels:
             raise form_error(source, ERROR_NO_LABELS)
         reader.warnings.append(WARNING_NO_LABELS)
-    grouped = {page.name for page in reader.pages if page.group is not None}
+    grouped = {page.name for page in reader.pages if page.groups}
     split, wrapper_warnings = split_wrappers(reader.pages)
     reader.warnings += wrapper_warnings
     pages = assign_export_names(placed(split, grouped))
@@ -471,6 +477,8 @@ class _OpenGroup:
     repeat: RepeatSpec | None = None
     # A roster's enclosing top-level group, set aside while the roster is read.
     parent: _OpenGroup | None = None
+    # A roster's chain of enclosing groups, outermost first (PageSpec.groups).
+    groups: tuple[SectionSpec, ...] = ()
     # The rosters read inside this group: their pages follow the group's own.
     rosters: list[PageSpec] = field(default_factory=list)
 
@@ -506,6 +514,7 @@ def _read_survey(rows: list[_Row], reader: _Reader) -> None:
                 name=_checked_name(row, reader),
                 repeat=_repeat_rule(row, reader),
                 parent=group,
+                groups=_enclosing(group, reader),
             )
             continue
         if kind in ("begin repeat", "begin loop"):
@@ -550,8 +559,27 @@ def _closes_roster(group: _OpenGroup | None) -> bool:
 
 
 def _opens_grouped_roster(group: _OpenGroup | None, repeat_depth: int) -> bool:
-    """A `begin repeat` directly in a top-level group (docs/xlsform.md, "Repeats")."""
-    return group is not None and group.repeat is None and not group.inner and not repeat_depth
+    """A `begin repeat` in a top-level group, directly or in a group inside it
+    (docs/xlsform.md, "Repeats")."""
+    return group is not None and group.repeat is None and not repeat_depth
+
+
+def _enclosing(group: _OpenGroup, reader: _Reader) -> tuple[SectionSpec, ...]:
+    """The groups around a `begin repeat` read now in `group`, outermost first, each
+    with its path from the top."""
+    top = SectionSpec(
+        path=group.name,
+        labels=group.row.translated("label", reader.default_language),
+        relevant=reader.expression(group.row, "relevant"),
+        appearance=group.row.get("appearance"),
+        row=group.row.number,
+    )
+    inner = []
+    for depth in range(1, len(group.inner) + 1):
+        path = "/".join(name for name, _row in group.inner[:depth])
+        section = next(s for s in group.sections if s.path == path)
+        inner.append(replace(section, path=f"{group.name}/{path}"))
+    return (top, *inner)
 
 
 def _close_roster(roster: _OpenGroup, reader: _Reader) -> _OpenGroup | None:
@@ -561,37 +589,29 @@ def _close_roster(roster: _OpenGroup, reader: _Reader) -> _OpenGroup | None:
     if parent is None:
         reader.pages.append(page)
         return None
-    around = SectionSpec(
-        path=parent.name,
-        labels=parent.row.translated("label", reader.default_language),
-        relevant=reader.expression(parent.row, "relevant"),
-        appearance=parent.row.get("appearance"),
-        row=parent.row.number,
-    )
-    parent.rosters.append(
-        replace(page, group=around, relevant=joined(around.relevant, page.relevant))
-    )
+    relevant = chained(roster.groups, page.relevant)
+    parent.rosters.append(replace(page, groups=roster.groups, relevant=relevant))
     return parent
 
 
 def _refuse_placed_repeat(row: _Row, group: _OpenGroup, reader: _Reader) -> None:
-    """A repeat inside a roster or an inner group: refused with its place named, unless
-    skipped."""
+    """A repeat inside a roster: refused with its place named, unless skipped."""
     if reader.skip_unsupported:
         return
-    name = row.get("name")
-    if group.repeat is not None:
-        problem = ERROR_NESTED_REPEAT.format(name=name, outer=group.name)
-    else:
-        inner = group.inner[-1][0] if group.inner else group.name
-        problem = ERROR_REPEAT_IN_GROUP.format(name=name, inner=inner, outer=group.name)
+    problem = ERROR_NESTED_REPEAT.format(name=row.get("name"), outer=group.name)
     raise form_error(reader.source, problem, row=row.number, column="type")
 
 
 def _repeat_rule(row: _Row, reader: _Reader) -> RepeatSpec:
     count = next((reader.expression(row, c) for c in COUNT_COLUMNS if row.get(c)), "")
+    locked = next((row.get(c) for c in NO_ADD_REMOVE_COLUMNS if row.get(c)), "")
     try:
-        return read_repeat(count, row.get(PARAMETERS_COLUMN))
+        no_add_remove = read_no_add_remove(locked)
+    except RepeatError as exc:
+        column = NO_ADD_REMOVE_HEADER
+        raise form_error(reader.source, str(exc), row=row.number, column=column) from exc
+    try:
+        return read_repeat(count, row.get(PARAMETERS_COLUMN), no_add_remove=no_add_remove)
     except RepeatError as exc:
         column = PARAMETERS_COLUMN if row.get(PARAMETERS_COLUMN) else "repeat_count"
         raise form_error(reader.source, str(exc), row=row.number, column=column) from exc
@@ -1163,6 +1183,7 @@ def _survey_headers(form: FormSpec) -> list[tuple[str, str]]:
 
 def _repeat_cells(repeat: RepeatSpec) -> dict[str, str]:
     cells = {COUNT_COLUMNS[0]: repeat.count, PARAMETERS_COLUMN: repeat.parameters()}
+    cells[NO_ADD_REMOVE_HEADER] = NO_ADD_REMOVE_TRUE if repeat.no_add_remove else ""
     return {key: value for key, value in cells.items() if value}
 
 
@@ -1171,41 +1192,65 @@ def _translated(base: str, values: dict[str, str]) -> dict[str, str]:
 
 
 def _survey_rows(form: FormSpec) -> list[dict[str, str]]:
+    """The survey sheet: every item inside the groups and repeats that hold it, each block
+    opened before its first item and closed after its last. Blocks are matched by their
+    path from the top, so a group asked in parts around its rosters (and the inner groups
+    those rosters sit in) is written as the one group the author wrote."""
     rows = [{"type": field_.type, "name": field_.name} for field_ in form.metadata_fields]
-    # A roster read inside a group is written back inside it: into the `end group` just
-    # written (`closed`), or opening the group and leaving it open (`left_open`) for the
-    # group's page that follows it.
-    closed = left_open = ""
-    pages = list(form.pages)
-    for index, page in enumerate(pages):
-        if page.group is not None:
-            path = page.group.path
-            if closed == path:
-                rows.pop()
-            elif left_open != path:
-                rows.append(_begin_row("group", page.group.name, page.group))
-            rows += [_begin_row("repeat", page.name, page, own_relevant(page))]
-            rows += [*_page_rows(page), {"type": "end repeat"}]
-            following = pages[index + 1] if index + 1 < len(pages) else None
-            if following is not None and _is_group_page(following, path):
-                closed, left_open = "", path
-            else:
-                rows.append({"type": "end group"})
-                closed, left_open = path, ""
-            continue
-        block = "repeat" if page.repeat is not None else "group"
-        if not page.is_implicit and left_open != page.name:
-            rows.append(_begin_row(block, page.name, page, page.relevant))
-        rows += _page_rows(page)
-        if not page.is_implicit:
-            rows.append({"type": f"end {block}"})
-        closed = page.name if _is_group_page(page, page.name) else ""
-        left_open = ""
+    open_blocks: list[_Block] = []
+    for page in form.pages:
+        around = _page_blocks(page)
+        for question in page.questions:
+            blocks = around + _section_blocks(page, question, around)
+            shared = 0
+            while (
+                shared < min(len(open_blocks), len(blocks))
+                and open_blocks[shared].path == blocks[shared].path
+            ):
+                shared += 1
+            rows += [{"type": f"end {b.kind}"} for b in reversed(open_blocks[shared:])]
+            rows += [block.begin for block in blocks[shared:]]
+            open_blocks = blocks
+            rows.append(_question_values(question))
+    rows += [{"type": f"end {b.kind}"} for b in reversed(open_blocks)]
     return rows
 
 
-def _is_group_page(page: PageSpec, name: str) -> bool:
-    return page.name == name and page.repeat is None and not page.is_implicit
+@dataclass(frozen=True)
+class _Block:
+    """A group or repeat being written: its path from the top and its `begin` row."""
+
+    path: str
+    kind: str
+    begin: dict[str, str]
+
+
+def _page_blocks(page: PageSpec) -> list[_Block]:
+    """The blocks around a page's items: its group (none for an item outside any group),
+    or for a roster the groups it sits in and its repeat."""
+    if page.is_implicit:
+        return []
+    if page.repeat is None:
+        begin = _begin_row("group", page.group_name, page, page.relevant)
+        return [_Block(page.group_name, "group", begin)]
+    blocks = [_Block(g.path, "group", _begin_row("group", g.name, g)) for g in page.groups]
+    path = "/".join((*(g.path for g in page.groups[-1:]), page.name))
+    begin = _begin_row("repeat", page.name, page, own_relevant(page))
+    return [*blocks, _Block(path, "repeat", begin)]
+
+
+def _section_blocks(page: PageSpec, question: QuestionSpec, around: list[_Block]) -> list[_Block]:
+    """The inner groups of the page holding `question`, outermost first."""
+    if not question.section:
+        return []
+    base = around[-1].path
+    parts = question.section.split("/")
+    blocks = []
+    for depth in range(1, len(parts) + 1):
+        section = page.section("/".join(parts[:depth])) or SectionSpec(path=parts[depth - 1])
+        begin = _begin_row("group", parts[depth - 1], section)
+        blocks.append(_Block(f"{base}/{'/'.join(parts[:depth])}", "group", begin))
+    return blocks
 
 
 def _begin_row(
@@ -1220,35 +1265,6 @@ def _begin_row(
         **_translated("label", where.labels),
         **{f"extra:{key}": value for key, value in _repeat_cells(repeat or RepeatSpec()).items()},
     }
-
-
-def _page_rows(page: PageSpec) -> list[dict[str, str]]:
-    """The page's items, each inner group opened before its first item and closed after
-    its last (sections are stored as paths, items name theirs)."""
-    rows: list[dict[str, str]] = []
-    open_path: list[str] = []
-    for question in page.questions:
-        target = question.section.split("/") if question.section else []
-        shared = 0
-        while shared < min(len(open_path), len(target)) and open_path[shared] == target[shared]:
-            shared += 1
-        rows += [{"type": "end group"} for _ in open_path[shared:]]
-        open_path = open_path[:shared]
-        for name in target[shared:]:
-            open_path.append(name)
-            section = page.section("/".join(open_path))
-            rows.append(
-                {
-                    "type": "begin group",
-                    "name": name,
-                    "relevant": section.relevant if section else "",
-                    "appearance": section.appearance if section else "",
-                    **_translated("label", section.labels if section else {}),
-                }
-            )
-        rows.append(_question_values(question))
-    rows += [{"type": "end group"} for _ in open_path]
-    return rows
 
 
 def _question_values(question: QuestionSpec) -> dict[str, str]:

@@ -22,7 +22,13 @@ from functools import lru_cache
 
 from surveys.calculations import CalculationCycleError, calculation_order
 from surveys.expressions import ExpressionError, references
-from surveys.formspec import QUESTION_FIELDS, QuestionSpec, is_dynamic
+from surveys.formspec import (
+    QUESTION_FIELDS,
+    QuestionSpec,
+    group_of,
+    groups_from_stored,
+    is_dynamic,
+)
 from surveys.freetext_keys import free_text_keys_of
 from surveys.models import Choice, Page, Question, QuestionnaireVersion, QuestionType
 from surveys.references import Place, Places
@@ -91,6 +97,8 @@ class FormPage:
     sections: tuple[FormSection, ...] = ()
     # A roster page: its items are asked once per instance (respondents/services/rosters.py).
     repeat: RepeatSpec | None = None
+    # A roster inside groups: their titles, outermost first, shown above its own.
+    enclosing: tuple[dict[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -210,6 +218,9 @@ def _load(version_id: int) -> FormSchema:
                 for s in sections_by_page[page.pk]
             ),
             repeat=_repeat(places, page),
+            enclosing=tuple(
+                _piped(places, group.labels, ()) for group in groups_from_stored(page.group)
+            ),
         )
         for page in page_rows
     )
@@ -271,8 +282,9 @@ def _repeat(places: Places, page: Page) -> RepeatSpec | None:
 
 
 def _page_groups(page: Page, questions: list[Question]) -> tuple[str, ...]:
-    """The page's own group, or none for a question outside any group (a page named
-    after its one question, with no label: see surveys/formspec.py)."""
+    """The page's own group (the group a part of a split group belongs to), or none
+    for a question outside any group (a page named after its one question, with no label:
+    see surveys/formspec.py)."""
     mine = [q for q in questions if q.page_id == page.pk]
     implicit = (
         len(mine) == 1
@@ -283,7 +295,7 @@ def _page_groups(page: Page, questions: list[Question]) -> tuple[str, ...]:
         and not page.sections
         and page.repeat is None
     )
-    return () if implicit else (page.name,)
+    return () if implicit else (group_of(page.name),)
 
 
 def _groups(page_groups: tuple[str, ...], section: str) -> tuple[str, ...]:

@@ -98,13 +98,17 @@ def stored_instances(page: FormPage, answers: Mapping[str, object]) -> list[dict
 
 def instance_count(page: FormPage, answers: Mapping[str, object]) -> int:
     """How many instances the roster shows now: a fixed count evaluated on the answers;
-    else those stored, or the first count when the roster was never answered."""
+    the first count when add and remove are off (jr:noAddRemove); else those stored, or
+    the first count when the roster was never answered."""
     repeat = page.repeat or RepeatSpec()
     if repeat.is_fixed:
         try:
             return fixed_count(evaluate(repeat.count, answers))
         except ExpressionError:
             return 0
+    if repeat.no_add_remove:
+        # ODK's jr:noAddRemove without a count: the instances the form starts with.
+        return repeat.first_count
     if page.name in answers:
         return min(len(stored_instances(page, answers)), repeat.upper)
     return repeat.first_count
@@ -165,7 +169,7 @@ def check_roster(
         check.errors.update(
             {field_name(page.name, position, k): error for k, error in part.errors.items()}
         )
-    if not repeat.is_fixed:
+    if not repeat.is_locked:
         kept = _edited(kept, repeat, edit)
         if enforce_required and not edit and len(kept) < repeat.min_count:
             check.errors[page.name] = too_few_message(repeat)
@@ -200,7 +204,7 @@ def too_few_message(repeat: RepeatSpec) -> str:
 
 def bounds_note(repeat: RepeatSpec, count: int) -> str:
     """What the respondent is told about the roster's size ("" when nothing to say)."""
-    if repeat.is_fixed:
+    if repeat.is_locked:
         return ""
     if count >= repeat.upper:
         return ngettext(
@@ -219,12 +223,12 @@ def bounds_note(repeat: RepeatSpec, count: int) -> str:
 
 def can_add(page: FormPage, count: int) -> bool:
     repeat = page.repeat or RepeatSpec()
-    return not repeat.is_fixed and count < repeat.upper
+    return not repeat.is_locked and count < repeat.upper
 
 
 def can_remove(page: FormPage, count: int) -> bool:
     repeat = page.repeat or RepeatSpec()
-    return not repeat.is_fixed and count > repeat.min_count
+    return not repeat.is_locked and count > repeat.min_count
 
 
 def free_text_fields(

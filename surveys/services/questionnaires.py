@@ -31,9 +31,10 @@ from surveys.formspec import (
     MetadataField,
     PageSpec,
     QuestionSpec,
-    SectionSpec,
     SkippedItem,
     form_error,
+    groups_from_stored,
+    section_from_dict,
 )
 from surveys.itembank import ConceptReference, concept_reference
 from surveys.models import (
@@ -245,9 +246,9 @@ def _write_parts(version: QuestionnaireVersion, form: FormSpec) -> None:
             labels=p.labels,
             relevant=p.relevant,
             appearance=p.appearance,
-            sections=[_section_dict(s) for s in p.sections],
+            sections=[s.as_dict() for s in p.sections],
             repeat=p.repeat.as_dict() if p.repeat is not None else None,
-            group=_section_dict(p.group) if p.group is not None else None,
+            group=[g.as_dict() for g in p.groups] or None,
         )
         for position, p in enumerate(form.pages, start=1)
     ]
@@ -265,24 +266,6 @@ def _write_parts(version: QuestionnaireVersion, form: FormSpec) -> None:
                 )
             )
     Question.objects.bulk_create(questions)
-
-
-def _section_dict(section: SectionSpec) -> dict[str, Any]:
-    return {
-        "path": section.path,
-        "labels": section.labels,
-        "relevant": section.relevant,
-        "appearance": section.appearance,
-    }
-
-
-def _section(data: dict[str, Any]) -> SectionSpec:
-    return SectionSpec(
-        path=str(data["path"]),
-        labels=dict(data.get("labels", {})),
-        relevant=str(data.get("relevant", "")),
-        appearance=str(data.get("appearance", "")),
-    )
 
 
 def version_to_form(version: QuestionnaireVersion) -> FormSpec:
@@ -313,9 +296,9 @@ def version_to_form(version: QuestionnaireVersion) -> FormSpec:
             labels=p.labels,
             relevant=p.relevant,
             appearance=p.appearance,
-            sections=tuple(_section(s) for s in p.sections),
+            sections=tuple(section_from_dict(s) for s in p.sections),
             repeat=repeat_from_dict(p.repeat),
-            group=_section(p.group) if p.group else None,
+            groups=groups_from_stored(p.group),
             questions=tuple(by_page.get(p.pk, [])),
         )
         for p in version.pages.order_by("position")

@@ -32,15 +32,13 @@ def test_a_kobo_form_with_rosters_in_groups_reads_each_roster_at_its_place(
     assert list(pages) == ["intro", "members", "health", "travel", "trips", "check"]
     assert any("group 'survey' holds most of the form" in w for w in form.warnings)
     members = pages["members"]
-    assert members.group is None
+    assert members.groups == ()
     assert members.relevant == "1 = 1"
     assert [q.name for q in members.questions] == ["m_name", "m_age"]
     # A roster in a group that stays a page: the group's relevant comes first.
     trips = pages["trips"]
     assert trips.relevant == "(${travelled} = 'yes') and (${city} != 'none')"
-    assert trips.group is not None
-    assert trips.group.path == "travel"
-    assert trips.group.labels == {"default": "Your travels"}
+    assert [(g.path, g.labels) for g in trips.groups] == [("travel", {"default": "Your travels"})]
     assert [q.name for q in pages["travel"].questions] == ["why"]
 
 

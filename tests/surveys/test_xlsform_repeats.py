@@ -126,14 +126,13 @@ def test_a_repeat_inside_a_repeat_is_refused_naming_both(tmp_path: Path) -> None
     assert [item.name for item in form.skipped] == ["jobs", "job"]
 
 
-def test_a_repeat_inside_an_inner_group_is_refused_naming_both_groups(tmp_path: Path) -> None:
-    expected = "row 5, column type: repeat 'members' is inside group 'people' of group 'household'"
-    with pytest.raises(FormError, match=expected):
-        read_xlsform(roster_form(tmp_path / "r.xlsx", IN_INNER_GROUP))
-    form = read_xlsform(roster_form(tmp_path / "r.xlsx", IN_INNER_GROUP), skip_unsupported=True)
-    # What is left of `household` is all the form, so it is a wrapper of its one group.
-    assert [p.name for p in form.pages] == ["people"]
-    assert [item.name for item in form.skipped] == ["members", "m_name"]
+def test_a_repeat_inside_an_inner_group_reads_inside_both_groups(tmp_path: Path) -> None:
+    form = read_xlsform(roster_form(tmp_path / "r.xlsx", IN_INNER_GROUP))
+    # `household` holds all the form, so it is a wrapper: its group `people` is the page,
+    # and the roster stays inside `people` (tests/surveys/test_xlsform_inner_repeats.py).
+    assert [p.name for p in form.pages] == ["people", "members"]
+    assert [g.path for g in form.pages[1].groups] == ["people"]
+    assert form.skipped == ()
 
 
 def test_an_unclosed_repeat_is_named(tmp_path: Path) -> None:
