@@ -3,8 +3,8 @@
 Django-free. An item a web survey cannot ask (a location, a photo, a `hidden` input an
 app fills, a calculation of `instance()` data from a map) is skipped (surveys/xlsform.py),
 and so is everything that reads it, down the chain: an item whose `relevant`,
-`constraint`, `calculation` or dynamic `default` reads one, by `${name}` or by an ODK path
-(`../inputs/contact/_id`, `./source`). When the `relevant` of a page or of a section reads
+`constraint`, `calculation`, dynamic `default` or `choice_filter` reads one, by `${name}`
+or by an ODK path (`../inputs/contact/_id`, `./source`). When the `relevant` of a page or of a section reads
 one, whether the author meant the group to be shown cannot be known: showing it always
 could ask what was meant for a few, hiding it always would keep its items empty while
 looking answered. Its items go too. Each is listed with what it read, so the researcher
@@ -40,13 +40,17 @@ class Skipped:
         places += [Place(name, name, ()) for name in metadata]
         return cls(names=frozenset(skipped), present=Places(places))
 
-    def read_by(self, expression: str, here: tuple[str, ...]) -> str:
+    def read_by(self, expression: str, here: tuple[str, ...], *, fields: bool = False) -> str:
         """The first skipped item `expression`, asked from group path `here`, reads, or
         "". A `${name}` reads it when no item of that name is left; a path when it leads
         to no item left and its last step names a skipped one (the path-name fallback of
         surveys/references.py would otherwise take another item of that name, even the
         one asking). Raises ExpressionError when the expression does not parse."""
-        found = {name for name in references(expression) if name not in self.present.by_written}
+        found = {
+            name
+            for name in references(expression, fields=fields)
+            if name not in self.present.by_written
+        }
         for kind, text, _start, _end in tokens(expression):
             if kind != "path":
                 continue
@@ -65,6 +69,10 @@ def reads_skipped(page: PageSpec, question: QuestionSpec, skipped: Skipped) -> s
         name = _read(skipped, expression, here)
         if name:
             return REASON_ITEM.format(type=question.type, name=name)
+    # A cascade whose parent is skipped cannot be filtered.
+    name = _read(skipped, question.choice_filter, here, fields=True)
+    if name:
+        return REASON_ITEM.format(type=question.type, name=name)
     top = page_groups(page)
     groups: list[tuple[str, str, tuple[str, ...]]] = [(page.name, page.relevant, ())]
     groups += [
@@ -79,8 +87,8 @@ def reads_skipped(page: PageSpec, question: QuestionSpec, skipped: Skipped) -> s
     return ""
 
 
-def _read(skipped: Skipped, expression: str, here: tuple[str, ...]) -> str:
+def _read(skipped: Skipped, expression: str, here: tuple[str, ...], *, fields: bool = False) -> str:
     try:
-        return skipped.read_by(expression, here)
+        return skipped.read_by(expression, here, fields=fields)
     except ExpressionError:
         return ""  # refused with its row when the form is checked

@@ -143,7 +143,7 @@ _LANGUAGE = re.compile(r"^(?P<name>.*?)\s*\((?P<code>[A-Za-z][A-Za-z0-9_\-]*)\)\
 # The keyword is matched whatever its case; the list name is kept as written, since
 # pyxform and ODK look lists up case-sensitively (`select_one AFG_PROV`).
 _SELECT = re.compile(
-    r"^(?P<kind>select_one_from_file|select_multiple_from_file"
+    r"^(?P<kind>select_one_from_file|select_multiple_from_file|select_one_external"
     r"|select_one|select one from|select one|select1|select_multiple"
     r"|select multiple from|select multiple|select all that apply from|select all that apply)"
     r"\s+(?P<list>[^\s]+)(?P<other>\s+or[_ ]other|\s+or specify other)?$",
@@ -155,6 +155,8 @@ _BLOCK = re.compile(
 )
 _SELECT_KIND = {
     "select_one_from_file": "select_one",
+    # Its list is on the external_choices sheet (see _external_lists).
+    "select_one_external": "select_one",
     "select_one": "select_one",
     "select one from": "select_one",
     "select one": "select_one",
@@ -313,6 +315,7 @@ def read_xlsform(
     choices = _rows(sheets.get("choices", []), reader, headers.get("choices", []))
     _read_survey(_expand_loops(survey, choices, reader), reader)
     lists = _read_choices(choices, reader)
+    lists += _external_lists(sheets, headers, {choice_list.name for choice_list in lists}, reader)
     given = {choice_list.name for choice_list in lists}
     for name in [name for name in reader.file_lists if name not in given]:
         file_list = _file_list(name, reader)
@@ -967,6 +970,22 @@ def _read_choices(rows: list[_Row], reader: _Reader) -> list[ChoiceListSpec]:
         grouped.setdefault(list_name, []).append(row)
     lists = [_choice_list(name, list_rows, reader) for name, list_rows in grouped.items()]
     return [_with_other(choice_list, reader) for choice_list in lists]
+
+
+def _external_lists(
+    sheets: dict[str, Any], headers: dict[str, list[str]], given: set[str], reader: _Reader
+) -> list[ChoiceListSpec]:
+    """The lists of the external_choices sheet, offered by `select_one_external` items.
+    ODK serves them from a CSV written beside the form, for long cascades; a web survey
+    filters every list on the server, so they are offered as any list (one also on the
+    choices sheet is taken from there, as pyxform does). Written back, they are on the
+    choices sheet and the items `select_one`."""
+    rows = sheets.get("external_choices") or []
+    if not rows:
+        return []
+    external = replace(reader, source=f"{reader.source} (external_choices)")
+    read = _read_choices(_rows(rows, external, headers.get("external_choices", [])), external)
+    return [choice_list for choice_list in read if choice_list.name not in given]
 
 
 def _choice_list(list_name: str, rows: list[_Row], reader: _Reader) -> ChoiceListSpec:

@@ -4,6 +4,7 @@ misread (measured by bench/xlsform_coverage.py): each reproduced in a form writt
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from surveys.formspec import FormError, FormSpec
 from surveys.xlsform import read_xlsform, write_xlsform
@@ -261,4 +262,52 @@ def test_items_reading_a_skipped_item_by_path_are_skipped_too(tmp_path):
         (8, "person_id", "calculate (reads skipped ${person_id})"),
     ]
     assert [q.name for q in form.questions()] == ["visit", "age"]
+    _round_trip(form, tmp_path)
+
+
+def test_select_one_external_offers_its_list_from_the_external_choices_sheet(tmp_path):
+    survey = [
+        ["type", "name", "label", "choice_filter"],
+        ["select_one regions", "region", "Region", ""],
+        ["select_one_external districts", "district", "District", "region=${region}"],
+    ]
+    choices = [["list_name", "name", "label"], ["regions", "north", "North"]]
+    path = write_form(tmp_path / "f.xlsx", survey, choices)
+    workbook = load_workbook(path)
+    sheet = workbook.create_sheet("external_choices")
+    for row in (
+        ["list_name", "name", "label", "region"],
+        ["districts", "hills", "Hills", "north"],
+        ["districts", "coast", "Coast", "south"],
+    ):
+        sheet.append(row)
+    workbook.save(path)
+    form = read_xlsform(path)
+    district = form.questions()[1]
+    assert (district.type, district.choice_list, district.choice_filter) == (
+        "select_one",
+        "districts",
+        "region=${region}",
+    )
+    lists = {choice_list.name: choice_list for choice_list in form.choice_lists}
+    assert [(c.name, c.extra) for c in lists["districts"].choices] == [
+        ("hills", {"region": "north"}),
+        ("coast", {"region": "south"}),
+    ]
+    _round_trip(form, tmp_path)
+
+
+def test_a_cascade_whose_parent_is_skipped_is_skipped_too(tmp_path):
+    survey = [
+        ["type", "name", "label", "choice_filter"],
+        ["text", "name", "Name", ""],
+        ["select_one_from_file regions.csv", "region", "Region", ""],
+        ["select_one districts", "district", "District", "region=${region}"],
+    ]
+    choices = [["list_name", "name", "label", "region"], ["districts", "hills", "Hills", "n"]]
+    form = read_xlsform(write_form(tmp_path / "f.xlsx", survey, choices), skip_unsupported=True)
+    assert [(s.name, s.type) for s in form.skipped] == [
+        ("region", "select_one_from_file regions.csv"),
+        ("district", "select_one (reads skipped ${region})"),
+    ]
     _round_trip(form, tmp_path)
