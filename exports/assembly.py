@@ -47,6 +47,7 @@ from exports.repeats import roster_tables
 from exports.sampling import Sample, SampledResponse, WaveInfo, current_flags, select_sample
 from exports.texts import translator
 from exports.weighting import export_weights
+from respondents.freetext import release
 from respondents.freetext import services as freetext
 from respondents.freetext.scrub import WITHHELD
 from respondents.models import CleaningRun, CleaningRunStatus, Response, ResponseStatus, Wave
@@ -393,10 +394,17 @@ def _free_text(
         if spec.free_text == "withhold" or column.answer_key in withheld:
             frame[name] = [WITHHELD if v else "" for v in values]
             continue
+        stored = flat.scrubs.get(column.answer_key)
+        if stored is not None:
+            # Read with the answers (PostgreSQL), row by row in the frame's order.
+            column_release = release.released_column(
+                column.answer_key, frame.index.tolist(), values, stored
+            )
+            frame[name] = column_release.texts
+            found[name] = column_release.found
+            continue
         raw = {int(pk): value for pk, value in zip(frame.index, values, strict=True)}
-        released = freetext.released_texts(
-            column.answer_key, raw, flat.scrubs.get(column.answer_key)
-        )
+        released = freetext.released_texts(column.answer_key, raw)
         frame[name] = [released.texts.get(int(pk), "") if v else "" for pk, v in raw.items()]
         found[name] = released.found
     return found

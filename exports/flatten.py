@@ -14,10 +14,11 @@ number as its digits, which is all their columns need (exports/columns.py parses
 Elsewhere (SQLite, embedded use) the answer documents are read through the ORM and given
 the same shape in Python.
 
-Stored scrubs of free text (respondents/freetext/) are read in the same COPY: one
-lateral join per free-text key on the scrub table's (response, key) index gives each row
-its scrub's text, counts by kind, scrubber version and digest, so releasing free text
-costs one more text column, not a query per question and batch.
+Stored scrubs of free text (respondents/freetext/) are read by a second COPY per batch,
+every scrub of the batch's responses under the keys asked, and placed on their rows in
+numpy: text, counts by kind, scrubber version and digest as columns beside the answers
+(respondents/freetext/release.py releases them). One lateral join per key and row inside
+the answers' COPY cost PostgreSQL an index lookup per cell: several times this read.
 
 CSV conventions of COPY relied on (as in respondents/wave_copy.py): NULL is an unquoted empty
 field and an empty string a quoted one (kept apart), so the empty field means "no such key".
@@ -41,13 +42,19 @@ from pyarrow import csv as pa_csv
 from config.anyof import AnyOf
 from exports.factors import Factor
 from respondents.freetext.models import ScrubbedAnswer
+from respondents.freetext.release import StoredColumn
 from respondents.models import Response
 from respondents.wave_copy import copy_csv_options, copy_file
 
-# Response id -> (text, counts by kind, scrubber version, digest) of a stored scrub, the
-# shape respondents.freetext.services.released_texts takes.
-StoredScrubs = dict[int, tuple[str, Any, int, str]]
-SCRUB_FIELDS = ("text", "found", "version", "digest")
+SCRUB_NAMES = ["response", "key", "text", "found", "version", "digest"]
+SCRUB_TYPES = {
+    "response": pa.int64(),
+    "key": pa.string(),
+    "text": pa.string(),
+    "found": pa.string(),
+    "version": pa.int64(),
+    "digest": pa.string(),
+}
 
 ORM_CHUNK = 500
 
@@ -61,8 +68,8 @@ class FlatBatch:
     # Seconds from start to completion; NaN for a response not completed.
     duration: np.ndarray  # float64
     answers: dict[str, Factor]
-    # Free-text key -> its stored scrubs, for the keys asked (all rows of the batch).
-    scrubs: dict[str, StoredScrubs]
+    # Free-text key -> its stored scrubs, row by row (PostgreSQL only).
+    scrubs: dict[str, StoredColumn]
 
     def rows(self, ids: Sequence[int]) -> FlatBatch:
         """The same columns for `ids` (a subset), in that order."""
@@ -73,7 +80,7 @@ class FlatBatch:
             status=self.status[take],
             duration=self.duration[take],
             answers={k: f.take(take) for k, f in self.answers.items()},
-            scrubs=self.scrubs,
+            scrubs={k: column.take(take) for k, column in self.scrubs.items()},
         )
 
 
@@ -94,7 +101,7 @@ def flatten(
             status=np.zeros(0, dtype=object),
             duration=np.zeros(0),
             answers={key: Factor(np.zeros(0, dtype=np.intp), []) for key in keys},
-            scrubs={key: {} for key in scrubbed},
+            scrubs={key: StoredColumn.empty(0) for key in scrubbed},
         )
     if connection.vendor == "postgresql":
         return _copied(ids, keys, typed, scrubbed).rows(ids)
@@ -104,8 +111,7 @@ def flatten(
 def _copied(
     ids: Sequence[int], keys: Sequence[str], typed: AbstractSet[str], scrubbed: Sequence[str]
 ) -> FlatBatch:
-    scrub_names = [f"s{j}_{field}" for j in range(len(scrubbed)) for field in SCRUB_FIELDS]
-    names = ["id", "status", "duration", *(f"a{j}" for j in range(len(keys))), *scrub_names]
+    names = ["id", "status", "duration", *(f"a{j}" for j in range(len(keys)))]
     # `answers -> key` on the stored column would decompress the whole (TOASTed) document
     # again for every key; `answers || '{}'` in a subquery that is not flattened (OFFSET 0)
     # holds each document decompressed once, and every key is read from that copy.
@@ -117,32 +123,21 @@ def _copied(
             "flat.status",
             "flat.duration",
             *("flat.a -> %s" if k in typed else "flat.a ->> %s" for k in keys),
-            *(f"s{j}.{field}" for j in range(len(scrubbed)) for field in SCRUB_FIELDS),
         ]
-    )
-    # At most one scrub per (response, key): the table's unique constraint. Spliced in:
-    # the model's table name and the join's number; the key is a parameter.
-    joins = "".join(
-        f" LEFT JOIN LATERAL (SELECT text, found::text AS found, version, digest "  # noqa: S608
-        f"FROM {ScrubbedAnswer._meta.db_table} WHERE response_id = flat.id AND key = %s) "
-        f"AS s{j} ON true"
-        for j in range(len(scrubbed))
     )
     # Only fixed expressions are spliced in; the keys and ids are parameters.
     query = (
         f"COPY (SELECT {select} FROM (SELECT id, status, "  # noqa: S608
         "extract(epoch FROM completed_at - started_at)::float8 AS duration, "
         "answers || '{}'::jsonb AS a FROM respondents_response WHERE id = ANY(%s) "
-        f"OFFSET 0) AS flat{joins}) TO STDOUT WITH (FORMAT csv)"
+        "OFFSET 0) AS flat) TO STDOUT WITH (FORMAT csv)"
     )
     types: dict[str, pa.DataType] = {name: pa.string() for name in names}
     types["id"] = pa.int64()
     types["duration"] = pa.float64()
-    for j in range(len(scrubbed)):
-        types[f"s{j}_version"] = pa.int64()
     with (
         connection.cursor() as cursor,
-        cursor.cursor.copy(query, [*keys, list(ids), *scrubbed]) as copy,
+        cursor.cursor.copy(query, [*keys, list(ids)]) as copy,
     ):
         table = pa_csv.read_csv(copy_file(copy), **copy_csv_options(names, types))
     ids_read = table.column("id").to_numpy()
@@ -154,32 +149,53 @@ def _copied(
             key: _decoded(table.column(f"a{j}"), json_text=key in typed)
             for j, key in enumerate(keys)
         },
-        scrubs={key: _scrubs(table, f"s{j}", ids_read) for j, key in enumerate(scrubbed)},
+        scrubs=_stored_scrubs(ids, scrubbed, ids_read) if scrubbed else {},
     )
 
 
-def _scrubs(table: pa.Table, prefix: str, ids: np.ndarray) -> StoredScrubs:
-    """The stored scrubs of one key, for the rows that have one. The counts by kind are
-    decoded once per distinct value (most are "{}") and shared between rows."""
-    version = table.column(f"{prefix}_version")
-    present = pc.is_valid(version)
-    if not pc.any(present).as_py():
-        return {}
-    kept = table.filter(present)
-    found = _decoded(kept.column(f"{prefix}_found"), json_text=True)
-    return dict(
-        zip(
-            ids[present.to_numpy(zero_copy_only=False)].tolist(),
-            zip(
-                kept.column(f"{prefix}_text").to_pylist(),
-                found.objects().tolist(),
-                kept.column(f"{prefix}_version").to_pylist(),
-                kept.column(f"{prefix}_digest").to_pylist(),
-                strict=True,
-            ),
-            strict=True,
+def _stored_scrubs(
+    ids: Sequence[int], keys: Sequence[str], rows: np.ndarray
+) -> dict[str, StoredColumn]:
+    """Every stored scrub of these responses under `keys`, on the rows (ids `rows`) of
+    their responses. At most one scrub per (response, key): the table's unique constraint."""
+    # Only the model's table name is spliced in; ids and keys are parameters.
+    query = (
+        "COPY (SELECT response_id, key, text, found::text, version, digest "  # noqa: S608
+        f"FROM {ScrubbedAnswer._meta.db_table} WHERE response_id = ANY(%s) AND key = ANY(%s)) "
+        "TO STDOUT WITH (FORMAT csv)"
+    )
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(query, [list(ids), list(keys)]) as copy,
+    ):
+        data = b"".join(copy)
+    schema = pa.schema([(name, SCRUB_TYPES[name]) for name in SCRUB_NAMES])
+    # pyarrow refuses an empty CSV: no scrub at all is an empty table.
+    table = (
+        pa_csv.read_csv(pa.BufferReader(data), **copy_csv_options(SCRUB_NAMES, SCRUB_TYPES))
+        if data
+        else schema.empty_table()
+    )
+    order = np.argsort(rows)
+    place = order[np.searchsorted(rows, table.column("response").to_numpy(), sorter=order)]
+    found = _decoded(table.column("found"), json_text=True)
+    text = table.column("text").to_numpy(zero_copy_only=False)
+    digest = table.column("digest").to_numpy(zero_copy_only=False)
+    version = table.column("version").to_numpy()
+    key_of = table.column("key").to_numpy(zero_copy_only=False)
+    result = {}
+    for key in keys:
+        column = StoredColumn.empty(len(rows))
+        mine = key_of == key
+        at = place[mine]
+        column.text[at] = text[mine]
+        column.version[at] = version[mine]
+        column.digest[at] = digest[mine]
+        column.found_code[at] = found.codes[mine]
+        result[key] = StoredColumn(
+            column.text, column.version, column.digest, column.found_code, found.values
         )
-    )
+    return result
 
 
 def _decoded(column: pa.ChunkedArray, *, json_text: bool) -> Factor:

@@ -44,6 +44,11 @@ BATCH = 200
 SCRUBBED_STATUSES = (ResponseStatus.COMPLETED, ResponseStatus.ABANDONED)
 
 
+def scrubber_version() -> int:
+    """The version a stored scrub must have to be released (this module's VERSION)."""
+    return VERSION
+
+
 def free_text_keys(version_id: int) -> list[str]:
     """The answer keys of a questionnaire version that hold free text
     (surveys/freetext_keys.py)."""
@@ -246,7 +251,7 @@ def released_texts(
     counts by kind, version, digest; exports/flatten.py), else they are read here."""
     ids = [pk for pk, text in raw.items() if text]
     hashed = {pk: digest(raw[pk]) for pk in ids}
-    stored = _stored_scrubs(ids, key) if stored is None else dict(stored)
+    stored = stored_scrubs(ids, key) if stored is None else dict(stored)
     missing = [
         pk
         for pk in ids
@@ -254,10 +259,10 @@ def released_texts(
     ]
     scrubbed_now = 0
     if missing:
-        scrubbed_now = _scrub_batch_all(missing)
-        stored.update(_stored_scrubs(missing, key))
+        scrubbed_now = scrub_now(missing)
+        stored.update(stored_scrubs(missing, key))
     texts: dict[int, str] = {}
-    # Counts by kind are shared objects per distinct value (_stored_scrubs): count how often
+    # Counts by kind are shared objects per distinct value (stored_scrubs): count how often
     # each is released, then add each once, weighted.
     released: Counter[int] = Counter()
     counts_of: dict[int, Any] = {}
@@ -277,7 +282,7 @@ def released_texts(
     return Released(texts=texts, found=found, scrubbed_now=scrubbed_now)
 
 
-def _stored_scrubs(ids: Sequence[int], key: str) -> dict[int, tuple[str, Any, int, str]]:
+def stored_scrubs(ids: Sequence[int], key: str) -> dict[int, tuple[str, Any, int, str]]:
     """Response id -> (text, counts by kind, version, digest) of the stored scrubs. The
     counts are read as text and decoded once per distinct value (most are "{}"): an export
     reads tens of thousands of these per batch."""
@@ -295,7 +300,8 @@ def _stored_scrubs(ids: Sequence[int], key: str) -> dict[int, tuple[str, Any, in
     return stored
 
 
-def _scrub_batch_all(ids: Sequence[int]) -> int:
+def scrub_now(ids: Sequence[int]) -> int:
+    """Scrub and store these responses' answers that have no current scrub, in batches."""
     return sum(_scrub_batch(ids[i : i + BATCH]) for i in range(0, len(ids), BATCH))
 
 

@@ -11,6 +11,7 @@ from django.db.models import F
 
 from config.anyof import AnyOf
 from exports import flatten
+from respondents.freetext import release
 from respondents.freetext import services as freetext
 from respondents.freetext.models import ScrubbedAnswer
 from respondents.models import Response, ResponseStatus, Wave, WaveState
@@ -88,7 +89,7 @@ def test_copy_gives_the_stored_answers_as_the_orm_reads_them():
 
 
 def test_copy_reads_the_stored_scrubs_as_the_release_reads_them():
-    """The scrubs read in the COPY are those `released_texts` reads on its own: same text
+    """The scrubs read beside the COPY are those `released_texts` reads on its own: same text
     (quotes, commas, line breaks, an empty scrub), counts, version and digest, one entry per
     response that has a scrub of the key and none for the others."""
     ids = _responses()
@@ -114,17 +115,26 @@ def test_copy_reads_the_stored_scrubs_as_the_release_reads_them():
         response_id=ids[4], key="q", text="x", version=3, digest="d", scrubbed_at=now
     )
 
-    copied = flatten._copied(ids, ["t"], set(), ["t", "none"]).rows(ids)
+    copied = flatten._copied(ids, ["t"], set(), ["t", "none"]).rows(ids[::-1])
 
-    assert copied.scrubs["t"] == freetext._stored_scrubs(ids, "t")
-    assert copied.scrubs["t"][ids[0]] == (
-        'says "[NAME]", then\nleaves',
-        {"name": 1},
-        3,
-        freetext.digest('says "hi", then\nleaves'),
-    )
-    assert set(copied.scrubs["t"]) == {ids[0], ids[1], ids[2]}
-    assert copied.scrubs["none"] == {}
+    # then each row (here in reverse order) carries its own response's scrub of the key
+    column = copied.scrubs["t"]
+    by_id = freetext.stored_scrubs(ids, "t")
+    for row, pk in enumerate(ids[::-1]):
+        if pk in by_id:
+            text, found, version, hashed = by_id[pk]
+            assert (column.text[row], column.version[row], column.digest[row]) == (
+                text,
+                version,
+                hashed,
+            )
+            assert column.found[column.found_code[row]] == found
+        else:
+            assert column.text[row] is None
+            assert column.version[row] == release.NO_VERSION
+    assert column.text.tolist()[::-1][:3] == ['says "[NAME]", then\nleaves', "", "Всё, хорошо"]
+    assert column.found[column.found_code[-1]] == {"name": 1}
+    assert copied.scrubs["none"].version.tolist() == [release.NO_VERSION] * len(ids)
 
 
 def test_any_of_filters_by_one_array_of_ids():
