@@ -15,7 +15,9 @@ empty entry before it is kept, empty; trailing empty columns, as a wide export p
 are no entries), and the roster is checked as the respondent's page is
 (respondents/services/rosters.py: each entry as a page in its own namespace, the
 roster's calculations per entry, at least `min` entries on a completed row). More
-entries than the roster allows (`max`, or the count a `repeat_count` gives) refuse the row.
+entries than the roster allows (`max`, the count a `repeat_count` gives, or for a roster
+whose entries cannot be added or removed, `jr:noAddRemove`, the entries it starts with)
+refuse the row.
 """
 
 from __future__ import annotations
@@ -38,6 +40,10 @@ ERROR_BARE_COLUMNS = (
 ERROR_TOO_MANY = "roster {roster!r}: entry {entry} is filled, but the roster has at most {limit}"
 ERROR_TOO_MANY_FIXED = (
     "roster {roster!r}: entry {entry} is filled, but its repeat_count gives {limit} for this row"
+)
+ERROR_TOO_MANY_LOCKED = (
+    "roster {roster!r}: entry {entry} is filled, but the roster has {limit} entries, to "
+    "which none can be added (jr:noAddRemove)"
 )
 ERROR_TOO_FEW = "roster {roster!r}: {count} entries filled, at least {least} needed"
 
@@ -142,14 +148,17 @@ def read_roster(
         return RosterReading(posted, None, hidden=True)
     repeat = page.repeat or RepeatSpec()
     count = entry_count(page, posted)
-    limit = instance_count(page, answers) if repeat.is_fixed else repeat.upper
+    # A roster the respondent cannot size shows the entries the form gives, no more.
+    limit = instance_count(page, answers) if repeat.is_locked else repeat.upper
     if count > limit:
-        message = ERROR_TOO_MANY_FIXED if repeat.is_fixed else ERROR_TOO_MANY
+        message = ERROR_TOO_MANY
+        if repeat.is_locked:
+            message = ERROR_TOO_MANY_FIXED if repeat.is_fixed else ERROR_TOO_MANY_LOCKED
         return RosterReading(
             posted, None, problem=message.format(roster=page.name, entry=count, limit=limit)
         )
     # The entries the page shows: the row's, for a roster the respondent sizes.
-    shown = dict(answers) if repeat.is_fixed else {**answers, page.name: [{}] * count}
+    shown = dict(answers) if repeat.is_locked else {**answers, page.name: [{}] * count}
     check = check_roster(schema, page, posted, shown, language=language, enforce_required=completed)
     if page.name in check.errors:
         least = repeat.min_count

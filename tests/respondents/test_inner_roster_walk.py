@@ -18,6 +18,7 @@ from exports.codebook import ExportDescription
 from exports.dataset import ExportSpec
 from exports.repeats import write_rosters
 from respondents.models import Response, ResponseStatus, Wave
+from respondents.services.import_responses import import_responses
 from respondents.services.waves import open_wave
 from surveys.services.questionnaires import import_questionnaire, publish_version
 from tests.builders import make_study
@@ -177,6 +178,40 @@ def test_a_roster_without_add_and_remove_shows_its_entries_and_no_buttons(
     assert hidden_value(html, "_pw_page") == "work#2"
     response = Response.objects.get(wave=wave)
     assert response.answers["jobs"] == [{"job_title": "A"}, {"job_title": "B"}]
+
+
+def test_imported_rows_fill_a_roster_without_add_and_remove_up_to_its_entries(
+    tmp_path: Path,
+) -> None:
+    survey = [
+        *AMID_SURVEY[:3],
+        row("begin repeat", "jobs", "Jobs", no_add_remove="true()", parameters="min=2"),
+        *AMID_SURVEY[4:],
+    ]
+    wave = _wave(inner_roster_form(tmp_path / "f.xlsx", survey), "imported")
+    start, end = "2026-01-01T10:00:00+00:00", "2026-01-01T10:09:00+00:00"
+    header = "source_id,started_at,completed_at,employed,job_title_1,job_title_2,job_title_3"
+    header += ",hours,more_work,right"
+    lines = [
+        header,
+        f"two,{start},{end},yes,Teacher,Driver,,30,no,yes",
+        f"three,{start},{end},yes,Teacher,Driver,Cook,30,no,yes",
+    ]
+    path = tmp_path / "rows.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    result = import_responses(wave, path)
+
+    assert (result.imported, result.rejected) == (1, 1)
+    assert [(e.row, e.reason) for e in result.errors] == [
+        (
+            3,
+            "roster 'jobs': entry 3 is filled, but the roster has 2 entries, to which none "
+            "can be added (jr:noAddRemove)",
+        )
+    ]
+    stored = Response.objects.get(wave=wave, source_id="two").answers
+    assert stored["jobs"] == [{"job_title": "Teacher"}, {"job_title": "Driver"}]
 
 
 def _export(wave: Wave, directory: Path, fmt: str) -> Path:

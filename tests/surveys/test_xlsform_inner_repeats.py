@@ -212,3 +212,48 @@ def test_a_json_file_with_one_group_around_a_roster_still_reads(tmp_path: Path) 
     jobs["group"] = jobs.pop("groups")[0]
     (tmp_path / "old.json").write_text(json.dumps(document))
     assert read_json(tmp_path / "old.json") == form
+
+
+def test_a_group_with_two_rosters_amid_its_items_is_asked_in_three_parts(tmp_path: Path) -> None:
+    survey = [
+        row("begin group", "hh", "Household"),
+        row("integer", "size", "Size"),
+        row("begin repeat", "adults", "Adults"),
+        row("text", "a_name", "Name"),
+        row("end repeat", ""),
+        row("begin repeat", "pets", "Pets"),
+        row("text", "p_name", "Name"),
+        row("end repeat", ""),
+        row("text", "middle", "Middle"),
+        row("begin group", "more", "More"),
+        row("begin repeat", "children", "Children"),
+        row("text", "c_name", "Name"),
+        row("end repeat", ""),
+        row("text", "last", "Last"),
+        row("end group", ""),
+        row("end group", ""),
+        row("begin group", "end_sec", "End"),
+        row("text", "e1", "One"),
+        row("text", "e2", "Two"),
+        row("text", "e3", "Three"),
+        row("text", "e4", "Four"),
+        row("text", "e5", "Five"),
+        row("text", "e6", "Six"),
+        row("end group", ""),
+    ]
+    # (`end_sec` is as long as `hh`, so `hh` is not a wrapper: it stays one group.)
+    sheet = [AMID_SURVEY[0], *survey]
+    form = read_xlsform(inner_roster_form(tmp_path / "f.xlsx", sheet))
+    assert [(p.name, [q.name for q in p.questions]) for p in form.pages] == [
+        ("hh", ["size"]),
+        ("adults", ["a_name"]),
+        ("pets", ["p_name"]),
+        ("hh#2", ["middle"]),
+        ("children", ["c_name"]),
+        ("hh#3", ["last"]),
+        ("end_sec", ["e1", "e2", "e3", "e4", "e5", "e6"]),
+    ]
+    assert [g.path for g in form.pages[4].groups] == ["hh", "hh/more"]
+    write_xlsform(form, tmp_path / "out.xlsx")
+    assert read_xlsform(tmp_path / "out.xlsx") == form
+    assert _written(tmp_path / "out.xlsx") == _sheet(sheet)
