@@ -33,6 +33,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
+from itertools import pairwise
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -56,7 +57,7 @@ from surveys.choicefiles import (
     is_choice_file,
     read_choice_file,
 )
-from surveys.expressions import FUNCTIONS, ExpressionError, references
+from surveys.expressions import FUNCTIONS, ExpressionError, references, tokens
 from surveys.formspec import (
     CHOICES_SHEET,
     DEFAULT_LANGUAGE,
@@ -881,12 +882,26 @@ def _default(row: _Row, reader: _Reader) -> str:
 
 
 _FUNCTION_CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_:\-]*)\s*\(")
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+# XPath operators written as words: `${a} = 1 and (${b} = 2)` calls no function `and`.
+_OPERATOR_WORDS = frozenset({"and", "or", "div", "mod"})
 
 
 def _external_function(expression: str) -> str:
     """The first function the expression calls that Panelwave does not have, or ""."""
-    for name in _FUNCTION_CALL.findall(expression):
-        if name not in FUNCTIONS:
+    try:
+        found = tokens(expression)
+        called = [
+            text
+            for (kind, text, _, _), following in pairwise(found)
+            if kind == "name" and following[:2] == ("op", "(")
+        ]
+    except ExpressionError:
+        # Predicates such as instance('x')/root/item[...] do not tokenise: a call is then
+        # a word before `(` outside quotes.
+        called = _FUNCTION_CALL.findall(_QUOTED.sub("''", expression))
+    for name in called:
+        if name not in FUNCTIONS and name not in _OPERATOR_WORDS:
             return f"{name}()"
     return ""
 

@@ -311,3 +311,20 @@ def test_a_cascade_whose_parent_is_skipped_is_skipped_too(tmp_path):
         ("district", "select_one (reads skipped ${region})"),
     ]
     _round_trip(form, tmp_path)
+
+
+def test_operators_before_a_bracket_are_not_taken_for_functions(tmp_path):
+    # `and (`, `div (`: XPath operators; a bracket inside a string is no call either.
+    survey = [
+        ["type", "name", "label", "calculation"],
+        ["integer", "a", "A", ""],
+        ["integer", "b", "B", ""],
+        ["calculate", "both", "", "${a} > 1 and (${b} > 1)"],
+        ["calculate", "half", "", "${a} div (2) + ${b} mod (3)"],
+        ["calculate", "said", "", "concat('Total (', ${a}, ')')"],
+        ["calculate", "mapped", "", "pulldata('towns', 'name', 'id', ${a})"],
+    ]
+    path = write_form(tmp_path / "f.xlsx", survey, [["list_name", "name", "label"]])
+    form = read_xlsform(path, skip_unsupported=True)
+    assert [q.name for q in form.questions()] == ["a", "b", "both", "half", "said"]
+    assert [(s.name, s.type) for s in form.skipped] == [("mapped", "calculate (pulldata())")]
