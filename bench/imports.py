@@ -15,6 +15,11 @@ child process so its peak memory (ru_maxrss) is its own:
 - `row-by-row` (with `--row-by-row`): the same file through the row-by-row reading that
   SQLite uses, on a fresh wave, for the side-by-side with the code before.
 
+With `--roster` (or BENCH_IMPORT_ROSTER=1) the form has a household roster too (an XLSForm
+repeat, up to 6 entries: age with a constraint, relation, an item shown by `relevant`) and
+the file its numbered columns for 3 entries, each row filling 0 to 3 of them: such a file
+is checked row by row (import_copy.py) and loaded with COPY.
+
 Prints one JSON line with the seconds, the ratio import / COPY and the peak memory.
 """
 
@@ -121,11 +126,48 @@ def _pages() -> list[dict[str, object]]:
     ]
 
 
+ROSTER = os.environ.get("BENCH_IMPORT_ROSTER", "") == "1" or "--roster" in sys.argv
+ROSTER_ENTRIES = 3
+RELATIONS = ["partner", "child", "parent", "other"]
+
+
+def _roster_page() -> dict[str, object]:
+    return {
+        "name": "people",
+        "questions": [
+            {"name": "p_age", "type": "integer", "constraint": ". <= 110"},
+            {"name": "p_rel", "type": "select_one", "choices": "relations"},
+            {"name": "p_school", "type": "text", "relevant": "${p_age} < 18"},
+        ],
+    }
+
+
+def _roster_columns() -> list[str]:
+    items = ["p_age", "p_rel", "p_school"]
+    return [f"{item}_{n}" for n in range(1, ROSTER_ENTRIES + 1) for item in items]
+
+
+def _roster_cells(chance: random.Random) -> dict[str, str]:
+    cells = dict.fromkeys(_roster_columns(), "")
+    for n in range(1, chance.randint(0, ROSTER_ENTRIES) + 1):
+        age = chance.randint(0, 90)
+        cells[f"p_age_{n}"] = str(age)
+        cells[f"p_rel_{n}"] = chance.choice(RELATIONS)
+        if age < 18 and chance.random() < 0.5:
+            cells[f"p_school_{n}"] = f"school {chance.randint(1, 200)}"
+    return cells
+
+
 def _choices() -> dict[str, list[tuple[str, dict[str, str]]]]:
     def labelled(names: list[str]) -> list[tuple[str, dict[str, str]]]:
         return [(name, {"en": name, "ru": name}) for name in names]
 
-    return {"agree": labelled(AGREE), "countries": labelled(COUNTRIES), "media": labelled(MEDIA)}
+    return {
+        "agree": labelled(AGREE),
+        "countries": labelled(COUNTRIES),
+        "media": labelled(MEDIA),
+        "relations": labelled(RELATIONS),
+    }
 
 
 HEADER = [
@@ -137,6 +179,7 @@ HEADER = [
     "time_about",
     "time_trust",
     *[q["name"] for page in _pages() for q in page["questions"]],  # type: ignore[attr-defined]
+    *(_roster_columns() if ROSTER else []),
 ]
 
 
@@ -180,6 +223,8 @@ def _row(chance: random.Random, number: int) -> list[str]:
         "worries": text(),
         "hopes": text() if chance.random() < 0.5 else "",
     }
+    if ROSTER:
+        cells.update(_roster_cells(chance))
     if chance.random() < 0.01:  # one row in a hundred refused, for a reason of its kind
         cells[chance.choice(["age", "country", "hours", "born"])] = "??"
     return [cells[name] for name in HEADER]
@@ -219,9 +264,15 @@ def prepare(rows: int) -> None:
 
 def setup() -> None:
     _django()
+    from surveys.models import Page
+    from surveys.services.questionnaires import publish_version
     from tests.builders import build_version, make_study
 
-    build_version(make_study("bench"), _pages(), choices=_choices())
+    pages = [*_pages(), _roster_page()] if ROSTER else _pages()
+    version = build_version(make_study("bench"), pages, choices=_choices(), publish=False)
+    if ROSTER:
+        Page.objects.filter(version=version, name="people").update(repeat={"min": 0, "max": 6})
+    publish_version(version.pk)
 
 
 def copy_baseline() -> dict[str, object]:
@@ -290,7 +341,10 @@ def main() -> None:
         "--rows", type=int, default=int(os.environ.get("BENCH_IMPORT_ROWS", 100_000))
     )
     parser.add_argument("--row-by-row", action="store_true", help="also time the old reading")
+    parser.add_argument("--roster", action="store_true", help="a roster and its columns too")
     options = parser.parse_args()
+    # The child steps (setup, import) read the form's shape from the environment.
+    os.environ["BENCH_IMPORT_ROSTER"] = "1" if ROSTER else "0"
     prepare(options.rows)
     try:
         steps = ["copy", "import", "copy"] + (["row-by-row"] if options.row_by_row else [])
@@ -306,6 +360,7 @@ def main() -> None:
     summary: dict[str, object] = {
         "bench": "imports",
         "rows": options.rows,
+        "roster": ROSTER,
         "columns": len(HEADER),
         "file_mb": None,
         "copy_seconds": round(copy, 2),

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -54,6 +54,23 @@ def _expression_names(schema: FormSchema) -> set[str]:
             names |= references(question.calculation)
             names |= references(question.choice_filter, fields=True)
     return names
+
+
+def reads_rosters(schema: FormSchema) -> bool:
+    """Whether an expression outside the rosters reads a roster (`count(${members})`, or
+    an item inside one), so a row's other pages depend on its entries; True when an
+    expression cannot be parsed."""
+    inside: set[str] = set()
+    for page in schema.pages:
+        if page.repeat is not None:
+            inside.add(page.name)
+            inside |= {q.name for q in page.questions}
+            inside |= {q.other_name for q in page.questions if q.other_choice}
+    outside = replace(schema, pages=tuple(p for p in schema.pages if p.repeat is None))
+    try:
+        return bool(_expression_names(outside) & inside)
+    except ExpressionError:
+        return True
 
 
 def driver_names(schema: FormSchema) -> set[str] | None:
@@ -104,7 +121,11 @@ class Planner:
     plans: dict[tuple[bool, tuple[str, ...]], _GroupPlan | None] = field(default_factory=dict)
     plain: bool = field(init=False)
 
+    # Whether a page outside the rosters reads one (then rows with entries are read whole).
+    reads_rosters: bool = field(init=False)
+
     def __post_init__(self) -> None:
+        self.reads_rosters = reads_rosters(self.layout.schema)
         names = driver_names(self.layout.schema)
         columns = set(imports.item_columns(self.layout.schema))
         self.drivers = columns if names is None else names & columns

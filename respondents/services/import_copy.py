@@ -20,9 +20,12 @@ their rows refused as already imported (before any member is made for them), so 
 never meets a duplicate and a refused row leaves nothing behind. One transaction per chunk,
 as the row-by-row reading has one per batch.
 
-A file with a roster's numbered columns (import_rosters.py) is read row by row by
-imports.prepare_row, whose roster checks the column pass does not repeat; its rows are
-still loaded with COPY, chunk by chunk.
+A roster's numbered columns (import_rosters.py) are read per row, by the row-by-row
+reading's own function (imports.roster_answers), after the column pass has read the row's
+other pages: a roster sees only the answers of the pages before it, and no other page
+reads a roster, so the two readings are independent. A form whose other pages do read a
+roster (`count(${members})` in a relevant) has every row of such a file read whole by
+imports.prepare_row (still loaded with COPY).
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from django.utils import timezone
 
 from respondents.models import MemberStatus, Response, ResponseStatus, Wave
 from respondents.services import imports
+from respondents.services.form_schema import FormSchema
 from respondents.services.import_answers import (
     Columns,
     Planner,
@@ -50,6 +54,7 @@ from respondents.services.import_answers import (
     columns_of,
     joined,
 )
+from respondents.services.import_rosters import filled_entries, posted_entries
 from respondents.services.panel_signup import new_pseudonym
 
 # Rows read, checked and loaded per transaction: large enough that the fixed cost of a COPY
@@ -147,9 +152,9 @@ def _import_chunk(
     candidates = [i for i, reasons in enumerate(sources) if reasons == []]
     loaded = _Loaded()
     slow = {i for i in range(len(chunk)) if sources[i] != []}
-    if layout.roster_cells:
-        # Roster entries are read by the row-by-row reading (import_rosters.py): the
-        # column-wise checks know no entries. Such rows are still loaded with COPY.
+    if layout.roster_cells and planner.reads_rosters:
+        # Other pages read the entries: each row is read whole by the row-by-row reading
+        # (still loaded with COPY).
         slow |= set(candidates)
     elif candidates:
         fine = _check_columns(wave, layout, planner, chunk, candidates, tally, loaded)
@@ -222,6 +227,9 @@ def _check_columns(
     key_hashes = [imports.panel_key_hash(wave, text) for text in key_text]
 
     answers = answer_fragments(planner, columns, is_completed, fine)
+    if layout.roster_cells:
+        rows = [chunk[i][1] for i in candidates]
+        answers = with_rosters(layout, rows, answers, is_completed, fine)
 
     keep = pa.array(np.flatnonzero(fine))
     if len(keep) == 0:
@@ -240,6 +248,62 @@ def _check_columns(
     loaded.started_at.append(by_code(started, started_codes, TIMESTAMP).take(keep))
     loaded.completed_at.append(by_code(completed_at, completed_codes, TIMESTAMP).take(keep))
     return fine
+
+
+def with_rosters(
+    layout: imports.Layout,
+    rows: list[list[str]],
+    answers: pa.Array,
+    is_completed: np.ndarray,
+    fine: np.ndarray,
+) -> pa.Array:
+    """Each fine row's answers (JSON objects) with its roster entries added; a row whose
+    entries have any problem is marked in `fine`, for the row-by-row reading to word."""
+    schema = layout.schema
+    rosters = [page for page in schema.pages if page.repeat is not None]
+    before = _keys_before(schema)
+    header = layout.header
+    texts: list[str | None] = answers.to_pylist()
+    for index in np.flatnonzero(fine):
+        cells = dict(zip(header, (value.strip() for value in rows[index]), strict=True))
+        filled = filled_entries(layout.roster_cells, cells)
+        stored = json.loads(texts[index] or "{}")
+        added: dict[str, object] = {}
+        for page in rosters:
+            if page.name not in filled:
+                continue
+            namespace = {k: v for k, v in stored.items() if k in before[page.name]}
+            namespace.update(added)
+            reasons: list[str] = []
+            posted = posted_entries(page, filled[page.name], imports.raw_answer)
+            imports.roster_answers(
+                schema, page, posted, namespace, bool(is_completed[index]), reasons, True
+            )
+            if reasons:
+                fine[index] = False
+                break
+            if page.name in namespace:
+                added[page.name] = namespace[page.name]
+        if fine[index] and added:
+            texts[index] = json.dumps({**stored, **added})
+    return pa.array(texts, pa.string())
+
+
+def _keys_before(schema: FormSchema) -> dict[str, set[str]]:
+    """Per roster, the answer keys of the pages before it (what its namespace holds in
+    the row-by-row reading, which reads the pages in order)."""
+    keys: set[str] = set()
+    before: dict[str, set[str]] = {}
+    for page in schema.pages:
+        if page.repeat is not None:
+            before[page.name] = set(keys)
+            keys.add(page.name)
+            continue
+        for question in page.questions:
+            keys.add(question.name)
+            if question.other_choice:
+                keys.add(question.other_name)
+    return before
 
 
 def _moment(text: str) -> datetime | None:

@@ -490,7 +490,7 @@ def _answers(
         if page.repeat is not None:
             if page.name in rosters:
                 posted = posted_entries(page, rosters[page.name], raw_answer)
-                judge_hidden = _roster_answers(
+                judge_hidden = roster_answers(
                     schema, page, posted, answers, completed, reasons, judge_hidden
                 )
             continue
@@ -535,7 +535,7 @@ def _answer_problem(
     return ERROR_ANSWER.format(column=column, problem=message)
 
 
-def _roster_answers(
+def roster_answers(
     schema: FormSchema,
     page: FormPage,
     posted: dict[str, list[str]],
@@ -545,7 +545,8 @@ def _roster_answers(
     judge_hidden: bool,
 ) -> bool:
     """A roster's entries, stored in `answers` or refused in `reasons`, as _answers does a
-    page; returns whether later hidden answers can still be judged."""
+    page; returns whether later hidden answers can still be judged. The COPY path calls it
+    too, per row (import_copy.with_rosters)."""
     reading = read_roster(
         schema, page, posted, answers, completed=completed, language=MESSAGE_LANGUAGE
     )

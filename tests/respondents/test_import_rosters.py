@@ -14,13 +14,14 @@ import pytest
 from django.db import connection
 
 from respondents.models import Response, Wave
+from respondents.services import import_answers, imports
 from respondents.services.import_responses import ImportFileError, ImportResult, import_responses
 from respondents.services.waves import open_wave
 from surveys.services.questionnaires import import_questionnaire, publish_version
 from tests.builders import make_study
 from tests.exports.test_roster_exports import _export
 from tests.exports.test_roster_exports import _wave as exported_wave
-from tests.surveys.roster_forms import roster_form
+from tests.surveys.roster_forms import ROSTER_SURVEY, roster_form
 
 pytestmark = pytest.mark.django_db
 
@@ -34,9 +35,14 @@ HEADER = [
 ]  # fmt: skip
 
 
-def _wave(tmp_path: Path, slug: str = "roster") -> Wave:
+# The form without count()/sum() of the roster: no other page reads the entries, so the
+# COPY path reads the other pages column by column and only the entries row by row.
+UNREAD_SURVEY = [row for row in ROSTER_SURVEY if row[1] not in ("n_members", "n_adults", "summary")]
+
+
+def _wave(tmp_path: Path, slug: str = "roster", survey: list[list[str]] | None = None) -> Wave:
     study = make_study(slug, languages=("en",))
-    result = import_questionnaire(roster_form(tmp_path / f"{slug}.xlsx"), study=study)
+    result = import_questionnaire(roster_form(tmp_path / f"{slug}.xlsx", survey), study=study)
     return open_wave(study, publish_version(result.version.pk), "w1")
 
 
@@ -94,11 +100,20 @@ def _entries(wave: Wave) -> dict[str | None, Any]:
     }
 
 
-def test_roster_columns_import_each_entry_as_the_roster_page_checks_it(tmp_path, monkeypatch):
+@pytest.mark.parametrize(
+    ("_case", "survey", "reads_rosters"),
+    [("count() reads the roster", None, True), ("nothing reads it", UNREAD_SURVEY, False)],
+)
+def test_roster_columns_import_each_entry_as_the_roster_page_checks_it(
+    tmp_path, monkeypatch, _case, survey, reads_rosters
+):
     # given
     assert connection.vendor == "postgresql"
     path = _write(tmp_path / "r.csv", HEADER, ROWS)
-    copy_wave, reference = _wave(tmp_path, "copy"), _wave(tmp_path, "reference")
+    copy_wave = _wave(tmp_path, "copy", survey)
+    reference = _wave(tmp_path, "reference", survey)
+    layout = imports.read_header(copy_wave, HEADER, "r.csv")
+    assert import_answers.Planner(layout).reads_rosters is reads_rosters
 
     # when: the COPY path and the row-by-row path read the same file
     got = import_responses(copy_wave, path)
