@@ -14,7 +14,7 @@ number as its digits, which is all their columns need (exports/columns.py parses
 Elsewhere (SQLite, embedded use) the answer documents are read through the ORM and given
 the same shape in Python.
 
-Stored scrubs of free text (respondents/freetext/) are read by a second COPY per batch,
+Stored scrubs of free text (respondents/freetext/) are read by a second query per batch,
 every scrub of the batch's responses under the keys asked, and placed on their rows in
 numpy: text, counts by kind, scrubber version and digest as columns beside the answers
 (respondents/freetext/release.py releases them). One lateral join per key and row inside
@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from django.db import connection
@@ -45,16 +46,6 @@ from respondents.freetext.models import ScrubbedAnswer
 from respondents.freetext.release import StoredColumn
 from respondents.models import Response
 from respondents.wave_copy import copy_csv_options, copy_file
-
-SCRUB_NAMES = ["response", "key", "text", "found", "version", "digest"]
-SCRUB_TYPES = {
-    "response": pa.int64(),
-    "key": pa.string(),
-    "text": pa.string(),
-    "found": pa.string(),
-    "version": pa.int64(),
-    "digest": pa.string(),
-}
 
 ORM_CHUNK = 500
 
@@ -157,43 +148,37 @@ def _stored_scrubs(
     ids: Sequence[int], keys: Sequence[str], rows: np.ndarray
 ) -> dict[str, StoredColumn]:
     """Every stored scrub of these responses under `keys`, on the rows (ids `rows`) of
-    their responses. At most one scrub per (response, key): the table's unique constraint."""
+    their responses. At most one scrub per (response, key): the table's unique constraint.
+    A plain query: through COPY each scrub would be a Python round of the protocol."""
     # Only the model's table name is spliced in; ids and keys are parameters.
     query = (
-        "COPY (SELECT response_id, key, text, found::text, version, digest "  # noqa: S608
-        f"FROM {ScrubbedAnswer._meta.db_table} WHERE response_id = ANY(%s) AND key = ANY(%s)) "
-        "TO STDOUT WITH (FORMAT csv)"
+        "SELECT response_id, key, text, found::text, version, digest "  # noqa: S608
+        f"FROM {ScrubbedAnswer._meta.db_table} WHERE response_id = ANY(%s) AND key = ANY(%s)"
     )
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(query, [list(ids), list(keys)]) as copy,
-    ):
-        data = b"".join(copy)
-    schema = pa.schema([(name, SCRUB_TYPES[name]) for name in SCRUB_NAMES])
-    # pyarrow refuses an empty CSV: no scrub at all is an empty table.
-    table = (
-        pa_csv.read_csv(pa.BufferReader(data), **copy_csv_options(SCRUB_NAMES, SCRUB_TYPES))
-        if data
-        else schema.empty_table()
+    with connection.cursor() as cursor:
+        cursor.execute(query, [list(ids), list(keys)])
+        found_rows = cursor.fetchall()
+    if not found_rows:
+        return {key: StoredColumn.empty(len(rows)) for key in keys}
+    response, key_of, text, found, version, digest = (
+        np.array(values, dtype=object) for values in zip(*found_rows, strict=True)
     )
     order = np.argsort(rows)
-    place = order[np.searchsorted(rows, table.column("response").to_numpy(), sorter=order)]
-    found = _decoded(table.column("found"), json_text=True)
-    text = table.column("text").to_numpy(zero_copy_only=False)
-    digest = table.column("digest").to_numpy(zero_copy_only=False)
-    version = table.column("version").to_numpy()
-    key_of = table.column("key").to_numpy(zero_copy_only=False)
+    place = order[np.searchsorted(rows, response.astype(np.int64), sorter=order)]
+    # Counts by kind decoded once per distinct value (most are "{}").
+    found_code, distinct = pd.factorize(found)
+    counts = [json.loads(value) for value in distinct]
     result = {}
     for key in keys:
         column = StoredColumn.empty(len(rows))
         mine = key_of == key
         at = place[mine]
         column.text[at] = text[mine]
-        column.version[at] = version[mine]
+        column.version[at] = version[mine].astype(np.int64)
         column.digest[at] = digest[mine]
-        column.found_code[at] = found.codes[mine]
+        column.found_code[at] = found_code[mine]
         result[key] = StoredColumn(
-            column.text, column.version, column.digest, column.found_code, found.values
+            column.text, column.version, column.digest, column.found_code, counts
         )
     return result
 

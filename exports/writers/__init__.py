@@ -6,17 +6,12 @@ label shortenings it made (exports.writers.base.WrittenFiles). Django-free (impo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import importlib
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, cast
 
 from exports.dataset import Dataset
 from exports.writers.base import Progress, Shortening, WriterError, WrittenFiles
-from exports.writers.csv import write_csv
-from exports.writers.parquet import write_parquet
-from exports.writers.rds import write_rds
-from exports.writers.spss import write_sav
-from exports.writers.stata import write_dta
 
 ERROR_UNKNOWN_FORMAT = "format must be one of {choices} (got {format!r})"
 
@@ -32,22 +27,30 @@ class Writer(Protocol):
     ) -> WrittenFiles: ...
 
 
-WRITERS: Mapping[str, Writer] = {
-    "csv": write_csv,
-    "sav": write_sav,
-    "dta": write_dta,
-    "parquet": write_parquet,
-    "rds": write_rds,
+# Format -> its writer, named as "module:function" until first asked for: a writer's module
+# and the library it needs (pyreadr, pyreadstat and narwhals: most of a second of a
+# process's start) load only for the format being written.
+WRITERS: dict[str, Writer | str] = {
+    "csv": "exports.writers.csv:write_csv",
+    "sav": "exports.writers.spss:write_sav",
+    "dta": "exports.writers.stata:write_dta",
+    "parquet": "exports.writers.parquet:write_parquet",
+    "rds": "exports.writers.rds:write_rds",
 }
 
 
 def get_writer(format_name: str) -> Writer:
     try:
-        return WRITERS[format_name]
+        writer = WRITERS[format_name]
     except KeyError:
         raise WriterError(
             ERROR_UNKNOWN_FORMAT.format(choices=", ".join(WRITERS), format=format_name)
         ) from None
+    if isinstance(writer, str):
+        module, function = writer.split(":")
+        writer = cast("Writer", getattr(importlib.import_module(module), function))
+        WRITERS[format_name] = writer
+    return writer
 
 
 __all__ = [
