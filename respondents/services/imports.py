@@ -566,10 +566,12 @@ def roster_answers(
         reasons.append(_answer_problem(question, posted.get(key, []), check.errors, key=key))
     judge_hidden = judge_hidden and not check.errors
     if judge_hidden:
+        # As on a page: an item hidden but answered; an "other, specify" text whose choice
+        # was not taken is dropped by check_page, not refused.
         reasons.extend(
             ERROR_HIDDEN.format(column=column_of(key))
             for key, value in posted.items()
-            if value and key not in check.visible
+            if value and key not in check.visible and key.rsplit(SEPARATOR, 1)[-1] in questions
         )
     entries = stored_entries(page, reading, completed=completed)
     if entries is not None:

@@ -192,3 +192,33 @@ def test_the_wide_exports_roster_file_reads_back(tmp_path):
         sorted(tuple((m["m_age"], m["m_rel"], m["m_pos"]) for m in e) for e in stored.values())
         == original
     )
+
+
+def test_an_entrys_other_specify_text_and_the_exports_status_columns_read_back(tmp_path):
+    # given: the relation is `select_one relation or_other`; the export's status columns
+    # (`<item>_status_<n>`) sit beside the answers
+    survey = [
+        [*row[:0], "select_one relation or_other", *row[1:]] if row[1] == "m_rel" else row
+        for row in UNREAD_SURVEY
+    ]
+    wave = _wave(tmp_path, "other", survey)
+    header = [
+        "source_id", "started_at", "city", "m_age_1", "m_rel_1", "m_rel_other_1",
+        "m_rel_status_1", "m_rel_other_status_1", "m_age_2", "m_rel_2", "m_rel_other_2",
+    ]  # fmt: skip
+    rows = [
+        ["ok", START, "Tbilisi", "40", "other", "Cousin", "0", "0", "", "", ""],
+        ["stray", START, "Tbilisi", "40", "partner", "", "0", "", "8", "child", "Nephew"],
+    ]
+
+    # when
+    result = import_responses(wave, _write(tmp_path / "o.csv", header, rows))
+
+    # then: the text is kept with its entry; beside another choice it is dropped, as the
+    # roster page drops it
+    assert (result.imported, result.rejected) == (2, 0), result.errors
+    entry = Response.objects.get(wave=wave, source_id="ok").answers["members"][0]
+    assert (entry["m_rel"], entry["m_rel_other"]) == ("other", "Cousin")
+    entries = Response.objects.get(wave=wave, source_id="stray").answers["members"]
+    assert [e["m_rel"] for e in entries] == ["partner", "child"]
+    assert not any("m_rel_other" in e for e in entries)
