@@ -97,6 +97,8 @@ def study_figures(study_id: int) -> list[str]:
 class ScrubCount:
     responses: int
     answers: int
+    # The highest response id handled (0 for none): where a backfill's next round starts.
+    last_response: int = 0
 
 
 def scrub_responses(response_ids: Iterable[int]) -> ScrubCount:
@@ -106,7 +108,7 @@ def scrub_responses(response_ids: Iterable[int]) -> ScrubCount:
     answers = 0
     for start in range(0, len(ids), BATCH):
         answers += _scrub_batch(ids[start : start + BATCH])
-    return ScrubCount(responses=len(ids), answers=answers)
+    return ScrubCount(responses=len(ids), answers=answers, last_response=ids[-1] if ids else 0)
 
 
 def _scrub_batch(ids: Sequence[int]) -> int:
@@ -185,10 +187,13 @@ def _stored(
     )
 
 
-def stale_response_ids(limit: int, *, study_id: int | None = None) -> list[int]:
-    """Completed or abandoned responses with a scrub from an older scrubber version, then
-    those with free-text answers never scrubbed (oldest first)."""
-    responses = Response.objects.filter(status__in=SCRUBBED_STATUSES)
+def stale_response_ids(limit: int, *, study_id: int | None = None, after: int = 0) -> list[int]:
+    """Completed or abandoned responses with a scrub from an older scrubber version or with
+    free-text answers never scrubbed: the `limit` lowest ids above `after`. A backfill
+    passes the last id it handled, so each round starts where the last ended; from the
+    start every round would walk past all the responses scrubbed before it, which made a
+    backfill's time grow with the square of the responses."""
+    responses = Response.objects.filter(status__in=SCRUBBED_STATUSES, pk__gt=after)
     if study_id is not None:
         responses = responses.filter(wave__study_id=study_id)
     old = list(
@@ -197,14 +202,13 @@ def stale_response_ids(limit: int, *, study_id: int | None = None) -> list[int]:
         .values_list("pk", flat=True)
         .distinct()[:limit]
     )
-    if len(old) >= limit:
-        return old
-    never = _never_scrubbed(responses, limit - len(old))
-    return old + never
+    # Each list holds its own lowest ids, so the lowest of both together are these.
+    return sorted({*old, *_never_scrubbed(responses, limit)})[:limit]
 
 
 def _never_scrubbed(responses: QuerySet[Response], limit: int) -> list[int]:
-    """Responses with a non-empty free-text answer and no scrub at all."""
+    """The lowest `limit` ids of responses with a non-empty free-text answer and no scrub
+    at all, over every version."""
     found: list[int] = []
     versions = responses.order_by().values_list("wave__version_id", flat=True).distinct()
     for version_id in versions:
@@ -214,21 +218,19 @@ def _never_scrubbed(responses: QuerySet[Response], limit: int) -> list[int]:
         has_text = Q()
         for key in keys:
             has_text |= Q(answers__has_key=key) & ~Q(**{f"answers__{key}": ""})
-        candidates = (
+        found.extend(
             responses.filter(has_text, wave__version_id=version_id)
             .exclude(scrubbed_answers__isnull=False)
             .order_by("pk")
-            .values_list("pk", flat=True)[: limit - len(found)]
+            .values_list("pk", flat=True)[:limit]
         )
-        found.extend(candidates)
-        if len(found) >= limit:
-            break
-    return found
+    return sorted(found)[:limit]
 
 
-def rescrub_stale(limit: int = 5000, *, study_id: int | None = None) -> ScrubCount:
-    """Scrub up to `limit` responses whose scrubs are missing or from an older version."""
-    return scrub_responses(stale_response_ids(limit, study_id=study_id))
+def rescrub_stale(limit: int = 5000, *, study_id: int | None = None, after: int = 0) -> ScrubCount:
+    """Scrub up to `limit` responses above id `after` whose scrubs are missing or from an
+    older version."""
+    return scrub_responses(stale_response_ids(limit, study_id=study_id, after=after))
 
 
 @dataclass(frozen=True)

@@ -29,12 +29,15 @@ class Command(BaseCommand):
             )
             if study_id is None:
                 raise CommandError(f"no study with slug {options['study']!r}")
-        responses = answers = 0
+        responses = answers = last = 0
         while True:
-            done = rescrub_stale(ROUND, study_id=study_id)
+            # Each round starts above the last one's highest id: it never walks past what
+            # is done, and a response whose answers need nothing cannot hold the loop.
+            done = rescrub_stale(ROUND, study_id=study_id, after=last)
             responses += done.responses
             answers += done.answers
-            if done.responses < ROUND or done.answers == 0:
+            last = done.last_response
+            if done.responses < ROUND:
                 break
         summary = {"scrubber_version": VERSION, "responses": responses, "answers": answers}
         if options["json"]:

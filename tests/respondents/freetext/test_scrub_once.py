@@ -19,6 +19,7 @@ from exports.dataset import ExportSpec
 from respondents.freetext import scrub as scrub_module
 from respondents.freetext import services
 from respondents.freetext.models import FreeTextSettings, ScrubbedAnswer
+from respondents.management.commands import scrub_free_text
 from respondents.models import Response
 from respondents.services import responses
 from respondents.services.form_schema import load_form
@@ -145,6 +146,30 @@ def test_an_older_scrubber_version_is_redone_by_the_sweep(monkeypatch):
         scrub_module.VERSION + 1
     }
     assert panel.study.pk
+
+
+def test_the_backfill_goes_round_by_round_from_where_the_last_round_ended(monkeypatch):
+    # given a panel whose free text was never scrubbed, and rounds of two responses
+    panel = build_three_wave_panel()
+    monkeypatch.setattr(scrub_free_text, "ROUND", 2)
+    asked: list[int] = []
+    real = services.rescrub_stale
+
+    def counting(limit, *, study_id=None, after=0):
+        asked.append(after)
+        return real(limit, study_id=study_id, after=after)
+
+    monkeypatch.setattr(scrub_free_text, "rescrub_stale", counting)
+    todo = services.stale_response_ids(1000)
+    assert services.stale_response_ids(2, after=todo[1]) == todo[2:4]
+    # when the command runs
+    out = StringIO()
+    call_command("scrub_free_text", "--study", panel.study.slug, "--json", stdout=out)
+    # then every response is scrubbed, each round starting above the last one's ids
+    assert json.loads(out.getvalue())["responses"] == len(todo) > 2
+    assert services.stale_response_ids(1000) == []
+    assert asked[0] == 0
+    assert asked[1:] == todo[1::2][: len(asked) - 1]
 
 
 def test_a_changed_answer_is_never_released_with_its_old_scrub(calls):
