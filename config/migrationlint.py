@@ -31,6 +31,11 @@ REVIEWED = {
     # Widens surveys_choice.name from varchar(100) to varchar(255): PostgreSQL changes only
     # the catalogue, and the previous release writes names of at most 100 characters.
     "0016_choice_name_length": "a varchar widened",
+    # Drops the response indexes on fingerprint (two) and wave_id: no query of either
+    # release looks a response up by fingerprint, and (wave_id, status) and (wave_id,
+    # source_id) serve every lookup by wave. DROP INDEX holds its lock only for the
+    # catalogue change.
+    "0010_response_fewer_indexes": "unused indexes dropped",
 }
 
 

@@ -166,7 +166,12 @@ class ResponseStatus(models.TextChoices):
 
 
 class Response(models.Model):
-    wave = models.ForeignKey(Wave, on_delete=models.PROTECT, related_name="responses")
+    # No index of its own: the (wave, status) index and the (wave, source_id) unique
+    # constraint both start with wave_id and serve every lookup by wave. Each index on this
+    # table is written for every response an import loads.
+    wave = models.ForeignKey(
+        Wave, on_delete=models.PROTECT, related_name="responses", db_index=False
+    )
     member = models.ForeignKey(
         PanelMember, null=True, blank=True, on_delete=models.SET_NULL, related_name="responses"
     )
@@ -187,8 +192,9 @@ class Response(models.Model):
     current_page = models.CharField(max_length=100, blank=True)
     # sha256 of the open-link resume token.
     resume_token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
-    # HMAC of network and browser signals under the wave's key.
-    fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
+    # HMAC of network and browser signals under the wave's key. Not indexed: no query looks
+    # a response up by it (cleaning compares a wave's fingerprints in memory).
+    fingerprint = models.CharField(max_length=64, blank=True)
     # The ID a response had where it was collected (import_responses).
     source_id = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
     honeypot_filled = models.BooleanField(default=False)
