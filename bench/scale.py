@@ -2,15 +2,18 @@
 imported, cleaned, and exported in every sample and layout, with each step's time and peak
 memory, and each step's growth from the smallest size to the largest.
 
-Creates its own database (`pw_bench_scale` on the DATABASE_URL server, default
-postgres://postgres@127.0.0.1:5432) per size, migrates it and builds the study of
+Creates its own database (`pw_bench_scale`, or BENCH_SCALE_DATABASE, on the DATABASE_URL
+server, default postgres://postgres@127.0.0.1:5432) per size, migrates it and builds the study of
 bench/imports.py (37 items on 6 pages, four open questions) with age and country as
 quasi-identifiers. Wave 1 has N people; 65% of a wave's people come back in the next
 (same panel_key), newcomers fill it up to N. Each step is the scripting contract's own
 command in a child process (so its peak memory, ru_maxrss, is its own):
 
-- `import_responses` of each wave's CSV (scrub tasks queued, not run: the scrubber is
-  bench/scrub_corpus.py's business, and an unscrubbed answer is exported as withheld);
+- `import_responses` of each wave's CSV (its scrub tasks are queued on an in-memory
+  broker and not run here);
+- `scrub_free_text --study`: what those tasks do on a worker, each free-text answer
+  scrubbed once and stored. Without it the first export would scrub every answer itself
+  (an export never releases an unscrubbed answer), and time the scrubber, not the export;
 - `clean_wave` of each wave;
 - `export_data --format csv` of all three waves for each sample (combined, panel,
   balanced) and layout (long, wide), k = 5.
@@ -48,13 +51,23 @@ from bench.web.stack import (
     setup_django,
 )
 
-DATABASE = "pw_bench_scale"
+# On a machine shared by several people each may name their own (BENCH_SCALE_DATABASE).
+DATABASE = os.environ.get("BENCH_SCALE_DATABASE", "pw_bench_scale")
 WAVES = 3
 RETURNING = 0.65
 SAMPLES = ("combined", "panel", "balanced")
 LAYOUTS = ("long", "wide")
 QUASI = ("age", "country")
-COUNTED = ("imported", "rejected", "members_created", "responses", "flagged", "rows", "k_reached")
+COUNTED = (
+    "imported",
+    "rejected",
+    "members_created",
+    "responses",
+    "answers",
+    "flagged",
+    "rows",
+    "k_reached",
+)
 
 
 def _bench_url() -> str:
@@ -112,6 +125,12 @@ def write_waves(size: int, directory: Path) -> list[Path]:
                 writer.writerow(row)
         paths.append(path)
     return paths
+
+
+def _step(figures: dict[str, dict[str, object]], name: str, args: list[str], eager: bool) -> None:
+    """Run one step and say how it went on stderr at once (a long run can be watched)."""
+    figures[name] = _command(args, eager)
+    print(json.dumps({"step": name, **figures[name]}), file=sys.stderr, flush=True)
 
 
 def _command(args: list[str], eager: bool) -> dict[str, object]:
@@ -172,17 +191,26 @@ def run_size(size: int) -> dict[str, dict[str, object]]:
             paths = write_waves(size, Path(directory))
             ids = _wave_ids()
             for wave, path in enumerate(paths, start=1):
-                figures[f"import w{wave}"] = _command(
-                    ["import_responses", str(ids[wave - 1]), str(path), "--json"], eager=False
+                _step(
+                    figures,
+                    f"import w{wave}",
+                    ["import_responses", str(ids[wave - 1]), str(path), "--json"],
+                    eager=False,
                 )
+            _step(
+                figures,
+                "scrub free text",
+                ["scrub_free_text", "--study", "scale", "--json"],
+                eager=True,
+            )
             for wave in range(1, WAVES + 1):
-                figures[f"clean w{wave}"] = _command(
-                    ["clean_wave", str(ids[wave - 1]), "--json"], eager=True
-                )
+                _step(figures, f"clean w{wave}", ["clean_wave", str(ids[wave - 1]), "--json"], True)
             for sample in SAMPLES:
                 for layout in LAYOUTS:
                     out = Path(directory) / f"{sample}-{layout}"
-                    figures[f"export {sample} {layout}"] = _command(
+                    _step(
+                        figures,
+                        f"export {sample} {layout}",
                         [
                             "export_data",
                             "--study",
