@@ -49,7 +49,8 @@ from bench.web.stack import (
     setup_django,
 )
 
-DATABASE = "pw_bench_import"
+# On a machine shared by several people each may name their own (BENCH_IMPORT_DATABASE).
+DATABASE = os.environ.get("BENCH_IMPORT_DATABASE", "pw_bench_import")
 CSV_PATH = Path(os.environ.get("BENCH_IMPORT_DIR", tempfile.gettempdir())) / "pw_bench_import.csv"
 AGREE = [str(code) for code in range(1, 6)]
 COUNTRIES = ["ge", "am", "rs", "tr", "de", "kz", "other"]
