@@ -163,7 +163,8 @@ def test_every_format_holds_the_same_child_table(wave: Wave, tmp_path: Path) -> 
     for fmt in ("dta", "parquet", "csv"):
         child = _export(wave, tmp_path / fmt, fmt)[1]
         if fmt == "dta":
-            frame, _meta = pyreadstat.read_dta(str(child))
+            frame, meta = pyreadstat.read_dta(str(child))
+            assert meta.column_names_to_labels["m_age"] == "Age of [m_name]"
         elif fmt == "parquet":
             frame = pq.read_table(child).to_pandas()
         else:
@@ -195,6 +196,7 @@ def test_r_with_haven_reads_the_child_table(wave: Wave, tmp_path: Path) -> None:
     cat(sum(as.numeric(data[["m_age"]]), na.rm = TRUE), "\\n")
     cat(class(data[["m_rel"]])[1], "\\n")
     cat(as.character(haven::as_factor(data[["m_rel"]])[data[["entry"]] == 2][1]), "\\n")
+    cat(attr(data[["m_age"]], "label"), "\\n")
     """
     out = subprocess.run(
         ["Rscript", "-e", script], capture_output=True, text=True, timeout=120, check=True
@@ -204,6 +206,7 @@ def test_r_with_haven_reads_the_child_table(wave: Wave, tmp_path: Path) -> None:
     assert float(out[1]) == expected
     assert out[2].strip() == "haven_labelled"
     assert out[3].strip() in ("Child", "Parent")
+    assert out[4].strip() == "Age of [m_name]"
 
 
 def test_an_export_job_publishes_the_roster_table_with_the_main_files(
