@@ -21,6 +21,9 @@ from surveys.references import Place, Places, path_target
 
 REASON_ITEM = "{type} (reads skipped ${{{name}}})"
 REASON_GROUP = "{type} (in group {group!r}, whose relevant reads skipped ${{{name}}})"
+REASON_HOLLOW_REPEAT = "{type} (in repeat {repeat!r}, which asks nothing without its skipped items)"
+# Items that ask the respondent nothing: a repeat of only these has no entry to fill.
+_UNASKED = ("note", "calculate")
 
 
 @dataclass(frozen=True)
@@ -92,3 +95,21 @@ def _read(skipped: Skipped, expression: str, here: tuple[str, ...], *, fields: b
         return skipped.read_by(expression, here, fields=fields)
     except ExpressionError:
         return ""  # refused with its row when the form is checked
+
+
+def hollow_repeats(pages: list[PageSpec]) -> frozenset[str]:
+    """The repeats left asking nothing (only notes and calculations) once their skipped
+    items are out: a roster of entries with nothing to answer (an `indexed-repeat()`
+    second pass over a household whose every question read what was skipped)."""
+    return frozenset(
+        page.name
+        for page in pages
+        if page.repeat is not None and all(q.type in _UNASKED for q in page.questions)
+    )
+
+
+def in_hollow_repeat(page: PageSpec, question: QuestionSpec, hollow: frozenset[str]) -> str:
+    """Why `question` goes with its hollow repeat, or ""."""
+    if page.name in hollow and page.repeat is not None:
+        return REASON_HOLLOW_REPEAT.format(type=question.type, repeat=page.name)
+    return ""

@@ -91,7 +91,7 @@ from surveys.repeats import (
     read_no_add_remove,
     read_repeat,
 )
-from surveys.skipchain import Skipped, reads_skipped
+from surveys.skipchain import Skipped, hollow_repeats, in_hollow_repeat, reads_skipped
 from surveys.wrappers import split_wrappers
 
 ERROR_FILE_TYPE = "not an XLSForm file type (use .xlsx, .xls or .csv)"
@@ -316,7 +316,12 @@ def read_xlsform(
     choices = _rows(sheets.get("choices", []), reader, headers.get("choices", []))
     _read_survey(_expand_loops(survey, choices, reader), reader)
     lists = _read_choices(choices, reader)
-    lists += _external_lists(sheets, headers, {choice_list.name for choice_list in lists}, reader)
+    external = _external_lists(sheets, headers, {choice_list.name for choice_list in lists}, reader)
+    if any(choice.variants for choice_list in external for choice in choice_list.choices):
+        # Written back, these rows are on the choices sheet, where pyxform takes a name
+        # twice in a list only with this setting.
+        settings["allow_choice_duplicates"] = "yes"
+    lists += external
     given = {choice_list.name for choice_list in lists}
     for name in [name for name in reader.file_lists if name not in given]:
         file_list = _file_list(name, reader)
@@ -998,7 +1003,11 @@ def _external_lists(
     rows = sheets.get("external_choices") or []
     if not rows:
         return []
-    external = replace(reader, source=f"{reader.source} (external_choices)")
+    # pyxform copies this sheet into a CSV unchecked, so a name may repeat in a list (a
+    # town of one name in two regions): read as `allow_choice_duplicates` reads them.
+    external = replace(
+        reader, source=f"{reader.source} (external_choices)", allow_choice_duplicates=True
+    )
     read = _read_choices(_rows(rows, external, headers.get("external_choices", [])), external)
     return [choice_list for choice_list in read if choice_list.name not in given]
 
@@ -1092,12 +1101,16 @@ def _skip_readers_of_skipped(reader: _Reader) -> None:
     """Under `skip_unsupported`: an item that reads a skipped item (a photo, a location,
     a list whose file is not given), or whose page or section does in its `relevant`, is
     skipped too, and so on down the chain, rather than the whole form refused; each is
-    listed with what it read (surveys/skipchain.py)."""
+    listed with what it read (surveys/skipchain.py). A repeat left asking nothing goes
+    with its notes and calculations."""
     metadata = {m.name for m in reader.metadata}
     while True:
         count = len(reader.skipped)
         skipped = Skipped.of(reader.pages, {item.name for item in reader.skipped}, metadata)
         _drop_questions(reader, partial(reads_skipped, skipped=skipped))
+        if len(reader.skipped) > count:
+            hollow = hollow_repeats(reader.pages)
+            _drop_questions(reader, partial(in_hollow_repeat, hollow=hollow))
         if len(reader.skipped) == count:
             return
 

@@ -279,6 +279,7 @@ def test_select_one_external_offers_its_list_from_the_external_choices_sheet(tmp
         ["list_name", "name", "label", "region"],
         ["districts", "hills", "Hills", "north"],
         ["districts", "coast", "Coast", "south"],
+        ["districts", "hills", "Hills", "south"],  # unchecked by pyxform on this sheet
     ):
         sheet.append(row)
     workbook.save(path)
@@ -290,9 +291,9 @@ def test_select_one_external_offers_its_list_from_the_external_choices_sheet(tmp
         "region=${region}",
     )
     lists = {choice_list.name: choice_list for choice_list in form.choice_lists}
-    assert [(c.name, c.extra) for c in lists["districts"].choices] == [
-        ("hills", {"region": "north"}),
-        ("coast", {"region": "south"}),
+    assert [(c.name, c.extra, c.variants) for c in lists["districts"].choices] == [
+        ("hills", {"region": "north"}, ({"region": "south"},)),
+        ("coast", {"region": "south"}, ()),
     ]
     _round_trip(form, tmp_path)
 
@@ -328,3 +329,36 @@ def test_operators_before_a_bracket_are_not_taken_for_functions(tmp_path):
     form = read_xlsform(path, skip_unsupported=True)
     assert [q.name for q in form.questions()] == ["a", "b", "both", "half", "said"]
     assert [(s.name, s.type) for s in form.skipped] == [("mapped", "calculate (pulldata())")]
+
+
+def test_a_repeat_left_asking_nothing_goes_with_its_calculations(tmp_path):
+    # A second pass over a household reads each member's age with indexed-repeat(),
+    # which is skipped; what it asked read that, so nothing is left to fill per entry.
+    survey = [
+        ["type", "name", "label", "relevant", "calculation", "repeat_count"],
+        ["integer", "size", "How many?", "", "", ""],
+        ["begin repeat", "members", "Members", "", "", "${size}"],
+        ["integer", "age", "Age", "", "", ""],
+        ["end repeat", "", "", "", "", ""],
+        ["begin repeat", "schooling", "Schooling", "", "", "${size}"],
+        ["calculate", "pos", "", "", "position(..)", ""],
+        ["calculate", "member_age", "", "", "indexed-repeat(${age}, ${members}, ${pos})", ""],
+        ["note", "about", "About member ${pos}", "", "", ""],
+        ["select_one yn", "school", "At school?", "${member_age} < 18", "", ""],
+        ["end repeat", "", "", "", "", ""],
+    ]
+    choices = [["list_name", "name", "label"], ["yn", "yes", "Yes"], ["yn", "no", "No"]]
+    path = write_form(tmp_path / "f.xlsx", survey, choices)
+    form = read_xlsform(path, skip_unsupported=True)
+    assert [(s.row, s.name, s.type) for s in form.skipped] == [
+        (8, "member_age", "calculate (indexed-repeat())"),
+        (10, "school", "select_one (reads skipped ${member_age})"),
+        (
+            7,
+            "pos",
+            "calculate (in repeat 'schooling', which asks nothing without its skipped items)",
+        ),
+        (9, "about", "note (in repeat 'schooling', which asks nothing without its skipped items)"),
+    ]
+    assert [page.name for page in form.pages] == ["size", "members"]
+    _round_trip(form, tmp_path)
