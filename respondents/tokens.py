@@ -36,6 +36,7 @@ from respondents.models import (
     Response,
     Wave,
 )
+from respondents.response_row import response_by_token_hash
 
 # 32 bytes = 256 bits, twice the 128-bit floor of docs/methods.md section 3.4.
 TOKEN_BYTES = 32
@@ -170,18 +171,11 @@ def resolve_resume_token(raw_token: str, *, lock: bool = False) -> Response | No
     # Malformed input: not one of our tokens.
     if not _is_well_formed(raw_token):
         return None
-    # get(), not first(): the hash is unique, and first() would order by Response's Meta
-    # ordering, which joins and sorts by the wave's and compiles a far longer query on
-    # every page a respondent opens. The version too: every page loads its form.
-    found = Response.objects.select_related("wave__study", "wave__version", "member")
-    if lock:
-        # of=self: locking the joined wave, study and version rows too would queue every
-        # respondent of the wave (and a cleaning run writing flags) on those rows.
-        found = found.select_for_update(of=("self",))
-    try:
-        response = found.get(resume_token_hash=hash_token(raw_token))
+    # One narrow, prepared statement (respondents/response_row.py): every respondent page
+    # runs this lookup, and the ORM compiled its five-table join afresh each time.
+    response = response_by_token_hash(hash_token(raw_token), lock=lock)
     # Unknown token (or one replaced by a newer resume token).
-    except Response.DoesNotExist:
+    if response is None:
         return None
     # A response tied to a withdrawn member is closed to everyone holding its link.
     if response.member is not None and response.member.status == MemberStatus.WITHDRAWN:
