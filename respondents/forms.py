@@ -155,6 +155,9 @@ class Block:
     headings: tuple[tuple[SafeString, int], ...] = ()
     # A battery's question stem: the note written just before its items.
     stem: SafeString | None = None
+    # Nothing in it is this respondent's (no typed text, no message, no piped answer), so
+    # its HTML is rendered once per language and reused (respondents/block_html.py).
+    is_reusable: bool = False
 
     @property
     def is_battery(self) -> bool:
@@ -281,18 +284,32 @@ def _blocks(
                 # The note just before a battery is its stem, shown as the grid's caption.
                 note = blocks.pop()
                 stem, headings = note.questions[0].label, note.headings
+            shown = tuple(views[q.name] for q in run)
             blocks.append(
                 Block(
-                    questions=tuple(views[q.name] for q in run),
+                    questions=shown,
                     battery_choices=header,
                     headings=headings,
                     stem=stem,
+                    is_reusable=_is_reusable(page, shown),
                 )
             )
         else:
-            blocks.append(Block(questions=(views[run[0].name],), headings=headings))
+            shown = (views[run[0].name],)
+            blocks.append(
+                Block(questions=shown, headings=headings, is_reusable=_is_reusable(page, shown))
+            )
         index = end
     return tuple(blocks)
+
+
+def _is_reusable(page: FormPage, questions: tuple[QuestionView, ...]) -> bool:
+    """Whether the block shows nothing of this respondent's. A chosen choice may show (a
+    choice name, not the respondent's words); typed text and its messages may not, so no
+    respondent's words outlive their request in the rendered-HTML cache."""
+    if page.pipes_answers:
+        return False
+    return not any(q.value or q.other_value or q.error for q in questions)
 
 
 def _headings(

@@ -137,7 +137,7 @@ def _converters(alias: str) -> tuple[tuple[Col, tuple[Converter, ...]], ...]:
 def _lock_clause(alias: str) -> str:
     connection = connections[alias]
     # A lock outside a transaction would end with the statement: refuse it, as the ORM does.
-    if not connection.in_atomic_block:
+    if connection.get_autocommit():
         raise TransactionManagementError("locking a response requires a transaction")
     # of r: locking the joined wave, study and version rows too would queue every
     # respondent of the wave (and a cleaning run writing flags) on those rows.

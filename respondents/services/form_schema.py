@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 
+from respondents.services.markup import pipes_answers
 from surveys.calculations import CalculationCycleError, calculation_order
 from surveys.expressions import ExpressionError, references
 from surveys.formspec import (
@@ -99,6 +100,9 @@ class FormPage:
     repeat: RepeatSpec | None = None
     # A roster inside groups: their titles, outermost first, shown above its own.
     enclosing: tuple[dict[str, str], ...] = ()
+    # Some text its questions show (a label, hint, choice or section title) pipes in an
+    # answer: the questions then read differently for each respondent.
+    pipes_answers: bool = False
 
 
 @dataclass(frozen=True)
@@ -154,6 +158,14 @@ def _load_cached(version_id: int, _published_at: datetime) -> FormSchema:
     return _load(version_id)
 
 
+def _with_pipes(page: FormPage) -> FormPage:
+    texts = [section.labels for section in page.sections]
+    for question in page.questions:
+        texts += [question.labels, question.hints, *(choice.labels for choice in question.choices)]
+    piped = any(pipes_answers(text) for labels in texts for text in labels.values())
+    return replace(page, pipes_answers=piped)
+
+
 def _load(version_id: int) -> FormSchema:
     version = QuestionnaireVersion.objects.get(pk=version_id)
     choices_by_list: dict[int, list[FormChoice]] = defaultdict(list)
@@ -205,22 +217,24 @@ def _load(version_id: int) -> FormSchema:
             _form_question(question, choices_by_list, places, groups, conditions)
         )
     pages = tuple(
-        FormPage(
-            name=page.name,
-            labels=_piped(places, dict(page.labels), ()),
-            relevant=_resolved(places, page.relevant, (), page.name),
-            questions=tuple(questions_by_page[page.pk]),
-            sections=tuple(
-                FormSection(
-                    path=str(s.get("path", "")),
-                    labels=_piped(places, dict(s.get("labels", {})), page_groups[page.pk]),
-                )
-                for s in sections_by_page[page.pk]
-            ),
-            repeat=_repeat(places, page),
-            enclosing=tuple(
-                _piped(places, group.labels, ()) for group in groups_from_stored(page.group)
-            ),
+        _with_pipes(
+            FormPage(
+                name=page.name,
+                labels=_piped(places, dict(page.labels), ()),
+                relevant=_resolved(places, page.relevant, (), page.name),
+                questions=tuple(questions_by_page[page.pk]),
+                sections=tuple(
+                    FormSection(
+                        path=str(s.get("path", "")),
+                        labels=_piped(places, dict(s.get("labels", {})), page_groups[page.pk]),
+                    )
+                    for s in sections_by_page[page.pk]
+                ),
+                repeat=_repeat(places, page),
+                enclosing=tuple(
+                    _piped(places, group.labels, ()) for group in groups_from_stored(page.group)
+                ),
+            )
         )
         for page in page_rows
     )

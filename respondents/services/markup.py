@@ -30,6 +30,11 @@ _ITALIC = re.compile(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])|(?<!\w)_(?=\S)(
 _HEADING = re.compile(r"^(#{1,6})\s+(.+)$")
 
 
+def pipes_answers(text: str) -> bool:
+    """Whether the text pipes an answer in (`${item}`), so it differs between respondents."""
+    return _PIPE.search(text) is not None
+
+
 def pipe(text: str, value_of: Callable[[str], str]) -> str:
     """`text` with each `${key}` replaced by the answer's display text (still plain)."""
     return _PIPE.sub(lambda match: value_of(match[1]), text)
