@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import ipaddress
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from cryptography.fernet import InvalidToken
@@ -115,6 +116,22 @@ def imported_fingerprint(wave: Wave, text: str) -> str | None:
     if key is None:
         return None
     return hmac.new(key, f"import|{text}".encode(), hashlib.sha256).hexdigest()
+
+
+def imported_fingerprints(wave: Wave, texts: Sequence[str]) -> list[str] | None:
+    """imported_fingerprint of each text ("" for an empty one), the wave's key decrypted
+    once for them all (an import's column of distinct fingerprints); None once the key is
+    destroyed."""
+    key = _wave_key(wave)
+    if key is None:
+        return None
+    keyed = hmac.new(key, digestmod=hashlib.sha256)
+    hashes = []
+    for text in texts:
+        one = keyed.copy()
+        one.update(f"import|{text}".encode())
+        hashes.append(one.hexdigest() if text else "")
+    return hashes
 
 
 def destroy_expired_fingerprint_keys(*, now: datetime | None = None) -> int:

@@ -27,7 +27,7 @@ import hashlib
 import hmac
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from cryptography.fernet import Fernet, MultiFernet
@@ -74,6 +74,17 @@ def keyed_hash(purpose: str, value: str) -> str:
     """HMAC-SHA256 hex under PANELWAVE_HASH_KEY; `purpose` separates the kinds of value."""
     message = f"{purpose}|{value}".encode()
     return hmac.new(settings.PANELWAVE_HASH_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+def keyed_hashes(purpose: str, values: Sequence[str]) -> list[str]:
+    """keyed_hash of each value, the key prepared once (an import's column of panel keys)."""
+    keyed = hmac.new(settings.PANELWAVE_HASH_KEY.encode(), digestmod=hashlib.sha256)
+    hashes = []
+    for value in values:
+        one = keyed.copy()
+        one.update(f"{purpose}|{value}".encode())
+        hashes.append(one.hexdigest())
+    return hashes
 
 
 def normalise_email(raw: str) -> str:

@@ -285,13 +285,12 @@ def _item_fragments(
     fragments: list[str | None] = []
     parsed: list[object] = []
     good: list[bool] = []
+    name = json.dumps(question.name)
     for text in texts:
         value, error = parse_answer(question, {question.name: imports.raw_answer(question, text)})
         parsed.append(value)
         good.append(not error)
-        fragments.append(
-            None if value is None else f"{json.dumps(question.name)}: {json.dumps(value)}"
-        )
+        fragments.append(None if value is None else f"{name}: {json.dumps(value)}")
     present = np.array([bool(text) for text in texts])[codes]
     answered = np.array([value is not None for value in parsed])[codes]
     fine &= np.array(good)[codes]
@@ -351,6 +350,7 @@ def _parse_column(
     good: list[bool] = []
     fragments: list[str | None] = []
     read = _read_text if question.type == QuestionType.TEXT and not is_phone(question) else None
+    name = json.dumps(question.name)
     for text in texts:
         value: object
         if read is not None:
@@ -360,9 +360,7 @@ def _parse_column(
             value, error = parse_answer(question, raw)
         values.append(value)
         good.append(not error)
-        fragments.append(
-            None if value is None else f"{json.dumps(question.name)}: {json.dumps(value)}"
-        )
+        fragments.append(None if value is None else f"{name}: {json.dumps(value)}")
     fine &= np.array(good)[codes]
     present = np.array([bool(text) for text in texts])[codes]
     answered = np.array([value is not None for value in values])[codes]

@@ -222,9 +222,9 @@ def _check_columns(
         columns, "language", fine, lambda text, r: imports.language_of(layout.schema, text, r)
     )
     fingerprint_codes, fingerprint_text = columns.column("fingerprint")
-    fingerprints = [imports.fingerprint_of(wave, text, tally) for text in fingerprint_text]
+    fingerprints = imports.fingerprints_of(wave, fingerprint_text, tally)
     key_codes, key_text = columns.column("panel_key")
-    key_hashes = [imports.panel_key_hash(wave, text) for text in key_text]
+    key_hashes = imports.panel_key_hashes(wave, key_text)
 
     answers = answer_fragments(planner, columns, is_completed, fine)
     if layout.roster_cells:

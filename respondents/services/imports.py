@@ -37,7 +37,7 @@ in its own savepoint, so a rejected row never leaves anything behind.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -45,11 +45,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
 from config.queueing import enqueue_on_commit
-from respondents.fingerprints import imported_fingerprint
+from respondents.fingerprints import imported_fingerprint, imported_fingerprints
 from respondents.freetext import tasks as freetext_tasks
 from respondents.models import MemberStatus, PanelMember, Response, ResponseStatus, Wave
 from respondents.services.answers import check_page, page_is_relevant
-from respondents.services.contacts import keyed_hash
+from respondents.services.contacts import keyed_hash, keyed_hashes
 from respondents.services.form_schema import FormPage, FormQuestion, FormSchema, load_form
 from respondents.services.import_rosters import (
     RosterCell,
@@ -108,6 +108,7 @@ ERROR_LANGUAGE = "language {value!r} is not one of the version's languages ({lan
 ERROR_CHANNEL = "channel: {problem}"
 ERROR_CHOICE = "column {column!r}: {values} not a choice of list {choice_list!r}"
 ERROR_ANSWER = "column {column!r}: {problem}"
+FINGERPRINTS_DROPPED = "fingerprints dropped: the wave's fingerprint key has been destroyed"
 ERROR_HIDDEN = "column {column!r}: answered, but relevant hides it given this row's answers"
 ERROR_WITHDRAWN = "panel_key belongs to a panel member who has withdrawn"
 
@@ -350,6 +351,12 @@ def panel_key_hash(wave: Wave, key: str) -> str | None:
     return keyed_hash(f"panel_key:{wave.study_id}", key) if key else None
 
 
+def panel_key_hashes(wave: Wave, keys: Sequence[str]) -> list[str | None]:
+    """panel_key_hash of each key, the hash key prepared once."""
+    hashes = keyed_hashes(f"panel_key:{wave.study_id}", keys)
+    return [hashed if key else None for key, hashed in zip(keys, hashes, strict=True)]
+
+
 def _source_id(
     wave: Wave,
     source_id: str,
@@ -428,12 +435,22 @@ def language_of(schema: FormSchema, text: str, reasons: list[str]) -> str:
     return text
 
 
+def fingerprints_of(wave: Wave, texts: Sequence[str], tally: Tally) -> list[str]:
+    """fingerprint_of each text, the wave's key decrypted once."""
+    fingerprints = imported_fingerprints(wave, texts)
+    if fingerprints is None:
+        if any(texts):
+            tally.notes.add(FINGERPRINTS_DROPPED)
+        return ["" for _ in texts]
+    return fingerprints
+
+
 def fingerprint_of(wave: Wave, text: str, tally: Tally) -> str:
     if not text:
         return ""
     fingerprint = imported_fingerprint(wave, text)
     if fingerprint is None:
-        tally.notes.add("fingerprints dropped: the wave's fingerprint key has been destroyed")
+        tally.notes.add(FINGERPRINTS_DROPPED)
         return ""
     return fingerprint
 

@@ -10,10 +10,13 @@ from django.utils import timezone
 from respondents.fingerprints import (
     destroy_expired_fingerprint_keys,
     fingerprint_request,
+    imported_fingerprint,
+    imported_fingerprints,
     network_prefix,
     rotate_fingerprint_keys,
 )
 from respondents.models import Wave, WaveState
+from respondents.services.contacts import keyed_hash, keyed_hashes
 from respondents.services.waves import open_wave
 from tests.respondents.form_helpers import make_wave
 
@@ -163,3 +166,24 @@ def test_network_fingerprint_ignores_the_browser_and_differs_from_the_full_one()
     assert phone != network_fingerprint_request(other, _request("203.0.113.77"))
     assert network_fingerprint_request(wave, _request("not-an-ip")) == ""
     assert "203.0.113" not in phone
+
+
+def test_an_import_column_of_fingerprints_hashes_as_one_at_a_time():
+    wave = make_wave("column")
+    texts = ["device-1", "", "device-2", "device-1"]
+    one_by_one = [imported_fingerprint(wave, text) if text else "" for text in texts]
+
+    assert imported_fingerprints(wave, texts) == one_by_one
+    assert one_by_one[0] == one_by_one[3] != one_by_one[2]
+    # another wave's key gives other hashes
+    assert imported_fingerprints(_another_wave(wave, "other"), texts) != one_by_one
+    Wave.objects.filter(pk=wave.pk).update(fingerprint_key="")
+    wave.refresh_from_db()
+    assert imported_fingerprints(wave, texts) is None
+
+
+def test_a_column_of_keyed_hashes_equals_each_keyed_hash():
+    values = ["key-1", "", "ключ-2"]
+
+    assert keyed_hashes("panel_key:7", values) == [keyed_hash("panel_key:7", v) for v in values]
+    assert keyed_hashes("panel_key:8", values)[0] != keyed_hash("panel_key:7", "key-1")
