@@ -443,7 +443,7 @@ def check_form(form: FormSpec, source: str) -> None:
             "relevant",
             page.row,
             everything,
-            (),
+            page_context(page),
             skipped,
             source,
         )
@@ -451,8 +451,8 @@ def check_form(form: FormSpec, source: str) -> None:
             if not any(q.type not in ("note", "calculate") for q in page.questions):
                 problem = ERROR_EMPTY_REPEAT.format(name=page.name)
                 raise form_error(source, problem, row=page.row, column="type")
-            count = page.repeat.count
-            _check_expression(count, "repeat_count", page.row, everything, (), skipped, source)
+            count, here = page.repeat.count, page_context(page)
+            _check_expression(count, "repeat_count", page.row, everything, here, skipped, source)
         top = page_groups(page)
         for section in page.sections:
             here = (*top, *section.path.split("/")[:-1])
@@ -521,7 +521,11 @@ def _check_calculation_order(form: FormSpec, everything: Places, source: str) ->
                 continue
             here = question_groups(page, question)
             # Each expression resolved where it is written, as the checks above do.
-            written = [(question.calculation, here), (question.relevant, here), (page.relevant, ())]
+            written = [
+                (question.calculation, here),
+                (question.relevant, here),
+                (page.relevant, page_context(page)),
+            ]
             written += [
                 (section.relevant, (*page_groups(page), *section.path.split("/")[:-1]))
                 for section in page.sections
@@ -540,8 +544,22 @@ def _check_calculation_order(form: FormSpec, everything: Places, source: str) ->
 
 
 def page_groups(page: PageSpec) -> tuple[str, ...]:
-    """The group path of the page itself: its name, or nothing for an implicit page."""
-    return () if page.is_implicit else (page.group_name,)
+    """The group path of the page itself: its group's name (a roster's after the groups
+    it sits in, as ODK places it), or nothing for an implicit page."""
+    if page.is_implicit:
+        return ()
+    return (*roster_path(page.groups), page.group_name)
+
+
+def page_context(page: PageSpec) -> tuple[str, ...]:
+    """Where a page's own `relevant` (and a roster's count) is read from: a roster's
+    place, as ODK reads the repeat's; the top for other pages."""
+    return page_groups(page) if page.repeat is not None else ()
+
+
+def roster_path(groups: tuple[SectionSpec, ...]) -> tuple[str, ...]:
+    """The group names around a roster, outermost first (its innermost group's path)."""
+    return tuple(groups[-1].path.split("/")) if groups else ()
 
 
 def question_groups(page: PageSpec, question: QuestionSpec) -> tuple[str, ...]:
@@ -555,7 +573,11 @@ def places(form: FormSpec) -> Places:
     for page in form.pages:
         found += [Place(q.name, q.xlsform_name, question_groups(page, q)) for q in page.questions]
     # A roster's own name is a node set: count(${members}) counts its instances.
-    found += [Place(page.name, page.name, ()) for page in form.pages if page.repeat is not None]
+    found += [
+        Place(page.name, page.name, roster_path(page.groups))
+        for page in form.pages
+        if page.repeat is not None
+    ]
     return Places(found)
 
 

@@ -29,6 +29,7 @@ from surveys.formspec import (
     group_of,
     groups_from_stored,
     is_dynamic,
+    roster_path,
 )
 from surveys.freetext_keys import free_text_keys_of
 from surveys.models import Choice, Page, Question, QuestionnaireVersion, QuestionType
@@ -204,7 +205,11 @@ def _load(version_id: int) -> FormSchema:
             if isinstance(m, dict)
         ]
         # A roster's own name: count(${members}) counts its instances.
-        + [Place(page.name, page.name, ()) for page in page_rows if page.repeat is not None]
+        + [
+            Place(page.name, page.name, roster_path(groups_from_stored(page.group)))
+            for page in page_rows
+            if page.repeat is not None
+        ]
     )
     sections_by_page = {page.pk: list(page.sections or []) for page in page_rows}
     questions_by_page: dict[int, list[FormQuestion]] = defaultdict(list)
@@ -221,7 +226,7 @@ def _load(version_id: int) -> FormSchema:
             FormPage(
                 name=page.name,
                 labels=_piped(places, dict(page.labels), ()),
-                relevant=_resolved(places, page.relevant, (), page.name),
+                relevant=_resolved(places, page.relevant, _context(page, page_groups), page.name),
                 questions=tuple(questions_by_page[page.pk]),
                 sections=tuple(
                     FormSection(
@@ -230,7 +235,7 @@ def _load(version_id: int) -> FormSchema:
                     )
                     for s in sections_by_page[page.pk]
                 ),
-                repeat=_repeat(places, page),
+                repeat=_repeat(places, page, _context(page, page_groups)),
                 enclosing=tuple(
                     _piped(places, group.labels, ()) for group in groups_from_stored(page.group)
                 ),
@@ -287,18 +292,24 @@ def _calculation_order(pages: tuple[FormPage, ...]) -> tuple[str, ...]:
         return tuple(reads)
 
 
-def _repeat(places: Places, page: Page) -> RepeatSpec | None:
+def _context(page: Page, page_groups: dict[int, tuple[str, ...]]) -> tuple[str, ...]:
+    """Where a page's `relevant` and a roster's count are read from (as
+    formspec.page_context): a roster's place, the top for other pages."""
+    return page_groups[page.pk] if page.repeat is not None else ()
+
+
+def _repeat(places: Places, page: Page, here: tuple[str, ...]) -> RepeatSpec | None:
     """A roster's count rule, its repeat_count resolved like any expression."""
     repeat = repeat_from_dict(page.repeat)
     if repeat is None or not repeat.is_fixed:
         return repeat
-    return replace(repeat, count=_resolved(places, repeat.count, (), page.name))
+    return replace(repeat, count=_resolved(places, repeat.count, here, page.name))
 
 
 def _page_groups(page: Page, questions: list[Question]) -> tuple[str, ...]:
-    """The page's own group (the group a part of a split group belongs to), or none
-    for a question outside any group (a page named after its one question, with no label:
-    see surveys/formspec.py)."""
+    """The page's own group path (the group a part of a split group belongs to; a
+    roster's name after the groups it sits in), or none for a question outside any group
+    (a page named after its one question, with no label: see surveys/formspec.py)."""
     mine = [q for q in questions if q.page_id == page.pk]
     implicit = (
         len(mine) == 1
@@ -309,7 +320,9 @@ def _page_groups(page: Page, questions: list[Question]) -> tuple[str, ...]:
         and not page.sections
         and page.repeat is None
     )
-    return () if implicit else (group_of(page.name),)
+    if implicit:
+        return ()
+    return (*roster_path(groups_from_stored(page.group)), group_of(page.name))
 
 
 def _groups(page_groups: tuple[str, ...], section: str) -> tuple[str, ...]:

@@ -1,7 +1,8 @@
 """Rosters nested as real Kobo forms nest them: a repeat inside a group inside a group, a
 repeat amid a group's items (the group asked in parts around it), and `jr:noAddRemove`.
-Each reads where the author put it, with its groups' titles and `relevant`, and the
-XLSForm and JSON round trips are exact, down to the rows written."""
+Each reads where the author put it, with its groups' titles and `relevant`, its names and
+paths resolved from its place inside them, and the XLSForm and JSON round trips are exact,
+down to the rows written."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from openpyxl import load_workbook
 from pyxform import create_survey_from_xls
 
+from respondents.services.form_schema import load_form
 from surveys.formjson import read_json, write_json
 from surveys.formspec import FormError
 from surveys.services.questionnaires import export_questionnaire, import_questionnaire
@@ -257,3 +259,44 @@ def test_a_group_with_two_rosters_amid_its_items_is_asked_in_three_parts(tmp_pat
     write_xlsform(form, tmp_path / "out.xlsx")
     assert read_xlsform(tmp_path / "out.xlsx") == form
     assert _written(tmp_path / "out.xlsx") == _sheet(sheet)
+
+
+@pytest.mark.django_db
+def test_a_roster_in_groups_reads_names_and_paths_from_where_it_sits(tmp_path: Path) -> None:
+    # `size` is asked twice, in `hh` and in `food`: inside the roster, ${size} is the
+    # nearer one (`hh`'s), as ODK resolves it, and `../../../size` climbs from the item
+    # through the roster and `sec` to `hh`.
+    survey = [
+        AMID_SURVEY[0],
+        row("begin group", "hh", "Household"),
+        row("integer", "size", "Size"),
+        row("begin group", "sec", "Members"),
+        row("begin repeat", "members", "Members", repeat_count="${size}"),
+        row("integer", "m_age", "Age", constraint=". < ${size} * 50"),
+        row("calculate", "m_of", calculation="../../../size"),
+        row("end repeat", ""),
+        row("end group", ""),
+        row("end group", ""),
+        row("begin group", "food", "Food"),
+        row("integer", "size", "Portion size"),
+        row("integer", "meals", "Meals"),
+        row("integer", "snacks", "Snacks"),
+        row("end group", ""),
+    ]
+    path = inner_roster_form(tmp_path / "f.xlsx", survey)
+    form = read_xlsform(path)
+    members = next(p for p in form.pages if p.name == "members")
+    assert [q.name for q in form.questions() if q.xlsform_name == "size"] == [
+        "hh_size",
+        "food_size",
+    ]
+    assert [g.path for g in members.groups] == ["hh", "hh/sec"]
+
+    # The respondent form evaluates them resolved to the export names meant.
+    study = make_study("paths", languages=("en",))
+    version = import_questionnaire(path, study=study).version
+    page = load_form(version).page("members")
+    assert page is not None
+    by_name = {q.name: q for q in page.questions}
+    assert by_name["m_age"].constraint == ". < ${hh_size} * 50"
+    assert by_name["m_of"].calculation == "${hh_size}"
