@@ -64,8 +64,9 @@ class SavLayoutError(ValueError):
 
 @dataclass(frozen=True)
 class CaseColumn:
-    """One variable's values: numbers as float64 (NaN: system-missing), text as str with
-    `width` its widest value's UTF-8 bytes (the width the dictionary declares)."""
+    """One variable's values: numbers (integers, or floats with NaN for system-missing;
+    made float64 a block at a time), text as str with `width` its widest value's UTF-8
+    bytes (the width the dictionary declares)."""
 
     kind: ColumnKind
     values: np.ndarray

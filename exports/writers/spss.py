@@ -103,7 +103,8 @@ def write_sav(
             probe[v.name] = pd.Series([PROBE_DATE], dtype=object)
             formats[v.name] = "DATE11"
         elif v.kind == "numeric":
-            columns.append(CaseColumn("numeric", values.astype(np.float64)))
+            # Compact as assembled (int8 for most items): made float64 a block at a time.
+            columns.append(CaseColumn("numeric", values))
             probe[v.name] = pd.Series(np.zeros(1, dtype=values.dtype))
             formats[v.name] = spss_format(v, values)
         else:
