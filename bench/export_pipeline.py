@@ -197,8 +197,21 @@ def child(step: str) -> None:
             fmt, free_text = step.split(":")
             out = export(fmt, free_text, directory)
     seconds = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": round(seconds, 2), "peak_mb": round(peak_mb), "out": out}))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    peak_mb = usage.ru_maxrss / 1024
+    # The process's own CPU time (not PostgreSQL's): steadier than wall time on a shared
+    # machine, where other sessions' load stretches every wall-clock figure.
+    cpu = usage.ru_utime + usage.ru_stime
+    print(
+        json.dumps(
+            {
+                "seconds": round(seconds, 2),
+                "cpu_seconds": round(cpu, 2),
+                "peak_mb": round(peak_mb),
+                "out": out,
+            }
+        )
+    )
 
 
 def main() -> None:
@@ -232,6 +245,7 @@ def main() -> None:
                 "times_copy": {
                     s: round(r["seconds"] / copy, 2) for s, r in results.items() if s != "copy"
                 },
+                "cpu_seconds": {s: r["cpu_seconds"] for s, r in results.items()},
                 "rows_written": {s: r["out"] for s, r in results.items() if s != "copy"},
                 "peak_mb": {s: r["peak_mb"] for s, r in results.items()},
             }
