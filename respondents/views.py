@@ -509,9 +509,10 @@ def _show_end(
     before_form: TookPartBeforeForm | None = None,
 ) -> HttpResponse:
     before = str(request.GET.get(BEFORE_QUERY, ""))
-    asking = can_ask(response)
+    linked = is_linked(response)
+    asking = can_ask(response, linked=linked)
     context = {
-        "is_linked": is_linked(response),
+        "is_linked": linked,
         "telegram_link": start_link(response) if asking else "",
         "can_join": response.invitation_id is None and response.member_id is None,
         "has_joined": response.invitation_id is None and response.member_id is not None,
@@ -596,9 +597,10 @@ def _show_before(
     request: HttpRequest, response: Response, *, url: str, form: TookPartBeforeForm
 ) -> HttpResponse:
     before = str(request.GET.get(BEFORE_QUERY, ""))
-    asking = can_ask(response)
+    linked = is_linked(response)
+    asking = can_ask(response, linked=linked)
     context = {
-        "is_linked": is_linked(response),
+        "is_linked": linked,
         "can_say_before": asking,
         "before_action": url.rstrip("/") + "/before/",
         "before_form": form if form.is_bound else TookPartBeforeForm(),

@@ -84,15 +84,16 @@ class Verification:
     earlier: Response
 
 
-def can_ask(response: Response) -> bool:
+def can_ask(response: Response, *, linked: bool | None = None) -> bool:
     """An open-link response (being answered, or finished) not yet tied to an earlier person:
-    a returner may ask at the start of the questionnaire or on its end page."""
+    a returner may ask at the start of the questionnaire or on its end page. `linked` is
+    is_linked(response) when the caller has it already (the end page shows it too)."""
     if response.status not in ASKING_STATUSES or response.invitation_id is not None:
         return False
     # A closed wave's answers are final: its end page offers nothing to connect.
     if not is_accepting_responses(response.wave):
         return False
-    if is_linked(response):
+    if is_linked(response) if linked is None else linked:
         return False
     # A member made in this very wave is the newcomer record of joining the panel again.
     member = response.member

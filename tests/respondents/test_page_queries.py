@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.respondents.form_helpers import (
     GOOD_PAGES,
+    answer_pages,
     hidden_value,
     make_wave,
     page_post,
@@ -85,3 +86,21 @@ def test_page_get_is_one_query(client):
     statements = _statements(queries)
     assert len(statements) == 1, statements
     assert "FOR UPDATE" not in statements[0]
+
+
+def test_end_page_asks_whether_the_response_is_linked_once(client):
+    # given an open-link respondent who has answered every page
+    wave = make_wave()
+    url = start_open(client, wave)
+    answer_pages(client, url, GOOD_PAGES)
+
+    # when they load the end page
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(url)
+
+    # then it offers to connect earlier answers (so it did ask), reading the links once:
+    # the page shows the answer and decides the offer by it
+    assert page.status_code == 200
+    assert "/before/" in page.content.decode()
+    link_reads = [sql for sql in _statements(queries) if "respondents_responselink" in sql]
+    assert len(link_reads) == 1, link_reads
