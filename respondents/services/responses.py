@@ -21,7 +21,6 @@ from datetime import datetime
 from typing import Any, Literal, TypedDict, Unpack
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from redis.exceptions import RedisError
@@ -40,6 +39,7 @@ from respondents.services.answers import (
 )
 from respondents.services.form_schema import FormSchema, load_form
 from respondents.services.rosters import check_any_page, free_text_fields
+from respondents.services.start_counts import count_starts
 from respondents.services.waves import is_accepting_responses
 from respondents.tokens import (
     accept_resume_offer,
@@ -152,25 +152,16 @@ def _check_start_rate(wave: Wave, fingerprint: str, network: str = "") -> None:
         )
     try:
         # Every counter counts this start, so a refusal by one still uses up the other.
-        counts = [(_count_start(key), limit) for key, limit in limits]
+        counted = count_starts(
+            [key for key, _limit in limits], settings.RESPONSE_START_WINDOW_SECONDS
+        )
     except (RedisError, OSError):
         # Fail open: with the cache (Redis) down, a respondent must still be able to answer;
         # the duplicate rules in cleaning still catch repeated starts from one device.
         logger.warning("start rate limit skipped: the cache is unreachable")
         return
-    if any(count > limit for count, limit in counts):
+    if any(count > limit for count, (_key, limit) in zip(counted, limits, strict=True)):
         raise StartRefusedError("rate_limited")
-
-
-def _count_start(key: str) -> int:
-    window = settings.RESPONSE_START_WINDOW_SECONDS
-    cache.add(key, 0, timeout=window)
-    try:
-        return cache.incr(key)
-    except ValueError:
-        # The counter expired between add() and incr(): this start opens a new window.
-        cache.set(key, 1, timeout=window)
-        return 1
 
 
 def _new_response(
