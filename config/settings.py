@@ -16,6 +16,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config.dbtimeouts import DEFAULT_CONNECT_TIMEOUT, database_connect_timeout
 from config.env import env_bool, env_int, env_list, env_secret, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -141,6 +142,12 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # planning cost more than their execution (bench/submit.py).
     DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = env_bool(
         "DATABASE_SERVER_SIDE_BINDING", True
+    )
+    # Without it psycopg waits 130 s for a server that took the TCP connection but does not
+    # answer, as PostgreSQL does while it shuts down: a respondent's page would hang instead
+    # of showing the error page (bench/pg_restart.py).
+    DATABASES["default"]["OPTIONS"]["connect_timeout"] = database_connect_timeout(
+        env_int("DATABASE_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT)
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
