@@ -70,7 +70,7 @@ Converter = Callable[[Any, Any, Any], Any]
 
 
 @dataclass(frozen=True)
-class _Part:
+class Part:
     """One table of the statement: its model, alias and selected columns (in the model's
     field order, as `Model.from_db` wants them)."""
 
@@ -79,7 +79,7 @@ class _Part:
     attnames: tuple[str, ...]
 
     @classmethod
-    def of(cls, model: type[Model], alias: str, wanted: Sequence[str]) -> _Part:
+    def of(cls, model: type[Model], alias: str, wanted: Sequence[str]) -> Part:
         fields = [f.attname for f in model._meta.concrete_fields if f.attname in wanted]
         missing = set(wanted) - set(fields)
         # A renamed model field must fail loudly at the first lookup, not defer silently.
@@ -93,13 +93,13 @@ class _Part:
 
 
 @cache
-def _parts() -> tuple[_Part, ...]:
+def _parts() -> tuple[Part, ...]:
     return (
-        _Part.of(Response, "r", RESPONSE_FIELDS),
-        _Part.of(Wave, "w", WAVE_FIELDS),
-        _Part.of(Study, "s", STUDY_FIELDS),
-        _Part.of(QuestionnaireVersion, "v", VERSION_FIELDS),
-        _Part.of(PanelMember, "m", MEMBER_FIELDS),
+        Part.of(Response, "r", RESPONSE_FIELDS),
+        Part.of(Wave, "w", WAVE_FIELDS),
+        Part.of(Study, "s", STUDY_FIELDS),
+        Part.of(QuestionnaireVersion, "v", VERSION_FIELDS),
+        Part.of(PanelMember, "m", MEMBER_FIELDS),
     )
 
 
@@ -121,17 +121,38 @@ def _statement(lock_clause: str) -> str:
 
 
 @cache
-def _converters(alias: str) -> tuple[tuple[Col, tuple[Converter, ...]], ...]:
+def _converters(
+    parts: tuple[Part, ...], alias: str
+) -> tuple[tuple[Col, tuple[Converter, ...]], ...]:
     """Per selected column, what the ORM would apply to its database value (JSON decoding
     everywhere; dates and booleans too on SQLite), as the compiler finds them."""
     connection = connections[alias]
     converters = []
-    for part in _parts():
+    for part in parts:
         for attname in part.attnames:
             column = part.model._meta.get_field(attname).get_col(part.alias)  # type: ignore[union-attr]
             found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
             converters.append((column, tuple(found)))
     return tuple(converters)
+
+
+def read_instances(
+    parts: tuple[Part, ...], statement: str, params: Sequence[Any], alias: str = DEFAULT_DB_ALIAS
+) -> list[Model | None] | None:
+    """The first row of `statement` (selecting the parts' columns in order) as one instance
+    per part, built as the ORM builds them (None for a part whose id is NULL, as a LEFT
+    JOIN gives); None if there is no row."""
+    connection = connections[alias]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = list(row)
+    for index, (column, converters) in enumerate(_converters(parts, alias)):
+        for converter in converters:
+            values[index] = converter(values[index], column, connection)
+    return _instances(parts, values, alias)
 
 
 def _lock_clause(alias: str) -> str:
@@ -153,29 +174,22 @@ def response_by_token_hash(token_hash: str, *, lock: bool = False) -> Response |
     transaction) the response row, and only it, is locked FOR UPDATE."""
     alias = DEFAULT_DB_ALIAS
     statement = _statement(_lock_clause(alias) if lock else "")
-    with connections[alias].cursor() as cursor:
-        cursor.execute(statement, [token_hash])
-        row = cursor.fetchone()
-    if row is None:
+    found = read_instances(_parts(), statement, [token_hash], alias)
+    if found is None:
         return None
-    connection = connections[alias]
-    values = list(row)
-    for index, (column, converters) in enumerate(_converters(alias)):
-        for converter in converters:
-            values[index] = converter(values[index], column, connection)
-    response, wave, study, version, member = _instances(values, alias)
-    _cache(Wave, wave, "study", study)
-    _cache(Wave, wave, "version", version)
-    _cache(Response, response, "wave", wave)
-    _cache(Response, response, "member", member)
+    response, wave, study, version, member = found
+    cache_related(Wave, wave, "study", study)
+    cache_related(Wave, wave, "version", version)
+    cache_related(Response, response, "wave", wave)
+    cache_related(Response, response, "member", member)
     assert isinstance(response, Response)  # noqa: S101 (the first part is the response)
     return response
 
 
-def _instances(values: list[Any], alias: str) -> list[Model | None]:
+def _instances(parts: tuple[Part, ...], values: list[Any], alias: str) -> list[Model | None]:
     instances: list[Model | None] = []
     start = 0
-    for part in _parts():
+    for part in parts:
         own = values[start : start + len(part.attnames)]
         start += len(part.attnames)
         # The LEFT JOIN of a response without a member gives a row of NULLs.
@@ -184,6 +198,8 @@ def _instances(values: list[Any], alias: str) -> list[Model | None]:
     return instances
 
 
-def _cache(model: type[Model], instance: Model | None, name: str, related: Model | None) -> None:
+def cache_related(
+    model: type[Model], instance: Model | None, name: str, related: Model | None
+) -> None:
     assert instance is not None  # noqa: S101 (only the member may be absent)
     model._meta.get_field(name).set_cached_value(instance, related)  # type: ignore[union-attr]

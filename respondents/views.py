@@ -82,6 +82,7 @@ from respondents.tokens import (
     resolve_invitation,
     resolve_resume_token,
 )
+from respondents.wave_row import wave_by_slug
 from surveys.languages import is_rtl, local_name
 from surveys.models import Study
 from surveys.services.studies import respondent_title
@@ -230,7 +231,7 @@ def _start(
 @respondent_page
 @require_http_methods(["GET", "POST"])
 def open_link_view(request: HttpRequest, slug: str) -> HttpResponse:
-    wave = Wave.objects.select_related("study", "version").filter(slug=slug).first()
+    wave = wave_by_slug(slug)
     if wave is None or not is_accepting_responses(wave):
         return _unavailable(request, wave.study if wave else None)
     language = pick_language(request, wave.study)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from tests.respondents.form_helpers import (
@@ -104,3 +105,32 @@ def test_end_page_asks_whether_the_response_is_linked_once(client):
     assert "/before/" in page.content.decode()
     link_reads = [sql for sql in _statements(queries) if "respondents_responselink" in sql]
     assert len(link_reads) == 1, link_reads
+
+
+def _reads_from(statements: list[str], table: str) -> list[str]:
+    return [sql for sql in statements if sql.startswith("SELECT") and f'FROM "{table}"' in sql]
+
+
+def test_consent_page_and_start_read_the_wave_once(client):
+    # given an open wave whose link a respondent opens, after another respondent did
+    # (the form's schema is cached by then, as in fieldwork)
+    wave = make_wave()
+    start_open(Client(), wave)
+
+    # when they load the consent page and consent
+    with CaptureQueriesContext(connection) as shown:
+        consent = client.get(f"/s/{wave.slug}/")
+    with CaptureQueriesContext(connection) as posted:
+        started = client.post(f"/s/{wave.slug}/", {"website": ""})
+
+    # then each read the wave, with its study and version, in one statement by slug, and
+    # nothing the page or the start uses was left for a second read
+    assert (consent.status_code, started.status_code) == (200, 303)
+    for queries in (shown, posted):
+        statements = _statements(queries)
+        waves = _reads_from(statements, "respondents_wave")
+        assert len(waves) == 1, statements
+        assert "surveys_study" in waves[0]
+        assert "surveys_questionnaireversion" in waves[0]
+        assert not _reads_from(statements, "surveys_study"), statements
+        assert not _reads_from(statements, "surveys_questionnaireversion"), statements
