@@ -29,6 +29,7 @@ from config.queueing import enqueue_on_commit
 from respondents.freetext import tasks as freetext_tasks
 from respondents.freetext import warnings
 from respondents.models import Invitation, Response, ResponseStatus, Wave
+from respondents.response_update import save_columns
 from respondents.services.answers import (
     AnswerValue,
     PageCheck,
@@ -461,7 +462,7 @@ def _apply_page(
         fields.append("honeypot_filled")
     outcome = _move(response, schema, page, check, displayed, action, moment)
     if outcome != "invalid" or "honeypot_filled" in fields:
-        response.save(update_fields=fields)
+        save_columns(response, fields)
     return PageResult(outcome=outcome, errors=check.errors if outcome == "invalid" else {})
 
 
