@@ -99,7 +99,10 @@ def _summary(tally: Tally, stopping: float, back: float) -> dict[str, Any]:
             str(status): sum(1 for *_t, st in failed if st == status)
             for status in sorted({st for *_t, st in failed})
         },
-        "failed_in_flight_at_stop": sum(1 for s, _e, _st in failed if s < stopping),
+        "failed_in_flight_at_stop": sum(1 for s, _e, _st in failed if s < stopping <= _e),
+        # Failures over before the shutdown began are not the restart's: a client timeout
+        # here is the load itself (cold workers on a busy machine), not PostgreSQL.
+        "failed_before_stop": sum(1 for _s, e, _st in failed if e < stopping),
         "slowest_failure_ms": round(1000 * max((e - s for s, e, _st in failed), default=0.0), 1),
         "first_success_after_back_s": first_success,
         "last_failure_after_back_s": last_failure,

@@ -143,9 +143,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = env_bool(
         "DATABASE_SERVER_SIDE_BINDING", True
     )
-    # Without it psycopg waits 130 s for a server that took the TCP connection but does not
-    # answer, as PostgreSQL does while it shuts down: a respondent's page would hang instead
-    # of showing the error page (bench/pg_restart.py).
+    # Without it psycopg waits 130 s for a database that does not answer (a host gone in a
+    # failover, a server that took the TCP connection and never replies): a respondent's
+    # page would hang instead of showing the error page (docs/operations.md).
     DATABASES["default"]["OPTIONS"]["connect_timeout"] = database_connect_timeout(
         env_int("DATABASE_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT)
     )

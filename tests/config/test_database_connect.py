@@ -1,8 +1,9 @@
 """A request that cannot get a database connection fails in bounded time, never hangs.
 
-While PostgreSQL shuts down, its postmaster keeps the listening socket but stops accepting:
-the kernel completes the TCP handshake and the start-up packet is never answered. A socket
-that listens and never accepts is that server here.
+A socket that listens and never accepts stands for a server that took the TCP connection
+and never replies (a frozen PostgreSQL, or briefly one finishing its shutdown, whose
+postmaster stops accepting before it closes its port): the kernel completes the handshake
+and the start-up packet is never answered.
 """
 
 from __future__ import annotations
