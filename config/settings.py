@@ -152,12 +152,22 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", "")
+# Seconds: a Redis that answers does so in milliseconds.
+CACHE_SOCKET_TIMEOUT = 2
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "panelwave",
+            # A Redis that stops answering (frozen, or a network that drops packets) holds a
+            # respondent's start until these expire, then the start's rate limit fails open
+            # (docs/operations.md). Set here rather than left to redis-py's defaults (5 s in
+            # 8.x, unset - wait for ever - in older releases).
+            "OPTIONS": {
+                "socket_connect_timeout": CACHE_SOCKET_TIMEOUT,
+                "socket_timeout": CACHE_SOCKET_TIMEOUT,
+            },
         }
     }
 else:
