@@ -103,11 +103,15 @@ def _parts() -> tuple[Part, ...]:
     )
 
 
+def select_list(parts: tuple[Part, ...]) -> tuple[str, dict[str, str]]:
+    """The parts' columns as one SELECT list, in order, and each alias's table name."""
+    columns = ", ".join(column for part in parts for column in part.columns())
+    return columns, {part.alias: part.model._meta.db_table for part in parts}
+
+
 @cache
 def _statement(lock_clause: str) -> str:
-    parts = _parts()
-    columns = ", ".join(column for part in parts for column in part.columns())
-    table = {part.alias: part.model._meta.db_table for part in parts}
+    columns, table = select_list(_parts())
     # Names from the models, the token hash as a parameter.
     return (
         f"SELECT {columns} "  # noqa: S608

@@ -20,6 +20,7 @@ from respondents.response_row import (
     Part,
     cache_related,
     read_instances,
+    select_list,
 )
 from surveys.models import QuestionnaireVersion, Study
 
@@ -51,9 +52,7 @@ def _parts() -> tuple[Part, ...]:
 
 @cache
 def _statement() -> str:
-    parts = _parts()
-    columns = ", ".join(column for part in parts for column in part.columns())
-    table = {part.alias: part.model._meta.db_table for part in parts}
+    columns, table = select_list(_parts())
     # Names from the models, the slug as a parameter.
     return (
         f"SELECT {columns} "  # noqa: S608
