@@ -20,6 +20,12 @@ their rows refused as already imported (before any member is made for them), so 
 never meets a duplicate and a refused row leaves nothing behind. One transaction per chunk,
 as the row-by-row reading has one per batch.
 
+While a chunk loads (the database's work, most of it waiting on the server), the next is
+checked in a second thread. The check asks the database nothing (a connection of its own
+would not see the import's transaction; a query there raises): the chunk's source_ids
+already in the wave are looked up by this thread before the check is queued, and rows
+stored meanwhile are still caught under the lock, as above.
+
 A roster's numbered columns (import_rosters.py) are read per row, by the row-by-row
 reading's own function (imports.roster_answers), after the column pass has read the row's
 other pages: a roster sees only the answers of the pages before it, and no other page
@@ -33,6 +39,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -41,7 +48,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from respondents.models import MemberStatus, Response, ResponseStatus, Wave
 from respondents.services import imports
@@ -58,9 +65,10 @@ from respondents.services.import_rosters import filled_entries, posted_entries
 from respondents.services.panel_signup import new_pseudonym
 
 # Rows read, checked and loaded per transaction: large enough that the fixed cost of a COPY
-# and of the per-column passes is small, small enough to keep a chunk's cells (about 50
-# bytes each as Python strings) to a few hundred megabytes at 200 columns.
-CHUNK_ROWS = 50_000
+# and of the per-column passes is small, small enough that checking the next chunk hides
+# most of the loading (import_chunks) and that the chunks in flight (one read, one checked,
+# one loaded; about 50 bytes a cell as Python strings) stay to a few hundred megabytes.
+CHUNK_ROWS = 20_000
 RESPONSE_COLUMNS = (
     "wave_id",
     "member_id",
@@ -89,10 +97,54 @@ NO_MOMENT = np.iinfo(np.int64).min
 def import_chunks(
     wave: Wave, layout: imports.Layout, reader: Iterator[list[str]], tally: imports.Tally
 ) -> None:
-    """Import every record of `reader` (the header already read) into the wave."""
+    """Import every record of `reader` (the header already read) into the wave: each chunk
+    is checked in a second thread while this one loads the chunk before it."""
     planner = Planner(layout)
-    for chunk in imports.batches(reader, CHUNK_ROWS):
-        _import_chunk(wave, layout, planner, chunk, tally)
+    language = translation.get_language()
+    checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-check")
+    try:
+        checking: Future[_Checked] | None = None
+        for chunk in imports.batches(reader, CHUNK_ROWS):
+            # The one query the check needs, asked here: the checking thread has none.
+            already = imports.already_imported(wave, imports.batch_source_ids(layout, chunk))
+            queued = checker.submit(
+                _check_in_thread, language, wave, layout, planner, chunk, already, tally
+            )
+            if checking is not None:
+                _load_checked(wave, checking.result(), tally)
+            checking = queued
+        if checking is not None:
+            _load_checked(wave, checking.result(), tally)
+    finally:
+        checker.shutdown(cancel_futures=True)
+
+
+def _refuse_queries(*_args: object) -> None:
+    raise RuntimeError("an import's checking thread must not query the database")
+
+
+def _check_in_thread(
+    language: str | None,
+    wave: Wave,
+    layout: imports.Layout,
+    planner: Planner,
+    chunk: list[tuple[int, list[str]]],
+    already: set[str | None],
+    tally: imports.Tally,
+) -> _Checked:
+    """_check_chunk in the checking thread, in the import's language. It asks the database
+    nothing: a connection of its own would not see the import's transaction."""
+    try:
+        with translation.override(language), connection.execute_wrapper(_refuse_queries):
+            return _check_chunk(wave, layout, planner, chunk, already, tally)
+    finally:
+        connection.close()
+
+
+def _load_checked(wave: Wave, checked: _Checked, tally: imports.Tally) -> None:
+    tally.errors.extend(checked.errors)
+    if checked.loaded.number:
+        _load(wave, checked.loaded.table(), tally)
 
 
 # -- one chunk -----------------------------------------------------------------------------
@@ -141,14 +193,25 @@ class _Loaded:
         )
 
 
-def _import_chunk(
+@dataclass
+class _Checked:
+    """A chunk checked: the rows to load, and the refused rows with their reasons."""
+
+    loaded: _Loaded
+    errors: list[imports.RowError]
+
+
+def _check_chunk(
     wave: Wave,
     layout: imports.Layout,
     planner: Planner,
     chunk: list[tuple[int, list[str]]],
+    already: set[str | None],
     tally: imports.Tally,
-) -> None:
-    sources = imports.source_reasons(wave, layout, chunk, tally)
+) -> _Checked:
+    """The chunk's rows checked; `tally` gains the source_ids seen and any notes (only the
+    checking thread writes those), not the errors (returned)."""
+    sources = imports.source_reasons(wave, layout, chunk, tally, already)
     candidates = [i for i, reasons in enumerate(sources) if reasons == []]
     loaded = _Loaded()
     slow = {i for i in range(len(chunk)) if sources[i] != []}
@@ -159,15 +222,15 @@ def _import_chunk(
     elif candidates:
         fine = _check_columns(wave, layout, planner, chunk, candidates, tally, loaded)
         slow |= {index for index, ok in zip(candidates, fine, strict=True) if not ok}
+    errors: list[imports.RowError] = []
     for index in sorted(slow):
         number, values = chunk[index]
         row, reasons = imports.prepare_row(wave, layout, number, values, sources[index], tally)
         if reasons:
-            tally.errors.append(imports.RowError(number, "; ".join(reasons)))
+            errors.append(imports.RowError(number, "; ".join(reasons)))
         elif row is not None:
             _add_response(loaded, row)
-    if loaded.number:
-        _load(wave, loaded.table(), tally)
+    return _Checked(loaded, errors)
 
 
 def _add_response(loaded: _Loaded, row: imports.Row) -> None:

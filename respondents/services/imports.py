@@ -214,7 +214,7 @@ def batches(reader: Iterator[list[str]], size: int) -> Iterator[list[tuple[int, 
     batch: list[tuple[int, list[str]]] = []
     # Row 1 is the header; reader.line_num would count lines, not records.
     for number, values in enumerate(reader, start=2):
-        if not any(value.strip() for value in values):
+        if not "".join(values).strip():
             continue  # blank lines at the end of a spreadsheet export
         batch.append((number, values))
         if len(batch) == size:
@@ -241,15 +241,25 @@ def already_imported(wave: Wave, source_ids: list[str]) -> set[str | None]:
         return {source_id for (source_id,) in cursor.fetchall()}
 
 
-def source_reasons(
-    wave: Wave, layout: Layout, batch: list[tuple[int, list[str]]], tally: Tally
-) -> list[list[str] | None]:
-    """Each row's source_id problems, in file order (a repeat names the first row), or
-    None for a row of the wrong width, which is refused for that alone."""
+def batch_source_ids(layout: Layout, batch: list[tuple[int, list[str]]]) -> list[str]:
     column = layout.header.index("source_id")
     # A row cut short before its source_id cell is refused for its width.
-    source_ids = [values[column].strip() for _n, values in batch if column < len(values)]
-    already = already_imported(wave, source_ids)
+    return [values[column].strip() for _n, values in batch if column < len(values)]
+
+
+def source_reasons(
+    wave: Wave,
+    layout: Layout,
+    batch: list[tuple[int, list[str]]],
+    tally: Tally,
+    already: set[str | None] | None = None,
+) -> list[list[str] | None]:
+    """Each row's source_id problems, in file order (a repeat names the first row), or
+    None for a row of the wrong width, which is refused for that alone. `already`: the
+    batch's source_ids already in the wave, when the caller has looked them up."""
+    column = layout.header.index("source_id")
+    if already is None:
+        already = already_imported(wave, batch_source_ids(layout, batch))
     found: list[list[str] | None] = []
     for number, values in batch:
         if len(values) != len(layout.header):
@@ -369,12 +379,14 @@ def _source_id(
         reasons.append(ERROR_SOURCE_ID_EMPTY)
     elif len(source_id) > SOURCE_ID_MAX_LENGTH:
         reasons.append(ERROR_SOURCE_ID_LONG)
-    elif source_id in already:
-        reasons.append(ERROR_SOURCE_ID_IMPORTED.format(source_id=source_id, wave=wave.pk))
     elif source_id in tally.seen:
+        # Before "already imported": an earlier batch of this file may have been stored
+        # by now, or not yet (import_copy.py checks a chunk while the one before loads).
         reasons.append(
             ERROR_SOURCE_ID_REPEATED.format(source_id=source_id, row=tally.seen[source_id])
         )
+    elif source_id in already:
+        reasons.append(ERROR_SOURCE_ID_IMPORTED.format(source_id=source_id, wave=wave.pk))
     else:
         # Kept even if the row fails for another reason: a later row with this ID is a
         # repeat either way.

@@ -239,8 +239,8 @@ def test_the_columnwise_import_refuses_and_stores_exactly_as_the_row_by_row_one(
     path = _write(tmp_path / "r.csv", _rows(1500, seed))
     fast, reference = _wave(f"fast{seed}", plain=plain), _wave(f"ref{seed}", plain=plain)
     assert import_answers.Planner(_layout(fast)).plain is plain
-    # small chunks, so rows repeat source_ids and panel keys across chunks; the same size
-    # both ways, since a repeat in a later chunk is "already imported", in the same "repeats"
+    # small chunks, so rows repeat source_ids and panel keys across chunks (each chunk
+    # checked while the one before it loads); the same size both ways
     monkeypatch.setattr(import_copy, "CHUNK_ROWS", 400)
     monkeypatch.setattr(imports, "BATCH_SIZE", 400)
 
@@ -291,3 +291,68 @@ def test_rows_stored_meanwhile_by_another_import_are_refused_and_leave_no_member
     )
     assert imports.panel_key_hash(wave, "k-new") not in hashes
     assert imports.panel_key_hash(wave, "k-other") in hashes
+
+
+def test_a_repeat_in_a_later_chunk_names_its_first_row_whether_or_not_that_row_has_loaded(
+    tmp_path, monkeypatch
+):
+    # given a file whose source_ids come back one and two chunks later
+    wave = _wave("repeats")
+    rows = [_coherent_row(f"r{n}") for n in range(6)] + [_coherent_row("r0"), _coherent_row("r2")]
+    monkeypatch.setattr(import_copy, "CHUNK_ROWS", 2)
+
+    # when
+    result = import_responses(wave, _write(tmp_path / "r.csv", rows))
+
+    # then each repeat is refused as a repeat of its row in this file
+    assert [(e.row, e.reason) for e in result.errors] == [
+        (8, imports.ERROR_SOURCE_ID_REPEATED.format(source_id="r0", row=2)),
+        (9, imports.ERROR_SOURCE_ID_REPEATED.format(source_id="r2", row=4)),
+    ]
+    assert result.imported == 6
+
+
+def test_reasons_are_in_english_whatever_the_site_language(tmp_path, monkeypatch, settings):
+    # given a site whose default language is Russian, and a bad answer in a later chunk
+    settings.LANGUAGE_CODE = "ru"
+    wave = _wave("english")
+    bad = _coherent_row("bad")
+    bad[HEADER.index("age")] = "abc"
+    monkeypatch.setattr(import_copy, "CHUNK_ROWS", 1)
+
+    # when
+    result = import_responses(wave, _write(tmp_path / "r.csv", [_coherent_row("ok"), bad]))
+
+    # then the reason, worded in the checking thread, is the English one
+    assert [(e.row, e.reason) for e in result.errors] == [
+        (3, "column 'age': 'abc': Enter a whole number.")
+    ]
+
+
+def test_the_checking_thread_refuses_to_query_the_database(tmp_path, monkeypatch):
+    # given a check that asks the database something (its own connection would not see
+    # the import's transaction)
+    wave = _wave("no-queries")
+    language_of = imports.language_of
+
+    def querying(schema: Any, text: str, reasons: list[str]) -> str:
+        Wave.objects.count()
+        return language_of(schema, text, reasons)
+
+    monkeypatch.setattr(imports, "language_of", querying)
+
+    # when / then the import stops with the reason, and nothing is stored
+    with pytest.raises(RuntimeError, match="must not query the database"):
+        import_responses(wave, _write(tmp_path / "r.csv", [_coherent_row("a")]))
+    assert not Response.objects.filter(wave=wave).exists()
+
+
+def _coherent_row(source_id: str) -> list[str]:
+    cells = {
+        "source_id": source_id,
+        "started_at": "2026-03-02T09:00:00+00:00",
+        "completed_at": "2026-03-02T10:00:00+00:00",
+        "age": "40",
+        "country": "ge",
+    }
+    return [cells.get(column, "") for column in HEADER]
