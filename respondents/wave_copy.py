@@ -89,7 +89,7 @@ def copy_csv_options(
 
 
 def copy_columns(wave_id: int, items: list[str], pages: list[str]) -> Iterator[Columns]:
-    """Per batch: the fixed fields as arrays (ids; texts as objects with None; member and
+    """Per batch, in the order the table holds the rows (not by id): the fixed fields as arrays (ids; texts as objects with None; member and
     invitation -1 when absent; timestamps as epoch seconds, NaN when absent), then each
     item's answers as a pyarrow string array (null when absent) and each page's seconds as
     text."""
@@ -101,8 +101,11 @@ def copy_columns(wave_id: int, items: list[str], pages: list[str]) -> Iterator[C
         + ["paradata -> 'pages' -> %s ->> 'seconds'"] * len(pages)
     )
     # Only fixed column expressions are spliced in; item and page names are parameters.
+    # No ORDER BY: sorting would hold the first row back until the server had extracted
+    # and sorted them all, where unsorted rows stream while pyarrow reads them; the
+    # caller puts them in id order.
     sql = (
-        f"COPY (SELECT {select} FROM respondents_response WHERE wave_id = %s ORDER BY id) "  # noqa: S608
+        f"COPY (SELECT {select} FROM respondents_response WHERE wave_id = %s) "  # noqa: S608
         "TO STDOUT WITH (FORMAT csv)"
     )
     names = [name for name, _expression, _type in FIXED] + item_names + page_names

@@ -216,7 +216,33 @@ def _fetch_columns(wave: Wave, layout: _Layout, *, through_copy: bool) -> _Colum
     if not parts:
         parts.append(_encode_chunk([], layout, tables))
     joined = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
+    if through_copy:
+        joined = _in_id_order(joined, tables)
     return _Columns(**joined, tables=tables)
+
+
+def _in_id_order(
+    joined: dict[str, np.ndarray], tables: list[dict[Any, int]]
+) -> dict[str, np.ndarray]:
+    """The rows by id, as the ORM reading gives them, and each free answer's code numbered
+    by first appearance in that order, as the ORM reading numbers it. COPY sends the rows
+    as the table holds them: sorting them there would hold back its first row until every
+    row was read and sorted (wave_copy.copy_columns)."""
+    order = np.argsort(joined["ids"], kind="stable")
+    joined = {name: column[order] for name, column in joined.items()}
+    codes = joined["codes"]
+    for j, table in enumerate(tables):
+        if not table:
+            continue
+        column = codes[:, j]
+        answered = column != MISSING_CODE
+        seen, first = np.unique(column[answered], return_index=True)
+        renumbered = np.full(len(table), MISSING_CODE, dtype=codes.dtype)
+        renumbered[seen[np.argsort(first)]] = np.arange(len(seen), dtype=codes.dtype)
+        codes[answered, j] = renumbered[column[answered]]
+        for value, code in table.items():
+            table[value] = int(renumbered[code])
+    return joined
 
 
 def _encode_chunk(
