@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 
 from config.celery import app as celery_app
-from respondents.cleaning.runner import SUPERSEDED
+from respondents.cleaning.runner import SUPERSEDED, _insert_rows
 from respondents.cleaning.service import (
     REASON_REQUIRED,
     WAVE_NOT_FOUND,
@@ -282,3 +283,29 @@ def test_clean_wave_task_and_the_beat_task_run_the_service():
 def test_beat_schedule_cleans_open_waves(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["clean-open-waves"]
     assert entry["task"] == "respondents.clean_open_waves"
+
+
+def test_flags_are_written_with_any_detail_text_and_an_absent_score():
+    # given a finished run, and flags whose details hold what a COPY must escape
+    planted = build_cleaning_wave()
+    run = clean_wave(planted.wave.pk)
+    details = ["tab\there", "two\nlines", "back\\slash \\N", 'quote " and, comma', "Привет ✓"]
+    rows = [
+        (planted.ids["original"], run.pk, f"test:{n}", None if n % 2 else n / 3, detail)
+        for n, detail in enumerate(details)
+    ]
+
+    # when
+    with connection.cursor() as cursor:
+        _insert_rows(cursor, _flag_target(), rows)
+
+    # then each reads back as written
+    stored = QualityFlag.objects.filter(run=run, rule__startswith="test:").order_by("rule")
+    assert [(f.response_id, f.run_id, f.rule, f.score, f.detail) for f in stored] == rows
+
+
+def _flag_target() -> str:
+    quote = connection.ops.quote_name
+    columns = {field.name: field.column for field in QualityFlag._meta.concrete_fields}
+    names = ", ".join(quote(columns[n]) for n in ("response", "run", "rule", "score", "detail"))
+    return f"{quote(QualityFlag._meta.db_table)} ({names})"
