@@ -43,6 +43,7 @@ from exports.flatten import FlatBatch, flatten
 from exports.layouts import PERSON, WideTexts, wide_name, widen_frame, widen_variables
 from exports.links import NAME as LINKED_BY
 from exports.links import NOT_LINKED, linked_by, linked_by_variable
+from exports.read_ahead import with_answers
 from exports.repeats import roster_tables
 from exports.sampling import Sample, SampledResponse, WaveInfo, current_flags, select_sample
 from exports.texts import translator
@@ -111,8 +112,10 @@ def build_dataset(spec: ExportSpec) -> Dataset:
     report["free_text"] = freetext.release_report({}, set())
 
     def chunks() -> Iterator[pd.DataFrame]:
-        for batch in _batches(sample, spec):
-            frame = _rows(batch, catalogue, flags, spec, scrubbed=scrubbed, speed=speed)
+        keys, typed = _answer_keys(catalogue.item_columns)
+        read = with_answers(_batches(sample, spec), keys, typed, _scrubbed_keys(catalogue, spec))
+        for batch, flat in read:
+            frame = _rows(batch, catalogue, flags, spec, scrubbed=scrubbed, speed=speed, flat=flat)
             frame[LINKED_BY] = [float(links.get(i, NOT_LINKED)) for i in frame.index]
             for name, values in weights.columns.items():
                 # A wave that could not be weighted: the weight is not computed (-5).
@@ -220,12 +223,15 @@ def _rows(
     quasi_only: bool = False,
     scrubbed: dict[str, Counter[str]] | None = None,
     speed: dict[int, float] | None = None,
+    flat: FlatBatch | None = None,
 ) -> pd.DataFrame:
-    """One row per response of the batch, in batch order, internal person key kept."""
+    """One row per response of the batch, in batch order, internal person key kept;
+    `flat`: the batch's answers when already read (exports/read_ahead.py)."""
     columns = catalogue.quasi_columns if quasi_only else catalogue.item_columns
     ids = [r.response_id for r in batch]
-    keys, typed = _answer_keys(columns)
-    flat = flatten(ids, keys, typed, () if quasi_only else _scrubbed_keys(catalogue, spec))
+    if flat is None:
+        keys, typed = _answer_keys(columns)
+        flat = flatten(ids, keys, typed, () if quasi_only else _scrubbed_keys(catalogue, spec))
     meta = pd.DataFrame(
         {
             PERSON: [r.person for r in batch],
