@@ -28,7 +28,7 @@ class Writer(Protocol):
 
 
 # Format -> its writer, named as "module:function" until first asked for: a writer's module
-# and the library it needs (pyreadr, pyreadstat and narwhals: most of a second of a
+# and the library it needs (pyreadstat and narwhals: most of a second of a
 # process's start) load only for the format being written.
 WRITERS: dict[str, Writer | str] = {
     "csv": "exports.writers.csv:write_csv",

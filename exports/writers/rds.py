@@ -1,10 +1,11 @@
-"""R: the data as .rds through pyreadr, and an R script beside it that makes it labelled.
+"""R: the data as .rds (exports/writers/rds_file.py, the data.frame pyreadr wrote), and an R
+script beside it that makes it labelled.
 
-pyreadr writes no R attributes (docs/methods.md 7.2), so, as REDCap and LimeSurvey do, an
-R script ships with the data:
+The .rds carries no labels (docs/methods.md 7.2), so, as REDCap and LimeSurvey do, an R
+script ships with the data:
 - `<basename>.rds`: a data.frame that is safe on its own: a missing answer is NA, codes
   and counts are R integers, 0/1 flags logicals, decimals doubles, text and dates
-  character (pyreadr writes dates as text);
+  character (dates as text);
 - `<basename>_missing.rds`: the reason of each missing answer: for each variable that has
   one, an integer column holding the missing code where the answer is missing (NA
   elsewhere);
@@ -15,19 +16,17 @@ R script ships with the data:
   it); dates become Date; flags stay logical with their reasons in attribute
   "na_reason". `mean(x, na.rm = TRUE)` then averages the valid answers, as in SPSS and
   Stata.
-Written whole (pyreadr has no appending writer).
+Written whole (the script and the missing reasons need every column).
 """
 
 from __future__ import annotations
 
 import gzip
-import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyreadr
 
 from exports.dataset import Dataset, Variable, gettext_noop
 from exports.writers.base import (
@@ -37,11 +36,11 @@ from exports.writers.base import (
     is_missing,
     missing_letters,
 )
+from exports.writers.rds_file import write_data_frame
 
 EXTENSION = "rds"
 # gzip level 1: several times faster than 9 on survey codes, for a slightly larger file.
 GZIP_LEVEL = 1
-COPY_BYTES = 1 << 20
 NOTE = gettext_noop(
     "R: the .rds holds NA for every missing answer; source() the .R script beside it for "
     "haven-labelled columns with variable and value labels and each missing answer's "
@@ -102,16 +101,11 @@ def write_rds(
 
 
 def _write_gzipped(path: Path, frame: pd.DataFrame) -> None:
-    """An .rds compressed as saveRDS does (gzip), at the fastest level: pyreadr's own
-    compression runs at level 9, which took most of the export's time; readRDS reads any
-    level."""
-    plain = path.with_name(path.name + ".plain")
-    try:
-        pyreadr.write_rds(str(plain), frame)
-        with plain.open("rb") as source, gzip.open(path, "wb", compresslevel=GZIP_LEVEL) as out:
-            shutil.copyfileobj(source, out, length=COPY_BYTES)
-    finally:
-        plain.unlink(missing_ok=True)
+    """An .rds compressed as saveRDS does (gzip), at the fastest level (level 9 took most
+    of the export's time; readRDS reads any level), written from the columns by
+    rds_file.py: the stream pyreadr wrote, without its pass over every cell."""
+    with gzip.open(path, "wb", compresslevel=GZIP_LEVEL) as out:
+        write_data_frame(out, frame)
 
 
 def r_column(variable: Variable, values: np.ndarray) -> pd.Series:
@@ -120,7 +114,7 @@ def r_column(variable: Variable, values: np.ndarray) -> pd.Series:
         return pd.Series(flags, dtype="boolean")
     whole = np.isnan(values) | (values == np.round(values))
     if variable.type == "integer" and whole.all():
-        # R integers are 32-bit; pyreadr writes pandas Int32 with NA.
+        # R integers are 32-bit: pandas Int32 with NA (rds_file.py).
         return pd.Series(pd.array(values, dtype="Float64")).astype("Int32")
     return pd.Series(values)
 
