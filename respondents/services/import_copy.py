@@ -42,6 +42,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import numpy as np
 import pyarrow as pa
@@ -108,9 +109,8 @@ def import_chunks(
         for chunk in imports.batches(reader, CHUNK_ROWS):
             # The one query the check needs, asked here: the checking thread has none.
             already = imports.already_imported(wave, imports.batch_source_ids(layout, chunk))
-            queued = checker.submit(
-                _check_in_thread, language, wave, layout, planner, chunk, already, tally
-            )
+            check = partial(_check_chunk, wave, layout, planner, chunk, already, tally)
+            queued = checker.submit(_in_checking_thread, language, check)
             if checking is not None:
                 _load_checked(wave, checking.result(), tally)
             checking = queued
@@ -124,20 +124,13 @@ def _refuse_queries(*_args: object) -> None:
     raise RuntimeError("an import's checking thread must not query the database")
 
 
-def _check_in_thread(
-    language: str | None,
-    wave: Wave,
-    layout: imports.Layout,
-    planner: Planner,
-    chunk: list[tuple[int, list[str]]],
-    already: set[str | None],
-    tally: imports.Tally,
-) -> _Checked:
-    """_check_chunk in the checking thread, in the import's language. It asks the database
-    nothing: a connection of its own would not see the import's transaction."""
+def _in_checking_thread(language: str | None, check: Callable[[], _Checked]) -> _Checked:
+    """A chunk's check (_check_chunk) in the checking thread, in the import's language. It
+    asks the database nothing: a connection of its own would not see the import's
+    transaction."""
     try:
         with translation.override(language), connection.execute_wrapper(_refuse_queries):
-            return _check_chunk(wave, layout, planner, chunk, already, tally)
+            return check()
     finally:
         connection.close()
 
