@@ -2,8 +2,9 @@
 respondents/quality, write QualityFlags.
 
 Writing: a run's flags are inserted in batches of WRITE_BATCH rows with one COPY each on
-PostgreSQL (one executemany elsewhere), and the flags of the wave's previous runs are deleted in the same transaction, so
-the wave always has exactly one current set of flags: those of its latest finished run.
+PostgreSQL (one executemany elsewhere), and the flags of the wave's previous runs are
+deleted in the same transaction, so the wave always has exactly one current set of flags:
+those of its latest finished run.
 Older CleaningRun rows stay as the record of what ran with which settings. A failed run
 writes no flags and leaves the previous ones current. A run that finds, when it comes to
 write, that a run which started after it has already finished writes nothing (its data
