@@ -10,17 +10,17 @@ The second thread has its own database connection, which sees what is committed.
 used only when the caller's connection is in autocommit (an export job, the export
 command), where the caller sees the same; inside a transaction (a test, a request with
 ATOMIC_REQUESTS) every batch is read by the caller itself, as uncommitted rows are not
-visible elsewhere. The thread closes its connection after each batch.
+visible elsewhere. The thread closes its connection after each batch (config/one_ahead.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
-from concurrent.futures import Future, ThreadPoolExecutor
 
 from django.db import connection
 
+from config.one_ahead import one_ahead
 from exports.flatten import FlatBatch, flatten
 from exports.sampling import SampledResponse
 
@@ -38,18 +38,11 @@ def with_answers(
         for batch in batches:
             yield batch, _flattened(batch, keys, typed, scrubbed)
         return
-    reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-read-ahead")
-    try:
-        pending: tuple[Batch, Future[FlatBatch]] | None = None
-        for batch in batches:
-            queued = reader.submit(_flattened_in_thread, batch, keys, typed, scrubbed)
-            if pending is not None:
-                yield pending[0], pending[1].result()
-            pending = (batch, queued)
-        if pending is not None:
-            yield pending[0], pending[1].result()
-    finally:
-        reader.shutdown(cancel_futures=True)
+    yield from one_ahead(
+        batches,
+        lambda batch: _flattened_in_thread(batch, keys, typed, scrubbed),
+        name="export-read-ahead",
+    )
 
 
 def _flattened(
@@ -60,8 +53,7 @@ def _flattened(
 
 def _flattened_in_thread(
     batch: Batch, keys: Sequence[str], typed: AbstractSet[str], scrubbed: Sequence[str]
-) -> FlatBatch:
-    try:
-        return _flattened(batch, keys, typed, scrubbed)
-    finally:
-        connection.close()
+) -> tuple[Batch, FlatBatch]:
+    """The batch and its answers, read in the second thread (config/one_ahead.py closes its
+    connection)."""
+    return batch, _flattened(batch, keys, typed, scrubbed)

@@ -89,10 +89,10 @@ def copy_csv_options(
 
 
 def copy_columns(wave_id: int, items: list[str], pages: list[str]) -> Iterator[Columns]:
-    """Per batch, in the order the table holds the rows (not by id): the fixed fields as arrays (ids; texts as objects with None; member and
-    invitation -1 when absent; timestamps as epoch seconds, NaN when absent), then each
-    item's answers as a pyarrow string array (null when absent) and each page's seconds as
-    text."""
+    """Per batch, in the order the table holds the rows (not by id): the fixed fields as
+    arrays (ids; texts as objects with None; member and invitation -1 when absent;
+    timestamps as epoch seconds, NaN when absent), then each item's answers as a pyarrow
+    string array (null when absent) and each page's seconds as text."""
     item_names = [f"a{j}" for j in range(len(items))]
     page_names = [f"t{p}" for p in range(len(pages))]
     select = ", ".join(

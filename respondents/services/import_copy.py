@@ -39,7 +39,6 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -51,6 +50,7 @@ import pyarrow.csv as pa_csv
 from django.db import connection, transaction
 from django.utils import timezone, translation
 
+from config.one_ahead import one_ahead
 from respondents.models import MemberStatus, Response, ResponseStatus, Wave
 from respondents.services import imports
 from respondents.services.form_schema import FormSchema
@@ -103,21 +103,18 @@ def import_chunks(
     is checked in a second thread while this one loads the chunk before it."""
     planner = Planner(layout)
     language = translation.get_language()
-    checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-check")
-    try:
-        checking: Future[_Checked] | None = None
+
+    def looked_up() -> Iterator[Callable[[], _Checked]]:
         for chunk in imports.batches(reader, CHUNK_ROWS):
             # The one query the check needs, asked here: the checking thread has none.
             already = imports.already_imported(wave, imports.batch_source_ids(layout, chunk))
-            check = partial(_check_chunk, wave, layout, planner, chunk, already, tally)
-            queued = checker.submit(_in_checking_thread, language, check)
-            if checking is not None:
-                _load_checked(wave, checking.result(), tally)
-            checking = queued
-        if checking is not None:
-            _load_checked(wave, checking.result(), tally)
-    finally:
-        checker.shutdown(cancel_futures=True)
+            yield partial(_check_chunk, wave, layout, planner, chunk, already, tally)
+
+    checking = partial(_in_checking_thread, language)
+    for checked in one_ahead(looked_up(), checking, name="import-check"):
+        tally.errors.extend(checked.errors)
+        if checked.loaded.number:
+            _load(wave, checked.loaded.table(), tally)
 
 
 def _refuse_queries(*_args: object) -> None:
@@ -128,17 +125,8 @@ def _in_checking_thread(language: str | None, check: Callable[[], _Checked]) -> 
     """A chunk's check (_check_chunk) in the checking thread, in the import's language. It
     asks the database nothing: a connection of its own would not see the import's
     transaction."""
-    try:
-        with translation.override(language), connection.execute_wrapper(_refuse_queries):
-            return check()
-    finally:
-        connection.close()
-
-
-def _load_checked(wave: Wave, checked: _Checked, tally: imports.Tally) -> None:
-    tally.errors.extend(checked.errors)
-    if checked.loaded.number:
-        _load(wave, checked.loaded.table(), tally)
+    with translation.override(language), connection.execute_wrapper(_refuse_queries):
+        return check()
 
 
 # -- one chunk -----------------------------------------------------------------------------
@@ -458,15 +446,15 @@ def _load(wave: Wave, table: pa.Table, tally: imports.Tally) -> None:
     tally.members_created += len(created)
 
 
-def _stored_source_ids(wave: Wave, source_ids: list[str]) -> dict[str, int]:
-    """source_id -> response id, of those already in the wave."""
+def _stored_source_ids(wave: Wave, source_ids: list[str]) -> set[str]:
+    """Those of `source_ids` already in the wave, looked up under the lock (the check's
+    imports.already_imported ran before it, possibly before another import committed)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT source_id, id FROM respondents_response"
-            " WHERE wave_id = %s AND source_id = ANY(%s)",
+            "SELECT source_id FROM respondents_response WHERE wave_id = %s AND source_id = ANY(%s)",
             [wave.pk, source_ids],
         )
-        return dict(cursor.fetchall())
+        return {source_id for (source_id,) in cursor.fetchall()}
 
 
 def _new_response_ids(count: int) -> list[int]:
