@@ -11,8 +11,8 @@ command in a child process (so its peak memory, ru_maxrss, is its own):
 
 - `import_responses` of each wave's CSV (its scrub tasks are queued on an in-memory
   broker and not run here);
-- `scrub_free_text --study`: what those tasks do on a worker, each free-text answer
-  scrubbed once and stored. Without it the first export would scrub every answer itself
+- `scrub_free_text --study --jobs <cores>`: what those tasks do on workers, each free-text
+  answer scrubbed once and stored. Without it the first export would scrub every answer itself
   (an export never releases an unscrubbed answer), and time the scrubber, not the export;
 - `clean_wave` of each wave;
 - `export_data --format csv` of all three waves for each sample (combined, panel,
@@ -200,7 +200,14 @@ def run_size(size: int) -> dict[str, dict[str, object]]:
             _step(
                 figures,
                 "scrub free text",
-                ["scrub_free_text", "--study", "scale", "--json"],
+                [
+                    "scrub_free_text",
+                    "--study",
+                    "scale",
+                    "--jobs",
+                    str(os.cpu_count() or 1),
+                    "--json",
+                ],
                 eager=True,
             )
             for wave in range(1, WAVES + 1):

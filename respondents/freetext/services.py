@@ -18,7 +18,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F, Q, QuerySet, TextField
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Mod
 from django.utils import timezone
 
 from config.anyof import AnyOf
@@ -187,15 +187,25 @@ def _stored(
     )
 
 
-def stale_response_ids(limit: int, *, study_id: int | None = None, after: int = 0) -> list[int]:
+def stale_response_ids(
+    limit: int,
+    *,
+    study_id: int | None = None,
+    after: int = 0,
+    share: tuple[int, int] | None = None,
+) -> list[int]:
     """Completed or abandoned responses with a scrub from an older scrubber version or with
     free-text answers never scrubbed: the `limit` lowest ids above `after`. A backfill
     passes the last id it handled, so each round starts where the last ended; from the
     start every round would walk past all the responses scrubbed before it, which made a
-    backfill's time grow with the square of the responses."""
+    backfill's time grow with the square of the responses. `share` (k, n): only the ids
+    that leave k when divided by n, so n processes can each take their own share."""
     responses = Response.objects.filter(status__in=SCRUBBED_STATUSES, pk__gt=after)
     if study_id is not None:
         responses = responses.filter(wave__study_id=study_id)
+    if share is not None:
+        part, parts = share
+        responses = responses.alias(share=Mod("pk", parts)).filter(share=part)
     old = list(
         responses.filter(scrubbed_answers__version__lt=VERSION)
         .order_by("pk")
@@ -227,10 +237,16 @@ def _never_scrubbed(responses: QuerySet[Response], limit: int) -> list[int]:
     return sorted(found)[:limit]
 
 
-def rescrub_stale(limit: int = 5000, *, study_id: int | None = None, after: int = 0) -> ScrubCount:
+def rescrub_stale(
+    limit: int = 5000,
+    *,
+    study_id: int | None = None,
+    after: int = 0,
+    share: tuple[int, int] | None = None,
+) -> ScrubCount:
     """Scrub up to `limit` responses above id `after` whose scrubs are missing or from an
-    older version."""
-    return scrub_responses(stale_response_ids(limit, study_id=study_id, after=after))
+    older version (of `share`, see `stale_response_ids`)."""
+    return scrub_responses(stale_response_ids(limit, study_id=study_id, after=after, share=share))
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,10 @@
 import json
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connections
 
 from respondents.freetext.scrub import VERSION
 from respondents.freetext.services import rescrub_stale
@@ -9,6 +12,38 @@ from surveys.models import Study
 
 # Responses per round: each round commits, so an interrupted backfill keeps what it did.
 ROUND = 2000
+
+
+def backfill(study_id: int | None, share: tuple[int, int] | None = None) -> tuple[int, int]:
+    """Scrub every stale response (of `share`), round by round: (responses, answers)."""
+    responses = answers = last = 0
+    while True:
+        # Each round starts above the last one's highest id: it never walks past what
+        # is done, and a response whose answers need nothing cannot hold the loop.
+        done = rescrub_stale(ROUND, study_id=study_id, after=last, share=share)
+        responses += done.responses
+        answers += done.answers
+        last = done.last_response
+        if done.responses < ROUND:
+            return responses, answers
+
+
+def _backfill_share(study_id: int | None, share: tuple[int, int]) -> tuple[int, int]:
+    try:
+        return backfill(study_id, share)
+    finally:
+        connections.close_all()
+
+
+def backfill_in_processes(study_id: int | None, jobs: int) -> tuple[int, int]:
+    """The backfill split by response id over `jobs` processes: the scrubber is Python
+    work, one core each. The processes are forked with no connection open, so each opens
+    its own."""
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        done = list(pool.map(_backfill_share, [study_id] * jobs, [(k, jobs) for k in range(jobs)]))
+    return sum(r for r, _ in done), sum(a for _, a in done)
 
 
 class Command(BaseCommand):
@@ -19,9 +54,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--study", help="only this study's responses (slug)")
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=1,
+            help="processes to scrub in, each on its own share of the responses (default 1)",
+        )
         parser.add_argument("--json", action="store_true", help="print one JSON object")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        jobs = options["jobs"]
+        if jobs < 1:
+            raise CommandError(f"--jobs must be 1 or more, not {jobs}")
         study_id = None
         if options["study"]:
             study_id = (
@@ -29,16 +73,10 @@ class Command(BaseCommand):
             )
             if study_id is None:
                 raise CommandError(f"no study with slug {options['study']!r}")
-        responses = answers = last = 0
-        while True:
-            # Each round starts above the last one's highest id: it never walks past what
-            # is done, and a response whose answers need nothing cannot hold the loop.
-            done = rescrub_stale(ROUND, study_id=study_id, after=last)
-            responses += done.responses
-            answers += done.answers
-            last = done.last_response
-            if done.responses < ROUND:
-                break
+        if jobs == 1:
+            responses, answers = backfill(study_id)
+        else:
+            responses, answers = backfill_in_processes(study_id, jobs)
         summary = {"scrubber_version": VERSION, "responses": responses, "answers": answers}
         if options["json"]:
             self.stdout.write(json.dumps(summary))

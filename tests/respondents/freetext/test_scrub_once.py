@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -155,9 +155,9 @@ def test_the_backfill_goes_round_by_round_from_where_the_last_round_ended(monkey
     asked: list[int] = []
     real = services.rescrub_stale
 
-    def counting(limit, *, study_id=None, after=0):
+    def counting(limit, *, study_id=None, after=0, share=None):
         asked.append(after)
-        return real(limit, study_id=study_id, after=after)
+        return real(limit, study_id=study_id, after=after, share=share)
 
     monkeypatch.setattr(scrub_free_text, "rescrub_stale", counting)
     todo = services.stale_response_ids(1000)
@@ -170,6 +170,40 @@ def test_the_backfill_goes_round_by_round_from_where_the_last_round_ended(monkey
     assert services.stale_response_ids(1000) == []
     assert asked[0] == 0
     assert asked[1:] == todo[1::2][: len(asked) - 1]
+
+
+def test_shares_of_the_backfill_split_the_stale_responses_between_them():
+    build_three_wave_panel()
+    todo = services.stale_response_ids(1000)
+
+    shares = [services.stale_response_ids(1000, share=(k, 3)) for k in range(3)]
+
+    assert sorted(pk for share in shares for pk in share) == todo
+    assert all(pk % 3 == k for k, share in enumerate(shares) for pk in share)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_backfill_in_two_processes_stores_what_one_process_does():
+    # given a panel whose free text was never scrubbed
+    panel = build_three_wave_panel()
+    todo = services.stale_response_ids(1000)
+    # when the command scrubs in two processes
+    out = StringIO()
+    call_command("scrub_free_text", "--jobs", "2", "--json", stdout=out)
+    # then every response is scrubbed once, as one process would
+    summary = json.loads(out.getvalue())
+    assert summary["responses"] == len(todo) > 2
+    assert summary["answers"] == ScrubbedAnswer.objects.count()
+    assert services.stale_response_ids(1000) == []
+    in_two = set(ScrubbedAnswer.objects.values_list("response_id", "key", "text"))
+    ScrubbedAnswer.objects.all().delete()
+    call_command("scrub_free_text", "--study", panel.study.slug, "--json", stdout=StringIO())
+    assert set(ScrubbedAnswer.objects.values_list("response_id", "key", "text")) == in_two
+
+
+def test_the_backfill_refuses_fewer_than_one_process():
+    with pytest.raises(CommandError, match="--jobs must be 1 or more, not 0"):
+        call_command("scrub_free_text", "--jobs", "0")
 
 
 def test_a_changed_answer_is_never_released_with_its_old_scrub(calls):
