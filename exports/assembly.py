@@ -28,9 +28,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
-from django.db.models.fields.json import KeyTextTransform, KeyTransform
 
 from exports import columns as col
 from exports.anonymise import kanon
@@ -46,24 +44,19 @@ from exports.links import NOT_LINKED, linked_by, linked_by_variable
 from exports.read_ahead import with_answers
 from exports.repeats import roster_tables
 from exports.sampling import Sample, SampledResponse, WaveInfo, current_flags, select_sample
+from exports.speed import speed_indexes
 from exports.texts import translator
 from exports.weighting import export_weights
 from respondents.freetext import release
 from respondents.freetext import services as freetext
 from respondents.freetext.scrub import WITHHELD
-from respondents.models import CleaningRun, CleaningRunStatus, Response, ResponseStatus, Wave
-from respondents.quality.config import CleaningConfig, CleaningConfigError
-from respondents.quality.speeders import reference_medians, relative_speed_index
+from respondents.models import ResponseStatus
 from surveys.expressions import ExpressionError, references
-from surveys.models import Page, Study
+from surveys.models import Study
 
 # Responses flattened and turned into rows per chunk: at 200 items about 35 MB of positions
 # and 35 MB of values; fewer, larger batches keep the per-column work (pandas calls) small.
 BATCH_RESPONSES = 20_000
-# Completed responses' page times read per round trip for the speed index.
-TIMES_CHUNK = 20_000
-# The cleaning settings the speed index uses (the rest of a run's config is not needed).
-SPEED_SETTINGS = ("speeder_rsi_cap", "speeder_min_reference")
 # The wide layout's grouping column for k-anonymity: the pattern of waves taken part in.
 PATTERN = "_waves_taken"
 
@@ -288,81 +281,6 @@ def _add_quality(
     anyflag = np.array([bool(flags.get(i)) for i in ids], dtype=np.float64)
     frame["flagged"] = np.where(cleaned, anyflag, not_cleaned)
     frame["speed_index"] = [speed.get(i, not_cleaned) for i in ids]
-
-
-def speed_indexes(sample: Sample) -> dict[int, float]:
-    """Response id -> relative speed index, for the sample's completed responses whose
-    wave has page times; per wave, with the wave's references as the cleaning takes them."""
-    wanted = {r.response_id for r in sample.responses}
-    result: dict[int, float] = {}
-    for wave in sample.waves:
-        ids, rsi = _wave_speed_index(wave)
-        result.update(
-            (int(i), float(v))
-            for i, v in zip(ids, rsi, strict=True)
-            if i in wanted and not np.isnan(v)
-        )
-    return result
-
-
-def _wave_speed_index(wave: WaveInfo) -> tuple[np.ndarray, np.ndarray]:
-    pages = list(
-        Page.objects.filter(version_id=wave.version_id)
-        .order_by("position")
-        .values_list("name", flat=True)
-    )
-    if not pages:
-        return np.zeros(0, dtype=np.int64), np.zeros(0)
-    config = _speed_config(wave.id)
-    times = {
-        f"t{j}": KeyTextTransform("seconds", KeyTransform(page, KeyTransform("pages", "paradata")))
-        for j, page in enumerate(pages)
-    }
-    rows = list(
-        Response.objects.filter(wave_id=wave.id, status=ResponseStatus.COMPLETED)
-        .annotate(**times)
-        .order_by("pk")
-        .values_list("pk", "language", *times)
-        .iterator(chunk_size=TIMES_CHUNK)
-    )
-    if not rows:
-        return np.zeros(0, dtype=np.int64), np.zeros(0)
-    ids = np.array([row[0] for row in rows], dtype=np.int64)
-    matrix: npt.NDArray[np.float64] = np.asarray(
-        pd.DataFrame([row[2:] for row in rows], columns=list(times))
-        .apply(lambda column: pd.to_numeric(column, errors="coerce"))
-        .to_numpy(dtype=np.float64, na_value=np.nan),
-        dtype=np.float64,
-    )
-    languages = pd.Series([row[1] or None for row in rows], dtype=object)
-    groups = pd.factorize(languages)[0].astype(np.int64)
-    # Every row here is a completed response: all are references, as in the cleaning.
-    # Only the medians are used (the first element; the other outputs are the cleaning's
-    # notes and n_reference).
-    medians = reference_medians(
-        matrix,
-        np.arange(len(ids)),
-        groups,
-        min_reference=config.speeder_min_reference,
-    )[0]
-    return ids, relative_speed_index(matrix, medians, cap=config.speeder_rsi_cap)
-
-
-def _speed_config(wave_id: int) -> CleaningConfig:
-    """The speed settings of the wave's latest finished cleaning run, else the wave's own."""
-    run = (
-        CleaningRun.objects.filter(wave_id=wave_id, status=CleaningRunStatus.FINISHED)
-        .order_by("-started_at", "-pk")
-        .values_list("config", flat=True)
-        .first()
-    )
-    wave_config = Wave.objects.filter(pk=wave_id).values_list("cleaning_config", flat=True).first()
-    source = run if run else wave_config
-    chosen = {k: v for k, v in (source or {}).items() if k in SPEED_SETTINGS}
-    try:
-        return CleaningConfig.from_overrides(chosen)
-    except CleaningConfigError:
-        return CleaningConfig()
 
 
 def _withheld_variables(catalogue: Catalogue, spec: ExportSpec) -> set[str]:

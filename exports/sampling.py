@@ -17,13 +17,14 @@ Rules (docs/design.md "exports"):
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
 from django.utils.translation import gettext_noop
 
+from config.anyof import AnyOf
 from exports.anonymise.pseudonyms import person_reference
 from exports.dataset import SampleName
 from exports.texts import translate_to
@@ -80,16 +81,15 @@ class WaveInfo:
     version_id: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ResponseRecord:
     response_id: int
     wave_id: int
     person: str
     is_completed: bool
-    started_at: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SampledResponse:
     response_id: int
     wave_id: int
@@ -222,16 +222,15 @@ def select_sample(
             wave_id=wave_id,
             person=person_reference(member_id=member_id, response_id=pk),
             is_completed=status == ResponseStatus.COMPLETED,
-            started_at=started_at,
         )
-        for pk, wave_id, member_id, status, started_at in Response.objects.filter(
+        for pk, wave_id, member_id, status in Response.objects.filter(
             wave_id__in=chosen_ids, status__in=EXPORTED_STATUSES
         )
-        .values_list("pk", "wave_id", "member_id", "status", "started_at")
+        .values_list("pk", "wave_id", "member_id", "status")
         .iterator(chunk_size=LIST_CHUNK)
     ]
     kept = [record for record in records if record.response_id not in flagged]
-    one_per_wave = one_response_per_person_and_wave(kept)
+    one_per_wave = one_response_per_person_and_wave(kept, started_at)
     chosen = choose_people(one_per_wave, len(chosen_ids), sample)
     return Sample(
         name=sample,
@@ -245,21 +244,39 @@ def select_sample(
     )
 
 
-def one_response_per_person_and_wave(records: Iterable[ResponseRecord]) -> list[SampledResponse]:
-    best: dict[tuple[str, int], ResponseRecord] = {}
+def started_at(response_ids: Sequence[int]) -> dict[int, datetime]:
+    """Response id -> when it was started."""
+    rows = Response.objects.filter(AnyOf(F("pk"), list(response_ids))).values_list(
+        "pk", "started_at"
+    )
+    return dict(rows.iterator(chunk_size=LIST_CHUNK))
+
+
+def one_response_per_person_and_wave(
+    records: Iterable[ResponseRecord], started: Callable[[Sequence[int]], Mapping[int, datetime]]
+) -> list[SampledResponse]:
+    """Each person's response in each wave: the completed one, then the latest started,
+    then the highest id. `started` is asked only for the responses of a person who
+    answered a wave more than once: reading every response's start time would cost an
+    export more than all the rest of the sampling."""
+    records = list(records)
+    if len({(r.person, r.wave_id) for r in records}) == len(records):
+        # Nobody answered a wave twice (cleaning flags such repeats): all are kept.
+        return [SampledResponse(r.response_id, r.wave_id, r.person) for r in records]
+    kept: dict[tuple[str, int], list[ResponseRecord]] = {}
     for record in records:
-        key = (record.person, record.wave_id)
-        current = best.get(key)
-        if current is None or _preference(record) > _preference(current):
-            best[key] = record
+        kept.setdefault((record.person, record.wave_id), []).append(record)
+    repeats = [r.response_id for rows in kept.values() if len(rows) > 1 for r in rows]
+    times = started(repeats) if repeats else {}
+
+    def preference(record: ResponseRecord) -> tuple[bool, datetime, int]:
+        return (record.is_completed, times[record.response_id], record.response_id)
+
+    chosen = (rows[0] if len(rows) == 1 else max(rows, key=preference) for rows in kept.values())
     return [
         SampledResponse(response_id=r.response_id, wave_id=r.wave_id, person=r.person)
-        for r in best.values()
+        for r in chosen
     ]
-
-
-def _preference(record: ResponseRecord) -> tuple[bool, datetime, int]:
-    return (record.is_completed, record.started_at, record.response_id)
 
 
 def choose_people(

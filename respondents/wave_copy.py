@@ -70,6 +70,12 @@ def copy_file(copy: Iterable[memoryview]) -> io.BufferedReader:
     return io.BufferedReader(CopyStream(iter(copy)), buffer_size=BLOCK_BYTES)
 
 
+def is_empty(stream: io.BufferedReader) -> bool:
+    """Whether a COPY sent no rows: pyarrow refuses a CSV of no bytes ("Empty CSV file")
+    where it should read no rows."""
+    return not stream.peek(1)
+
+
 def copy_csv_options(
     names: list[str], types: dict[str, pa.DataType], **convert: Any
 ) -> dict[str, Any]:
@@ -112,8 +118,11 @@ def copy_columns(wave_id: int, items: list[str], pages: list[str]) -> Iterator[C
     types = {name: kind for name, _expression, kind in FIXED}
     types.update({name: pa.string() for name in item_names + page_names})
     with connection.cursor() as cursor, cursor.cursor.copy(sql, [*items, *pages, wave_id]) as copy:
+        stream = copy_file(copy)
+        if is_empty(stream):
+            return
         reader = pa_csv.open_csv(
-            copy_file(copy), **copy_csv_options(names, types, true_values=["t"], false_values=["f"])
+            stream, **copy_csv_options(names, types, true_values=["t"], false_values=["f"])
         )
         for batch in reader:
             yield _arrays(batch, item_names, page_names)

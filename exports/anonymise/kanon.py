@@ -183,9 +183,18 @@ def ladder(series: pd.Series, column: QuasiColumn, k: int) -> list[Recoding]:
 
 def _thresholds(series: pd.Series, k: int) -> list[int]:
     """Merge thresholds in rows: multiples of k, and shares of the rows answered."""
-    answered = int(series.map(lambda v: isinstance(v, str) or (v == v and v >= 0)).sum())
+    if _is_numeric(series):
+        answered = int((series >= 0).sum())
+    else:
+        answered = int(series.map(lambda v: isinstance(v, str) or (v == v and v >= 0)).sum())
     shares = [math.ceil(answered * share) for share in SHARES]
     return sorted({k * t for t in THRESHOLDS} | {t for t in shares if t > k})
+
+
+def _is_numeric(series: pd.Series) -> bool:
+    """A column of numbers (codes, ages): no value is text, which is then known without
+    asking each of them (a Python call per row)."""
+    return series.dtype.kind in "fiub"
 
 
 def _entropy(coded: pd.Series) -> float:
@@ -319,7 +328,9 @@ def band_numbers(
     merged = _merge_edges(starts, {int(s): int(counts.get(s, 0)) for s in starts}, k)
     code_of = {start: group[0] for group in merged for start in group}
     coded = values.copy()
-    coded[valid] = lower[valid].map(lambda v: code_of[int(v)]).astype("float64")
+    # int() as the starts were taken (a band of a fractional width starts at its integer
+    # part); a dict, not a function, so pandas maps it without a call per row.
+    coded[valid] = lower[valid].astype("int64").map(code_of).astype("float64")
     band_labels = {}
     for index, group in enumerate(merged):
         top_open = index == len(merged) - 1 and (is_age and group[-1] == top_code)
@@ -443,7 +454,12 @@ def quarters(series: pd.Series, *, years: bool = False) -> tuple[pd.Series, dict
 def removed(series: pd.Series) -> tuple[pd.Series, dict[int, str], str]:
     """The last recoding: every answer in one code (the variable then tells only whether
     it was answered)."""
-    values = pd.to_numeric(series.where(~series.map(lambda v: isinstance(v, str))), errors="coerce")
-    answered = series.map(lambda v: isinstance(v, str) and bool(v.strip())) | (values >= 0)
+    if _is_numeric(series):
+        values = series.astype("float64")
+        answered = values >= 0
+    else:
+        text = series.map(lambda v: isinstance(v, str))
+        values = pd.to_numeric(series.where(~text), errors="coerce")
+        answered = series.map(lambda v: isinstance(v, str) and bool(v.strip())) | (values >= 0)
     coded = values.astype("float64").where(~answered, float(ALL_CODE))
     return coded, {ALL_CODE: ALL_LABEL}, Phrase(NOTE_REMOVED)

@@ -45,7 +45,7 @@ class People:
     """The rows of an export's quasi-identifiers and the person each belongs to."""
 
     values: dict[str, np.ndarray]  # column -> float values per row
-    person: np.ndarray  # row -> person index 0..n-1
+    person: np.ndarray  # row -> person index 0..n-1, each index with at least one row
     wave: np.ndarray  # row -> wave number
     group: np.ndarray | None  # person -> group code (wide layout), else None
     with_wave: bool  # wide layout: the wave is part of a row's key
@@ -76,6 +76,14 @@ def person_keys(people: People, values: dict[str, np.ndarray]) -> np.ndarray:
         columns.append(column)
     for column in columns:
         key = _combine(key, pd.factorize(column)[0])
+    if rows == people.count:
+        # One row each (persons are numbered 0..n-1, each with a row): the row's key is
+        # the person's, as the general way below would find, without sorting the pairs.
+        per_person = np.empty(people.count, dtype=np.int64)
+        per_person[people.person] = key
+        if people.group is not None:
+            per_person = _combine(per_person, people.group.astype(np.int64))
+        return per_person
     # The set of a person's row keys, as a matrix of their sorted distinct keys padded
     # with -1, then one integer per distinct matrix row.
     span = int(key.max(initial=0)) + 1
@@ -213,8 +221,15 @@ def _restore(
         group = int(people.group[person]) if people.group is not None else None
         return (group, frozenset(parts))
 
-    current = [key_of(p) for p in range(people.count)]
-    sizes = Counter(current)
+    # Every person's key in the form key_of gives, worked out once per class (people
+    # nobody can tell apart share it), not once per person: a class of the integer keys
+    # is the set of people whose key_of is equal.
+    _, first, position, members = np.unique(
+        person_keys(people, values), return_index=True, return_inverse=True, return_counts=True
+    )
+    key_of_class = [key_of(int(p)) for p in first]
+    current = [key_of_class[c] for c in position.tolist()]
+    sizes = Counter(dict(zip(key_of_class, members.tolist(), strict=True)))
     original = people.values
     for name in reversed(list(order)):
         changed_rows = np.flatnonzero(values[name] != original[name])

@@ -10,11 +10,13 @@ from exports.anonymise.kanon import (
     SUPPRESSED,
     KAnonymityError,
     QuasiColumn,
+    _thresholds,
     anonymise,
     band_numbers,
     common_places,
     ladder,
     merge_rare,
+    removed,
 )
 
 
@@ -171,3 +173,27 @@ def test_anonymise_never_overwrites_not_asked_and_does_not_count_it():
     assert result.frame["age"].tolist()[-3:] == [-4.0, -4.0, -4.0]
     assert result.sizes.min() >= 3
     assert int((result.frame["age"] == SUPPRESSED).sum()) == result.suppressed["age"]
+
+
+def test_numeric_columns_are_recoded_as_the_same_values_held_as_objects():
+    # a column of numbers takes a vectorised way; the same values as Python objects (an
+    # imported column can be) take the per-value way: both must agree
+    numbers = pd.Series([1950.0, 1961.0, np.nan, -4.0, 1988.0, 1950.0, 0.0, 2003.0])
+    objects = numbers.astype(object)
+
+    got, held = removed(numbers)[0], removed(objects)[0]
+    assert got.astype("float64").tolist() == pytest.approx(
+        held.astype("float64").tolist(), nan_ok=True
+    )
+    assert _thresholds(numbers, 2) == _thresholds(objects, 2)
+
+
+def test_bands_of_a_fractional_width_start_at_their_integer_part():
+    # values within 0-3: bands of a width under 1, whose starts are taken as integers
+    values = pd.Series([0.1, 0.2, 0.7, 1.1, 1.3, 1.6, 2.2, 2.4, 2.9, 2.95, -1.0])
+
+    coded, labels, _ = band_numbers(values, 1, is_age=False)
+
+    assert coded.iloc[-1] == -1.0
+    assert not coded.isna().any()
+    assert set(coded[coded >= 0]) <= set(labels)

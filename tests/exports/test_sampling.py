@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from exports.sampling import (
@@ -12,8 +14,9 @@ from exports.sampling import (
     current_flags,
     select_sample,
 )
+from respondents.models import ResponseStatus
 from tests.builders import make_study
-from tests.exports.fixtures import EXPECTED_ROWS, build_three_wave_panel
+from tests.exports.fixtures import EXPECTED_ROWS, _member_response, build_three_wave_panel
 
 pytestmark = pytest.mark.django_db
 
@@ -102,3 +105,33 @@ def test_choose_people_counts_waves_seen_per_person():
     assert [r.response_id for r in choose_people(rows, 3, "combined")] == [1, 2, 3, 4, 5, 6]
     assert [r.response_id for r in choose_people(rows, 3, "panel")] == [1, 2, 3, 4, 5]
     assert [r.response_id for r in choose_people(rows, 3, "balanced")] == [1, 2, 3]
+
+
+def test_a_person_who_answered_a_wave_more_than_once_keeps_the_completed_then_the_latest():
+    # given member A0 answering wave 1 three more times: a later break-off, a completed
+    # response started later than their first, and one started at the same time as it
+    panel = build_three_wave_panel()
+    first = _member_response(panel, "A", 0, 1)
+
+    def again(status: str, hours: int) -> int:
+        first.pk = None
+        first.status = status
+        first.source_id = f"again-{status}-{hours}"
+        first.started_at = first.started_at + timedelta(hours=hours)
+        first.save()
+        return first.pk
+
+    later_break_off = again(ResponseStatus.ABANDONED, 5)
+    later_completed = again(ResponseStatus.COMPLETED, -3)
+    same_start = again(ResponseStatus.COMPLETED, 0)
+
+    chosen = select_sample(
+        panel.study.pk, panel.wave_ids[:1], sample="combined", include_flagged=True
+    )
+
+    theirs = [r.response_id for r in chosen.responses if r.person == f"member:{first.member_id}"]
+    # then the completed ones win over the later break-off, and of the two completed
+    # responses started at the same (latest) time the higher id
+    assert later_break_off < later_completed < same_start
+    assert theirs == [same_start]
+    assert chosen.repeats_left_out == 3

@@ -90,3 +90,16 @@ def assert_same_frame(through_copy: WaveFrame, through_orm: WaveFrame) -> None:
             )
         else:
             assert a == b, field.name
+
+
+def test_an_empty_wave_reads_as_no_rows_through_copy():
+    # given a wave with no responses at all (pyarrow refuses a CSV of no bytes)
+    wave = build_cleaning_wave().wave
+    Response.objects.filter(wave=wave).delete()
+
+    assert list(copy_columns(wave.pk, ["t1"], ["trust"])) == []
+    through_copy = load_wave_frame(wave, config=CleaningConfig(), now=NOW)
+    through_orm = load_wave_frame(wave, config=CleaningConfig(), now=NOW, through_copy=False)
+
+    assert through_copy.size == 0
+    assert_same_frame(through_copy, through_orm)
