@@ -4,14 +4,26 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connections
+from django.db import connection, connections
 
 from respondents.freetext.scrub import VERSION
 from respondents.freetext.services import rescrub_stale
+from respondents.models import Response
 from surveys.models import Study
 
 # Responses per round: each round commits, so an interrupted backfill keeps what it did.
 ROUND = 2000
+
+
+def fresh_statistics() -> None:
+    """ANALYZE the responses table (PostgreSQL). After a bulk import the planner may still
+    hold the statistics of a far smaller table, and then each round's query reads and
+    sorts a whole wave instead of walking the id index: at 3 x 10^6 responses 4.5 s a
+    round (about 1,500 rounds), 0.03-0.1 s once analysed."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {Response._meta.db_table}")
 
 
 def backfill(study_id: int | None, share: tuple[int, int] | None = None) -> tuple[int, int]:
@@ -73,6 +85,7 @@ class Command(BaseCommand):
             )
             if study_id is None:
                 raise CommandError(f"no study with slug {options['study']!r}")
+        fresh_statistics()
         if jobs == 1:
             responses, answers = backfill(study_id)
         else:

@@ -11,7 +11,9 @@ from typing import Any
 import pandas as pd
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.db.models import QuerySet
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from exports.assembly import build_dataset
@@ -199,6 +201,28 @@ def test_the_backfill_in_two_processes_stores_what_one_process_does():
     ScrubbedAnswer.objects.all().delete()
     call_command("scrub_free_text", "--study", panel.study.slug, "--json", stdout=StringIO())
     assert set(ScrubbedAnswer.objects.values_list("response_id", "key", "text")) == in_two
+
+
+def test_the_backfill_first_brings_the_planners_statistics_up_to_date():
+    if connection.vendor != "postgresql":
+        pytest.skip("ANALYZE is PostgreSQL's")
+    build_three_wave_panel()
+    responses = Response.objects.count()
+
+    def estimated_rows() -> float:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT reltuples FROM pg_class WHERE relname = %s", [Response._meta.db_table]
+            )
+            return float(cursor.fetchone()[0])
+
+    with CaptureQueriesContext(connection) as queries:
+        call_command("scrub_free_text", "--json", stdout=StringIO())
+
+    # then the table is analysed before the first round asks for stale responses
+    sent = [q["sql"] for q in queries.captured_queries]
+    assert sent[0] == f"ANALYZE {Response._meta.db_table}"
+    assert estimated_rows() == responses
 
 
 def test_the_backfill_refuses_fewer_than_one_process():
