@@ -20,6 +20,7 @@ def test_each_response_is_coded_by_its_invitation_then_its_link_then_its_panel_k
     # review, and one of wave 3 by verification (wave 3 is left out of the export)
     panel = build_three_wave_panel()
     invited = _member_response(panel, "A", 0, 2)
+    assert invited.member is not None
     invited.invitation = Invitation.objects.create(
         member=invited.member, wave=invited.wave, token_hash=secrets.token_hex(32)
     )
