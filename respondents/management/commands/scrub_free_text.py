@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, connections
+from django.db.models import Max
 
 from respondents.freetext.models import ScrubbedAnswer
 from respondents.freetext.scrub import VERSION
@@ -14,6 +15,8 @@ from surveys.models import Study
 
 # Responses per round: each round commits, so an interrupted backfill keeps what it did.
 ROUND = 2000
+# Ids a round reads at most (see stale_response_ids' `through`).
+WINDOW = 20_000
 
 
 def fresh_statistics() -> None:
@@ -29,17 +32,26 @@ def fresh_statistics() -> None:
 
 
 def backfill(study_id: int | None, share: tuple[int, int] | None = None) -> tuple[int, int]:
-    """Scrub every stale response (of `share`), round by round: (responses, answers)."""
+    """Scrub every stale response (of `share`), window of ids by window: (responses,
+    answers). Responses that come later are scrubbed when they are completed."""
     responses = answers = last = 0
-    while True:
-        # Each round starts above the last one's highest id: it never walks past what
-        # is done, and a response whose answers need nothing cannot hold the loop.
-        done = rescrub_stale(ROUND, study_id=study_id, after=last, share=share)
+    top = _highest_id(study_id)
+    while last < top:
+        through = min(last + WINDOW, top)
+        done = rescrub_stale(ROUND, study_id=study_id, after=last, share=share, through=through)
         responses += done.responses
         answers += done.answers
-        last = done.last_response
-        if done.responses < ROUND:
-            return responses, answers
+        # A full round may have left more in its window: the next starts above its last
+        # id, so it never walks past what is done and cannot repeat a response.
+        last = done.last_response if done.responses == ROUND else through
+    return responses, answers
+
+
+def _highest_id(study_id: int | None) -> int:
+    responses = Response.objects.all()
+    if study_id is not None:
+        responses = responses.filter(wave__study_id=study_id)
+    return int(responses.aggregate(top=Max("pk"))["top"] or 0)
 
 
 def _backfill_share(study_id: int | None, share: tuple[int, int]) -> tuple[int, int]:

@@ -157,9 +157,9 @@ def test_the_backfill_goes_round_by_round_from_where_the_last_round_ended(monkey
     asked: list[int] = []
     real = services.rescrub_stale
 
-    def counting(limit, *, study_id=None, after=0, share=None):
+    def counting(limit, *, study_id=None, after=0, share=None, through=None):
         asked.append(after)
-        return real(limit, study_id=study_id, after=after, share=share)
+        return real(limit, study_id=study_id, after=after, share=share, through=through)
 
     monkeypatch.setattr(scrub_free_text, "rescrub_stale", counting)
     todo = services.stale_response_ids(1000)
@@ -172,6 +172,31 @@ def test_the_backfill_goes_round_by_round_from_where_the_last_round_ended(monkey
     assert services.stale_response_ids(1000) == []
     assert asked[0] == 0
     assert asked[1:] == todo[1::2][: len(asked) - 1]
+
+
+def test_the_backfill_reads_a_window_of_ids_at_a_time_and_misses_none(monkeypatch):
+    # given a panel whose free text was never scrubbed, rounds of two responses and
+    # windows of three ids
+    build_three_wave_panel()
+    todo = services.stale_response_ids(1000)
+    monkeypatch.setattr(scrub_free_text, "ROUND", 2)
+    monkeypatch.setattr(scrub_free_text, "WINDOW", 3)
+    windows: list[tuple[int, int]] = []
+    real = services.rescrub_stale
+
+    def counting(limit, *, study_id=None, after=0, share=None, through=None):
+        windows.append((after, through))
+        return real(limit, study_id=study_id, after=after, share=share, through=through)
+
+    monkeypatch.setattr(scrub_free_text, "rescrub_stale", counting)
+    # when the command runs
+    out = StringIO()
+    call_command("scrub_free_text", "--json", stdout=out)
+    # then no round reads more than its window, and every stale response is scrubbed
+    assert all(0 < through - after <= 3 for after, through in windows)
+    assert windows[-1][1] == Response.objects.order_by("-pk").values_list("pk", flat=True)[0]
+    assert json.loads(out.getvalue())["responses"] == len(todo)
+    assert services.stale_response_ids(1000) == []
 
 
 def test_shares_of_the_backfill_split_the_stale_responses_between_them():
