@@ -18,10 +18,9 @@ from django.utils import timezone
 
 from exports.assembly import build_dataset
 from exports.dataset import ExportSpec
+from respondents.freetext import backfill, services
 from respondents.freetext import scrub as scrub_module
-from respondents.freetext import services
 from respondents.freetext.models import FreeTextSettings, ScrubbedAnswer
-from respondents.management.commands import scrub_free_text
 from respondents.models import Response
 from respondents.services import responses
 from respondents.services.form_schema import load_form
@@ -153,7 +152,7 @@ def test_an_older_scrubber_version_is_redone_by_the_sweep(monkeypatch):
 def test_the_backfill_goes_round_by_round_from_where_the_last_round_ended(monkeypatch):
     # given a panel whose free text was never scrubbed, and rounds of two responses
     panel = build_three_wave_panel()
-    monkeypatch.setattr(scrub_free_text, "ROUND", 2)
+    monkeypatch.setattr(backfill, "ROUND", 2)
     asked: list[int] = []
     real = services.rescrub_stale
 
@@ -161,7 +160,7 @@ def test_the_backfill_goes_round_by_round_from_where_the_last_round_ended(monkey
         asked.append(after)
         return real(limit, study_id=study_id, after=after, share=share, through=through)
 
-    monkeypatch.setattr(scrub_free_text, "rescrub_stale", counting)
+    monkeypatch.setattr(backfill, "rescrub_stale", counting)
     todo = services.stale_response_ids(1000)
     assert services.stale_response_ids(2, after=todo[1]) == todo[2:4]
     # when the command runs
@@ -179,8 +178,8 @@ def test_the_backfill_reads_a_window_of_ids_at_a_time_and_misses_none(monkeypatc
     # windows of three ids
     build_three_wave_panel()
     todo = services.stale_response_ids(1000)
-    monkeypatch.setattr(scrub_free_text, "ROUND", 2)
-    monkeypatch.setattr(scrub_free_text, "WINDOW", 3)
+    monkeypatch.setattr(backfill, "ROUND", 2)
+    monkeypatch.setattr(backfill, "WINDOW", 3)
     windows: list[tuple[int, int]] = []
     real = services.rescrub_stale
 
@@ -188,7 +187,7 @@ def test_the_backfill_reads_a_window_of_ids_at_a_time_and_misses_none(monkeypatc
         windows.append((after, through))
         return real(limit, study_id=study_id, after=after, share=share, through=through)
 
-    monkeypatch.setattr(scrub_free_text, "rescrub_stale", counting)
+    monkeypatch.setattr(backfill, "rescrub_stale", counting)
     # when the command runs
     out = StringIO()
     call_command("scrub_free_text", "--json", stdout=out)
