@@ -4,7 +4,8 @@
 Two figures, each size in its own child process so its peak memory (ru_maxrss) is its own:
 - rules: the child generates a realistic wave (tests/respondents/quality/synthetic.py:
   correlated batteries, skewed categorical items, lognormal page times, planted speeders,
-  straightliners and three kinds of duplicates), then times (a) the baseline: building the
+  straightliners and three kinds of duplicates; `--network-size N` puts every response on
+  a network, one fingerprint, shared by N, as bench/scale.py's waves are), then times (a) the baseline: building the
   frame's code matrix from the raw answers (one factorisation per item, what loading costs
   at least), and (b) all the Django-free rules. Default sizes 100,000 and 1,000,000.
 - end to end (`--end-to-end`, default size 100,000): the same generated wave bulk-created
@@ -50,8 +51,10 @@ SQLITE_FILE = Path(tempfile.gettempdir()) / "pw_bench_cleaning.sqlite3"
 FILL_BATCH = 5_000
 
 
-def rules_child(n: int) -> dict[str, Any]:
+def rules_child(n: int, network_size: int = 0) -> dict[str, Any]:
     sys.path.insert(0, str(ROOT))
+    import dataclasses
+
     import numpy as np
     import pandas as pd
 
@@ -61,6 +64,13 @@ def rules_child(n: int) -> dict[str, Any]:
 
     wave = generate_wave(n, seed=11)
     frame = wave.frame
+    if network_size:
+        # Every original on one of n / network_size shared networks (bench/scale.py's
+        # device-{i % 5000}); a device copy carries its source's fingerprint, so it stays on
+        # its source's network.
+        fingerprint = frame.fingerprint
+        folded = np.where(fingerprint < n, fingerprint % max(n // network_size, 1), fingerprint)
+        frame = dataclasses.replace(frame, fingerprint=folded)
     started = time.perf_counter()
     # Baseline: re-encode every item column as the loader does (pandas factorize).
     for j in range(frame.codes.shape[1]):
@@ -75,6 +85,7 @@ def rules_child(n: int) -> dict[str, Any]:
         "figure": "rules",
         "responses": frame.size,
         "items": frame.codes.shape[1] - 1,
+        "network_size": network_size or None,
         "seconds": round(seconds, 2),
         "cpu_seconds": round(cpu, 2),
         "baseline_seconds": round(baseline, 2),
@@ -276,10 +287,10 @@ def _copy_seconds(wave_id: int) -> float:
     return round(best, 3)
 
 
-def _child(kind: str, n: int) -> dict[str, Any]:
+def _child(kind: str, n: int, extra: list[str] | None = None) -> dict[str, Any]:
     cpu = _cpu_seconds(resource.RUSAGE_CHILDREN)
     out = subprocess.run(
-        [sys.executable, __file__, f"--{kind}-child", str(n)],
+        [sys.executable, __file__, f"--{kind}-child", str(n), *(extra or [])],
         check=True,
         capture_output=True,
         text=True,
@@ -304,6 +315,12 @@ def main() -> None:
     parser.add_argument("--sizes", help="comma-separated response counts for the figures run")
     parser.add_argument("--rules", action="store_true", help="the rules-only figures")
     parser.add_argument("--end-to-end", action="store_true", help="loader, rules and writer")
+    parser.add_argument(
+        "--network-size",
+        type=int,
+        default=0,
+        help="rules: every response on a network (fingerprint) shared by this many",
+    )
     parser.add_argument("--rules-child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--end-to-end-child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--fill", type=int, help=argparse.SUPPRESS)
@@ -314,20 +331,22 @@ def main() -> None:
     if args.fill:
         fill(args.fill)
         return
-    for size, child in (
-        (args.rules_child, rules_child),
-        (args.end_to_end_child, end_to_end_child),
-    ):
-        if size:
-            result = child(size)
-            result["peak_mb"] = _peak_mb()
-            print(json.dumps(result))
-            return
+    if args.rules_child:
+        result = rules_child(args.rules_child, args.network_size)
+        result["peak_mb"] = _peak_mb()
+        print(json.dumps(result))
+        return
+    if args.end_to_end_child:
+        result = end_to_end_child(args.end_to_end_child)
+        result["peak_mb"] = _peak_mb()
+        print(json.dumps(result))
+        return
     sizes = tuple(int(s) for s in args.sizes.split(",")) if args.sizes else None
     both = not args.rules and not args.end_to_end
     runs = []
     if args.rules or both:
-        runs += [_child("rules", n) for n in sizes or RULE_SIZES]
+        extra = ["--network-size", str(args.network_size)] if args.network_size else []
+        runs += [_child("rules", n, extra) for n in sizes or RULE_SIZES]
     if args.end_to_end or both:
         for n in sizes or END_TO_END_SIZES:
             if not args.reuse:

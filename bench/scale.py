@@ -18,7 +18,9 @@ command in a child process (so its peak memory, ru_maxrss, is its own):
 - `export_data --format csv` of all three waves for each sample (combined, panel,
   balanced) and layout (long, wide), k = 5.
 
-Sizes: `--sizes 100000` (default), `--million` for 100,000 and 1,000,000. Prints one JSON
+Sizes: `--sizes 100000` (default), `--million` for 100,000 and 1,000,000. `--keep` leaves
+the last size's database in place, so one step can be profiled on it (`python bench/scale.py
+step <command> <arguments>` with that database's DATABASE_URL). Prints one JSON
 line per size as it finishes, then one summary line: per step the seconds and peak MB at
 each size, and `growth`: (time at the largest / time at the smallest) / (size ratio),
 so 1.0 is linear and below 1 better than linear.
@@ -177,7 +179,7 @@ def step(args: list[str]) -> None:
     )
 
 
-def run_size(size: int) -> dict[str, dict[str, object]]:
+def run_size(size: int, keep: bool = False) -> dict[str, dict[str, object]]:
     server = server_url()
     require_postgres(server)
     create_database(server, DATABASE)
@@ -235,7 +237,8 @@ def run_size(size: int) -> dict[str, dict[str, object]]:
                         eager=True,
                     )
     finally:
-        drop_database(server, DATABASE)
+        if not keep:
+            drop_database(server, DATABASE)
     return figures
 
 
@@ -251,11 +254,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--sizes", default="100000", help="respondents per wave, comma-separated")
     parser.add_argument("--million", action="store_true", help="100,000 and 1,000,000")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help=f"keep the last size's database ({DATABASE}) to profile a step on (dropped by default)",
+    )
     options = parser.parse_args()
     sizes = [100_000, 1_000_000] if options.million else [int(s) for s in options.sizes.split(",")]
     results: dict[int, dict[str, dict[str, object]]] = {}
     for size in sizes:
-        results[size] = run_size(size)
+        results[size] = run_size(size, keep=options.keep and size == sizes[-1])
         print(json.dumps({"bench": "scale", "respondents_per_wave": size, "steps": results[size]}))
     small, large = min(sizes), max(sizes)
     summary: dict[str, object] = {}

@@ -36,7 +36,9 @@ Pew's critique; 3.4 the specification).
 - Candidates (never all pairs): identical vectors by exact hashing; locality-sensitive
   hashing on bands of items (rows that agree exactly on every item of a band meet), with
   the band width chosen so a random pair meets with probability about 1/n; every pair
-  sharing a fingerprint (blocks above DUPLICATE_MAX_BLOCK rows are noted and skipped); and
+  sharing a fingerprint in a block of at most FINGERPRINT_ALL_PAIRS responses, and in
+  larger blocks (a shared network) the same banded hashing inside the block, with bands
+  narrow enough that a random pair in it meets with probability about 1/(block size); and
   pairs starting within the window: all of them while they are at most
   WINDOW_CANDIDATES_PER_ROW per response, else (the normal case in a large wave) the same
   banded hashing inside start-time buckets, with bands narrow enough that a random pair in
@@ -93,6 +95,16 @@ WINDOW_CANDIDATES_PER_ROW = 50
 # copies in tests/respondents/quality/test_duplicates.py's start-bucket test. The pass costs
 # about a quarter of the duplicate search (1.6 of 6.4 s at 530,000 responses; bench/README.md).
 WINDOW_BANDS = 10
+# Responses sharing a fingerprint are all compared in blocks up to this size (each with at
+# most 50 others, as WINDOW_CANDIDATES_PER_ROW); a larger block, a network many share (a
+# carrier's NAT, a campus, a VPN exit), is searched by hashing inside the block with
+# FINGERPRINT_BANDS bands. All pairs of 5,000 blocks of 200 were 99.5 million candidates at
+# 10^6 responses (bench/README.md).
+FINGERPRINT_ALL_PAIRS = 51
+# Twice the start buckets' bands: a block of 60 in a like-minded population has bands about
+# 12 items wide, which a copy with 8 of 60 answers changed meets with p ~ 0.19 each; 20 bands
+# miss it with p ~ 0.015, 10 with p ~ 0.12. Each band adds about half a pair per response.
+FINGERPRINT_BANDS = 20
 # An odd 64-bit constant mixing the bucket into a band hash (golden-ratio multiplier).
 BUCKET_MIX = 0x9E3779B97F4A7C15
 SEED = 20160223  # fixed: a re-run must give the same flags (Pew's report date)
@@ -149,6 +161,11 @@ WINDOW_HASHED = (
     "duplicate: {count} pairs start within {minutes:g} minutes, more than {limit} per "
     "response: searched by answer hashing inside {bucket:g}-minute start buckets "
     "({bands} bands, up to {largest} responses per bucket) instead of compared one by one"
+)
+FINGERPRINT_HASHED = (
+    "duplicate: {responses} responses are in {blocks} fingerprint blocks of more than "
+    "{limit} (the largest {largest}): searched by answer hashing inside each block "
+    "({bands} bands) instead of compared one by one"
 )
 TOO_FEW_ITEMS = "duplicate: {items} comparable items, fewer than {needed}; answers not compared"
 UNCORROBORATED_OFF = "off (chance exact matches expected)"
@@ -483,12 +500,11 @@ def _candidate_pairs(
         )
         skipped += big
         found.append(_keys(*pairs, frame.size))
-    fp_rows = np.flatnonzero(frame.fingerprint >= 0)
-    pairs, big = _pairs_in_blocks(
-        frame.fingerprint[fp_rows].astype(np.uint64), fp_rows, config.duplicate_max_block
+    fingerprint_keys, big = _fingerprint_pairs(
+        frame, eligible_codes, rows, log_match, config, rng, notes
     )
     skipped += big
-    found.append(_keys(*pairs, frame.size))
+    found.append(fingerprint_keys)
     window_keys, big = _window_pairs(frame, eligible_codes, rows, log_match, config, rng, notes)
     skipped += big
     found.append(window_keys)
@@ -614,15 +630,11 @@ def _window_pairs(
         largest = max(largest, int(np.bincount(layer - layer.min()).max()))
     for shift in (0.0, window):
         bucket = np.floor((started[timed] + shift) / (2 * window)).astype(np.uint64)
-        for band in _bands(log_match, largest, WINDOW_BANDS, rng):
-            complete = _answered_all(codes, band)[timed]
-            with np.errstate(over="ignore"):
-                hashes = _row_hash(codes, band, rng)[timed[complete]] ^ (
-                    bucket[complete] * np.uint64(BUCKET_MIX)
-                )
-            pairs, big = _pairs_in_blocks(hashes, rows[timed[complete]], config.duplicate_max_block)
-            skipped += big
-            found.append(_keys(*pairs, frame.size))
+        keys, big = _pairs_in_buckets(
+            codes, rows, timed, bucket, largest, WINDOW_BANDS, log_match, config, rng, frame.size
+        )
+        found.extend(keys)
+        skipped += big
     notes.append(
         WINDOW_HASHED.format(
             count=total,
@@ -634,6 +646,97 @@ def _window_pairs(
         )
     )
     return np.concatenate(found), skipped
+
+
+def _fingerprint_pairs(
+    frame: WaveFrame,
+    codes: Codes,
+    rows: IntArray,
+    log_match: FloatArray,
+    config: CleaningConfig,
+    rng: np.random.Generator,
+    notes: list[str],
+) -> tuple[IntArray, int]:
+    """Pairs of eligible rows sharing a fingerprint, and the blocks skipped: every pair in a
+    block of at most FINGERPRINT_ALL_PAIRS rows; inside larger blocks (a shared network),
+    banded hashing, so the candidates stay linear in the block's size, not quadratic."""
+    fingerprint = frame.fingerprint[rows]
+    known = np.flatnonzero(fingerprint >= 0)
+    if not known.size:
+        return np.empty(0, dtype=np.int64), 0
+    _, block, sizes = np.unique(fingerprint[known], return_inverse=True, return_counts=True)
+    block_size = sizes[block]
+    small = known[block_size <= FINGERPRINT_ALL_PAIRS]
+    pairs, _ = _pairs_in_blocks(
+        fingerprint[small].astype(np.uint64), rows[small], FINGERPRINT_ALL_PAIRS
+    )
+    found = [_keys(*pairs, frame.size)]
+    large = block_size > FINGERPRINT_ALL_PAIRS
+    if not large.any():
+        return found[0], 0
+    # Blocks of like size share their bands: one huge network must not widen the bands (and
+    # lower the recall) of the many blocks a few times larger than the all-pairs limit.
+    members, member_size = known[large], block_size[large]
+    size_class = np.ceil(np.log2(member_size)).astype(np.int64)
+    skipped = 0
+    for value in np.unique(size_class).tolist():
+        in_class = size_class == value
+        keys, big = _pairs_in_buckets(
+            codes,
+            rows,
+            members[in_class],
+            fingerprint[members[in_class]].astype(np.uint64),
+            int(member_size[in_class].max()),
+            FINGERPRINT_BANDS,
+            log_match,
+            config,
+            rng,
+            frame.size,
+        )
+        found.extend(keys)
+        skipped += big
+    notes.append(
+        FINGERPRINT_HASHED.format(
+            responses=members.size,
+            blocks=int((sizes > FINGERPRINT_ALL_PAIRS).sum()),
+            limit=FINGERPRINT_ALL_PAIRS,
+            bands=FINGERPRINT_BANDS,
+            largest=int(sizes.max()),
+        )
+    )
+    return np.concatenate(found), skipped
+
+
+def _pairs_in_buckets(
+    codes: Codes,
+    rows: IntArray,
+    members: IntArray,
+    bucket: npt.NDArray[np.uint64],
+    largest: int,
+    bands: int,
+    log_match: FloatArray,
+    config: CleaningConfig,
+    rng: np.random.Generator,
+    n: int,
+) -> tuple[list[IntArray], int]:
+    """Pairs among `members` (positions in `rows`) that share a bucket and agree on one of
+    `bands` bands, each narrow enough that a random pair in a bucket of `largest` rows meets
+    about once; and the blocks skipped."""
+    if members.size * 2 < codes.shape[0]:
+        # A few members: hash their own rows, not every eligible row's.
+        codes, rows, members = _column_major(codes[members]), rows[members], np.arange(members.size)
+    found: list[IntArray] = []
+    skipped = 0
+    for band in _bands(log_match, largest, bands, rng):
+        complete = _answered_all(codes, band)[members]
+        with np.errstate(over="ignore"):
+            hashes = _row_hash(codes, band, rng)[members[complete]] ^ (
+                bucket[complete] * np.uint64(BUCKET_MIX)
+            )
+        pairs, big = _pairs_in_blocks(hashes, rows[members[complete]], config.duplicate_max_block)
+        skipped += big
+        found.append(_keys(*pairs, n))
+    return found, skipped
 
 
 def _expand(reach: IntArray) -> tuple[IntArray, IntArray]:

@@ -261,3 +261,58 @@ def test_the_threshold_is_explained_in_words_with_what_the_sample_saw():
         note = next(n for n in outcome.notes if n.startswith(f"duplicate {evidence}"))
         assert "a pair needs" in note
         assert "(budget 0.01)" in note
+
+
+def in_networks(frame, originals: int, networks: int, sources=None):
+    """`frame` with its first `originals` responses spread over `networks` shared fingerprints
+    (a carrier's NAT, a campus); each copy after them on its source's network when `sources`
+    is given."""
+    fingerprint = np.arange(frame.size, dtype=np.int64) + networks
+    fingerprint[:originals] = np.arange(originals) % networks
+    if sources is not None:
+        fingerprint[originals:] = fingerprint[sources]
+    return dataclasses.replace(frame, fingerprint=fingerprint)
+
+
+def test_near_copies_in_a_network_thousands_share_are_found_by_hashing_inside_it(monkeypatch):
+    # given: 6,000 respondents on three networks of 2,000 (each a fingerprint block far
+    # above the all-pairs limit), copies of 300 of them changing 8 of 60 answers (87% match)
+    # from the same network hours later; the wave-wide bands are off and the starts far
+    # apart, so only the search inside fingerprint blocks can pair a copy with its original
+    wave = generate_wave(6000, share_duplicates=0, share_speeders=0, share_straightliners=0)
+    sources = np.random.default_rng(3).choice(6000, size=300, replace=False)
+    delays = np.random.default_rng(4).uniform(3 * 3600, 48 * 3600, sources.size)
+    frame = in_networks(with_near_copies(wave, sources, changes=8, delays=delays), 6000, 3, sources)
+    copies = set(range(6000, frame.size))
+    monkeypatch.setattr(duplicates, "LSH_BANDS", 0)
+
+    # when
+    outcome = find_duplicates(frame, CleaningConfig())
+
+    # then
+    assert any("3 fingerprint blocks of more than 51" in n for n in outcome.notes)
+    device = {int(r) for f in outcome.flags if f.rule == "duplicate:device" for r in f.rows}
+    found = duplicate_rows(outcome)
+    assert len(device & copies) >= 0.95 * len(copies)
+    assert len(found & copies) >= 0.90 * len(found)
+
+
+def test_pairs_compared_in_shared_networks_grow_linearly_not_with_the_square(monkeypatch):
+    # given: 20,000 respondents in 100 networks of 200: every pair in them would be
+    # 1.99 million comparisons, about 100 per response
+    wave = generate_wave(20_000, share_duplicates=0, share_speeders=0, share_straightliners=0)
+    frame = in_networks(wave.frame, 20_000, 100)
+    compared = []
+
+    def counting(codes, left, right):
+        compared.append(left.size)
+        return percent_match(codes, left, right)
+
+    monkeypatch.setattr(duplicates, "percent_match", counting)
+
+    # when
+    find_duplicates(frame, CleaningConfig())
+
+    # then: the networks are searched by hashing; all candidates together stay a few dozen
+    # per response
+    assert sum(compared) < 40 * frame.size
