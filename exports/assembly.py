@@ -43,7 +43,14 @@ from exports.links import NAME as LINKED_BY
 from exports.links import NOT_LINKED, linked_by, linked_by_variable
 from exports.read_ahead import with_answers
 from exports.repeats import roster_tables
-from exports.sampling import Sample, SampledResponse, WaveInfo, current_flags, select_sample
+from exports.sampling import (
+    Sample,
+    SampledResponse,
+    WaveInfo,
+    current_flags,
+    flagged_rules,
+    select_sample,
+)
 from exports.speed import speed_indexes
 from exports.texts import translator
 from exports.weighting import export_weights
@@ -74,8 +81,10 @@ def build_dataset(spec: ExportSpec) -> Dataset:
     sample = select_sample(
         spec.study_id, spec.wave_ids, sample=spec.sample, include_flagged=spec.include_flagged
     )
-    flags = current_flags(w.id for w in sample.waves)
-    catalogue = build_catalogue(sample, flags, spec)
+    wave_ids = [w.id for w in sample.waves]
+    # Left out (the default), the flagged responses are none of the sample's: nothing to read.
+    flags = current_flags(wave_ids) if spec.include_flagged else {}
+    catalogue = build_catalogue(sample, flagged_rules(wave_ids), spec)
     population = study.population_size
     if spec.restricted:
         released, report, quasi_notes = _restricted_quasi(spec, sample, catalogue)

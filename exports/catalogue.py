@@ -17,7 +17,7 @@ choices cannot be coarsened to k) are withheld, each with a codebook note.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -202,7 +202,10 @@ def safe_name(name: str, taken: set[str], *, reserved_ok: bool = False) -> str:
     return candidate
 
 
-def build_catalogue(sample: Sample, flags: Mapping[int, set[str]], spec: ExportSpec) -> Catalogue:
+def build_catalogue(sample: Sample, rules: Sequence[str], spec: ExportSpec) -> Catalogue:
+    """`rules`: the cleaning rules flagging any response of the sample's waves, each a flag
+    column (all zero when the flagged responses are left out: the columns still say which
+    rules the cleaning applied and found)."""
     wave_versions = {w.id: w.version_id for w in sample.waves}
     numbers = version_numbers(wave_versions.values())
     # A roster's items are its own table's columns (exports/repeats.py).
@@ -233,7 +236,6 @@ def build_catalogue(sample: Sample, flags: Mapping[int, set[str]], spec: ExportS
                 )
             )
     runs = latest_runs(wave_versions)
-    rules = sorted({rule for found in flags.values() for rule in found})
     flag_columns = {rule: safe_name(f"flag_{rule}", taken, reserved_ok=True) for rule in rules}
     waves_of_version: dict[int, set[int]] = {}
     for wave in sample.waves:
@@ -638,7 +640,7 @@ def _quality_columns(flag_columns: Mapping[str, str], language: str) -> list[col
 
 
 def _cleaning_rules(
-    runs: Mapping[int, int], sample: Sample, rules: list[str], language: str
+    runs: Mapping[int, int], sample: Sample, rules: Sequence[str], language: str
 ) -> dict[str, Any]:
     names = {w.id: w.name for w in sample.waves}
     configs = {
@@ -648,7 +650,7 @@ def _cleaning_rules(
         ).values_list("pk", "wave_id", "config", "counts")
     }
     return {
-        "rules_flagged": rules,
+        "rules_flagged": list(rules),
         "excluded": translate_to(
             language, FLAGGED_INCLUDED if sample.include_flagged else FLAGGED_LEFT_OUT
         ),

@@ -12,6 +12,8 @@ from exports.sampling import (
     SampleError,
     choose_people,
     current_flags,
+    flagged_responses,
+    flagged_rules,
     select_sample,
 )
 from respondents.models import ResponseStatus
@@ -42,6 +44,17 @@ def test_flags_count_only_from_the_latest_run_and_overrides_cancel_them():
 
     by_rule = sorted(rule for rules in flags.values() for rule in rules)
     assert by_rule == ["duplicate:exact", "incomplete", "speeder"]
+
+
+def test_flagged_responses_and_rules_are_those_of_the_current_flags():
+    panel = build_three_wave_panel()
+    flags = current_flags(panel.wave_ids)
+
+    responses = flagged_responses(panel.wave_ids)
+    rules = flagged_rules(panel.wave_ids)
+
+    assert responses == set(flags) and len(responses) == 3
+    assert rules == ["duplicate:exact", "incomplete", "speeder"]
 
 
 def test_select_sample_leaves_out_the_three_flagged_responses():
