@@ -252,6 +252,31 @@ def test_the_backfill_first_brings_the_planners_statistics_up_to_date():
     assert estimated_rows() == responses
 
 
+def test_the_backfill_analyses_the_stored_scrubs_again_as_they_grow_from_empty(monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("ANALYZE is PostgreSQL's")
+    # given a panel none of whose free text is stored yet, so the backfill's first ANALYZE
+    # finds the stored scrubs empty
+    build_three_wave_panel()
+    monkeypatch.setattr(backfill, "ROUND", 2)
+    monkeypatch.setattr(backfill, "ANALYSE_AFTER", 3)
+
+    def estimated_scrubs() -> float:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT reltuples FROM pg_class WHERE relname = %s",
+                [ScrubbedAnswer._meta.db_table],
+            )
+            return float(cursor.fetchone()[0])
+
+    # when the backfill runs
+    call_command("scrub_free_text", "--json", stdout=StringIO())
+
+    # then the planner no longer believes the table empty: it was analysed with rows in it
+    assert ScrubbedAnswer.objects.count() > 3
+    assert 3 <= estimated_scrubs() <= ScrubbedAnswer.objects.count()
+
+
 def test_the_backfill_refuses_fewer_than_one_process():
     with pytest.raises(CommandError, match="--jobs must be 1 or more, not 0"):
         call_command("scrub_free_text", "--jobs", "0")
