@@ -53,7 +53,8 @@ def test_flagged_responses_and_rules_are_those_of_the_current_flags():
     responses = flagged_responses(panel.wave_ids)
     rules = flagged_rules(panel.wave_ids)
 
-    assert responses == set(flags) and len(responses) == 3
+    assert responses == set(flags)
+    assert len(responses) == 3
     assert rules == ["duplicate:exact", "incomplete", "speeder"]
 
 
