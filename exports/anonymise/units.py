@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -54,6 +55,20 @@ class People:
     def count(self) -> int:
         return int(self.person.max()) + 1 if len(self.person) else 0
 
+    @cached_property
+    def rank(self) -> np.ndarray:
+        """Row -> its place among its person's rows (0, 1, ...), in row order."""
+        order = np.argsort(self.person, kind="stable")
+        ordered = self.person[order]
+        places = np.empty(len(order), dtype=np.int64)
+        places[order] = np.arange(len(order)) - np.searchsorted(ordered, ordered, side="left")
+        return places
+
+    @cached_property
+    def width(self) -> int:
+        """The most rows any person has."""
+        return int(self.rank.max(initial=0)) + 1
+
 
 @dataclass
 class Outcome:
@@ -85,14 +100,16 @@ def person_keys(people: People, values: dict[str, np.ndarray]) -> np.ndarray:
             per_person = _combine(per_person, people.group.astype(np.int64))
         return per_person
     # The set of a person's row keys, as a matrix of their sorted distinct keys padded
-    # with -1, then one integer per distinct matrix row.
-    span = int(key.max(initial=0)) + 1
-    pairs = np.unique(people.person.astype(np.int64) * span + key)
-    owner, row_key = pairs // span, pairs % span
-    first = np.searchsorted(owner, owner, side="left")
-    rank = np.arange(len(pairs)) - first
-    matrix = np.full((people.count, int(rank.max(initial=0)) + 1), -1, dtype=np.int64)
-    matrix[owner, rank] = row_key
+    # with -1, then one integer per distinct matrix row. Each row has its place in the
+    # matrix already (People.rank), so this sorts a few keys per person, not every pair.
+    matrix = np.full((people.count, people.width), -1, dtype=np.int64)
+    matrix[people.person, people.rank] = key
+    matrix.sort(axis=1)
+    repeated = np.zeros(matrix.shape, dtype=bool)
+    repeated[:, 1:] = (matrix[:, 1:] == matrix[:, :-1]) & (matrix[:, 1:] >= 0)
+    if repeated.any():
+        matrix[repeated] = -1
+        matrix.sort(axis=1)
     per_person = np.zeros(people.count, dtype=np.int64)
     for column in matrix.T:
         per_person = _combine(per_person, column + 1)
@@ -207,11 +224,13 @@ def _restore(
     """Give back each suppressed value whose return leaves every class with >= k people."""
     order_rows = np.argsort(people.person, kind="stable")
     bounds = np.searchsorted(people.person[order_rows], np.arange(people.count + 1))
-    rows_of = [order_rows[bounds[p] : bounds[p + 1]] for p in range(people.count)]
     names = list(values)
 
+    def rows_of(person: int) -> np.ndarray:
+        return order_rows[bounds[person] : bounds[person + 1]]
+
     def key_of(person: int) -> tuple[object, ...]:
-        rows = rows_of[person]
+        rows = rows_of(person)
         parts = set()
         for r in rows:
             cells = tuple(
@@ -235,7 +254,7 @@ def _restore(
         changed_rows = np.flatnonzero(values[name] != original[name])
         for person in pd.unique(people.person[changed_rows]):
             person = int(person)
-            rows = rows_of[person]
+            rows = rows_of(person)
             before = values[name][rows].copy()
             values[name][rows] = original[name][rows]
             key = key_of(person)

@@ -15,9 +15,11 @@ from exports.anonymise.units import NOT_ASKED, SUPPRESSED, People, person_keys, 
 
 
 def _people(seed: int, persons: int, rows_each: int, *, wide: bool, grouped: bool) -> People:
+    """`rows_each` 0: each person has 1 to 3 rows."""
     chance = np.random.default_rng(seed)
-    rows = persons * rows_each
-    person = np.repeat(np.arange(persons), rows_each)
+    each = chance.integers(1, 4, persons) if rows_each == 0 else np.full(persons, rows_each)
+    rows = int(each.sum())
+    person = np.repeat(np.arange(persons), each)
     chance.shuffle(person)
     values = {}
     for name, levels in (("age", 6), ("country", 4)):
@@ -31,7 +33,7 @@ def _people(seed: int, persons: int, rows_each: int, *, wide: bool, grouped: boo
         values[name] = column
     # Each person's rows are their waves 1, 2, ... (one row per person and wave).
     wave = np.zeros(rows)
-    wave[np.argsort(person, kind="stable")] = np.tile(np.arange(1, rows_each + 1), persons)
+    wave[np.argsort(person, kind="stable")] = np.concatenate([np.arange(1, n + 1) for n in each])
     return People(
         values=values,
         person=person.astype(np.int64),
@@ -72,7 +74,7 @@ def _classes(keys: np.ndarray) -> set[frozenset[int]]:
     return {frozenset(members) for members in found.values()}
 
 
-@pytest.mark.parametrize("rows_each", [1, 3])
+@pytest.mark.parametrize("rows_each", [1, 3, 0])
 @pytest.mark.parametrize("wide", [False, True])
 @pytest.mark.parametrize("grouped", [False, True])
 def test_person_keys_group_people_by_the_set_of_their_rows_values(rows_each, wide, grouped):
@@ -115,7 +117,7 @@ def _restore_person_by_person(people: People, values, counts, order, k) -> None:
                 values[name][rows] = before
 
 
-@pytest.mark.parametrize("rows_each", [1, 2])
+@pytest.mark.parametrize("rows_each", [1, 2, 0])
 @pytest.mark.parametrize("wide", [False, True])
 def test_the_restoring_pass_gives_back_what_restoring_person_by_person_does(rows_each, wide):
     people = _people(11, 300, rows_each, wide=wide, grouped=False)
