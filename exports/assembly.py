@@ -68,6 +68,7 @@ BATCH_RESPONSES = 20_000
 PATTERN = "_waves_taken"
 
 ERROR_K = "k must be at least 1 (got {k})"
+NO_SPEED = pd.Series(dtype="float64", index=pd.Index([], dtype="int64"))
 
 
 class AssemblyError(ValueError):
@@ -118,7 +119,9 @@ def build_dataset(spec: ExportSpec) -> Dataset:
         read = with_answers(_batches(sample, spec), keys, typed, _scrubbed_keys(catalogue, spec))
         for batch, flat in read:
             frame = _rows(batch, catalogue, flags, spec, scrubbed=scrubbed, speed=speed, flat=flat)
-            frame[LINKED_BY] = [float(links.get(i, NOT_LINKED)) for i in frame.index]
+            frame[LINKED_BY] = links.reindex(frame.index, fill_value=NOT_LINKED).to_numpy(
+                dtype=np.float64
+            )
             for name, values in weights.columns.items():
                 # A wave that could not be weighted: the weight is not computed (-5).
                 frame[name] = [values.get(i, float(col.BREAK_OFF)) for i in frame.index]
@@ -224,7 +227,7 @@ def _rows(
     *,
     quasi_only: bool = False,
     scrubbed: dict[str, Counter[str]] | None = None,
-    speed: dict[int, float] | None = None,
+    speed: pd.Series | None = None,
     flat: FlatBatch | None = None,
 ) -> pd.DataFrame:
     """One row per response of the batch, in batch order, internal person key kept;
@@ -263,7 +266,7 @@ def _rows(
     items = pd.concat(parts) if len(parts) > 1 else parts[0] if parts else pd.DataFrame(index=ids)
     frame = pd.concat([meta, items.reindex(ids)], axis=1)
     if not quasi_only:
-        _add_quality(frame, flat, flags, catalogue, batch, speed or {})
+        _add_quality(frame, flat, flags, catalogue, batch, speed if speed is not None else NO_SPEED)
         found = _free_text(frame, catalogue, spec, flat)
         if scrubbed is not None:
             for name, counts in found.items():
@@ -277,7 +280,7 @@ def _add_quality(
     flags: dict[int, set[str]],
     catalogue: Catalogue,
     batch: Sequence[SampledResponse],
-    speed: dict[int, float],
+    speed: pd.Series,
 ) -> None:
     ids = list(frame.index)
     frame["complete"] = (flat.status == ResponseStatus.COMPLETED).astype("float64")
@@ -289,7 +292,7 @@ def _add_quality(
         frame[name] = np.where(cleaned, has, not_cleaned)
     anyflag = np.array([bool(flags.get(i)) for i in ids], dtype=np.float64)
     frame["flagged"] = np.where(cleaned, anyflag, not_cleaned)
-    frame["speed_index"] = [speed.get(i, not_cleaned) for i in ids]
+    frame["speed_index"] = speed.reindex(frame.index, fill_value=not_cleaned).to_numpy()
 
 
 def _withheld_variables(catalogue: Catalogue, spec: ExportSpec) -> set[str]:

@@ -41,15 +41,16 @@ def test_each_response_is_coded_by_its_invitation_then_its_link_then_its_panel_k
     codes = linked_by(sample.responses)
 
     # then every sampled response has its code, and none outside the sample is listed
-    assert set(codes) <= {r.response_id for r in sample.responses}
+    assert set(codes.index) <= {r.response_id for r in sample.responses}
+    assert codes.index.is_unique
     got = {r.response_id: codes.get(r.response_id, NOT_LINKED) for r in sample.responses}
     assert got[invited.pk] == INVITATION
     assert got[w2_open.pk] == REVIEWED
-    assert w3_open.pk not in codes
+    assert w3_open.pk not in codes.index
     for response in sample.responses:
         if response.response_id in (invited.pk, w2_open.pk):
             continue
         expected = PANEL_KEY if response.person.startswith("member:") else NOT_LINKED
         assert got[response.response_id] == expected
     assert sorted(set(got.values())) == [NOT_LINKED, INVITATION, PANEL_KEY, REVIEWED]
-    assert VERIFIED not in codes.values()
+    assert VERIFIED not in codes.to_numpy()

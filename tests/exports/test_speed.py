@@ -13,9 +13,12 @@ from tests.exports.fixtures import build_three_wave_panel
 pytestmark = pytest.mark.django_db
 
 
-def test_page_times_are_numbers_where_the_stored_time_is_one():
+@pytest.mark.parametrize("chunk", [speed.TIMES_CHUNK, 3])
+def test_page_times_are_numbers_where_the_stored_time_is_one(chunk, monkeypatch):
     # given a wave whose page times include text, a number, a blank, junk, no page at all,
-    # and responses in a blank or no language, one of them still in progress
+    # and responses in a blank or no language, one of them still in progress, read in
+    # one chunk or in chunks of 3 rows
+    monkeypatch.setattr(speed, "TIMES_CHUNK", chunk)
     panel = build_three_wave_panel()
     wave = panel.waves[0]
     odd = [{"seconds": "41.5"}, {"seconds": 12}, {"seconds": ""}, {"seconds": "abc"}, None]
@@ -32,7 +35,9 @@ def test_page_times_are_numbers_where_the_stored_time_is_one():
     ids, languages, matrix = speed._page_times(wave.pk, ["about", "absent"])
 
     # then the completed responses come in id order with their times, NaN where none
-    assert list(ids) == sorted(ids)
+    completed = Response.objects.filter(wave=wave, status=ResponseStatus.COMPLETED)
+    assert list(ids) == sorted(completed.values_list("pk", flat=True))
+    assert len(languages) == matrix.shape[0] == len(ids) > 3
     times = dict(zip(ids.tolist(), matrix[:, 0].tolist(), strict=True))
     odd_ids = list(
         Response.objects.filter(source_id__startswith="odd-")
