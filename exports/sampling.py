@@ -207,13 +207,6 @@ def current_flags(wave_ids: Iterable[int]) -> dict[int, set[str]]:
     return dict(found)
 
 
-def flagged_responses(wave_ids: Iterable[int]) -> set[int]:
-    """The responses `current_flags` holds, without their rules: at 10^6 responses a set
-    of rules per flagged response is hundreds of MB."""
-    rows = _current_flag_rows(wave_ids).values_list("response_id", flat=True).distinct()
-    return set(rows.iterator(chunk_size=LIST_CHUNK))
-
-
 def flagged_rules(wave_ids: Iterable[int]) -> list[str]:
     """The rules `current_flags` holds, each once, in name order."""
     rows = _current_flag_rows(wave_ids).values_list("rule", flat=True).distinct()
@@ -231,21 +224,26 @@ def select_sample(
         raise SampleError(ERROR_UNKNOWN_SAMPLE.format(choices=", ".join(SAMPLES), sample=sample))
     waves = study_waves(study_id, wave_ids)
     chosen_ids = [wave.id for wave in waves]
-    flagged = set() if include_flagged else flagged_responses(chosen_ids)
-    records = [
+    responses = Response.objects.filter(wave_id__in=chosen_ids, status__in=EXPORTED_STATUSES)
+    flagged_left_out = 0
+    if not include_flagged:
+        # Left out by the database (an anti-join): at 10^6 responses a wave, a Python set
+        # of the flagged ids and a record of every response before the filter held about
+        # 600 MB, and the flags' DISTINCT took 12-21 s.
+        flagged = Exists(_current_flag_rows(chosen_ids).filter(response=OuterRef("pk")))
+        flagged_left_out = responses.filter(flagged).count()
+        responses = responses.exclude(flagged)
+    kept = [
         ResponseRecord(
             response_id=pk,
             wave_id=wave_id,
             person=person_reference(member_id=member_id, response_id=pk),
             is_completed=status == ResponseStatus.COMPLETED,
         )
-        for pk, wave_id, member_id, status in Response.objects.filter(
-            wave_id__in=chosen_ids, status__in=EXPORTED_STATUSES
-        )
-        .values_list("pk", "wave_id", "member_id", "status")
-        .iterator(chunk_size=LIST_CHUNK)
+        for pk, wave_id, member_id, status in responses.values_list(
+            "pk", "wave_id", "member_id", "status"
+        ).iterator(chunk_size=LIST_CHUNK)
     ]
-    kept = [record for record in records if record.response_id not in flagged]
     one_per_wave = one_response_per_person_and_wave(kept, started_at)
     chosen = choose_people(one_per_wave, len(chosen_ids), sample)
     return Sample(
@@ -253,10 +251,10 @@ def select_sample(
         waves=waves,
         responses=tuple(chosen),
         people=len({row.person for row in chosen}),
-        flagged_left_out=len(records) - len(kept),
+        flagged_left_out=flagged_left_out,
         repeats_left_out=len(kept) - len(one_per_wave),
         include_flagged=include_flagged,
-        considered=len(records),
+        considered=len(kept) + flagged_left_out,
     )
 
 
